@@ -1,0 +1,58 @@
+"""Print Kopp's-rule heat-capacity rows for data/thermo/heat_capacity.csv.
+
+Kopp's rule: Cp of a solid compound is the sum of atomic contributions
+(data/thermo/kopp_atomic_heat_capacity.csv, Felder et al. 2016 Table B.10).
+Run from the project root: ``python data/_scripts/kopp_heat_capacity.py``;
+tests/thermo/test_species_data.py recomputes every row it produced.
+"""
+
+import csv
+import sys
+
+from flowsheet.chemistry import Formula
+
+# species, t_min [K], t_max [K], why the range ends
+SPECIES = [
+    ("NiSO4", 273.15, 1073.15, "decomposes to NiO above about 800 C"),
+    ("NiSO4·6H2O", 273.15, 373.15, "dehydrates near 100 C"),
+    ("CoSO4", 273.15, 1073.15, "decomposes above about 800 C"),
+    ("CoSO4·7H2O", 273.15, 373.15, "dehydrates below 100 C"),
+    ("MnSO4", 273.15, 1073.15, "decomposes above about 850 C"),
+    ("MnSO4·H2O", 273.15, 473.15, "dehydrates near 200 C"),
+    ("Na2SO4·10H2O", 273.15, 305.55, "melts incongruently at 32.4 C"),
+    ("LiOH·H2O", 273.15, 383.15, "dehydrates near 110 C"),
+    ("Ni(OH)2", 273.15, 573.15, "decomposes to NiO near 250-300 C"),
+    ("Co(OH)2", 273.15, 573.15, "decomposes near 170-300 C"),
+    ("Mn(OH)2", 273.15, 573.15, "decomposes near 200-300 C"),
+    ("Ni1/3Mn1/3Co1/3(OH)2", 273.15, 573.15, "decomposes near 250-300 C"),
+    ("Ni0.5Mn0.3Co0.2(OH)2", 273.15, 573.15, "decomposes near 250-300 C"),
+    ("Ni0.6Mn0.2Co0.2(OH)2", 273.15, 573.15, "decomposes near 250-300 C"),
+    ("Ni0.8Mn0.1Co0.1(OH)2", 273.15, 573.15, "decomposes near 250-300 C"),
+    ("LiNiO2", 273.15, 1273.15, "calcination range"),
+    ("LiCoO2", 273.15, 1273.15, "calcination range"),
+    ("LiMnO2", 273.15, 1273.15, "calcination range"),
+    ("LiMn2O4", 273.15, 1273.15, "calcination range"),
+    ("LiNi1/3Mn1/3Co1/3O2", 273.15, 1273.15, "calcination range"),
+    ("LiNi0.5Mn0.3Co0.2O2", 273.15, 1273.15, "calcination range"),
+    ("LiNi0.6Mn0.2Co0.2O2", 273.15, 1273.15, "calcination range"),
+    ("LiNi0.8Mn0.1Co0.1O2", 273.15, 1273.15, "calcination range"),
+]
+
+
+def kopp(formula: Formula, atomic: dict[str, float]) -> float:
+    """Return Kopp's-rule Cp, [J/(mol*K)]."""
+    return float(sum(atomic.get(e, atomic["*"]) * n for e, n in formula.elements.items()))
+
+
+def main() -> None:
+    with open("data/thermo/kopp_atomic_heat_capacity.csv", newline="") as handle:
+        atomic = {row["element"]: float(row["cp"]) for row in csv.DictReader(handle)}
+    writer = csv.writer(sys.stdout, lineterminator="\n")
+    for text, t_min, t_max, why in SPECIES:
+        cp = round(kopp(Formula(text), atomic), 3)
+        note = f"Kopp's rule; range: {why}"
+        writer.writerow([text, "s", cp, "J/(mol*K)", t_min, t_max, "felder2016", "Table B.10", "yes", note])
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,209 @@
+"""Errors the package raises on purpose: one base class, each also a builtin type.
+
+Every error keeps its facts in fields, builds its message in ``__str__`` and
+passes all constructor arguments to ``Exception.__init__``, so it pickles (batch
+workers send errors back) and its message always says what was wrong, where,
+and how to mend it.
+"""
+
+from __future__ import annotations
+
+from fractions import Fraction
+
+
+class FlowsheetError(Exception):
+    """Base class of every error the package raises on purpose."""
+
+
+def _with_hint(text: str, hint: str) -> str:
+    return f"{text}\n  hint: {hint}" if hint else text
+
+
+class FormulaError(FlowsheetError, ValueError):
+    """A chemical formula cannot be read.
+
+    Parameters
+    ----------
+    text : str
+        The formula as written.
+    position : int
+        1-based position of the offending character in `text`.
+    problem : str
+        What is wrong there, e.g. ``"unknown element 'Xx'"``.
+    hint : str
+        How to mend it; may be empty.
+    """
+
+    def __init__(self, text: str, position: int, problem: str, hint: str = "") -> None:
+        super().__init__(text, position, problem, hint)
+        self.text, self.position, self.problem, self.hint = text, position, problem, hint
+
+    def __str__(self) -> str:
+        pointer = f"\n  {self.text}\n  {' ' * (self.position - 1)}^"
+        return _with_hint(f"{self.problem} at position {self.position} in {self.text!r}{pointer}", self.hint)
+
+
+class UnitError(FlowsheetError, ValueError):
+    """A quantity is unreadable or has the wrong dimensionality.
+
+    Parameters
+    ----------
+    field : str
+        Name of the parameter, e.g. ``"wash_ratio"``.
+    expected : str
+        Expected dimensionality, e.g. ``"[volume] / [mass]"``.
+    got : str
+        The value as given, e.g. ``"5 kg"``.
+    problem : str
+        What is wrong, e.g. ``"has dimensionality [mass]"``.
+    hint : str
+        How to mend it; may be empty.
+    """
+
+    def __init__(self, field: str, expected: str, got: str, problem: str, hint: str = "") -> None:
+        super().__init__(field, expected, got, problem, hint)
+        self.field, self.expected, self.got = field, expected, got
+        self.problem, self.hint = problem, hint
+
+    def __str__(self) -> str:
+        text = f"{self.field} expects {self.expected}, got {self.got!r}: {self.problem}"
+        return _with_hint(text, self.hint)
+
+
+class UnknownSpeciesError(FlowsheetError, KeyError):
+    """A species is not in the species data.
+
+    Parameters
+    ----------
+    species : str
+        The species as asked for, e.g. ``"NiSO4(g)"``.
+    table : str
+        The data table searched.
+    suggestions : tuple of str
+        Known species with the same formula or a close name.
+    """
+
+    def __init__(self, species: str, table: str, suggestions: tuple[str, ...] = ()) -> None:
+        super().__init__(species, table, suggestions)
+        self.species, self.table, self.suggestions = species, table, tuple(suggestions)
+
+    def __str__(self) -> str:
+        text = f"unknown species {self.species!r}: not in {self.table}"
+        hint = ""
+        if self.suggestions:
+            hint = "known species of that formula or name: " + ", ".join(self.suggestions)
+        else:
+            hint = f"add a row with its formation enthalpy and heat capacity to {self.table}"
+        return _with_hint(text, hint)
+
+
+class MissingDataError(FlowsheetError, LookupError):
+    """A property needed for a species is missing or used outside its valid range.
+
+    Parameters
+    ----------
+    species : str
+        The species, e.g. ``"NiSO4·6H2O(s)"``.
+    table : str
+        The data table that should hold the value.
+    problem : str
+        What is missing, e.g. ``"heat capacity valid 273-373 K, asked at 1073 K"``.
+    """
+
+    def __init__(self, species: str, table: str, problem: str) -> None:
+        super().__init__(species, table, problem)
+        self.species, self.table, self.problem = species, table, problem
+
+    def __str__(self) -> str:
+        return f"{self.species}: {self.problem} ({self.table})"
+
+
+class DataFileError(FlowsheetError, ValueError):
+    """A shipped or user data file is malformed.
+
+    Parameters
+    ----------
+    path : str
+        The file.
+    line : int
+        1-based line of the offending row.
+    field : str
+        The column or key.
+    problem : str
+        What is wrong.
+    """
+
+    def __init__(self, path: str, line: int, field: str, problem: str) -> None:
+        super().__init__(path, line, field, problem)
+        self.path, self.line, self.field, self.problem = path, line, field, problem
+
+    def __str__(self) -> str:
+        return f"{self.path}:{self.line}: {self.field}: {self.problem}"
+
+
+class ReactionError(FlowsheetError, ValueError):
+    """A reaction cannot be read or balanced.
+
+    Parameters
+    ----------
+    reaction : str
+        The reaction, or its species, as given.
+    problem : str
+        What is wrong.
+    hint : str
+        How to mend it; may be empty.
+    """
+
+    def __init__(self, reaction: str, problem: str, hint: str = "") -> None:
+        super().__init__(reaction, problem, hint)
+        self.reaction, self.problem, self.hint = reaction, problem, hint
+
+    def __str__(self) -> str:
+        return _with_hint(f"{self.reaction!r}: {self.problem}", self.hint)
+
+
+class UnbalancedReactionError(ReactionError):
+    """A reaction's elements or charge do not balance exactly.
+
+    Parameters
+    ----------
+    reaction : str
+        The reaction as written.
+    reactants, products : dict of str to Fraction
+        Atoms (and ``"charge"``) on each side, for the unbalanced entries only.
+
+    Attributes
+    ----------
+    residuals : dict of str to Fraction
+        ``products - reactants`` for every entry that is off; each element is
+        checked on its own, never summed with another.
+    """
+
+    def __init__(
+        self,
+        reaction: str,
+        reactants: dict[str, Fraction],
+        products: dict[str, Fraction],
+    ) -> None:
+        self.reactants, self.products = dict(reactants), dict(products)
+        self.residuals = {key: products[key] - reactants[key] for key in reactants}
+        hint = _balance_hint(self.residuals)
+        super().__init__(reaction, "reaction does not balance", hint)
+        self.args = (reaction, self.reactants, self.products)
+
+    def __str__(self) -> str:
+        rows = [f"  {'element':<8} {'reactants':>10} {'products':>10} {'products - reactants':>22}"]
+        for key, residual in self.residuals.items():
+            sign = "+" if residual > 0 else ""
+            rows.append(
+                f"  {key:<8} {str(self.reactants[key]):>10} {str(self.products[key]):>10} {sign + str(residual):>22}"
+            )
+        table = "\n".join(rows)
+        return _with_hint(f"{self.reaction!r}: {self.problem}\n{table}", self.hint)
+
+
+def _balance_hint(residuals: dict[str, Fraction]) -> str:
+    if set(residuals) == {"O"}:
+        side = "reactants" if residuals["O"] > 0 else "products"  # O2 goes where oxygen is short
+        return f"add {abs(residuals['O']) / 2} O2 to the {side}; Reaction.balance(...) proposes coefficients"
+    return "check the formulas and coefficients; Reaction.balance(...) proposes coefficients"

@@ -1,0 +1,121 @@
+"""Heat-capacity models: NASA 9-coefficient polynomials and constant Cp.
+
+Every model gives ``cp(T)`` [J/(mol*K)] and ``enthalpy_change(T)`` =
+H(T) - H(298.15 K) [J/mol] inside its validity range ``t_min..t_max`` [K],
+phase transitions between the records of one species included.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+R = 8.314510
+"""Gas constant used by the NASA Glenn coefficients, [J/(mol*K)] (McBride et al. 2002, eq. 2)."""
+
+T_REFERENCE = 298.15
+"""Reference temperature of formation enthalpies, [K]."""
+
+
+@dataclass(frozen=True)
+class Nasa9Interval:
+    """One temperature interval of a NASA Glenn 9-coefficient polynomial.
+
+    Parameters
+    ----------
+    t_min, t_max : float
+        Validity range, [K].
+    a : tuple of float
+        Seven coefficients a1..a7 of Cp/R = a1 T^-2 + a2 T^-1 + a3 + a4 T + a5 T^2 + a6 T^3 + a7 T^4.
+    b1 : float
+        Enthalpy integration constant, [K].
+
+    References
+    ----------
+    .. [1] B. J. McBride, M. J. Zehe, S. Gordon, NASA/TP-2002-211556 (2002), eqs. 2-3.
+    """
+
+    t_min: float
+    t_max: float
+    a: tuple[float, float, float, float, float, float, float]
+    b1: float
+
+    def cp(self, temperature: float) -> float:
+        """Heat capacity at `temperature` [K], [J/(mol*K)]."""
+        t = temperature
+        a1, a2, a3, a4, a5, a6, a7 = self.a
+        return R * (a1 / t**2 + a2 / t + a3 + a4 * t + a5 * t**2 + a6 * t**3 + a7 * t**4)
+
+    def enthalpy(self, temperature: float) -> float:
+        """Absolute NASA enthalpy (H(298.15) = formation enthalpy) at `temperature` [K], [J/mol]."""
+        t = temperature
+        a1, a2, a3, a4, a5, a6, a7 = self.a
+        h_over_rt = (
+            -a1 / t**2 + a2 * math.log(t) / t + a3 + a4 * t / 2 + a5 * t**2 / 3 + a6 * t**3 / 4 + a7 * t**4 / 5
+        ) + self.b1 / t
+        return R * t * h_over_rt
+
+
+@dataclass(frozen=True)
+class Nasa9:
+    """NASA Glenn polynomials over contiguous intervals (several records for polymorphs).
+
+    Parameters
+    ----------
+    intervals : tuple of Nasa9Interval
+        Sorted by temperature, each starting where the previous one ends.
+    """
+
+    intervals: tuple[Nasa9Interval, ...]
+
+    @property
+    def t_min(self) -> float:
+        """Lowest valid temperature, [K]."""
+        return self.intervals[0].t_min
+
+    @property
+    def t_max(self) -> float:
+        """Highest valid temperature, [K]."""
+        return self.intervals[-1].t_max
+
+    def _interval(self, temperature: float) -> Nasa9Interval:
+        for interval in self.intervals:
+            if temperature <= interval.t_max:
+                return interval
+        return self.intervals[-1]
+
+    def cp(self, temperature: float) -> float:
+        """Heat capacity, [J/(mol*K)]."""
+        return self._interval(temperature).cp(temperature)
+
+    def enthalpy_change(self, temperature: float) -> float:
+        """H(T) - H(298.15 K), [J/mol], transition enthalpies between records included."""
+        return self._interval(temperature).enthalpy(temperature) - self._interval(T_REFERENCE).enthalpy(T_REFERENCE)
+
+
+@dataclass(frozen=True)
+class ConstantHeatCapacity:
+    """A heat capacity independent of temperature.
+
+    Parameters
+    ----------
+    value : float
+        Heat capacity, [J/(mol*K)].
+    t_min, t_max : float
+        Range in which the species exists and the value is used, [K].
+    """
+
+    value: float
+    t_min: float
+    t_max: float
+
+    def cp(self, temperature: float) -> float:
+        """Heat capacity, [J/(mol*K)]."""
+        return self.value
+
+    def enthalpy_change(self, temperature: float) -> float:
+        """H(T) - H(298.15 K) = Cp (T - 298.15), [J/mol]."""
+        return self.value * (temperature - T_REFERENCE)
+
+
+HeatCapacity = Nasa9 | ConstantHeatCapacity

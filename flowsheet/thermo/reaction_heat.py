@@ -1,0 +1,57 @@
+"""Heat of reaction from the species data: ΔrH(T) = Σ ν_i H_i(T)."""
+
+from __future__ import annotations
+
+import pint
+
+from flowsheet.chemistry import Reaction
+from flowsheet.thermo.heat_capacity import T_REFERENCE
+from flowsheet.thermo.species import species
+from flowsheet.units import Quantity, magnitude
+
+
+def reaction_enthalpy(reaction: Reaction, temperature: float = T_REFERENCE) -> float:
+    """Return the enthalpy of `reaction` as written at `temperature` [K], [J/mol of reaction].
+
+    Each term is looked up with :func:`~flowsheet.thermo.species.species`, so a
+    term without a phase tag takes its standard-state phase (``H2O`` is liquid).
+    """
+    total = 0.0
+    for sign, side in ((-1, reaction.reactants), (1, reaction.products)):
+        for coefficient, formula in side:
+            total += sign * float(coefficient) * species(formula).enthalpy(temperature)
+    return total
+
+
+def heat_of_reaction(
+    reaction: str | Reaction,
+    temperature: str | float | pint.Quantity = "298.15 K",
+) -> pint.Quantity:
+    """Return the heat (enthalpy) of reaction, [kJ/mol of reaction as written].
+
+    Parameters
+    ----------
+    reaction : str or Reaction
+        E.g. ``"LiOH·H2O -> LiOH + H2O(g)"``; it must balance.
+    temperature : str, float or pint.Quantity
+        Temperature of reactants and products, e.g. ``"800 degC"``; a bare
+        number is not accepted.
+
+    Returns
+    -------
+    pint.Quantity
+        ΔrH = Σ ν_i (ΔfH°_i + ∫Cp_i dT), positive when heat is absorbed.
+
+    Raises
+    ------
+    UnknownSpeciesError, MissingDataError
+        If a species is not in the data, or `temperature` is outside its range.
+
+    Examples
+    --------
+    >>> round(heat_of_reaction("LiOH·H2O -> LiOH + H2O(g)").magnitude, 1)
+    61.2
+    """
+    parsed = reaction if isinstance(reaction, Reaction) else Reaction(reaction)
+    kelvin = magnitude(temperature, "K", field="temperature")
+    return Quantity(reaction_enthalpy(parsed, kelvin) / 1000.0, "kJ/mol")

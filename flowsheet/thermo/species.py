@@ -1,0 +1,228 @@
+"""Species: a formula in a phase with its formation enthalpy and heat capacity, from ``data/thermo``.
+
+Tables (every row with a source key of ``data/sources.toml``):
+
+- ``formation_enthalpy.csv``: which species exist, their standard enthalpy of
+  formation at 298.15 K and whether it is an estimate;
+- ``nasa9.csv``: NASA Glenn polynomials (McBride et al. 2002);
+- ``heat_capacity.csv``: constant heat capacities (measured or Kopp's rule).
+
+Every species has exactly one heat-capacity model. A species asked for without
+a phase tag takes the first phase known for its formula in the order s, l, g, aq
+(its standard state at 298.15 K for every species shipped).
+"""
+
+from __future__ import annotations
+
+import difflib
+import re
+from collections import defaultdict
+from dataclasses import dataclass, field
+from functools import cache
+
+from flowsheet.chemistry import Formula
+from flowsheet.datafiles import Row, read_table
+from flowsheet.errors import DataFileError, MissingDataError, UnknownSpeciesError
+from flowsheet.thermo.heat_capacity import ConstantHeatCapacity, HeatCapacity, Nasa9, Nasa9Interval
+from flowsheet.units import Quantity, magnitude
+
+FORMATION_TABLE = "thermo/formation_enthalpy.csv"
+NASA_TABLE = "thermo/nasa9.csv"
+CONSTANT_CP_TABLE = "thermo/heat_capacity.csv"
+PHASE_PREFERENCE = ("s", "l", "g", "aq")
+_PHASE_TAG = re.compile(r"\((s|l|g|aq|cr)\)$")
+
+
+@dataclass(frozen=True)
+class Species:
+    """A chemical species in one phase, with its thermodynamic data.
+
+    Parameters
+    ----------
+    formula : Formula
+        Composition and charge, e.g. ``Formula("NiSO4·6H2O")``.
+    phase : str
+        ``"s"``, ``"l"``, ``"g"`` or ``"aq"``.
+    name : str
+        Common or mineral name, e.g. ``"retgersite"``.
+    formation_enthalpy : float
+        Standard enthalpy of formation at 298.15 K, [J/mol].
+    heat_capacity : Nasa9 or ConstantHeatCapacity
+        Heat-capacity model with its validity range.
+    sources : dict of str to str
+        ``{"formation_enthalpy": "<key>, <locator>", "heat_capacity": ...}``.
+    estimated : tuple of str
+        The fields above that are estimates rather than measurements.
+    """
+
+    formula: Formula
+    phase: str
+    name: str
+    formation_enthalpy: float
+    heat_capacity: HeatCapacity = field(repr=False)
+    sources: dict[str, str] = field(repr=False, compare=False, hash=False)
+    estimated: tuple[str, ...] = ()
+
+    @property
+    def label(self) -> str:
+        """Formula with phase tag, e.g. ``"H2O(g)"``."""
+        return f"{self.formula.text}({self.phase})"
+
+    @property
+    def molar_mass(self) -> Quantity:
+        """Molar mass, [g/mol]."""
+        return self.formula.molar_mass
+
+    def check_temperature(self, temperature: float) -> None:
+        """Raise :class:`MissingDataError` if `temperature` [K] is outside the data's range."""
+        model = self.heat_capacity
+        if not model.t_min - 1e-9 <= temperature <= model.t_max + 1e-9:
+            raise MissingDataError(
+                self.label,
+                self.sources["heat_capacity"],
+                f"heat capacity valid {model.t_min:g}-{model.t_max:g} K, asked at {temperature:g} K",
+            )
+
+    def enthalpy(self, temperature: float) -> float:
+        """Molar enthalpy ΔfH°298 + ∫Cp dT at `temperature` [K], [J/mol]."""
+        self.check_temperature(temperature)
+        return self.formation_enthalpy + self.heat_capacity.enthalpy_change(temperature)
+
+    def cp(self, temperature: float) -> float:
+        """Molar heat capacity at `temperature` [K], [J/(mol*K)]."""
+        self.check_temperature(temperature)
+        return self.heat_capacity.cp(temperature)
+
+    def __repr__(self) -> str:
+        return f"species({self.label!r})"
+
+
+@cache
+def _database() -> dict[tuple, Species]:
+    nasa = _nasa_models()
+    constant = _constant_models()
+    found: dict[tuple, Species] = {}
+    for row in read_table(FORMATION_TABLE, required=("species", "phase", "dHf_298", "unit", "source", "estimate")):
+        formula = _formula(row)
+        key = (formula.key, row["phase"])
+        if key in found:
+            raise row.error("species", f"{row['species']}({row['phase']}) appears twice")
+        models = [m for m in (nasa.get(key), constant.get(key)) if m is not None]
+        if len(models) != 1:
+            problem = "no heat-capacity model" if not models else "heat capacity in two tables"
+            raise row.error(
+                "species", f"{row['species']}({row['phase']}): {problem} ({NASA_TABLE}, {CONSTANT_CP_TABLE})"
+            )
+        model, cp_source, cp_estimated = models[0]
+        estimated = tuple(
+            name
+            for name, flag in (("formation_enthalpy", row["estimate"]), ("heat_capacity", cp_estimated))
+            if flag == "yes"
+        )
+        found[key] = Species(
+            formula=formula,
+            phase=row["phase"],
+            name=row.values.get("name", ""),
+            formation_enthalpy=_joule_per_mole(row),
+            heat_capacity=model,
+            sources={"formation_enthalpy": _cite(row), "heat_capacity": cp_source},
+            estimated=estimated,
+        )
+    for key, (_, cp_source, _) in {**nasa, **constant}.items():
+        if key not in found:
+            raise DataFileError(cp_source, 0, "species", f"{key} has a heat capacity but no formation enthalpy row")
+    return found
+
+
+def _formula(row: Row) -> Formula:
+    if row["phase"] not in PHASE_PREFERENCE:
+        raise row.error("phase", f"{row['phase']!r} is not one of {', '.join(PHASE_PREFERENCE)}")
+    formula = Formula(row["species"])
+    if formula.phase is not None:
+        raise row.error("species", "give the phase in the phase column, not in the formula")
+    return formula
+
+
+def _cite(row: Row) -> str:
+    return f"{row['source']}, {row.values.get('locator', '')}".rstrip(", ") + f" ({row.path}:{row.line})"
+
+
+def _joule_per_mole(row: Row) -> float:
+    value = f"{row['dHf_298']} {row['unit']}"
+    return magnitude(value, "J/mol", field=f"{row.path}:{row.line} dHf_298")
+
+
+def _nasa_models() -> dict[tuple, tuple[Nasa9, str, str]]:
+    grouped: dict[tuple, list[Row]] = defaultdict(list)
+    for row in read_table(NASA_TABLE, required=("species", "phase", "t_min", "t_max", "a1", "b1", "source")):
+        grouped[(_formula(row).key, row["phase"])].append(row)
+    models = {}
+    for key, rows in grouped.items():
+        rows.sort(key=lambda r: r.number("t_min"))
+        for previous, row in zip(rows, rows[1:], strict=False):
+            if abs(row.number("t_min") - previous.number("t_max")) > 1e-6:
+                raise row.error("t_min", f"does not continue the previous interval ending at {previous['t_max']} K")
+        intervals = tuple(
+            Nasa9Interval(
+                t_min=row.number("t_min"),
+                t_max=row.number("t_max"),
+                a=tuple(row.number(f"a{i}") for i in range(1, 8)),  # type: ignore[arg-type]
+                b1=row.number("b1"),
+            )
+            for row in rows
+        )
+        models[key] = (Nasa9(intervals), _cite(rows[0]), "no")
+    return models
+
+
+def _constant_models() -> dict[tuple, tuple[ConstantHeatCapacity, str, str]]:
+    models = {}
+    for row in read_table(CONSTANT_CP_TABLE, required=("species", "phase", "cp", "unit", "t_min", "t_max", "source")):
+        key = (_formula(row).key, row["phase"])
+        if key in models:
+            raise row.error("species", f"{row['species']}({row['phase']}) appears twice")
+        value = magnitude(f"{row['cp']} {row['unit']}", "J/(mol*K)", field=f"{row.path}:{row.line} cp")
+        model = ConstantHeatCapacity(value, row.number("t_min"), row.number("t_max"))
+        models[key] = (model, _cite(row), row.values.get("estimate", "no"))
+    return models
+
+
+def species(text: str | Formula) -> Species:
+    """Return a species from the shipped data.
+
+    Parameters
+    ----------
+    text : str or Formula
+        A formula with or without phase tag: ``"H2O(g)"``, ``"NiSO4·6H2O"``,
+        ``"SO4-2(aq)"``. Without a tag, the first known phase in the order
+        s, l, g, aq is taken.
+
+    Raises
+    ------
+    UnknownSpeciesError
+        If the formula (or the formula in that phase) is not in the data,
+        with the known phases or close names as suggestions.
+
+    Examples
+    --------
+    >>> species("H2O(g)").formation_enthalpy
+    -241826.0
+    """
+    formula = text if isinstance(text, Formula) else Formula(text)
+    database = _database()
+    phases = [phase for phase in PHASE_PREFERENCE if (formula.key, phase) in database]
+    if formula.phase is not None and formula.phase in phases:
+        return database[(formula.key, formula.phase)]
+    if formula.phase is None and phases:
+        return database[(formula.key, phases[0])]
+    known = [s.label for s in database.values()]
+    bare = _PHASE_TAG.sub("", formula.text)
+    suggestions = [f"{bare}({phase})" for phase in phases]
+    if not suggestions:
+        suggestions = difflib.get_close_matches(formula.text, known, n=3, cutoff=0.6)
+    raise UnknownSpeciesError(str(text), FORMATION_TABLE, tuple(suggestions))
+
+
+def all_species() -> tuple[Species, ...]:
+    """Return every species in the shipped data, in table order."""
+    return tuple(_database().values())

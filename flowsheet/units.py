@@ -1,0 +1,177 @@
+"""The package's one pint UnitRegistry, and reading quantities at the boundaries.
+
+Route files and public constructors speak pint quantities; everything inside the
+solver is plain floats in SI (mol, kg, s, K, J). This module is where the two
+meet: :func:`parse_quantity` reads ``"5 L/kg"`` or ``"750 degC"``, checks its
+dimensionality and raises :class:`~flowsheet.errors.UnitError` with the field
+name when it is wrong; :func:`magnitude` turns it into a float in a stated unit.
+
+The registry is private to the package: pint's application registry is never
+touched.
+"""
+
+from __future__ import annotations
+
+import re
+
+import pint
+
+from flowsheet.errors import UnitError
+
+ureg = pint.UnitRegistry(autoconvert_offset_to_baseunit=True)
+"""The package's UnitRegistry; quantities from other registries are converted by text."""
+
+Quantity = ureg.Quantity
+
+_NUMBER_THEN_UNIT = re.compile(r"^\s*([-+]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][-+]?\d+)?)\s*(.*?)\s*$")
+
+
+def _expected_text(expected: str) -> str:
+    """Return `expected` as shown in messages: ``[volume]/[mass]`` or ``K ([temperature])``."""
+    if not expected:
+        return "dimensionless"
+    if "[" in expected:
+        return expected
+    return f"{expected} ({ureg.get_dimensionality(expected)})"
+
+
+def parse_quantity(
+    value: str | float | int | pint.Quantity,
+    expected: str | None = None,
+    field: str = "value",
+) -> pint.Quantity:
+    """Read a quantity and check its dimensionality.
+
+    Parameters
+    ----------
+    value : str, float, int or pint.Quantity
+        ``"5 L/kg"``, ``"750 degC"``, ``"2 mol/L"``, a Quantity, or a bare number
+        (accepted only where `expected` is dimensionless or None).
+    expected : str, optional
+        A unit (``"L/kg"``) or dimension expression (``"[volume]/[mass]"``) the
+        value must match. None accepts any dimensionality.
+    field : str
+        The parameter's name, used in error messages, e.g. ``"wash_ratio"``.
+
+    Returns
+    -------
+    pint.Quantity
+        In this package's registry, in the units given.
+
+    Raises
+    ------
+    UnitError
+        If the text cannot be read, or the dimensionality is not `expected`.
+
+    Examples
+    --------
+    >>> parse_quantity("5 L/kg", "[volume]/[mass]", field="wash_ratio")
+    <Quantity(5.0, 'liter / kilogram')>
+    >>> parse_quantity("750 degC", "K").to("K")
+    <Quantity(1023.15, 'kelvin')>
+    """
+    wanted = _expected_text(expected) if expected is not None else "a quantity"
+    quantity = _read(value, wanted, field)
+    if expected is not None:
+        check_dimensionality(quantity, expected, field, given=value)
+    return quantity
+
+
+def check_dimensionality(
+    quantity: pint.Quantity,
+    expected: str,
+    field: str = "value",
+    given: object = None,
+) -> None:
+    """Raise :class:`UnitError` unless `quantity` has the dimensionality of `expected`.
+
+    Parameters
+    ----------
+    quantity : pint.Quantity
+        The quantity to check.
+    expected : str
+        A unit or dimension expression, e.g. ``"L/kg"`` or ``"[volume]/[mass]"``.
+    field : str
+        The parameter's name, for the message.
+    given : object, optional
+        The value as the user wrote it, for the message; defaults to `quantity`.
+    """
+    wanted = ureg.get_dimensionality(expected) if expected else ureg.dimensionless.dimensionality
+    if quantity.dimensionality == wanted:
+        return
+    shown = str(quantity) if given is None else str(given)
+    if not quantity.dimensionality:
+        number = given if isinstance(given, str | int | float) else quantity.magnitude
+        problem, hint = "a bare number has no unit", f"give the unit, e.g. '{number} {_example_unit(expected)}'"
+    else:
+        problem, hint = f"has {quantity.dimensionality}", f"give it in units of {_example_unit(expected)}"
+    raise UnitError(field, _expected_text(expected), shown, problem, hint)
+
+
+def magnitude(
+    value: str | float | int | pint.Quantity,
+    unit: str,
+    field: str = "value",
+) -> float:
+    """Return `value` as a float in `unit`, after checking its dimensionality.
+
+    Parameters
+    ----------
+    value : str, float, int or pint.Quantity
+        As for :func:`parse_quantity`.
+    unit : str
+        The unit of the returned number, e.g. ``"K"`` or ``"m**3/kg"``.
+    field : str
+        The parameter's name, for error messages.
+
+    Returns
+    -------
+    float
+        The magnitude in `unit`.
+
+    Examples
+    --------
+    >>> magnitude("750 degC", "K", field="temperature")
+    1023.15
+    """
+    return float(parse_quantity(value, unit, field).to(unit).magnitude)
+
+
+def _read(value: str | float | int | pint.Quantity, wanted: str, field: str) -> pint.Quantity:
+    if isinstance(value, pint.Quantity):
+        if value._REGISTRY is ureg:
+            return value
+        return Quantity(value.magnitude, str(value.units))
+    if isinstance(value, bool):
+        raise UnitError(field, wanted, str(value), "is a boolean, not a quantity")
+    if isinstance(value, int | float):
+        return Quantity(float(value), ureg.dimensionless)
+    if not isinstance(value, str):
+        raise UnitError(field, wanted, repr(value), f"is a {type(value).__name__}, not a quantity")
+    match = _NUMBER_THEN_UNIT.match(value)
+    if match is None:
+        raise UnitError(
+            field, wanted, value, "does not start with a number", "write a number then a unit, e.g. '5 L/kg'"
+        )
+    number, unit_text = match.groups()
+    try:
+        units = ureg.parse_units(unit_text) if unit_text else ureg.dimensionless
+    except (pint.PintError, AssertionError, SyntaxError, TypeError, ValueError) as err:
+        detail = f" ({err})" if str(err) else ""
+        raise UnitError(field, wanted, value, f"unit {unit_text!r} is not understood{detail}") from err
+    return Quantity(float(number), units)
+
+
+def _example_unit(expected: str) -> str:
+    """Return a unit to show in a hint for `expected` (a unit or a dimension expression)."""
+    if "[" not in expected:
+        return expected or "(no unit)"
+    examples = {
+        "[length] ** 3 / [mass]": "L/kg",
+        "[temperature]": "degC",
+        "[mass]": "kg",
+        "[length]": "km",
+        "[substance] / [length] ** 3": "mol/L",
+        "[mass] * [length] ** 2 / [time] ** 2": "MJ",
+    }
+    return examples.get(str(ureg.get_dimensionality(expected)), expected)
