@@ -18,7 +18,7 @@ import pint
 
 from flowsheet.errors import UnitError
 
-ureg = pint.UnitRegistry(autoconvert_offset_to_baseunit=True)
+ureg: pint.UnitRegistry = pint.UnitRegistry(autoconvert_offset_to_baseunit=True)
 """The package's UnitRegistry; quantities from other registries are converted by text."""
 
 Quantity = ureg.Quantity

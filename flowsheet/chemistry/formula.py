@@ -21,6 +21,8 @@ from __future__ import annotations
 import re
 from fractions import Fraction
 
+import pint
+
 from flowsheet.chemistry.elements import atomic_weights
 from flowsheet.errors import FormulaError
 from flowsheet.units import Quantity
@@ -85,7 +87,7 @@ class Formula:
         return float(sum(weights[element] * count for element, count in self.elements.items()))
 
     @property
-    def molar_mass(self) -> Quantity:
+    def molar_mass(self) -> pint.Quantity:
         """Molar mass, [g/mol], as a pint Quantity (electron mass of ions neglected)."""
         return Quantity(self.relative_mass, "g/mol")
 
@@ -125,7 +127,7 @@ class Formula:
         return Formula, (self.text,)
 
 
-def molar_mass(text: str) -> Quantity:
+def molar_mass(text: str) -> pint.Quantity:
     """Return the molar mass of a formula, [g/mol].
 
     Examples

@@ -20,11 +20,13 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from functools import cache
 
+import pint
+
 from flowsheet.chemistry import Formula
 from flowsheet.datafiles import Row, read_table
 from flowsheet.errors import DataFileError, MissingDataError, UnknownSpeciesError
 from flowsheet.thermo.heat_capacity import ConstantHeatCapacity, HeatCapacity, Nasa9, Nasa9Interval
-from flowsheet.units import Quantity, magnitude
+from flowsheet.units import magnitude
 
 FORMATION_TABLE = "thermo/formation_enthalpy.csv"
 NASA_TABLE = "thermo/nasa9.csv"
@@ -69,7 +71,7 @@ class Species:
         return f"{self.formula.text}({self.phase})"
 
     @property
-    def molar_mass(self) -> Quantity:
+    def molar_mass(self) -> pint.Quantity:
         """Molar mass, [g/mol]."""
         return self.formula.molar_mass
 
