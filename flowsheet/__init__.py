@@ -5,8 +5,14 @@ Layers, each importing only the ones above it (``tests/test_layers.py`` enforces
     errors       FlowsheetError and its subclasses
     units        the one pint UnitRegistry; reading "5 L/kg", checking dimensionality
     datafiles    finding and reading data/ tables with file and line
+    factors      utility efficiencies, emission factors, transport intensities
     chemistry    elements, Formula, Reaction (exact stoichiometry)
     thermo       heat-capacity models, Species, heats of reaction
+    components   a flowsheet's ordered species: element matrix, molar masses
+    operations   unit operations, each a frozen dataclass with a linear balance
+    graph        Flowsheet: units and streams on a networkx graph; checks
+    results      Results: solved streams, duties and totals as plain data
+    solve        the solver: sparse linear mass balance, energy, closure
     cli          the ``flowsheet`` command
 
 Quick start
@@ -22,6 +28,9 @@ from importlib.metadata import PackageNotFoundError, version
 
 from flowsheet.chemistry import Formula, Reaction, molar_mass
 from flowsheet.errors import FlowsheetError
+from flowsheet.graph import Flowsheet
+from flowsheet.results import Results
+from flowsheet.solve import solve
 from flowsheet.thermo import Species, heat_of_reaction, species
 from flowsheet.units import Quantity, parse_quantity, ureg
 
@@ -31,15 +40,18 @@ except PackageNotFoundError:  # a source tree that was never installed
     __version__ = "0+unknown"
 
 __all__ = [
+    "Flowsheet",
     "FlowsheetError",
     "Formula",
     "Quantity",
     "Reaction",
+    "Results",
     "Species",
     "__version__",
     "heat_of_reaction",
     "molar_mass",
     "parse_quantity",
+    "solve",
     "species",
     "ureg",
 ]

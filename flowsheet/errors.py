@@ -207,3 +207,48 @@ def _balance_hint(residuals: dict[str, Fraction]) -> str:
         side = "reactants" if residuals["O"] > 0 else "products"  # O2 goes where oxygen is short
         return f"add {abs(residuals['O']) / 2} O2 to the {side}; Reaction.balance(...) proposes coefficients"
     return "check the formulas and coefficients; Reaction.balance(...) proposes coefficients"
+
+
+class FlowsheetCheckError(FlowsheetError, ValueError):
+    """A flowsheet cannot be solved as built; every problem found is listed at once.
+
+    Parameters
+    ----------
+    flowsheet : str
+        The flowsheet's name.
+    problems : list of str
+        One line per problem, each naming the unit, port, stream or species.
+    """
+
+    def __init__(self, flowsheet: str, problems: list[str]) -> None:
+        super().__init__(flowsheet, list(problems))
+        self.flowsheet, self.problems = flowsheet, list(problems)
+
+    def __str__(self) -> str:
+        lines = "\n".join(f"  - {problem}" for problem in self.problems)
+        return f"flowsheet {self.flowsheet!r} has {len(self.problems)} problem(s):\n{lines}"
+
+
+class SolveError(FlowsheetError, ArithmeticError):
+    """A flowsheet was built correctly but its balance has no acceptable solution.
+
+    Raised for a recycle loop in which a species accumulates (no purge), a
+    nonlinear loop that does not converge, negative flows, or mass that does not
+    close.
+
+    Parameters
+    ----------
+    flowsheet : str
+        The flowsheet's name.
+    problem : str
+        What went wrong and where (loop, unit, stream, species).
+    hint : str
+        How to mend it.
+    """
+
+    def __init__(self, flowsheet: str, problem: str, hint: str = "") -> None:
+        super().__init__(flowsheet, problem, hint)
+        self.flowsheet, self.problem, self.hint = flowsheet, problem, hint
+
+    def __str__(self) -> str:
+        return _with_hint(f"flowsheet {self.flowsheet!r}: {self.problem}", self.hint)

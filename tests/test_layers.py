@@ -6,7 +6,20 @@ from pathlib import Path
 import flowsheet
 
 PACKAGE = Path(flowsheet.__file__).parent
-LAYERS = ["errors", "units", "datafiles", "chemistry", "thermo", "cli"]
+LAYERS = [
+    "errors",
+    "units",
+    "datafiles",
+    "factors",
+    "chemistry",
+    "thermo",
+    "components",
+    "operations",
+    "graph",
+    "results",
+    "solve",
+    "cli",
+]
 
 
 def _layer(module: str) -> str | None:

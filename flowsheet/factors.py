@@ -1,0 +1,107 @@
+"""Utility efficiencies, emission factors and transport intensities from ``data/``."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import cache
+
+from flowsheet.datafiles import read_table
+from flowsheet.errors import MissingDataError
+from flowsheet.units import magnitude
+
+UTILITIES = "energy/utilities.csv"
+EMISSIONS = "energy/emission_factors.csv"
+MODES = "transport/modes.csv"
+
+
+@dataclass(frozen=True)
+class Utility:
+    """What meets a heat duty: an energy carrier and the delivered heat per unit bought.
+
+    Attributes
+    ----------
+    name : str
+        E.g. ``"electric_kiln"``.
+    carrier : str
+        ``"electricity"``, ``"natural_gas"`` ...
+    efficiency : float
+        Duty met per energy bought, [-] (a coefficient of performance may exceed 1).
+    source : str
+        Citation key and locator.
+    """
+
+    name: str
+    carrier: str
+    efficiency: float
+    source: str
+
+
+@cache
+def utilities() -> dict[str, Utility]:
+    """All utilities by name."""
+    found = {}
+    for row in read_table(UTILITIES, required=("utility", "carrier", "efficiency", "source")):
+        efficiency = row.number("efficiency")
+        if efficiency <= 0:
+            raise row.error("efficiency", "must be positive")
+        found[row["utility"]] = Utility(
+            row["utility"], row["carrier"], efficiency, f"{row['source']} ({row.path}:{row.line})"
+        )
+    return found
+
+
+def utility(name: str) -> Utility:
+    """Return a utility, or raise :class:`MissingDataError` listing the known ones."""
+    try:
+        return utilities()[name]
+    except KeyError:
+        raise MissingDataError(name, UTILITIES, f"unknown utility; known: {', '.join(utilities())}") from None
+
+
+@cache
+def emission_factors() -> dict[tuple[str, str], float]:
+    """CO2e per energy by (carrier, region), [kg/J]."""
+    found = {}
+    for row in read_table(EMISSIONS, required=("carrier", "region", "co2e", "unit", "source")):
+        value = magnitude(f"{row['co2e']} {row['unit']}", "kg/J", field=f"{row.path}:{row.line} co2e")
+        found[(row["carrier"], row["region"])] = value
+    return found
+
+
+def emission_factor(carrier: str, region: str = "world") -> float:
+    """CO2e of a carrier in a region, [kg/J]; a region without its own figure takes the world figure."""
+    factors = emission_factors()
+    for key in ((carrier, region), (carrier, "world")):
+        if key in factors:
+            return factors[key]
+    raise MissingDataError(carrier, EMISSIONS, f"no emission factor for region {region!r} or 'world'")
+
+
+@dataclass(frozen=True)
+class Mode:
+    """A transport mode: energy per tonne-km and the fuel burnt.
+
+    Attributes
+    ----------
+    name : str
+        ``"sea"``, ``"rail"``, ``"road"``, ``"barge"``.
+    energy_intensity : float
+        Fuel energy per tonne-km, [J/(kg*m)].
+    fuel : str
+        The carrier, for its emission factor.
+    """
+
+    name: str
+    energy_intensity: float
+    fuel: str
+
+
+@cache
+def modes() -> dict[str, Mode]:
+    """All transport modes by name."""
+    found = {}
+    for row in read_table(MODES, required=("mode", "energy_intensity", "unit", "fuel", "source")):
+        value = f"{row['energy_intensity']} {row['unit']}"
+        intensity = magnitude(value, "J/(kg*m)", field=f"{row.path}:{row.line} energy_intensity")
+        found[row["mode"]] = Mode(row["mode"], intensity, row["fuel"])
+    return found

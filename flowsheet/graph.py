@@ -1,0 +1,273 @@
+"""Flowsheet: unit operations as nodes of a networkx graph, streams as edges between named ports."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+
+import networkx as nx
+import numpy as np
+
+from flowsheet.components import Components
+from flowsheet.errors import FlowsheetCheckError, FlowsheetError
+from flowsheet.operations import Feed, Operation, Product
+from flowsheet.operations.base import ALL_INLETS
+from flowsheet.thermo import species
+
+
+@dataclass(frozen=True)
+class Stream:
+    """A stream: an edge from one unit's outlet port to another's inlet port.
+
+    Attributes
+    ----------
+    name : str
+        Unique name, by default ``"source.port->target.port"``.
+    source, source_port, target, target_port : str
+        The units and ports it joins.
+    """
+
+    name: str
+    source: str
+    source_port: str
+    target: str
+    target_port: str
+
+
+class Flowsheet:
+    """A cathode synthesis route as a graph of unit operations joined by streams.
+
+    Parameters
+    ----------
+    name : str
+        Shown in results and errors.
+    regions : dict of str to str, optional
+        Region of each site (``{"refinery": "ID", "cam_plant": "KR"}``), for the
+        electricity emission factor of units standing there.
+
+    Examples
+    --------
+    >>> from flowsheet.operations import Feed, Mixer, Product
+    >>> sheet = Flowsheet("demo")
+    >>> sheet.add(Feed("a", {"H2O(l)": "1 mol/s"}), Feed("b", {"H2O(l)": "2 mol/s"}))
+    >>> sheet.add(Mixer("mix"), Product("out"))
+    >>> sheet.connect("a", "mix.in1"); sheet.connect("b", "mix.in2"); sheet.connect("mix", "out")
+    'a.out->mix.in1'
+    'b.out->mix.in2'
+    'mix.product->out.in'
+    """
+
+    def __init__(self, name: str = "flowsheet", regions: dict[str, str] | None = None) -> None:
+        self.name = name
+        self.regions = dict(regions or {})
+        self.graph = nx.MultiDiGraph()
+
+    # --- building ------------------------------------------------------------------------
+    def add(self, *operations: Operation) -> None:
+        """Add unit operations; names must be unique."""
+        for operation in operations:
+            if not isinstance(operation, Operation):
+                raise FlowsheetCheckError(self.name, [f"{operation!r} is not a unit operation"])
+            if operation.name in self.graph:
+                raise FlowsheetCheckError(self.name, [f"a unit named {operation.name!r} exists already"])
+            self.graph.add_node(operation.name, operation=operation)
+
+    def connect(self, source: str, target: str, name: str | None = None) -> str:
+        """Join an outlet to an inlet with a stream and return the stream's name.
+
+        Parameters
+        ----------
+        source : str
+            ``"unit.port"``, or ``"unit"`` when the unit has one outlet.
+        target : str
+            ``"unit.port"``, or ``"unit"`` when the unit has one inlet.
+        name : str, optional
+            The stream's name.
+        """
+        source_unit, source_port = self._port(source, "outlet")
+        target_unit, target_port = self._port(target, "inlet")
+        stream_name = name or f"{source_unit}.{source_port}->{target_unit}.{target_port}"
+        if any(stream_name == key for _, _, key in self.graph.edges(keys=True)):
+            raise FlowsheetCheckError(self.name, [f"a stream named {stream_name!r} exists already"])
+        stream = Stream(stream_name, source_unit, source_port, target_unit, target_port)
+        self.graph.add_edge(source_unit, target_unit, key=stream_name, stream=stream)
+        return stream_name
+
+    def _port(self, text: str, kind: str) -> tuple[str, str]:
+        unit, _, port = text.partition(".")
+        if unit not in self.graph:
+            raise FlowsheetCheckError(self.name, [f"no unit named {unit!r} (in {text!r})"])
+        operation = self.operation(unit)
+        ports = operation.outlet_ports() if kind == "outlet" else operation.inlet_ports()
+        if not port:
+            if len(ports) != 1:
+                raise FlowsheetCheckError(
+                    self.name, [f"{unit!r} has {kind} ports {', '.join(ports) or 'none'}: name one as '{unit}.PORT'"]
+                )
+            port = ports[0]
+        if port not in ports:
+            raise FlowsheetCheckError(
+                self.name, [f"{unit!r} has no {kind} port {port!r}; its {kind} ports: {', '.join(ports) or 'none'}"]
+            )
+        return unit, port
+
+    # --- reading -------------------------------------------------------------------------
+    def operation(self, name: str) -> Operation:
+        """Return the unit operation called `name`."""
+        return self.graph.nodes[name]["operation"]
+
+    @property
+    def operations(self) -> list[Operation]:
+        """All unit operations, in the order added."""
+        return [data["operation"] for _, data in self.graph.nodes(data=True)]
+
+    def streams(self) -> list[Stream]:
+        """All streams, in the order connected."""
+        return [data["stream"] for _, _, data in self.graph.edges(data=True)]
+
+    def inlets(self, unit: str) -> dict[str, Stream]:
+        """Streams into `unit` by inlet port."""
+        return {d["stream"].target_port: d["stream"] for _, _, d in self.graph.in_edges(unit, data=True)}
+
+    def outlets(self, unit: str) -> dict[str, Stream]:
+        """Streams out of `unit` by outlet port."""
+        return {d["stream"].source_port: d["stream"] for _, _, d in self.graph.out_edges(unit, data=True)}
+
+    def components(self) -> Components:
+        """The species of every feed and unit, in first-seen order."""
+        labels = [label for operation in self.operations for label in operation.species()]
+        for operation in self.operations:
+            labels += operation.derived_species(labels)
+        return Components(labels)
+
+    def loops(self) -> Iterator[list[str]]:
+        """Strongly connected groups of units that form recycle loops."""
+        for group in nx.strongly_connected_components(self.graph):
+            if len(group) > 1:
+                yield sorted(group, key=list(self.graph).index)
+
+    # --- checking ------------------------------------------------------------------------
+    def problems(self) -> list[str]:
+        """Return every reason the flowsheet cannot be solved, all at once; empty if none."""
+        found = []
+        for operation in self.operations:
+            unit = operation.name
+            found += [f"{unit}: {problem}" for problem in operation.problems()]
+            found += self._port_problems(operation)
+        unknown = self._species_problems()
+        if unknown:
+            return found + unknown
+        components = self.components()
+        if not found:
+            found += self._dose_problems(components)
+            found += self._reach_problems(components)
+        if not any(isinstance(op, Feed) and not op.dosed for op in self.operations):
+            found.append("no fixed-rate Feed: nothing sets the scale of the flowsheet")
+        return found
+
+    def check(self) -> Components:
+        """Raise :class:`FlowsheetCheckError` listing every problem; return the components if none."""
+        found = self.problems()
+        if found:
+            raise FlowsheetCheckError(self.name, found)
+        return self.components()
+
+    def _species_problems(self) -> list[str]:
+        found = []
+        for operation in self.operations:
+            try:
+                labels = operation.species()
+            except FlowsheetError as err:
+                found.append(f"{operation.name}: {err}")
+                continue
+            for label in labels:
+                try:
+                    species(label)
+                except FlowsheetError as err:
+                    found.append(f"{operation.name}: {str(err).splitlines()[0]}")
+        return found
+
+    def _port_problems(self, operation: Operation) -> list[str]:
+        found = []
+        unit = operation.name
+        for port_kind, ports, edges in (
+            ("inlet", operation.inlet_ports(), self.graph.in_edges(unit, data=True)),
+            ("outlet", operation.outlet_ports(), self.graph.out_edges(unit, data=True)),
+        ):
+            attached = [d["stream"].target_port if port_kind == "inlet" else d["stream"].source_port for *_, d in edges]
+            for port in ports:
+                count = attached.count(port)
+                if count == 0:
+                    where = "a Feed or an upstream unit" if port_kind == "inlet" else "a Product or a downstream unit"
+                    found.append(f"{unit}.{port}: {port_kind} port not connected; connect it to {where}")
+                elif count > 1:
+                    found.append(f"{unit}.{port}: {count} streams into one {port_kind} port; add a Mixer")
+        return found
+
+    def _dose_problems(self, components: Components) -> list[str]:
+        found = []
+        for operation in self.operations:
+            dosed = set(operation.dosed_ports())
+            for port, stream in self.inlets(operation.name).items():
+                source = self.operation(stream.source)
+                is_dosed_feed = isinstance(source, Feed) and source.dosed
+                if port in dosed and not is_dosed_feed:
+                    found.append(
+                        f"{operation.name}.{port}: the unit sets this reagent's amount; connect a Feed with dosed=True"
+                    )
+                elif port not in dosed and is_dosed_feed:
+                    found.append(f"{source.name}: a dosed Feed must feed a dosed port; {operation.name}.{port} is not")
+                if port in dosed and is_dosed_feed:
+                    key = operation.key_species(port)
+                    if (
+                        key is not None
+                        and isinstance(source, Feed)
+                        and source.vector(components)[components.index(key)] <= 0
+                    ):
+                        found.append(f"{source.name}: {operation.name}.{port} doses {key}, which this feed lacks")
+        return found
+
+    def _reach_problems(self, components: Components) -> list[str]:
+        """Species a unit's reactions need that no feed can bring to it (structural check)."""
+        present = {stream.name: np.zeros(len(components), bool) for stream in self.streams()}
+        for stream in self.streams():
+            source = self.operation(stream.source)
+            if isinstance(source, Feed):
+                present[stream.name] = source.vector(components) > 0
+        for _ in range(len(present) + 1):
+            changed = False
+            for operation in self.operations:
+                inlets = self.inlets(operation.name)
+                maps = operation.outlet_maps(components, None)
+                for port, by_inlet in maps.items():
+                    outlet = self.outlets(operation.name).get(port)
+                    if outlet is None:
+                        continue
+                    reach = present[outlet.name].copy()
+                    for key, matrix in by_inlet.items():
+                        sources = inlets.values() if key == ALL_INLETS else [inlets[key]]
+                        for inlet in sources:
+                            reach |= (np.abs(matrix) @ present[inlet.name]) > 0
+                    if (reach != present[outlet.name]).any():
+                        present[outlet.name], changed = reach, True
+            if not changed:
+                break
+        found = []
+        for operation in self.operations:
+            arriving = np.zeros(len(components), bool)
+            for stream in self.inlets(operation.name).values():
+                arriving |= present[stream.name]
+            for step in getattr(operation, "reactions", ()):
+                if not arriving[components.index(step.limiting)]:
+                    found.append(
+                        f"{operation.name}: {step.limiting} never reaches the unit, so '{step.reaction}' cannot run"
+                    )
+        return found
+
+    def __repr__(self) -> str:
+        return (
+            f"<Flowsheet {self.name!r}: {self.graph.number_of_nodes()} units, {self.graph.number_of_edges()} streams>"
+        )
+
+
+__all__ = ["Feed", "Flowsheet", "Product", "Stream"]

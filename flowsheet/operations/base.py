@@ -1,0 +1,266 @@
+"""What every unit operation is: a frozen dataclass with ports, parameters in SI, and linear balances.
+
+A unit's mass balance is linear in its port flows. It states it in two parts:
+
+- **outlet maps**: for each outlet ``o``, ``n_o = Σ_p A[o][p] @ n_p`` over its inlet
+  ports ``p`` (the key ``"*in"`` stands for the sum of all inlets);
+- **dose specifications**: for each *dosed* inlet (a reagent whose amount the unit
+  sets, such as NaOH in a precipitator), one linear equation ``Σ_p w[p] · n_p = 0``
+  over the unit's ports.
+
+The solver assembles these into one sparse linear system. A unit whose maps
+depend on the solution (``nonlinear = True``) receives the previous iterate of
+its inlet flows as ``state`` and the solver iterates to a fixed point.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from dataclasses import dataclass, field
+from typing import Any, ClassVar
+
+import numpy as np
+
+from flowsheet.chemistry import Formula
+from flowsheet.components import Components
+from flowsheet.errors import UnitError, UnknownSpeciesError
+from flowsheet.thermo import species
+from flowsheet.units import magnitude
+
+ALL_INLETS = "*in"
+"""Key of an outlet map or dose specification that applies to the sum of all inlets."""
+
+T_AMBIENT = 298.15
+"""Default temperature of feeds and of units that do not set one, [K] (25 °C)."""
+
+WATER_DENSITY = 1000.0
+"""Density of wash and process water, [kg/m3]; within 0.3 % for 4-25 °C (IAPWS-95)."""
+
+
+class SI(float):
+    """A float already in its field's storage unit; passed through unconverted (replace, copies)."""
+
+    __slots__ = ()
+
+
+def parameter(unit: str, default: Any = dataclasses.MISSING, doc: str = "") -> Any:
+    """Declare a dataclass field that is given with a unit and stored as a float in `unit`.
+
+    Parameters
+    ----------
+    unit : str
+        The SI unit the value is stored in, e.g. ``"K"``, ``"m**3/kg"``; ``""`` for
+        dimensionless values, which may be given as bare numbers.
+    default : optional
+        A default *as the user would write it*, e.g. ``"25 degC"``.
+    doc : str
+        One line shown in error messages.
+    """
+    metadata = {"unit": unit, "doc": doc}
+    if default is dataclasses.MISSING:
+        return field(metadata=metadata)
+    return field(default=default, metadata=metadata)
+
+
+@dataclass(frozen=True)
+class Operation:
+    """Base of every unit operation.
+
+    Parameters
+    ----------
+    name : str
+        Unique name in the flowsheet, e.g. ``"precipitate"``.
+    site : str
+        The plant the unit stands in (for regional factors), keyword only.
+    utility : str
+        What meets the unit's heat duty, a key of ``data/energy/utilities.csv``
+        (e.g. ``"electric_kiln"``); empty: the duty is reported, not purchased.
+    """
+
+    name: str
+    site: str = field(default="", kw_only=True)
+    utility: str = field(default="", kw_only=True)
+
+    inlets: ClassVar[tuple[str, ...]] = ("feed",)
+    outlets: ClassVar[tuple[str, ...]] = ("product",)
+    dosed_inlets: ClassVar[tuple[str, ...]] = ()
+    nonlinear: ClassVar[bool] = False
+
+    def __post_init__(self) -> None:
+        if not isinstance(self.name, str) or not self.name or "." in self.name:
+            raise UnitError("name", "a non-empty text without '.'", repr(self.name), "is not a valid unit name")
+        for item in dataclasses.fields(self):
+            unit = item.metadata.get("unit")
+            value = getattr(self, item.name)
+            if unit is None or value is None or isinstance(value, SI):
+                continue
+            converted = SI(magnitude(value, unit, field=f"{self.name}.{item.name}"))
+            object.__setattr__(self, item.name, converted)
+
+    # --- ports ---------------------------------------------------------------------------
+    def inlet_ports(self) -> tuple[str, ...]:
+        """Names of the inlet ports, dosed ones included."""
+        return self.inlets
+
+    def outlet_ports(self) -> tuple[str, ...]:
+        """Names of the outlet ports."""
+        return self.outlets
+
+    def dosed_ports(self) -> tuple[str, ...]:
+        """Inlet ports whose flow this unit sets through a dose specification."""
+        return self.dosed_inlets
+
+    # --- model ---------------------------------------------------------------------------
+    def problems(self) -> list[str]:
+        """Return every reason these parameters cannot be solved; empty if none."""
+        return []
+
+    def species(self) -> list[str]:
+        """Species this unit needs in the flowsheet's component set (reactions, doses)."""
+        return []
+
+    def outlet_maps(
+        self, components: Components, state: dict[str, np.ndarray] | None
+    ) -> dict[str, dict[str, np.ndarray]]:
+        """Return ``{outlet: {inlet port or "*in": A}}`` with ``n_outlet = Σ A @ n_port``, [-]."""
+        raise NotImplementedError
+
+    def dose_specs(
+        self, components: Components, state: dict[str, np.ndarray] | None
+    ) -> dict[str, dict[str, np.ndarray]]:
+        """Return ``{dosed port: {port: w}}`` with ``Σ w · n_port = 0``, one equation per dosed port."""
+        return {}
+
+    def outlet_temperature(self, port: str, inlet_temperature: float) -> float:
+        """Temperature of an outlet, [K]; by default that of the (mixed) inlet."""
+        temperature = getattr(self, "temperature", None)
+        return inlet_temperature if temperature is None else temperature
+
+    def derived_species(self, labels: list[str]) -> list[str]:
+        """Species this unit makes from whatever reaches it (e.g. dried salts), given all others."""
+        return []
+
+    def key_species(self, port: str) -> str | None:
+        """The species a dosed port must supply (checked against the feed's composition)."""
+        return None
+
+    def apply(
+        self, components: Components, inlets: dict[str, np.ndarray], state: dict | None = None
+    ) -> dict[str, np.ndarray]:
+        """Return outlet flows [mol/s] for given inlet flows by port (doses included), [mol/s]."""
+        total = sum(inlets.values(), np.zeros(len(components)))
+        found = {}
+        for outlet, by_port in self.outlet_maps(components, state).items():
+            found[outlet] = sum(
+                (matrix @ (total if port == ALL_INLETS else inlets[port]) for port, matrix in by_port.items()),
+                np.zeros(len(components)),
+            )
+        return found
+
+    # --- display -------------------------------------------------------------------------
+    def __repr__(self) -> str:
+        shown = []
+        for item in dataclasses.fields(self):
+            if not item.repr:
+                continue
+            value = getattr(self, item.name)
+            unit = item.metadata.get("unit")
+            if unit and isinstance(value, float):
+                value = f"{value:.12g} {unit}"
+            elif isinstance(value, float):
+                value = float(value)
+            shown.append(f"{item.name}={value!r}")
+        return f"{type(self).__name__}({', '.join(shown)})"
+
+
+def total_inlet(maps: np.ndarray) -> dict[str, np.ndarray]:
+    """Return an outlet map that applies `maps` to the sum of all inlets."""
+    return {ALL_INLETS: maps}
+
+
+def solids(components: Components) -> np.ndarray:
+    """Mask of solid species, [-]."""
+    return components.mask("s")
+
+
+def gases(components: Components) -> np.ndarray:
+    """Mask of gas species, [-]."""
+    return components.mask("g")
+
+
+def reaction_operator(components: Components, nu: np.ndarray, limiting: int, conversion: float) -> np.ndarray:
+    """Return ``I + conversion * nu e_lim^T``: react `conversion` of the species at `limiting`.
+
+    `nu` is the stoichiometric vector per mole of the limiting species
+    (``nu[limiting] = -1``); since ``E @ nu = 0`` the operator conserves atoms
+    for any inlet.
+    """
+    operator = np.eye(len(components))
+    operator[:, limiting] += conversion * nu
+    return operator
+
+
+def metal_basis(components: Components, product: str, species: list[str]) -> np.ndarray:
+    """Return ``m`` with ``m @ n`` = atoms of the product's metals in `species`, [-].
+
+    The metals of a cathode are its elements other than Li and O (Ni, Mn, Co,
+    Al ...). A mixed hydroxide carries one metal atom per formula unit, and so
+    does the cathode it becomes: extents set by ``m @ n`` are per mole of cathode.
+    """
+    metals = [e for e in Formula(product).elements if e not in ("Li", "O")]
+    rows = [components.element_names.index(e) for e in metals]
+    mask = np.zeros(len(components))
+    for label in species:
+        mask[components.index(label)] = 1.0
+    return components.elements[rows].sum(axis=0) * mask
+
+
+def dried_form(label: str) -> str | None:
+    """The form a dissolved or liquid species takes when its solution is dried or fired.
+
+    The first of solid, liquid, gas known to the species data (``Na2SO4(aq)`` gives
+    ``Na2SO4(s)``, ``NH3(aq)`` gives ``NH3(g)``, ``H2SO4(aq)`` gives ``H2SO4(l)``);
+    water gives ``H2O(g)``; None for an ion or a species without such a form.
+    """
+    item = species(label)
+    if item.phase not in ("aq", "l"):
+        return None
+    if item.formula.key == Formula("H2O").key:
+        return "H2O(g)"
+    bare = item.label.removesuffix(f"({item.phase})")
+    for phase in ("s", "l", "g"):
+        if phase == item.phase:
+            continue
+        try:
+            return species(f"{bare}({phase})").label
+        except UnknownSpeciesError:
+            continue
+    return None
+
+
+def drying_operator(components: Components, keep_water: bool) -> np.ndarray:
+    """Map every dissolved or liquid species to its dried form (:func:`dried_form`).
+
+    With `keep_water`, liquid water is left as it is (a dryer's residual moisture).
+    Species without a dried form (ions) are left unchanged.
+    """
+    operator = np.eye(len(components))
+    for j, label in enumerate(components.labels):
+        if keep_water and label == "H2O(l)":
+            continue
+        target = dried_form(label)
+        if target is not None and target in components:
+            operator[j, j] = 0.0
+            operator[components.index(target), j] = 1.0
+    return operator
+
+
+def dried_labels(labels: list[str]) -> list[str]:
+    """The dried forms of the dissolved and liquid species among `labels`."""
+    return [target for label in labels if (target := dried_form(label)) is not None]
+
+
+def phase_split(components: Components, operator: np.ndarray, gas_port: str, other_port: str) -> dict:
+    """Send gases of ``operator @ n_in`` to `gas_port` and everything else to `other_port`."""
+    gas = np.diag(gases(components))
+    return {gas_port: total_inlet(gas @ operator), other_port: total_inlet((np.eye(len(components)) - gas) @ operator)}

@@ -1,0 +1,161 @@
+"""One-pot synthesis: metals or salts, lithium source and coating precursor fired together."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from flowsheet.chemistry import Formula, Reaction
+from flowsheet.components import Components
+from flowsheet.operations.base import ALL_INLETS, metal_basis, parameter, phase_split, reaction_operator
+from flowsheet.operations.calcination import OXYGEN, Calciner, balanced, volatile_products
+
+REAGENT_FATES = ("decomposed", "waste")
+
+
+@dataclass(frozen=True, repr=False)
+class OnePotReactor(Calciner):
+    """Form a coated cathode in one step from metals (or salts), lithium source and coating precursor.
+
+    Parameters
+    ----------
+    name : str
+        Unique name.
+    product, lithium_source, lithium_ratio, oxygen_excess, conversion, temperature
+        As for :class:`~flowsheet.operations.Calciner`.
+    feed_species : tuple of str
+        What the ``"feed"`` port brings, e.g. ``("Ni", "Mn", "Co")`` (metal
+        powders, the default: the product's metals) or salts.
+    coating : str
+        Coating precursor dosed by the ``"coating"`` port, e.g. ``"Al2O3"`` or
+        ``"Al(OH)3"``; empty for none.
+    coating_product : str
+        What it becomes on the particles, e.g. ``"Al2O3"``; default the same species.
+    coating_ratio : float
+        Coating-metal atoms per cathode metal atom, [mol/mol], e.g. 0.005.
+    reagent : str
+        A reagent that activates the metals, dosed by the ``"reagent"`` port, e.g.
+        ``"CH3COOH(l)"``; empty for none. The commercial chemistry is not public:
+        state the assumption in the route.
+    reagent_ratio : float
+        Reagent in the reactor per metal atom, [mol/mol].
+    reagent_recovery : float
+        Fraction of the reagent recovered and reused inside the unit, [-]; only
+        the rest is dosed as make-up.
+    reagent_fate : str
+        What becomes of the make-up: ``"decomposed"`` (burnt with O2 to CO2, H2O
+        and N2 in the off-gas) or ``"waste"`` (leaves unchanged by the ``"waste"`` port).
+
+    Notes
+    -----
+    Operators applied in order to the summed inlets: the firing reaction (extent
+    ``conversion * m @ n``, ``m`` the metal atoms of the feed species), the coating
+    conversion, the reagent's decomposition, excess lithium to Li2O. Reagent carbon
+    is carried explicitly: acetate at 2 mol per mol metal, decomposed, gives about
+    1.8 kg CO2 per kg NMC811 (shared/reference-data.md B).
+    """
+
+    feed_species: tuple[str, ...] = ()
+    coating: str = ""
+    coating_product: str = ""
+    coating_ratio: float = parameter("", 0.0, "coating metal per cathode metal, mol/mol")
+    reagent: str = ""
+    reagent_ratio: float = parameter("", 0.0, "reagent per metal, mol/mol")
+    reagent_recovery: float = parameter("", 0.0, "fraction of reagent recovered in the unit")
+    reagent_fate: str = "decomposed"
+
+    def __post_init__(self) -> None:
+        super().__post_init__()
+        if not self.feed_species:
+            metals = tuple(e for e in Formula(self.product).elements if e not in ("Li", "O"))
+            object.__setattr__(self, "feed_species", metals)
+        if self.coating and not self.coating_product:
+            object.__setattr__(self, "coating_product", self.coating)
+
+    def precursors(self) -> list[str]:
+        return list(self.feed_species)
+
+    def inlet_ports(self) -> tuple[str, ...]:
+        return ("feed", *self.dosed_ports())
+
+    def dosed_ports(self) -> tuple[str, ...]:
+        ports = ["lithium"]
+        if self.coating:
+            ports.append("coating")
+        if self._reagent_dose() > 0:
+            ports.append("reagent")
+        return (*ports, "gas")
+
+    def outlet_ports(self) -> tuple[str, ...]:
+        return (
+            ("product", "offgas", "waste") if self.reagent_fate == "waste" and self.reagent else ("product", "offgas")
+        )
+
+    def _reagent_dose(self) -> float:
+        return self.reagent_ratio * (1.0 - self.reagent_recovery) if self.reagent else 0.0
+
+    def coating_reaction(self) -> Reaction | None:
+        """Conversion of the coating precursor, or None when it is fed as it stays."""
+        if not self.coating or Formula(self.coating).key == Formula(self.coating_product).key:
+            return None
+        return balanced([self.coating], [self.coating_product, *volatile_products(self.coating)])
+
+    def reagent_reaction(self) -> Reaction | None:
+        """Combustion of the reagent make-up, or None when it goes to waste (or there is none)."""
+        if not self.reagent or self.reagent_fate != "decomposed":
+            return None
+        return balanced([self.reagent, OXYGEN], volatile_products(self.reagent))
+
+    def problems(self) -> list[str]:
+        found = super().problems()
+        if self.reagent_fate not in REAGENT_FATES:
+            found.append(f"reagent_fate must be one of {', '.join(REAGENT_FATES)}, got {self.reagent_fate!r}")
+        if not 0 <= self.reagent_recovery <= 1:
+            found.append(f"reagent_recovery must be in [0, 1], got {self.reagent_recovery}")
+        if self.coating and self.coating_ratio <= 0:
+            found.append("coating_ratio must be positive when a coating is given")
+        return found
+
+    def species(self) -> list[str]:
+        labels = super().species()
+        for reaction in (self.coating_reaction(), self.reagent_reaction()):
+            if reaction is not None:
+                labels += [str(f) for _, f in reaction.reactants + reaction.products]
+        labels += [label for label in (self.coating, self.coating_product, self.reagent) if label]
+        return labels
+
+    def key_species(self, port: str) -> str | None:
+        return {"coating": self.coating, "reagent": self.reagent}.get(port) or super().key_species(port)
+
+    def operator(self, components: Components) -> np.ndarray:
+        operator = super().operator(components)
+        for reaction, limiting in ((self.coating_reaction(), self.coating), (self.reagent_reaction(), self.reagent)):
+            if reaction is not None:
+                nu = components.reaction_vector(reaction, per=limiting)
+                operator = reaction_operator(components, nu, components.index(limiting), 1.0) @ operator
+        return operator
+
+    def outlet_maps(self, components: Components, state: dict | None) -> dict:
+        operator = self.operator(components)
+        if "waste" not in self.outlet_ports():
+            return phase_split(components, operator, "offgas", "product")
+        waste = np.diag(components.unit_vector(self.reagent))
+        maps = phase_split(components, (np.eye(len(components)) - waste) @ operator, "offgas", "product")
+        maps["waste"] = {ALL_INLETS: waste @ operator}
+        return maps
+
+    def dose_specs(self, components: Components, state: dict | None) -> dict:
+        specs = super().dose_specs(components, state)
+        metals = metal_basis(components, self.product, self.precursors())
+        if self.coating:
+            coating_metals = [e for e in Formula(self.coating).elements if e not in ("O", "H", "C", "N")]
+            rows = [components.element_names.index(e) for e in coating_metals]
+            atoms = components.elements[rows].sum(axis=0)
+            specs["coating"] = {
+                "coating": atoms * components.unit_vector(self.coating),
+                "feed": -self.coating_ratio * metals,
+            }
+        if "reagent" in self.dosed_ports():
+            specs["reagent"] = {"reagent": components.unit_vector(self.reagent), "feed": -self._reagent_dose() * metals}
+        return specs

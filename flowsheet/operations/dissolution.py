@@ -1,0 +1,124 @@
+"""Dissolving metals or salts in acid or water to a target concentration."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from flowsheet.components import Components
+from flowsheet.operations.base import Operation, gases, parameter, phase_split
+from flowsheet.operations.reaction import as_steps, chain
+
+
+@dataclass(frozen=True, repr=False)
+class Dissolver(Operation):
+    """Dissolve a solid feed by reactions, with the acid and the water dosed by the unit.
+
+    Parameters
+    ----------
+    name : str
+        Unique name.
+    reactions : list
+        Dissolution reactions, each at a conversion of its limiting species (default
+        its first reactant, conversion 1), e.g. ``"Ni + H2SO4(aq) -> NiSO4(aq) + H2(g)"``
+        (non-oxidising: releases H2) or ``"Ni + H2SO4(aq) + 1/2 O2(g) -> NiSO4(aq) + H2O"``
+        (oxidative: the O2 must come with the feed or the acid).
+    acid : str
+        The acid species the ``"acid"`` port doses, e.g. ``"H2SO4(aq)"``; empty
+        for a salt dissolved in water alone (then there is no acid port).
+    excess : float
+        Acid above the reactions' stoichiometric need, [-] (0.05 = 5 %), default 0.
+    concentration : str or Quantity, optional
+        Target total concentration of the dissolved products in the solution, e.g.
+        ``"2 mol/L"``; needs `solution_density`. Give this or `molality`.
+    solution_density : str or Quantity, optional
+        Density of the product solution, e.g. ``"1.3 kg/L"``; no default, since it
+        depends on the salt and its concentration (cite it in the route).
+    molality : str or Quantity, optional
+        Target dissolved products per kg of water, e.g. ``"1.7 mol/kg"``.
+    temperature : str or Quantity, optional
+        Outlet temperature; default that of the inlet.
+
+    Notes
+    -----
+    Solution = non-gas part, gas (H2 from non-oxidising dissolution) = gas part of
+    ``Π_k (I + c_k nu_k e_k^T) n_in``. Dose specifications, with ``p`` the dissolved
+    products: acid ``n_acid = (1 + excess) Σ_k c_k |nu_k[acid]| n_feed[lim_k]``;
+    water by volume ``Σ_j M_j n_j = (rho / C) Σ_p n_p`` over the solution, or by
+    molality ``M_w n_w = Σ_p n_p / b``.
+    """
+
+    reactions: tuple = field(default=())
+    acid: str = "H2SO4(aq)"
+    excess: float = parameter("", 0.0, "acid excess over stoichiometric")
+    concentration: float | None = parameter("mol/m**3", None, "dissolved products per volume of solution")
+    solution_density: float | None = parameter("kg/m**3", None, "density of the product solution")
+    molality: float | None = parameter("mol/kg", None, "dissolved products per kg water")
+    temperature: float | None = parameter("K", None, "outlet temperature")
+
+    outlets = ("solution", "gas")
+
+    def inlet_ports(self) -> tuple[str, ...]:
+        return ("feed", *self.dosed_ports())
+
+    def dosed_ports(self) -> tuple[str, ...]:
+        return ("acid", "water") if self.acid else ("water",)
+
+    def __post_init__(self) -> None:
+        super().__post_init__()
+        object.__setattr__(self, "reactions", as_steps(list(self.reactions)))
+
+    def problems(self) -> list[str]:
+        found = [p for step in self.reactions for p in step.problems()]
+        if not self.reactions:
+            found.append("no reactions given")
+        if self.excess < 0:
+            found.append(f"excess must be >= 0, got {self.excess}")
+        by_volume = self.concentration is not None
+        if by_volume == (self.molality is not None):
+            found.append("give either concentration (with solution_density) or molality")
+        if by_volume and self.solution_density is None:
+            found.append("concentration needs solution_density (e.g. '1.3 kg/L'), which depends on the salt")
+        for value, label in ((self.concentration, "concentration"), (self.molality, "molality")):
+            if value is not None and value <= 0:
+                found.append(f"{label} must be positive")
+        return found
+
+    def species(self) -> list[str]:
+        acid = [self.acid] if self.acid else []
+        return [*acid, "H2O(l)", *(label for step in self.reactions for label in step.species())]
+
+    def key_species(self, port: str) -> str | None:
+        return {"acid": self.acid, "water": "H2O(l)"}.get(port)
+
+    def _dissolved(self, components: Components) -> np.ndarray:
+        mask = np.zeros(len(components))
+        for step in self.reactions:
+            for _, formula in step.reaction.products:
+                index = components.index(formula)
+                if components.phases[index] == "aq":
+                    mask[index] = 1.0
+        return mask
+
+    def outlet_maps(self, components: Components, state: dict | None) -> dict:
+        return phase_split(components, chain(self.reactions, components), "gas", "solution")
+
+    def dose_specs(self, components: Components, state: dict | None) -> dict:
+        specs = {"water": {"solution": self._water_row(components)}}
+        if self.acid:
+            acid = components.index(self.acid)
+            need = np.zeros(len(components))
+            for step in self.reactions:
+                nu = components.reaction_vector(step.reaction, per=step.limiting)
+                need[components.index(step.limiting)] += step.conversion * max(-nu[acid], 0.0)
+            specs["acid"] = {"acid": components.unit_vector(self.acid), "feed": -(1.0 + self.excess) * need}
+        return specs
+
+    def _water_row(self, components: Components) -> np.ndarray:
+        dissolved = self._dissolved(components)
+        if self.concentration is not None:
+            liquid = components.molar_masses * (1.0 - gases(components))
+            return liquid - (self.solution_density or 0.0) / self.concentration * dissolved
+        water = components.molar_masses * components.unit_vector("H2O(l)")
+        return water - dissolved / (self.molality or 1.0)

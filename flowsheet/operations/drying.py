@@ -1,0 +1,66 @@
+"""Drying: water evaporated from a wet solid down to a residual moisture."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from flowsheet.components import Components
+from flowsheet.operations.base import ALL_INLETS, Operation, dried_labels, drying_operator, parameter
+
+
+@dataclass(frozen=True, repr=False)
+class Dryer(Operation):
+    """Evaporate water from a wet feed to a residual moisture.
+
+    Parameters
+    ----------
+    name : str
+        Unique name.
+    moisture : float
+        Water left in the dried product as a mass fraction of it, [-], e.g. 0.005.
+    temperature : str or Quantity
+        Outlet temperature of product and vapour, e.g. ``"110 degC"`` (pCAM is
+        typically dried at 100-120 °C, shared/reference-data.md A.1).
+
+    Notes
+    -----
+    With ``m_d`` the mass of everything but water and gases, the product keeps
+    ``m_d w / (1 - w) / M_w`` mol water; the rest leaves as H2O(g) with the gases.
+    Dissolved species take their dried form first (salts crystallise in the
+    product, NH3 leaves as gas; :func:`~flowsheet.operations.base.dried_form`).
+    The moisture coming in is whatever the feed carries.
+    """
+
+    moisture: float = parameter("", None, "water mass fraction of dried product")
+    temperature: float = parameter("K", None, "outlet temperature")
+
+    inlets = ("wet",)
+    outlets = ("dry", "vapor")
+
+    def problems(self) -> list[str]:
+        found = []
+        if self.moisture is None or not 0 <= self.moisture < 1:
+            found.append(f"moisture must be given in [0, 1), got {self.moisture}")
+        if self.temperature is None:
+            found.append("temperature must be given, e.g. '110 degC'")
+        return found
+
+    def species(self) -> list[str]:
+        return ["H2O(l)", "H2O(g)"]
+
+    def derived_species(self, labels: list[str]) -> list[str]:
+        return dried_labels(labels)
+
+    def outlet_maps(self, components: Components, state: dict | None) -> dict:
+        drying = drying_operator(components, keep_water=True)
+        water, steam = components.index("H2O(l)"), components.index("H2O(g)")
+        masses, gas = components.molar_masses, components.mask("g")
+        kept = 1.0 - gas - components.unit_vector("H2O(l)")
+        left = self.moisture / (1.0 - self.moisture) * masses * kept / masses[water]
+        dry = np.diag(kept)
+        dry[water] += left
+        vapor = np.diag(gas)
+        vapor[steam] += components.unit_vector("H2O(l)") - left
+        return {"dry": {ALL_INLETS: dry @ drying}, "vapor": {ALL_INLETS: vapor @ drying}}

@@ -1,0 +1,121 @@
+"""Mixers and splitters: streams joined or divided without reaction."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from flowsheet.components import Components
+from flowsheet.operations.base import ALL_INLETS, Operation, parameter
+
+
+@dataclass(frozen=True, repr=False)
+class Mixer(Operation):
+    """Join several streams into one.
+
+    Parameters
+    ----------
+    name : str
+        Unique name.
+    inlet_names : tuple of str
+        Names of the inlet ports, default ``("in1", "in2")``.
+    temperature : str or Quantity, optional
+        Outlet temperature. None (default): adiabatic mixing, the outlet
+        temperature at which outlet enthalpy equals the inlets' (no duty).
+
+    Notes
+    -----
+    ``n_product = Σ n_inlet``.
+    """
+
+    inlet_names: tuple[str, ...] = ("in1", "in2")
+    temperature: float | None = parameter("K", None, "outlet temperature")
+
+    def inlet_ports(self) -> tuple[str, ...]:
+        return tuple(self.inlet_names)
+
+    def problems(self) -> list[str]:
+        if len(set(self.inlet_names)) != len(self.inlet_names) or not self.inlet_names:
+            return [f"inlet_names must be distinct and not empty, got {self.inlet_names!r}"]
+        return []
+
+    def outlet_maps(self, components: Components, state: dict | None) -> dict:
+        return {"product": {ALL_INLETS: np.eye(len(components))}}
+
+
+@dataclass(frozen=True, repr=False)
+class Splitter(Operation):
+    """Divide one stream into several of the same composition.
+
+    Parameters
+    ----------
+    name : str
+        Unique name.
+    fractions : dict of str to float
+        Share of the feed sent to each outlet port, [-], summing to 1, e.g.
+        ``{"recycle": 0.9, "purge": 0.1}``.
+
+    Notes
+    -----
+    ``n_outlet = fraction_outlet * n_feed``.
+    """
+
+    fractions: dict[str, float] = field(default_factory=dict)
+
+    def outlet_ports(self) -> tuple[str, ...]:
+        return tuple(self.fractions)
+
+    def problems(self) -> list[str]:
+        found = [
+            f"fraction of {port!r} must be in [0, 1], got {f}" for port, f in self.fractions.items() if not 0 <= f <= 1
+        ]
+        if len(self.fractions) < 2:
+            found.append("needs at least two outlets")
+        if abs(sum(self.fractions.values()) - 1.0) > 1e-12:
+            found.append(f"fractions must sum to 1, got {sum(self.fractions.values())!r}")
+        return found
+
+    def outlet_maps(self, components: Components, state: dict | None) -> dict:
+        return {port: {ALL_INLETS: fraction * np.eye(len(components))} for port, fraction in self.fractions.items()}
+
+
+@dataclass(frozen=True, repr=False)
+class ComponentSplitter(Operation):
+    """Send a fixed fraction of each species to the first outlet and the rest to the second.
+
+    Parameters
+    ----------
+    name : str
+        Unique name.
+    fractions : dict of str to float
+        Fraction of each species to outlet ``"selected"``, [-]; species not named go
+        to ``"rest"`` unless `default` says otherwise.
+    default : float
+        Fraction to ``"selected"`` of species not named, [-], default 0.
+
+    Notes
+    -----
+    ``n_selected = diag(s) n_feed``, ``n_rest = (I - diag(s)) n_feed``.
+    """
+
+    fractions: dict[str, float] = field(default_factory=dict)
+    default: float = 0.0
+
+    outlets = ("selected", "rest")
+
+    def problems(self) -> list[str]:
+        values = {**self.fractions, "default": self.default}
+        return [f"fraction of {k!r} must be in [0, 1], got {f}" for k, f in values.items() if not 0 <= f <= 1]
+
+    def species(self) -> list[str]:
+        return list(self.fractions)
+
+    def outlet_maps(self, components: Components, state: dict | None) -> dict:
+        selected = np.full(len(components), self.default)
+        for label, fraction in self.fractions.items():
+            selected[components.index(label)] = fraction
+        return {
+            "selected": {ALL_INLETS: np.diag(selected)},
+            "rest": {ALL_INLETS: np.diag(1.0 - selected)},
+        }

@@ -1,0 +1,112 @@
+"""Feeds and products: the open ends of a flowsheet."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import ClassVar
+
+import numpy as np
+import pint
+
+from flowsheet.chemistry import Formula
+from flowsheet.components import Components
+from flowsheet.errors import UnitError
+from flowsheet.operations.base import SI, Operation, parameter
+from flowsheet.units import parse_quantity
+
+PRODUCT_KINDS = ("product", "waste", "wastewater", "emission", "byproduct")
+"""What a product stream is, for the totals: saleable product, solid waste, liquid waste, gas to air, by-product."""
+
+
+@dataclass(frozen=True, repr=False)
+class Feed(Operation):
+    """A stream entering the flowsheet, at a fixed rate or dosed by the unit it feeds.
+
+    Parameters
+    ----------
+    name : str
+        E.g. ``"nickel"``, ``"caustic"``.
+    flows : dict of str to str or Quantity
+        Species and amounts. A fixed feed gives rates, ``{"Ni(s)": "1 mol/s"}`` or
+        ``"kg/h"``; a dosed feed gives its composition in any amounts,
+        ``{"NaOH(aq)": "32 kg", "H2O(l)": "68 kg"}`` (32 wt % caustic), and the
+        unit it feeds sets how much.
+    dosed : bool
+        True if the consuming unit sets the amount (a reagent), else fixed.
+    temperature : str or Quantity
+        Feed temperature, default 25 °C.
+    """
+
+    flows: dict = field(default_factory=dict)
+    dosed: bool = False
+    temperature: float = parameter("K", "25 degC", "feed temperature")
+
+    inlets: ClassVar[tuple[str, ...]] = ()
+    outlets: ClassVar[tuple[str, ...]] = ("out",)
+
+    def __post_init__(self) -> None:
+        super().__post_init__()
+        moles = {}
+        for label, amount in self.flows.items():
+            moles[label] = amount if isinstance(amount, SI) else SI(_moles(amount, label, self))
+        object.__setattr__(self, "flows", moles)
+
+    def problems(self) -> list[str]:
+        found = []
+        if not self.flows:
+            found.append("no species given")
+        found.extend(f"{label} is negative" for label, value in self.flows.items() if value < 0)
+        return found
+
+    def species(self) -> list[str]:
+        return list(self.flows)
+
+    def vector(self, components: Components) -> np.ndarray:
+        """Flows [mol/s] (fixed feed) or composition [mol per unit amount] (dosed feed)."""
+        return components.vector(self.flows)
+
+    def outlet_maps(self, components: Components, state: dict | None) -> dict:
+        return {}
+
+
+def _moles(amount: str | float | pint.Quantity, label: str, feed: Feed) -> float:
+    """Return a rate as mol/s, or (dosed feeds) an amount as mol; from moles or mass."""
+    where = f"{feed.name}.flows[{label!r}]"
+    quantity = parse_quantity(amount, None, field=where)
+    per_mole = 1000.0 / Formula(label).relative_mass  # mol/kg
+    accepted = [("[substance]/[time]", "mol/s", 1.0), ("[mass]/[time]", "kg/s", per_mole)]
+    if feed.dosed:
+        accepted += [("[substance]", "mol", 1.0), ("[mass]", "kg", per_mole)]
+    for dimension, unit, scale in accepted:
+        if quantity.check(dimension):
+            return float(quantity.to(unit).magnitude) * scale
+    expected = "an amount or rate (mol, kg, mol/s, kg/h)" if feed.dosed else "a rate (mol/s, kg/h)"
+    problem = "a bare number has no unit" if quantity.dimensionless else f"has {quantity.dimensionality}"
+    raise UnitError(where, expected, str(amount), problem, "e.g. '1 mol/s' or '100 kg/h'")
+
+
+@dataclass(frozen=True, repr=False)
+class Product(Operation):
+    """A stream leaving the flowsheet.
+
+    Parameters
+    ----------
+    name : str
+        E.g. ``"cam"``, ``"sodium_sulfate"``.
+    kind : str
+        One of ``product``, ``waste``, ``wastewater``, ``emission``, ``byproduct``;
+        decides which totals the stream counts in.
+    """
+
+    kind: str = "product"
+
+    inlets: ClassVar[tuple[str, ...]] = ("in",)
+    outlets: ClassVar[tuple[str, ...]] = ()
+
+    def problems(self) -> list[str]:
+        if self.kind not in PRODUCT_KINDS:
+            return [f"kind must be one of {', '.join(PRODUCT_KINDS)}, got {self.kind!r}"]
+        return []
+
+    def outlet_maps(self, components: Components, state: dict | None) -> dict:
+        return {}

@@ -1,0 +1,110 @@
+"""Co-precipitation of mixed metal hydroxides from sulfate solution with NaOH and NH3."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from flowsheet.chemistry import Formula, Reaction
+from flowsheet.components import Components
+from flowsheet.errors import FlowsheetError
+from flowsheet.operations.base import ALL_INLETS, Operation, metal_basis, parameter
+
+CAUSTIC = "NaOH(aq)"
+AMMONIA = "NH3(aq)"
+
+
+@dataclass(frozen=True, repr=False)
+class CoPrecipitator(Operation):
+    """Precipitate a mixed hydroxide: Σ x_M MSO4 + 2 NaOH -> M(OH)2 + Na2SO4.
+
+    Parameters
+    ----------
+    name : str
+        Unique name.
+    product : str
+        The hydroxide, e.g. ``"Ni0.8Mn0.1Co0.1(OH)2"``; its metals fix which sulfates
+        (``NiSO4(aq)`` ...) react and in what ratio.
+    conversion : float
+        Fraction of the metal precipitated, [-], default 1.
+    caustic_excess : float
+        NaOH dosed above the stoichiometric 2 mol per mol metal, [-], default 0.
+        Industrial pH control runs about 1-3 % over (shared/reference-data.md A.3,
+        unverified); give the route's value with its source.
+    ammonia_ratio : float
+        NH3 per metal in the reactor, [mol/mol], default 0 (no complexing agent);
+        0.5-1.2 is reported (reference-data A.3).
+    ammonia_recovery : float
+        Fraction of that NH3 stripped from the mother liquor and returned, [-];
+        only the rest is dosed as make-up and leaves with the slurry.
+    temperature : str or Quantity
+        Reactor temperature, default 60 °C (reference-data A.3, a 50 L CSTR at 60 °C).
+
+    Notes
+    -----
+    The extent is ``xi = conversion * m @ n_in`` with ``m`` the metal atoms of the
+    sulfates, so ``n_slurry = (I + conversion nu m^T) n_in`` with ``nu`` per mole of
+    hydroxide. A feed off the product's metal ratio gives a negative sulfate, which
+    the solver reports. Doses: ``n_NaOH = 2 (1 + excess) m @ n_feed`` and
+    ``n_NH3 = ratio (1 - recovery) m @ n_feed``. NH3 takes no part in the net reaction.
+    """
+
+    product: str = ""
+    conversion: float = parameter("", 1.0, "fraction of the metal precipitated")
+    caustic_excess: float = parameter("", 0.0, "NaOH above stoichiometric")
+    ammonia_ratio: float = parameter("", 0.0, "NH3 per metal, mol/mol")
+    ammonia_recovery: float = parameter("", 0.0, "fraction of NH3 recovered")
+    temperature: float = parameter("K", "60 degC", "reactor temperature")
+
+    outlets = ("slurry",)
+
+    def inlet_ports(self) -> tuple[str, ...]:
+        return ("feed", *self.dosed_ports())
+
+    def dosed_ports(self) -> tuple[str, ...]:
+        return ("caustic", "ammonia") if self._ammonia_dose() > 0 else ("caustic",)
+
+    def _ammonia_dose(self) -> float:
+        return self.ammonia_ratio * (1.0 - self.ammonia_recovery)
+
+    def sulfates(self) -> list[str]:
+        """Dissolved sulfates of the product's metals."""
+        return [f"{metal}SO4(aq)" for metal in Formula(self.product).elements if metal not in ("O", "H")]
+
+    def reaction(self) -> Reaction:
+        """The balanced net reaction, smallest integer coefficients."""
+        return Reaction.balance([*self.sulfates(), CAUSTIC], [self.product, "Na2SO4(aq)"])
+
+    def problems(self) -> list[str]:
+        found = []
+        try:
+            self.reaction()
+        except FlowsheetError as err:
+            found.append(f"product {self.product!r}: {err}")
+        for label, value in (("conversion", self.conversion), ("ammonia_recovery", self.ammonia_recovery)):
+            if not 0 <= value <= 1:
+                found.append(f"{label} must be in [0, 1], got {value}")
+        if self.caustic_excess < 0 or self.ammonia_ratio < 0:
+            found.append("caustic_excess and ammonia_ratio must be >= 0")
+        return found
+
+    def species(self) -> list[str]:
+        return [*self.sulfates(), CAUSTIC, self.product, "Na2SO4(aq)", "H2O(l)", AMMONIA]
+
+    def key_species(self, port: str) -> str | None:
+        return {"caustic": CAUSTIC, "ammonia": AMMONIA}.get(port)
+
+    def outlet_maps(self, components: Components, state: dict | None) -> dict:
+        nu = components.reaction_vector(self.reaction(), per=self.product)
+        metals = metal_basis(components, self.product, self.sulfates())
+        return {"slurry": {ALL_INLETS: np.eye(len(components)) + self.conversion * np.outer(nu, metals)}}
+
+    def dose_specs(self, components: Components, state: dict | None) -> dict:
+        nu = components.reaction_vector(self.reaction(), per=self.product)
+        metals = metal_basis(components, self.product, self.sulfates())
+        caustic = -nu[components.index(CAUSTIC)] * (1.0 + self.caustic_excess)
+        specs = {"caustic": {"caustic": components.unit_vector(CAUSTIC), "feed": -caustic * metals}}
+        if "ammonia" in self.dosed_ports():
+            specs["ammonia"] = {"ammonia": components.unit_vector(AMMONIA), "feed": -self._ammonia_dose() * metals}
+        return specs

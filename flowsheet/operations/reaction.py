@@ -1,0 +1,114 @@
+"""Reactors whose extents are fixed by the conversion of a limiting species."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from flowsheet.chemistry import Formula, Reaction
+from flowsheet.components import Components
+from flowsheet.operations.base import Operation, parameter, phase_split, reaction_operator
+
+
+@dataclass(frozen=True)
+class ReactionStep:
+    """One reaction with the conversion of its limiting reactant.
+
+    Parameters
+    ----------
+    reaction : Reaction or str
+        Exactly balanced, e.g. ``"Ni + H2SO4(aq) -> NiSO4(aq) + H2(g)"``.
+    limiting : str, optional
+        The reactant whose conversion is fixed; default the first reactant.
+    conversion : float
+        Fraction of `limiting` converted, [-], default 1.
+    """
+
+    reaction: Reaction
+    limiting: str = ""
+    conversion: float = 1.0
+
+    def __post_init__(self) -> None:
+        if isinstance(self.reaction, str):
+            object.__setattr__(self, "reaction", Reaction(self.reaction))
+        if not self.limiting:
+            object.__setattr__(self, "limiting", str(self.reaction.reactants[0][1]))
+
+    def problems(self) -> list[str]:
+        found = []
+        if not 0.0 <= self.conversion <= 1.0:
+            found.append(f"conversion of {self.limiting} must be in [0, 1], got {self.conversion}")
+        if not any(Formula(self.limiting).key == f.key for _, f in self.reaction.reactants):
+            found.append(f"{self.limiting!r} is not a reactant of {self.reaction}")
+        return found
+
+    def species(self) -> list[str]:
+        return [str(f) for _, f in self.reaction.reactants + self.reaction.products]
+
+    def operator(self, components: Components) -> np.ndarray:
+        """Return the linear map of this step, ``I + conversion nu e_lim^T``."""
+        nu = components.reaction_vector(self.reaction, per=self.limiting)
+        return reaction_operator(components, nu, components.index(self.limiting), self.conversion)
+
+
+def as_steps(reactions: list) -> tuple[ReactionStep, ...]:
+    """Accept reactions as text, Reaction, ReactionStep or ``(reaction, limiting, conversion)``."""
+    steps = []
+    for item in reactions:
+        if isinstance(item, ReactionStep):
+            steps.append(item)
+        elif isinstance(item, tuple | list):
+            steps.append(ReactionStep(*item))
+        else:
+            steps.append(ReactionStep(item))
+    return tuple(steps)
+
+
+def chain(steps: tuple[ReactionStep, ...], components: Components) -> np.ndarray:
+    """Return the product of the steps' operators, applied in order."""
+    operator = np.eye(len(components))
+    for step in steps:
+        operator = step.operator(components) @ operator
+    return operator
+
+
+@dataclass(frozen=True, repr=False)
+class StoichiometricReactor(Operation):
+    """React the feed by one or more reactions, each at a fixed conversion of its limiting species.
+
+    Parameters
+    ----------
+    name : str
+        Unique name.
+    reactions : list
+        Reactions as text, :class:`ReactionStep` or ``(reaction, limiting, conversion)``;
+        applied in order, each to the result of the previous ones.
+    temperature : str or Quantity, optional
+        Outlet temperature; default that of the inlet.
+
+    Notes
+    -----
+    With ``nu_k`` per mole of limiting species ``l_k`` and conversion ``c_k``,
+    ``n_out = Π_k (I + c_k nu_k e_lk^T) n_in``; every factor conserves atoms because
+    ``E nu_k = 0``. Gases leave by ``"gas"``, the rest by ``"product"``.
+    """
+
+    reactions: tuple = field(default=())
+    temperature: float | None = parameter("K", None, "outlet temperature")
+
+    outlets = ("product", "gas")
+
+    def __post_init__(self) -> None:
+        super().__post_init__()
+        object.__setattr__(self, "reactions", as_steps(list(self.reactions)))
+
+    def problems(self) -> list[str]:
+        found = [problem for step in self.reactions for problem in step.problems()]
+        return found or ([] if self.reactions else ["no reactions given"])
+
+    def species(self) -> list[str]:
+        return [label for step in self.reactions for label in step.species()]
+
+    def outlet_maps(self, components: Components, state: dict | None) -> dict:
+        return phase_split(components, chain(self.reactions, components), "gas", "product")

@@ -1,0 +1,103 @@
+"""Filtering and washing: solids to a cake that holds some liquor, the rest to the filtrate."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from flowsheet.components import Components
+from flowsheet.operations.base import ALL_INLETS, WATER_DENSITY, Operation, parameter
+
+INITIAL_LIQUOR_FRACTION = 0.5
+"""First guess of the fraction of slurry liquor the cake holds, before the first solve."""
+
+
+@dataclass(frozen=True, repr=False)
+class Washer(Operation):
+    """Filter a slurry and wash the cake with water (a plain filter when `wash_ratio` is 0).
+
+    Parameters
+    ----------
+    name : str
+        Unique name.
+    cake_moisture : float
+        Liquid in the washed cake as a mass fraction of wet cake, [-], e.g. 0.15.
+    wash_ratio : str or Quantity
+        Wash water per mass of solids, e.g. ``"5 L/kg"``; default ``"0 L/kg"``.
+    wash_efficiency : float
+        Fraction of the dissolved species in the cake liquor that washing
+        displaces, [-], default 0.
+    temperature : str or Quantity, optional
+        Outlet temperature; default that of the mixed inlets.
+
+    Notes
+    -----
+    All solids go to the cake with ``L = m_s w / (1 - w)`` kg of liquor. Before
+    washing the cake holds the fraction ``f = L / m_liquor`` of the slurry liquor;
+    washing leaves ``(1 - eta) f`` of each dissolved species, and water fills the
+    rest of ``L``. Filtrate = all inlets - cake. Since ``f`` is a ratio of flows the
+    unit is nonlinear: the solver updates ``f`` from its last solution.
+    The wash water dose is ``wash_ratio * rho_w * m_s``.
+    """
+
+    cake_moisture: float = parameter("", None, "liquid mass fraction of wet cake")
+    wash_ratio: float = parameter("m**3/kg", "0 L/kg", "wash water per mass of solids")
+    wash_efficiency: float = parameter("", 0.0, "fraction of dissolved species displaced by washing")
+    temperature: float | None = parameter("K", None, "outlet temperature")
+
+    outlets = ("cake", "filtrate")
+    nonlinear = True
+
+    def inlet_ports(self) -> tuple[str, ...]:
+        return ("slurry", *self.dosed_ports())
+
+    def dosed_ports(self) -> tuple[str, ...]:
+        return ("wash_water",) if self.wash_ratio > 0 else ()
+
+    def problems(self) -> list[str]:
+        found = []
+        if self.cake_moisture is None or not 0 <= self.cake_moisture < 1:
+            found.append(f"cake_moisture must be given in [0, 1), got {self.cake_moisture}")
+        if self.wash_ratio < 0:
+            found.append("wash_ratio must be >= 0")
+        if not 0 <= self.wash_efficiency <= 1:
+            found.append(f"wash_efficiency must be in [0, 1], got {self.wash_efficiency}")
+        return found
+
+    def species(self) -> list[str]:
+        return ["H2O(l)"]
+
+    def key_species(self, port: str) -> str | None:
+        return "H2O(l)" if port == "wash_water" else None
+
+    def _masks(self, components: Components) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        solid = components.mask("s")
+        dissolved = components.mask("aq", "l") - components.unit_vector("H2O(l)")
+        return solid, dissolved, components.molar_masses
+
+    def liquor_fraction(self, components: Components, slurry: np.ndarray | None) -> float:
+        """Fraction of the slurry liquor the cake holds before washing, [-]."""
+        if slurry is None:
+            return INITIAL_LIQUOR_FRACTION
+        solid, dissolved, masses = self._masks(components)
+        liquor = masses @ (slurry * (1.0 - solid - components.mask("g")))
+        held = self.cake_moisture / (1.0 - self.cake_moisture) * (masses @ (slurry * solid))
+        return held / liquor if liquor > 0 else 0.0
+
+    def outlet_maps(self, components: Components, state: dict | None) -> dict:
+        solid, dissolved, masses = self._masks(components)
+        fraction = self.liquor_fraction(components, None if state is None else state["slurry"])
+        kept = (1.0 - self.wash_efficiency) * fraction
+        water = components.index("H2O(l)")
+        cake = np.diag(solid + kept * dissolved)
+        moisture = self.cake_moisture / (1.0 - self.cake_moisture)
+        cake[water] += (moisture * masses * solid - kept * masses * dissolved) / masses[water]
+        return {"cake": {"slurry": cake}, "filtrate": {ALL_INLETS: np.eye(len(components)), "slurry": -cake}}
+
+    def dose_specs(self, components: Components, state: dict | None) -> dict:
+        if not self.dosed_ports():
+            return {}
+        solid, _, masses = self._masks(components)
+        water = components.unit_vector("H2O(l)") * masses
+        return {"wash_water": {"wash_water": water, "slurry": -self.wash_ratio * WATER_DENSITY * masses * solid}}

@@ -1,0 +1,243 @@
+"""Results: the solved flowsheet as plain data, and the totals people argue about.
+
+Everything here reads arrays the solver produced; nothing solves. Amounts are per
+basis: with a mass basis (``"1 kg"`` of product) flows are amounts per basis
+(mol, kg, MJ); with a rate basis (``"50 kt/yr"``) they are rates (mol/s, kg/h, MW).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+import pandas as pd
+import pint
+
+from flowsheet.chemistry import Formula
+from flowsheet.components import Components
+from flowsheet.factors import emission_factor, modes, utility
+from flowsheet.graph import Flowsheet, Stream
+from flowsheet.operations import Feed, Product, TransportLeg
+from flowsheet.operations.ports import PRODUCT_KINDS
+from flowsheet.units import Quantity
+
+SODIUM_SULFATE = ("Na2SO4", "Na2SO4·10H2O")
+"""Forms counted as sodium sulfate waste, as anhydrous Na2SO4."""
+
+WASTE_KINDS = ("waste", "wastewater")
+
+
+@dataclass(frozen=True)
+class Closure:
+    """How well atoms and mass close between feeds and products.
+
+    Attributes
+    ----------
+    elements : dict of str to float
+        ``|in - out| / in`` per element (charge against the sum of absolute charges), [-].
+    mass : float
+        ``|in - out| / in`` of total mass, [-].
+    """
+
+    elements: dict[str, float]
+    mass: float
+
+    @property
+    def worst(self) -> float:
+        """The largest relative imbalance, [-]."""
+        return max([self.mass, *self.elements.values()])
+
+    def __str__(self) -> str:
+        return f"mass closes to {self.mass:.1e}, worst element to {max(self.elements.values(), default=0):.1e}"
+
+
+@dataclass(frozen=True, eq=False)
+class Results:
+    """A solved flowsheet, scaled to its basis.
+
+    Attributes
+    ----------
+    flowsheet : Flowsheet
+        What was solved.
+    components : Components
+        Species, in column order of `flows`.
+    streams : tuple of Stream
+        In row order of `flows`.
+    flows : numpy.ndarray
+        Molar flows per basis, shape (streams, species), [mol] or [mol/s].
+    temperatures : dict of str to float
+        Stream temperatures, [K].
+    duties : dict of str to float
+        Unit heat duties per basis, [J] or [W]; positive when heat is supplied.
+    doses : dict of str to float
+        Amount of each dosed feed per basis, in multiples of its given composition.
+    closure : Closure
+        Mass and element closure of the solve.
+    iterations : int
+        Linear solves done (1 when every unit is linear).
+    basis : pint.Quantity
+        The basis, e.g. ``1 kg`` or ``50 kt/yr`` of `product`.
+    product : str
+        The product species the basis refers to, e.g. ``"LiNi0.8Mn0.1Co0.1O2(s)"``.
+    """
+
+    flowsheet: Flowsheet
+    components: Components
+    streams: tuple[Stream, ...]
+    flows: np.ndarray
+    temperatures: dict[str, float]
+    duties: dict[str, float]
+    doses: dict[str, float]
+    closure: Closure
+    iterations: int
+    basis: pint.Quantity
+    product: str
+    _rows: dict[str, int] = field(init=False, repr=False)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "_rows", {s.name: i for i, s in enumerate(self.streams)})
+
+    # --- units of the numbers -------------------------------------------------------------
+    @property
+    def is_rate(self) -> bool:
+        """True for a rate basis (flows per second), False for an amount basis."""
+        return bool(self.basis.check("[mass]/[time]"))
+
+    def _mass(self, kilograms: float) -> pint.Quantity:
+        return Quantity(kilograms, "kg/s").to("kg/h") if self.is_rate else Quantity(kilograms, "kg")
+
+    def _energy(self, joules: float) -> pint.Quantity:
+        return Quantity(joules, "W").to("MW") if self.is_rate else Quantity(joules, "J").to("MJ")
+
+    # --- streams ---------------------------------------------------------------------------
+    def flow(self, stream: str) -> np.ndarray:
+        """Molar flows of one stream per basis, [mol] or [mol/s]."""
+        return self.flows[self._rows[stream]]
+
+    def mass(self, stream: str) -> float:
+        """Mass of one stream per basis, [kg] or [kg/s]."""
+        return float(self.components.molar_masses @ self.flow(stream))
+
+    def stream_table(self) -> pd.DataFrame:
+        """Mass of every species in every stream, with temperature and total, one row per stream.
+
+        Units are in the column names: ``kg`` per basis (``kg/h`` for a rate basis), ``K``.
+        """
+        unit = "kg/h" if self.is_rate else "kg"
+        factor = 3600.0 if self.is_rate else 1.0
+        masses = self.flows * self.components.molar_masses * factor
+        table = pd.DataFrame(masses, columns=[f"{label} [{unit}]" for label in self.components.labels])
+        table = table.loc[:, (np.abs(masses) > 0).any(axis=0)]
+        table.insert(0, f"total [{unit}]", masses.sum(axis=1))
+        table.insert(0, "T [K]", [self.temperatures[s.name] for s in self.streams])
+        table.insert(0, "to", [f"{s.target}.{s.target_port}" for s in self.streams])
+        table.insert(0, "from", [f"{s.source}.{s.source_port}" for s in self.streams])
+        table.index = pd.Index([s.name for s in self.streams], name="stream")
+        return table
+
+    def _streams_into(self, kinds: tuple[str, ...]) -> list[Stream]:
+        found = []
+        for stream in self.streams:
+            target = self.flowsheet.operation(stream.target)
+            if isinstance(target, Product) and target.kind in kinds:
+                found.append(stream)
+        return found
+
+    def _feeds(self) -> list[Stream]:
+        return [s for s in self.streams if isinstance(self.flowsheet.operation(s.source), Feed)]
+
+    def _species_mass(self, streams: list[Stream], labels: list[str]) -> float:
+        present = [label for label in labels if label in self.components]
+        indices = [self.components.index(label) for label in present]
+        return float(sum(self.flow(s.name)[indices] @ self.components.molar_masses[indices] for s in streams))
+
+    # --- totals ---------------------------------------------------------------------------
+    def reagents(self) -> dict[str, pint.Quantity]:
+        """Mass of every feed per basis, by feed name."""
+        return {s.source: self._mass(self.mass(s.name)) for s in self._feeds()}
+
+    def sodium_sulfate(self) -> pint.Quantity:
+        """Na2SO4 (as anhydrous, from any phase or hydrate) leaving in waste and wastewater."""
+        keys = {Formula(form).key for form in SODIUM_SULFATE}
+        columns = [j for j, item in enumerate(self.components.species) if item.formula.key in keys]
+        moles = sum(float(self.flow(s.name)[columns].sum()) for s in self._streams_into(WASTE_KINDS))
+        return self._mass(moles * Formula("Na2SO4").relative_mass / 1000.0)
+
+    def transport(self) -> pd.DataFrame:
+        """Per transport leg: mode, distance [km], shipped mass, tonne-km, fuel energy [MJ] and CO2e [kg]."""
+        rows = []
+        for operation in self.flowsheet.operations:
+            if not isinstance(operation, TransportLeg):
+                continue
+            stream = self.flowsheet.inlets(operation.name)["feed"]
+            mass = self.mass(stream.name)
+            tonne_km = mass / 1000.0 * operation.distance / 1000.0
+            mode = modes()[operation.mode]
+            fuel = mode.energy_intensity * mass * operation.distance
+            co2e = fuel * emission_factor(mode.fuel)
+            rows.append((operation.name, operation.mode, operation.distance / 1000.0, mass, tonne_km, fuel / 1e6, co2e))
+        columns = ["leg", "mode", "distance [km]", "shipped [kg]", "tonne-km [t*km]", "fuel [MJ]", "co2e [kg]"]
+        return pd.DataFrame(rows, columns=columns).set_index("leg")
+
+    def energy(self) -> pd.DataFrame:
+        """Per unit: duty, utility, carrier, purchased energy [MJ] and CO2e [kg]; heat removed is not purchased."""
+        rows = []
+        for name, duty in self.duties.items():
+            operation = self.flowsheet.operation(name)
+            purchased, carrier, co2e = 0.0, "", 0.0
+            if operation.utility and duty > 0:
+                supply = utility(operation.utility)
+                purchased, carrier = duty / supply.efficiency, supply.carrier
+                region = self.flowsheet.regions.get(operation.site, "world")
+                co2e = purchased * emission_factor(carrier, region)
+            rows.append((name, duty / 1e6, operation.utility, carrier, purchased / 1e6, co2e))
+        columns = ["unit", "duty [MJ]", "utility", "carrier", "purchased [MJ]", "co2e [kg]"]
+        return pd.DataFrame(rows, columns=columns).set_index("unit")
+
+    def totals(self) -> dict[str, pint.Quantity]:
+        """The headline figures per basis.
+
+        Keys: ``product``, ``fresh_water`` (liquid water in all feeds),
+        ``water_evaporated`` (steam leaving in products: evaporators, dryers,
+        firing), ``wastewater`` (streams to wastewater products), ``sodium_sulfate``,
+        ``salt_waste`` (all but water in waste and wastewater), ``shipped_mass``,
+        ``tonne_km``, ``heat_demand`` (positive duties), ``heat_unassigned`` (positive
+        duties with no utility), one ``purchased_<carrier>`` per carrier,
+        ``transport_fuel``, ``co2e_energy``, ``co2e_transport``, ``co2e_process``
+        (CO2 in emission products) and ``co2e``.
+        """
+        components = self.components
+        water = ["H2O(l)"]
+        waste_streams = self._streams_into(WASTE_KINDS)
+        waste_mass = sum(self.mass(s.name) for s in waste_streams)
+        energy, transport = self.energy(), self.transport()
+        totals = {
+            "product": self._mass(self._species_mass(self._streams_into(("product",)), [self.product])),
+            "fresh_water": self._mass(self._species_mass(self._feeds(), water)),
+            "water_evaporated": self._mass(self._species_mass(self._streams_into(PRODUCT_KINDS), ["H2O(g)"])),
+            "wastewater": self._mass(sum(self.mass(s.name) for s in self._streams_into(("wastewater",)))),
+            "sodium_sulfate": self.sodium_sulfate(),
+            "salt_waste": self._mass(waste_mass - self._species_mass(waste_streams, water)),
+            "shipped_mass": self._mass(float(transport["shipped [kg]"].sum())),
+            "tonne_km": Quantity(float(transport["tonne-km [t*km]"].sum()), "t*km" + ("/s" if self.is_rate else "")),
+            "heat_demand": self._energy(sum(d for d in self.duties.values() if d > 0)),
+            "heat_unassigned": self._energy(
+                sum(d for n, d in self.duties.items() if d > 0 and not self.flowsheet.operation(n).utility)
+            ),
+        }
+        for carrier, group in energy[energy["carrier"] != ""].groupby("carrier"):
+            totals[f"purchased_{carrier}"] = self._energy(float(group["purchased [MJ]"].sum()) * 1e6)
+        process = self._species_mass(self._streams_into(("emission",)), ["CO2(g)"]) if "CO2(g)" in components else 0.0
+        co2e_energy, co2e_transport = float(energy["co2e [kg]"].sum()), float(transport["co2e [kg]"].sum())
+        totals["transport_fuel"] = self._energy(float(transport["fuel [MJ]"].sum()) * 1e6)
+        totals["co2e_energy"] = self._mass(co2e_energy)
+        totals["co2e_transport"] = self._mass(co2e_transport)
+        totals["co2e_process"] = self._mass(process)
+        totals["co2e"] = self._mass(co2e_energy + co2e_transport + process)
+        return totals
+
+    def __repr__(self) -> str:
+        return (
+            f"<Results {self.flowsheet.name!r} per {self.basis:~} {self.product}: {len(self.streams)} streams, "
+            f"{self.closure}, {self.iterations} linear solve(s)>"
+        )
