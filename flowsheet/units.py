@@ -18,8 +18,13 @@ import pint
 
 from flowsheet.errors import UnitError
 
-ureg: pint.UnitRegistry = pint.UnitRegistry(autoconvert_offset_to_baseunit=True)
-"""The package's UnitRegistry; quantities from other registries are converted by text."""
+ureg: pint.UnitRegistry = pint.UnitRegistry(autoconvert_offset_to_baseunit=True, on_redefinition="ignore")
+"""The package's UnitRegistry; quantities from other registries are converted by text.
+
+``kt`` means kilotonne here (production is "50 kt/yr"), not pint's knot; write
+``knot`` for speed.
+"""
+ureg.define("kilotonne = 1e6 kg = kt")
 
 Quantity = ureg.Quantity
 

@@ -77,3 +77,8 @@ def test_unit_error_is_a_value_error():
 
 def test_the_application_registry_is_untouched():
     assert ureg is not pint.get_application_registry()
+
+
+def test_kilotonne_not_knot():
+    assert magnitude("50 kt/yr", "t/yr") == pytest.approx(50_000)
+    assert magnitude("1 knot", "m/s") == pytest.approx(1852 / 3600)

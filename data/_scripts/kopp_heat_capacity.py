@@ -28,6 +28,7 @@ SPECIES = [
     ("Ni0.5Mn0.3Co0.2(OH)2", 273.15, 573.15, "decomposes near 250-300 C"),
     ("Ni0.6Mn0.2Co0.2(OH)2", 273.15, 573.15, "decomposes near 250-300 C"),
     ("Ni0.8Mn0.1Co0.1(OH)2", 273.15, 573.15, "decomposes near 250-300 C"),
+    ("Al(OH)3", 273.15, 573.15, "dehydroxylates to Al2O3 near 250-300 C"),
     ("LiNiO2", 273.15, 1273.15, "calcination range"),
     ("LiCoO2", 273.15, 1273.15, "calcination range"),
     ("LiMnO2", 273.15, 1273.15, "calcination range"),

@@ -166,7 +166,7 @@ class Operation:
             value = getattr(self, item.name)
             unit = item.metadata.get("unit")
             if unit and isinstance(value, float):
-                value = f"{value:.12g} {unit}"
+                value = f"{float(value)!r} {unit}"
             elif isinstance(value, float):
                 value = float(value)
             shown.append(f"{item.name}={value!r}")

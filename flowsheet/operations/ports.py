@@ -51,6 +51,15 @@ class Feed(Operation):
             moles[label] = amount if isinstance(amount, SI) else SI(_moles(amount, label, self))
         object.__setattr__(self, "flows", moles)
 
+    def __repr__(self) -> str:
+        unit = "mol" if self.dosed else "mol/s"
+        flows = {label: f"{float(value)!r} {unit}" for label, value in self.flows.items()}
+        extras = "".join(f", {k}={getattr(self, k)!r}" for k in ("site", "utility") if getattr(self, k))
+        return (
+            f"Feed({self.name!r}, flows={flows!r}, dosed={self.dosed!r}, "
+            f"temperature='{float(self.temperature)!r} K'{extras})"
+        )
+
     def problems(self) -> list[str]:
         found = []
         if not self.flows:

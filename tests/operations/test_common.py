@@ -1,0 +1,206 @@
+"""One battery of checks on every unit operation class.
+
+Because a unit's balance is linear, atoms are conserved for *every* feed if they
+are for random ones; each element is checked on its own, never summed.
+"""
+
+import dataclasses
+import pickle
+
+import numpy as np
+import pytest
+
+import flowsheet.operations as ops
+from flowsheet.chemistry import Reaction
+from flowsheet.components import Components
+from flowsheet.errors import UnitError
+from flowsheet.operations import (
+    Calciner,
+    ComponentSplitter,
+    CoPrecipitator,
+    Dissolver,
+    Dryer,
+    EvaporativeCrystallizer,
+    Mixer,
+    OnePotReactor,
+    ReactionStep,
+    Splitter,
+    StoichiometricReactor,
+    TransportLeg,
+    Washer,
+)
+from flowsheet.operations.base import SI
+
+EXAMPLES = [
+    Mixer("mix", inlet_names=("a", "b", "c")),
+    Splitter("split", fractions={"recycle": 0.7, "purge": 0.3}),
+    ComponentSplitter("sieve", fractions={"Ni(OH)2(s)": 0.99}, default=0.01),
+    StoichiometricReactor(
+        "react", reactions=["Ni + H2SO4(aq) -> NiSO4(aq) + H2(g)", ("Co + H2SO4(aq) -> CoSO4(aq) + H2(g)", "Co", 0.5)]
+    ),
+    Dissolver(
+        "dissolve",
+        reactions=["Ni + H2SO4(aq) -> NiSO4(aq) + H2(g)"],
+        excess=0.05,
+        concentration="2 mol/L",
+        solution_density="1.3 kg/L",
+        temperature="80 degC",
+    ),
+    Dissolver("redissolve", reactions=["NiSO4·6H2O -> NiSO4(aq) + 6 H2O"], acid="", molality="2 mol/kg"),
+    EvaporativeCrystallizer(
+        "crystallize", products={"NiSO4·6H2O": 0.9, "Na2SO4": 0.5}, molality="3 mol/kg", temperature="40 degC"
+    ),
+    CoPrecipitator(
+        "precipitate", product="Ni0.8Mn0.1Co0.1(OH)2", caustic_excess=0.02, ammonia_ratio=0.8, ammonia_recovery=0.9
+    ),
+    Washer("wash", cake_moisture=0.2, wash_ratio="5 L/kg", wash_efficiency=0.9),
+    Dryer("dry", moisture=0.01, temperature="110 degC"),
+    Calciner(
+        "calcine",
+        product="LiNi0.8Mn0.1Co0.1O2",
+        precursor="Ni0.8Mn0.1Co0.1(OH)2",
+        lithium_ratio=1.05,
+        oxygen_excess=0.5,
+        temperature="800 degC",
+    ),
+    Calciner(
+        "calcine_carbonate",
+        product="LiNi1/3Mn1/3Co1/3O2",
+        precursor="Ni1/3Mn1/3Co1/3(OH)2",
+        lithium_source="Li2CO3",
+        lithium_ratio=1.03,
+        temperature="900 degC",
+    ),
+    OnePotReactor(
+        "one_pot",
+        product="LiNi0.8Mn0.1Co0.1O2",
+        lithium_source="Li2CO3",
+        lithium_ratio=1.02,
+        coating="Al(OH)3",
+        coating_product="Al2O3",
+        coating_ratio=0.005,
+        reagent="CH3COOH(l)",
+        reagent_ratio=2.0,
+        reagent_recovery=0.9,
+        temperature="800 degC",
+    ),
+    OnePotReactor(
+        "one_pot_waste",
+        product="LiNi0.8Mn0.1Co0.1O2",
+        lithium_source="LiOH·H2O",
+        reagent="CH3COOH(l)",
+        reagent_ratio=2.0,
+        reagent_fate="waste",
+        temperature="800 degC",
+    ),
+    TransportLeg("ship", mode="sea", distance="12237 km"),
+]
+BROKEN = {
+    "mix": {"inlet_names": ("a", "a")},
+    "split": {"fractions": {"recycle": 0.7, "purge": 0.2}},
+    "sieve": {"default": 1.5},
+    "react": {"reactions": (ReactionStep(Reaction("Ni + H2SO4(aq) -> NiSO4(aq) + H2(g)"), "Ni", 1.5),)},
+    "dissolve": {"solution_density": None},
+    "redissolve": {"molality": None},
+    "crystallize": {"products": {"NiSO4·6H2O": 1.2}},
+    "precipitate": {"ammonia_recovery": SI(2.0)},
+    "wash": {"wash_efficiency": SI(1.5)},
+    "dry": {"moisture": SI(1.0)},
+    "calcine": {"lithium_ratio": SI(0.9)},
+    "calcine_carbonate": {"temperature": None},
+    "one_pot": {"reagent_fate": "recycled"},
+    "one_pot_waste": {"reagent_recovery": SI(-0.1)},
+    "ship": {"mode": "teleport"},
+}
+POOL = ["H2O(l)", "H2O(g)", "O2(g)", "N2(g)", "Na2SO4(aq)", "NiSO4(aq)", "NH3(aq)", "Ni(OH)2(s)", "Na2SO4(s)"]
+
+
+def _components(operation):
+    labels = operation.species() + POOL
+    labels += operation.derived_species(labels)
+    return Components(labels)
+
+
+def _random_inlets(operation, components, seed=0):
+    rng = np.random.default_rng(seed)
+    return {port: rng.uniform(0.1, 2.0, len(components)) for port in operation.inlet_ports()}
+
+
+def _state(operation, inlets):
+    return inlets if operation.nonlinear else None
+
+
+def test_every_operation_class_has_an_example():
+    classes = {getattr(ops, name) for name in ops.__all__} - {ops.Operation, ops.Feed, ops.Product, ops.ReactionStep}
+    assert classes <= {type(example) for example in EXAMPLES}
+
+
+@pytest.mark.parametrize("operation", EXAMPLES, ids=lambda op: op.name)
+def test_examples_have_no_problems(operation):
+    assert operation.problems() == []
+
+
+@pytest.mark.parametrize("operation", EXAMPLES, ids=lambda op: op.name)
+def test_broken_parameters_are_reported(operation):
+    broken = dataclasses.replace(operation, **BROKEN[operation.name])
+    assert broken.problems() != []
+
+
+@pytest.mark.parametrize("operation", EXAMPLES, ids=lambda op: op.name)
+@pytest.mark.parametrize("seed", [0, 1, 2])
+def test_operation_conserves_every_element_for_random_feeds(operation, seed):
+    components = _components(operation)
+    inlets = _random_inlets(operation, components, seed)
+    outlets = operation.apply(components, inlets, _state(operation, inlets))
+    assert set(outlets) == set(operation.outlet_ports())
+    atoms_in = components.elements @ sum(inlets.values())
+    atoms_out = components.elements @ sum(outlets.values())
+    scale = np.abs(components.elements) @ sum(inlets.values())
+    for name, a_in, a_out, s in zip(components.element_names, atoms_in, atoms_out, scale, strict=True):
+        assert abs(a_out - a_in) <= 1e-12 * s, f"{operation.name}: {name} in {a_in}, out {a_out}"
+
+
+@pytest.mark.parametrize("operation", EXAMPLES, ids=lambda op: op.name)
+def test_zero_feed_gives_zero_outlets(operation):
+    components = _components(operation)
+    zeros = {port: np.zeros(len(components)) for port in operation.inlet_ports()}
+    for flows in operation.apply(components, zeros, _state(operation, zeros)).values():
+        assert not flows.any()
+
+
+@pytest.mark.parametrize("operation", EXAMPLES, ids=lambda op: op.name)
+def test_dose_specifications_are_well_formed(operation):
+    components = _components(operation)
+    inlets = _random_inlets(operation, components)
+    specs = operation.dose_specs(components, _state(operation, inlets))
+    assert set(specs) == set(operation.dosed_ports())
+    ports = set(operation.inlet_ports()) | set(operation.outlet_ports()) | {"*in"}
+    for port, weights in specs.items():
+        assert set(weights) <= ports
+        assert operation.key_species(port) in components
+        assert all(np.isfinite(w).all() and w.shape == (len(components),) for w in weights.values())
+        assert any(np.abs(w).max() > 0 for w in weights.values())
+
+
+@pytest.mark.parametrize("operation", EXAMPLES, ids=lambda op: op.name)
+def test_pickle_and_repr_round_trip(operation):
+    assert pickle.loads(pickle.dumps(operation)) == operation
+    namespace = {name: getattr(ops, name) for name in ops.__all__} | {"Reaction": Reaction}
+    assert eval(repr(operation), namespace) == operation
+    assert dataclasses.replace(operation) == operation
+
+
+@pytest.mark.parametrize(
+    ("make", "field", "expected"),
+    [
+        (lambda: Washer("wash", cake_moisture=0.2, wash_ratio="5 kg"), "wash.wash_ratio", "m**3/kg"),
+        (lambda: Dryer("dry", moisture=0.01, temperature=110), "dry.temperature", "K"),
+        (lambda: TransportLeg("ship", distance="12 h"), "ship.distance", "m"),
+        (lambda: Dissolver("d", molality="2 mol/L"), "d.molality", "mol/kg"),
+    ],
+)
+def test_bad_units_name_the_parameter_and_its_expected_unit(make, field, expected):
+    with pytest.raises(UnitError) as caught:
+        make()
+    assert caught.value.field == field
+    assert caught.value.expected.startswith(expected)

@@ -1,0 +1,63 @@
+import pytest
+
+from flowsheet import solve
+from flowsheet.factors import emission_factor, modes, utility
+from tests.sulfate_route import build
+
+
+@pytest.fixture(scope="module")
+def results():
+    return solve(build(utilities=True), "1 kg")
+
+
+def test_transport_records_shipped_mass_and_tonne_km(results):
+    leg = results.transport().loc["ship"]
+    shipped = results.mass("ship.product->redissolve.feed")
+    assert leg["shipped [kg]"] == pytest.approx(shipped, rel=1e-12)
+    assert leg["tonne-km [t*km]"] == pytest.approx(shipped / 1000 * 12237, rel=1e-12)
+    # sea: 0.10 MJ/(t km) of fuel oil at 0.0774 kg CO2/MJ
+    assert leg["co2e [kg]"] == pytest.approx(shipped / 1000 * 12237 * 0.10 * 0.0774, rel=1e-9)
+    assert modes()["sea"].fuel == "fuel_oil"
+
+
+def test_purchased_energy_and_co2e_follow_utility_and_region(results):
+    energy = results.energy()
+    kiln = energy.loc["calcine"]
+    assert kiln["purchased [MJ]"] == pytest.approx(kiln["duty [MJ]"] / utility("electric_kiln").efficiency)
+    # the CAM plant stands in KR: 0.436 kg CO2e per kWh
+    assert kiln["co2e [kg]"] == pytest.approx(kiln["purchased [MJ]"] / 3.6 * 0.436, rel=1e-9)
+    assert emission_factor("electricity", "XX") == emission_factor("electricity", "world")
+
+
+def test_totals_add_up(results):
+    totals = results.totals()
+    energy, transport = results.energy(), results.transport()
+    assert totals["co2e"].to("kg").magnitude == pytest.approx(
+        energy["co2e [kg]"].sum() + transport["co2e [kg]"].sum() + totals["co2e_process"].to("kg").magnitude
+    )
+    assert totals["purchased_electricity"].to("MJ").magnitude == pytest.approx(
+        energy.loc[energy["carrier"] == "electricity", "purchased [MJ]"].sum()
+    )
+    # the filter runs without a utility; its duty is round-off, the rest is assigned
+    assert totals["heat_unassigned"].to("MJ").magnitude == pytest.approx(0.0, abs=1e-9)
+    # fresh water: every kg of liquid water fed, reagent solutions included
+    fed_water = sum(
+        results.flow(s.name)[results.components.index("H2O(l)")] * 0.018015
+        for s in results.streams
+        if s.source in {"water", "dissolving_water", "caustic", "ammonia", "wash"}
+    )
+    assert totals["fresh_water"].to("kg").magnitude == pytest.approx(fed_water, rel=1e-9)
+
+
+def test_stream_table_has_every_stream_with_units_in_the_headers(results):
+    table = results.stream_table()
+    assert len(table) == len(results.streams)
+    assert {"from", "to", "T [K]", "total [kg]", "LiNi0.8Mn0.1Co0.1O2(s) [kg]"} <= set(table.columns)
+    assert table.loc["calcine.product->cam.in", "LiNi0.8Mn0.1Co0.1O2(s) [kg]"] == pytest.approx(1.0)
+    assert table.loc["calcine.product->cam.in", "T [K]"] == pytest.approx(1073.15)
+
+
+def test_repr_reports_closure_and_basis(results):
+    text = repr(results)
+    assert "per 1.0 kg LiNi0.8Mn0.1Co0.1O2(s)" in text
+    assert "mass closes to" in text
