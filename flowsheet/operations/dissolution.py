@@ -6,9 +6,12 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from flowsheet.chemistry import Formula
 from flowsheet.components import Components
-from flowsheet.operations.base import Operation, gases, parameter, phase_split
+from flowsheet.operations.base import ALL_INLETS, Operation, gases, parameter, phase_split
 from flowsheet.operations.reaction import as_steps, chain
+
+OXYGEN = "O2(g)"
 
 
 @dataclass(frozen=True, repr=False)
@@ -22,8 +25,8 @@ class Dissolver(Operation):
     reactions : list
         Dissolution reactions, each at a conversion of its limiting species (default
         its first reactant, conversion 1), e.g. ``"Ni + H2SO4(aq) -> NiSO4(aq) + H2(g)"``
-        (non-oxidising: releases H2) or ``"Ni + H2SO4(aq) + 1/2 O2(g) -> NiSO4(aq) + H2O"``
-        (oxidative: the O2 must come with the feed or the acid).
+        (non-oxidising: releases H2) or ``"Ni + H2SO4(aq) + 1/2 O2 -> NiSO4(aq) + H2O"``
+        (oxidative: then an ``"oxygen"`` port doses the O2 the reactions consume).
     acid : str
         The acid species the ``"acid"`` port doses, e.g. ``"H2SO4(aq)"``; empty
         for a salt dissolved in water alone (then there is no acid port).
@@ -37,6 +40,9 @@ class Dissolver(Operation):
         depends on the salt and its concentration (cite it in the route).
     molality : str or Quantity, optional
         Target dissolved products per kg of water, e.g. ``"1.7 mol/kg"``.
+    oxygen_excess : float
+        O2 (or air's O2) dosed above what oxidative reactions consume, [-], default 0;
+        the rest leaves by the ``"gas"`` port.
     temperature : str or Quantity, optional
         Outlet temperature; default that of the inlet.
 
@@ -45,7 +51,7 @@ class Dissolver(Operation):
     Solution = non-gas part, gas (H2 from non-oxidising dissolution) = gas part of
     ``Π_k (I + c_k nu_k e_k^T) n_in``. Dose specifications, with ``p`` the dissolved
     products: acid ``n_acid = (1 + excess) Σ_k c_k |nu_k[acid]| n_feed[lim_k]``;
-    water by volume ``Σ_j M_j n_j = (rho / C) Σ_p n_p`` over the solution, or by
+    O2 ``= (1 + oxygen_excess)`` times what the reactions consume; water by volume ``Σ_j M_j n_j = (rho / C) Σ_p n_p`` over the solution, or by
     molality ``M_w n_w = Σ_p n_p / b``.
     """
 
@@ -55,6 +61,7 @@ class Dissolver(Operation):
     concentration: float | None = parameter("mol/m**3", None, "dissolved products per volume of solution")
     solution_density: float | None = parameter("kg/m**3", None, "density of the product solution")
     molality: float | None = parameter("mol/kg", None, "dissolved products per kg water")
+    oxygen_excess: float = parameter("", 0.0, "O2 above what oxidative reactions consume")
     temperature: float | None = parameter("K", None, "outlet temperature")
 
     outlets = ("solution", "gas")
@@ -63,7 +70,12 @@ class Dissolver(Operation):
         return ("feed", *self.dosed_ports())
 
     def dosed_ports(self) -> tuple[str, ...]:
-        return ("acid", "water") if self.acid else ("water",)
+        acid = ("acid",) if self.acid else ()
+        return (*acid, "water", *(("oxygen",) if self._oxidative() else ()))
+
+    def _oxidative(self) -> bool:
+        oxygen = Formula(OXYGEN).key
+        return any(f.key == oxygen for step in self.reactions for _, f in step.reaction.reactants)
 
     def __post_init__(self) -> None:
         super().__post_init__()
@@ -90,7 +102,7 @@ class Dissolver(Operation):
         return [*acid, "H2O(l)", *(label for step in self.reactions for label in step.species())]
 
     def key_species(self, port: str) -> str | None:
-        return {"acid": self.acid, "water": "H2O(l)"}.get(port)
+        return {"acid": self.acid, "water": "H2O(l)", "oxygen": OXYGEN}.get(port)
 
     def _dissolved(self, components: Components) -> np.ndarray:
         mask = np.zeros(len(components))
@@ -106,6 +118,10 @@ class Dissolver(Operation):
 
     def dose_specs(self, components: Components, state: dict | None) -> dict:
         specs = {"water": {"solution": self._water_row(components)}}
+        if self._oxidative():
+            oxygen = components.unit_vector(OXYGEN)
+            consumed = -(oxygen @ (chain(self.reactions, components) - np.eye(len(components))))
+            specs["oxygen"] = {"oxygen": oxygen, ALL_INLETS: -(1.0 + self.oxygen_excess) * consumed}
         if self.acid:
             acid = components.index(self.acid)
             need = np.zeros(len(components))

@@ -46,6 +46,9 @@ EXAMPLES = [
         solution_density="1.3 kg/L",
         temperature="80 degC",
     ),
+    Dissolver(
+        "oxidise", reactions=["Co + H2SO4(aq) + 1/2 O2 -> CoSO4(aq) + H2O"], molality="1.5 mol/kg", oxygen_excess=0.2
+    ),
     Dissolver("redissolve", reactions=["NiSO4·6H2O -> NiSO4(aq) + 6 H2O"], acid="", molality="2 mol/kg"),
     EvaporativeCrystallizer(
         "crystallize", products={"NiSO4·6H2O": 0.9, "Na2SO4": 0.5}, molality="3 mol/kg", temperature="40 degC"
@@ -102,6 +105,7 @@ BROKEN = {
     "react": {"reactions": (ReactionStep(Reaction("Ni + H2SO4(aq) -> NiSO4(aq) + H2(g)"), "Ni", 1.5),)},
     "dissolve": {"solution_density": None},
     "redissolve": {"molality": None},
+    "oxidise": {"excess": SI(-0.1)},
     "crystallize": {"products": {"NiSO4·6H2O": 1.2}},
     "precipitate": {"ammonia_recovery": SI(2.0)},
     "wash": {"wash_efficiency": SI(1.5)},

@@ -1,0 +1,61 @@
+import pytest
+
+from flowsheet import Flowsheet, solve
+from flowsheet.operations import Dissolver, Feed, Product
+
+
+def _dissolve(reaction, **parameters):
+    sheet = Flowsheet("dissolve")
+    oxidative = "O2" in reaction
+    sheet.add(
+        Feed("nickel", {"Ni": "1 mol/s"}),
+        Feed("acid", {"H2SO4(aq)": "1 mol", "H2O(l)": "2 mol"}, dosed=True),
+        Feed("water", {"H2O(l)": "1 mol"}, dosed=True),
+        Dissolver("dissolve", reactions=[reaction], **parameters),
+        Product("solution"),
+        Product("gas", kind="emission"),
+    )
+    if oxidative:
+        sheet.add(Feed("air", {"O2": "21 mol", "N2": "79 mol"}, dosed=True))
+        sheet.connect("air", "dissolve.oxygen")
+    for source, target in [
+        ("nickel", "dissolve.feed"),
+        ("acid", "dissolve.acid"),
+        ("water", "dissolve.water"),
+        ("dissolve.solution", "solution"),
+        ("dissolve.gas", "gas"),
+    ]:
+        sheet.connect(source, target)
+    return solve(sheet, "1 kg", product="NiSO4(aq)")
+
+
+def _moles(results, stream, label):
+    return results.flow(stream)[results.components.index(label)]
+
+
+def test_non_oxidising_dissolution_releases_hydrogen_and_meets_the_molality():
+    results = _dissolve("Ni + H2SO4(aq) -> NiSO4(aq) + H2(g)", excess=0.1, molality="2 mol/kg")
+    nickel = _moles(results, "nickel.out->dissolve.feed", "Ni(s)")
+    assert _moles(results, "dissolve.gas->gas.in", "H2(g)") == pytest.approx(nickel, rel=1e-12)
+    # acid 10 % over: 1.1 mol per mol Ni, 0.1 left in solution
+    assert _moles(results, "acid.out->dissolve.acid", "H2SO4(aq)") == pytest.approx(1.1 * nickel, rel=1e-12)
+    # water: 1 mol NiSO4 per 0.5 kg water, i.e. 0.5 / 0.018015 mol water per mol Ni
+    water = _moles(results, "dissolve.solution->solution.in", "H2O(l)")
+    assert water == pytest.approx(nickel * 0.5 / 0.018015, rel=1e-12)
+
+
+def test_oxidative_dissolution_takes_oxygen_from_air_and_releases_no_hydrogen():
+    results = _dissolve("Ni + H2SO4(aq) + 1/2 O2 -> NiSO4(aq) + H2O", molality="2 mol/kg", oxygen_excess=0.2)
+    nickel = _moles(results, "nickel.out->dissolve.feed", "Ni(s)")
+    assert "H2(g)" not in results.components
+    # 1/2 O2 per Ni, 20 % over; the rest and all the N2 leave as gas
+    assert _moles(results, "air.out->dissolve.oxygen", "O2(g)") == pytest.approx(0.6 * nickel, rel=1e-12)
+    assert _moles(results, "dissolve.gas->gas.in", "O2(g)") == pytest.approx(0.1 * nickel, rel=1e-12)
+    assert _moles(results, "dissolve.gas->gas.in", "N2(g)") == pytest.approx(0.6 * nickel * 79 / 21, rel=1e-12)
+
+
+def test_concentration_by_volume_uses_the_solution_density():
+    # 2 mol/L at 1.3 kg/L: 650 g of solution per mol NiSO4
+    results = _dissolve("Ni + H2SO4(aq) -> NiSO4(aq) + H2(g)", concentration="2 mol/L", solution_density="1.3 kg/L")
+    nickel = _moles(results, "nickel.out->dissolve.feed", "Ni(s)")
+    assert results.mass("dissolve.solution->solution.in") == pytest.approx(nickel * 0.650, rel=1e-12)
