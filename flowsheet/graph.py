@@ -10,7 +10,7 @@ import numpy as np
 
 from flowsheet.components import Components
 from flowsheet.errors import FlowsheetCheckError, FlowsheetError
-from flowsheet.operations import Feed, Operation, Product
+from flowsheet.operations import Feed, Operation, Product, TransportLeg
 from flowsheet.operations.base import ALL_INLETS
 from flowsheet.thermo import species
 
@@ -204,27 +204,36 @@ class Flowsheet:
                     found.append(f"{unit}.{port}: {count} streams into one {port_kind} port; add a Mixer")
         return found
 
+    def dose_source(self, unit: str, port: str) -> Feed | None:
+        """The dosed Feed behind a dosed port, through any transport legs; None if there is none."""
+        stream = self.inlets(unit).get(port)
+        while stream is not None:
+            source = self.operation(stream.source)
+            if isinstance(source, Feed):
+                return source if source.dosed else None
+            if not isinstance(source, TransportLeg):
+                return None
+            stream = self.inlets(source.name).get("feed")
+        return None
+
     def _dose_problems(self, components: Components) -> list[str]:
         found = []
+        served = set()
         for operation in self.operations:
-            dosed = set(operation.dosed_ports())
-            for port, stream in self.inlets(operation.name).items():
-                source = self.operation(stream.source)
-                is_dosed_feed = isinstance(source, Feed) and source.dosed
-                if port in dosed and not is_dosed_feed:
+            for port in operation.dosed_ports():
+                feed = self.dose_source(operation.name, port)
+                if feed is None:
                     found.append(
                         f"{operation.name}.{port}: the unit sets this reagent's amount; connect a Feed with dosed=True"
                     )
-                elif port not in dosed and is_dosed_feed:
-                    found.append(f"{source.name}: a dosed Feed must feed a dosed port; {operation.name}.{port} is not")
-                if port in dosed and is_dosed_feed:
-                    key = operation.key_species(port)
-                    if (
-                        key is not None
-                        and isinstance(source, Feed)
-                        and source.vector(components)[components.index(key)] <= 0
-                    ):
-                        found.append(f"{source.name}: {operation.name}.{port} doses {key}, which this feed lacks")
+                    continue
+                served.add(feed.name)
+                key = operation.key_species(port)
+                if key is not None and feed.vector(components)[components.index(key)] <= 0:
+                    found.append(f"{feed.name}: {operation.name}.{port} doses {key}, which this feed lacks")
+        for operation in self.operations:
+            if isinstance(operation, Feed) and operation.dosed and operation.name not in served:
+                found.append(f"{operation.name}: a dosed Feed must reach a dosed port (directly or by transport legs)")
         return found
 
     def _reach_problems(self, components: Components) -> list[str]:

@@ -8,9 +8,9 @@ basis: with a mass basis (``"1 kg"`` of product) flows are amounts per basis
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 import numpy as np
-import pandas as pd
 import pint
 
 from flowsheet.chemistry import Formula
@@ -21,10 +21,42 @@ from flowsheet.operations import Feed, Product, TransportLeg
 from flowsheet.operations.ports import PRODUCT_KINDS
 from flowsheet.units import Quantity
 
+if TYPE_CHECKING:  # pandas is imported when a table is asked for, to keep the command line quick
+    import pandas as pd
+
 SODIUM_SULFATE = ("Na2SO4", "Na2SO4·10H2O")
-"""Forms counted as sodium sulfate waste, as anhydrous Na2SO4."""
+"""Forms counted as sodium sulfate, as anhydrous Na2SO4."""
 
 WASTE_KINDS = ("waste", "wastewater")
+"""Product kinds counted as waste."""
+
+KPIS = {
+    "product": "mass of the basis species in products of kind 'product' (the basis itself)",
+    "water_fresh": "liquid water in every feed, reagent solutions included (32 % caustic brings 2.1 kg water per kg "
+    "NaOH); water of crystallisation in solid feeds is not counted; no recycle of process water is assumed "
+    "unless the route draws one",
+    "water_evaporated": "water leaving as vapour in any product: evaporators and crystallisers, dryers, and water "
+    "released on firing",
+    "wastewater": "total mass (water and dissolved salts) of streams into products of kind 'wastewater'",
+    "sodium_sulfate": "Na2SO4, as anhydrous, in any form (dissolved, thenardite, Glauber's salt) leaving in "
+    "products of kind waste, wastewater or byproduct",
+    "waste_total": "everything but liquid water leaving in products of kind waste or wastewater: salts, bled "
+    "metal, residues",
+    "shipped_mass": "mass carried by every transport leg, summed over legs",
+    "freight": "tonne-kilometres: shipped mass times distance, summed over legs",
+    "energy_electric": "electricity bought for unit duties: duty / utility efficiency (or COP), heat removal not "
+    "counted",
+    "energy_thermal": "fuel bought for unit duties (natural gas for steam, gas kilns and dryers): duty / efficiency",
+    "energy_transport": "fuel burnt by transport legs: tonne-km times the mode's energy intensity",
+    "energy_total": "energy_electric + energy_thermal + energy_transport (final energy, not primary)",
+    "heat_unassigned": "positive duties of units given no utility: heat the route needs but does not buy",
+    "co2e_energy": "CO2e of bought energy: electricity by the grid region of each unit's site, fuels by IPCC "
+    "combustion factors",
+    "co2e_transport": "CO2e of transport fuel",
+    "co2e_process": "CO2 released by the chemistry (Li2CO3, burnt reagents) into products of kind 'emission'",
+    "co2e": "co2e_energy + co2e_transport + co2e_process; upstream (mining, refining of inputs) not included",
+}
+"""Every headline figure and its boundary, per basis."""
 
 
 @dataclass(frozen=True)
@@ -123,6 +155,8 @@ class Results:
 
         Units are in the column names: ``kg`` per basis (``kg/h`` for a rate basis), ``K``.
         """
+        import pandas as pd
+
         unit = "kg/h" if self.is_rate else "kg"
         factor = 3600.0 if self.is_rate else 1.0
         masses = self.flows * self.components.molar_masses * factor
@@ -157,30 +191,36 @@ class Results:
         return {s.source: self._mass(self.mass(s.name)) for s in self._feeds()}
 
     def sodium_sulfate(self) -> pint.Quantity:
-        """Na2SO4 (as anhydrous, from any phase or hydrate) leaving in waste and wastewater."""
+        """Na2SO4 (as anhydrous, from any phase or hydrate) leaving in waste, wastewater and by-products."""
         keys = {Formula(form).key for form in SODIUM_SULFATE}
         columns = [j for j, item in enumerate(self.components.species) if item.formula.key in keys]
-        moles = sum(float(self.flow(s.name)[columns].sum()) for s in self._streams_into(WASTE_KINDS))
+        moles = sum(float(self.flow(s.name)[columns].sum()) for s in self._streams_into((*WASTE_KINDS, "byproduct")))
         return self._mass(moles * Formula("Na2SO4").relative_mass / 1000.0)
 
-    def transport(self) -> pd.DataFrame:
-        """Per transport leg: mode, distance [km], shipped mass, tonne-km, fuel energy [MJ] and CO2e [kg]."""
-        rows = []
+    def _legs(self) -> list[dict]:
+        """Per transport leg: name, mode, distance [m], shipped [kg], tonne-km, fuel [J], CO2e [kg]."""
+        legs = []
         for operation in self.flowsheet.operations:
             if not isinstance(operation, TransportLeg):
                 continue
-            stream = self.flowsheet.inlets(operation.name)["feed"]
-            mass = self.mass(stream.name)
-            tonne_km = mass / 1000.0 * operation.distance / 1000.0
+            mass = self.mass(self.flowsheet.inlets(operation.name)["feed"].name)
             mode = modes()[operation.mode]
             fuel = mode.energy_intensity * mass * operation.distance
-            co2e = fuel * emission_factor(mode.fuel)
-            rows.append((operation.name, operation.mode, operation.distance / 1000.0, mass, tonne_km, fuel / 1e6, co2e))
-        columns = ["leg", "mode", "distance [km]", "shipped [kg]", "tonne-km [t*km]", "fuel [MJ]", "co2e [kg]"]
-        return pd.DataFrame(rows, columns=columns).set_index("leg")
+            legs.append(
+                {
+                    "leg": operation.name,
+                    "mode": operation.mode,
+                    "distance": operation.distance,
+                    "shipped": mass,
+                    "tonne_km": mass / 1000.0 * operation.distance / 1000.0,
+                    "fuel": fuel,
+                    "co2e": fuel * emission_factor(mode.fuel),
+                }
+            )
+        return legs
 
-    def energy(self) -> pd.DataFrame:
-        """Per unit: duty, utility, carrier, purchased energy [MJ] and CO2e [kg]; heat removed is not purchased."""
+    def _unit_energy(self) -> list[dict]:
+        """Per unit: duty [J], utility, carrier, purchased energy [J], CO2e [kg]; heat removed is not bought."""
         rows = []
         for name, duty in self.duties.items():
             operation = self.flowsheet.operation(name)
@@ -190,51 +230,79 @@ class Results:
                 purchased, carrier = duty / supply.efficiency, supply.carrier
                 region = self.flowsheet.regions.get(operation.site, "world")
                 co2e = purchased * emission_factor(carrier, region)
-            rows.append((name, duty / 1e6, operation.utility, carrier, purchased / 1e6, co2e))
+            rows.append(
+                {
+                    "unit": name,
+                    "duty": duty,
+                    "utility": operation.utility,
+                    "carrier": carrier,
+                    "purchased": purchased,
+                    "co2e": co2e,
+                }
+            )
+        return rows
+
+    def transport(self) -> pd.DataFrame:
+        """Per transport leg: mode, distance [km], shipped mass, tonne-km, fuel energy [MJ] and CO2e [kg]."""
+        import pandas as pd
+
+        rows = [
+            (
+                leg["leg"],
+                leg["mode"],
+                leg["distance"] / 1000.0,
+                leg["shipped"],
+                leg["tonne_km"],
+                leg["fuel"] / 1e6,
+                leg["co2e"],
+            )
+            for leg in self._legs()
+        ]
+        columns = ["leg", "mode", "distance [km]", "shipped [kg]", "tonne-km [t*km]", "fuel [MJ]", "co2e [kg]"]
+        return pd.DataFrame(rows, columns=columns).set_index("leg")
+
+    def energy(self) -> pd.DataFrame:
+        """Per unit: duty, utility, carrier, purchased energy [MJ] and CO2e [kg]; heat removed is not purchased."""
+        import pandas as pd
+
+        rows = [
+            (r["unit"], r["duty"] / 1e6, r["utility"], r["carrier"], r["purchased"] / 1e6, r["co2e"])
+            for r in self._unit_energy()
+        ]
         columns = ["unit", "duty [MJ]", "utility", "carrier", "purchased [MJ]", "co2e [kg]"]
         return pd.DataFrame(rows, columns=columns).set_index("unit")
 
     def totals(self) -> dict[str, pint.Quantity]:
-        """The headline figures per basis.
-
-        Keys: ``product``, ``fresh_water`` (liquid water in all feeds),
-        ``water_evaporated`` (steam leaving in products: evaporators, dryers,
-        firing), ``wastewater`` (streams to wastewater products), ``sodium_sulfate``,
-        ``salt_waste`` (all but water in waste and wastewater), ``shipped_mass``,
-        ``tonne_km``, ``heat_demand`` (positive duties), ``heat_unassigned`` (positive
-        duties with no utility), one ``purchased_<carrier>`` per carrier,
-        ``transport_fuel``, ``co2e_energy``, ``co2e_transport``, ``co2e_process``
-        (CO2 in emission products) and ``co2e``.
-        """
-        components = self.components
+        """The headline figures per basis, by the names of :data:`KPIS` (their boundaries are stated there)."""
         water = ["H2O(l)"]
-        waste_streams = self._streams_into(WASTE_KINDS)
-        waste_mass = sum(self.mass(s.name) for s in waste_streams)
-        energy, transport = self.energy(), self.transport()
-        totals = {
+        waste = self._streams_into(WASTE_KINDS)
+        legs, units = self._legs(), self._unit_energy()
+        electric = sum(u["purchased"] for u in units if u["carrier"] == "electricity")
+        thermal = sum(u["purchased"] for u in units if u["carrier"] not in ("", "electricity"))
+        transport_fuel = sum(leg["fuel"] for leg in legs)
+        co2e_energy = sum(u["co2e"] for u in units)
+        co2e_transport = sum(leg["co2e"] for leg in legs)
+        co2e_process = self._species_mass(self._streams_into(("emission",)), ["CO2(g)"])
+        freight = sum(leg["tonne_km"] for leg in legs)
+        return {
             "product": self._mass(self._species_mass(self._streams_into(("product",)), [self.product])),
-            "fresh_water": self._mass(self._species_mass(self._feeds(), water)),
+            "water_fresh": self._mass(self._species_mass(self._feeds(), water)),
             "water_evaporated": self._mass(self._species_mass(self._streams_into(PRODUCT_KINDS), ["H2O(g)"])),
             "wastewater": self._mass(sum(self.mass(s.name) for s in self._streams_into(("wastewater",)))),
             "sodium_sulfate": self.sodium_sulfate(),
-            "salt_waste": self._mass(waste_mass - self._species_mass(waste_streams, water)),
-            "shipped_mass": self._mass(float(transport["shipped [kg]"].sum())),
-            "tonne_km": Quantity(float(transport["tonne-km [t*km]"].sum()), "t*km" + ("/s" if self.is_rate else "")),
-            "heat_demand": self._energy(sum(d for d in self.duties.values() if d > 0)),
-            "heat_unassigned": self._energy(
-                sum(d for n, d in self.duties.items() if d > 0 and not self.flowsheet.operation(n).utility)
-            ),
+            "waste_total": self._mass(sum(self.mass(s.name) for s in waste) - self._species_mass(waste, water)),
+            "shipped_mass": self._mass(sum(leg["shipped"] for leg in legs)),
+            "freight": Quantity(freight, "t*km/s") if self.is_rate else Quantity(freight, "t*km"),
+            "energy_electric": self._energy(electric),
+            "energy_thermal": self._energy(thermal),
+            "energy_transport": self._energy(transport_fuel),
+            "energy_total": self._energy(electric + thermal + transport_fuel),
+            "heat_unassigned": self._energy(sum(u["duty"] for u in units if u["duty"] > 0 and not u["utility"])),
+            "co2e_energy": self._mass(co2e_energy),
+            "co2e_transport": self._mass(co2e_transport),
+            "co2e_process": self._mass(co2e_process),
+            "co2e": self._mass(co2e_energy + co2e_transport + co2e_process),
         }
-        for carrier, group in energy[energy["carrier"] != ""].groupby("carrier"):
-            totals[f"purchased_{carrier}"] = self._energy(float(group["purchased [MJ]"].sum()) * 1e6)
-        process = self._species_mass(self._streams_into(("emission",)), ["CO2(g)"]) if "CO2(g)" in components else 0.0
-        co2e_energy, co2e_transport = float(energy["co2e [kg]"].sum()), float(transport["co2e [kg]"].sum())
-        totals["transport_fuel"] = self._energy(float(transport["fuel [MJ]"].sum()) * 1e6)
-        totals["co2e_energy"] = self._mass(co2e_energy)
-        totals["co2e_transport"] = self._mass(co2e_transport)
-        totals["co2e_process"] = self._mass(process)
-        totals["co2e"] = self._mass(co2e_energy + co2e_transport + process)
-        return totals
 
     def __repr__(self) -> str:
         return (

@@ -6,7 +6,7 @@ from flowsheet.operations.coating import OnePotReactor
 from flowsheet.operations.crystallization import EvaporativeCrystallizer
 from flowsheet.operations.dissolution import Dissolver
 from flowsheet.operations.drying import Dryer
-from flowsheet.operations.mixing import ComponentSplitter, Mixer, Splitter
+from flowsheet.operations.mixing import ComponentSplitter, Mixer, Repulper, Splitter
 from flowsheet.operations.ports import Feed, Product
 from flowsheet.operations.precipitation import CoPrecipitator
 from flowsheet.operations.reaction import ReactionStep, StoichiometricReactor
@@ -26,6 +26,7 @@ __all__ = [
     "Operation",
     "Product",
     "ReactionStep",
+    "Repulper",
     "Splitter",
     "StoichiometricReactor",
     "TransportLeg",

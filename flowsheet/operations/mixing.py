@@ -119,3 +119,52 @@ class ComponentSplitter(Operation):
             "selected": {ALL_INLETS: np.diag(selected)},
             "rest": {ALL_INLETS: np.diag(1.0 - selected)},
         }
+
+
+@dataclass(frozen=True, repr=False)
+class Repulper(Operation):
+    """Mix a solid feed with dosed water to a slurry of given solids content.
+
+    Parameters
+    ----------
+    name : str
+        Unique name.
+    solids_fraction : float
+        Solids as a mass fraction of the slurry leaving, [-], e.g. 0.3.
+    temperature : str or Quantity, optional
+        Outlet temperature; default that of the mixed inlets.
+
+    Notes
+    -----
+    ``n_slurry = Σ n_inlet``. The ``"water"`` dose brings the liquid to
+    ``m_s (1 - x) / x`` with ``m_s`` the solids' mass: liquid water, dissolved and
+    liquid species of the whole slurry count as liquid.
+    """
+
+    solids_fraction: float = parameter("", None, "solids mass fraction of the slurry")
+    temperature: float | None = parameter("K", None, "outlet temperature")
+
+    inlets = ("feed", "water")
+    outlets = ("slurry",)
+    dosed_inlets = ("water",)
+
+    def problems(self) -> list[str]:
+        if self.solids_fraction is None or not 0 < self.solids_fraction <= 1:
+            return [f"solids_fraction must be given in (0, 1], got {self.solids_fraction}"]
+        return []
+
+    def species(self) -> list[str]:
+        return ["H2O(l)"]
+
+    def key_species(self, port: str) -> str | None:
+        return "H2O(l)" if port == "water" else None
+
+    def outlet_maps(self, components: Components, state: dict | None) -> dict:
+        return {"slurry": {ALL_INLETS: np.eye(len(components))}}
+
+    def dose_specs(self, components: Components, state: dict | None) -> dict:
+        masses = components.molar_masses
+        solid = components.mask("s")
+        liquid = components.mask("l", "aq")
+        x = self.solids_fraction
+        return {"water": {"slurry": masses * liquid - (1.0 - x) / x * masses * solid}}

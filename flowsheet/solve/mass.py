@@ -151,8 +151,9 @@ def _solve_once(
         specs = operation.dose_specs(components, None if state is None else state.get(operation.name))
         inlets, outlets = sheet.inlets(operation.name), sheet.outlets(operation.name)
         for port, weights in specs.items():
-            feed = inlets[port].source
-            r = dose_column[feed]
+            feed = sheet.dose_source(operation.name, port)
+            assert feed is not None  # the flowsheet was checked
+            r = dose_column[feed.name]
             for key, w in weights.items():
                 ports = inlets.values() if key == ALL_INLETS else [inlets.get(key) or outlets[key]]
                 for stream in ports:

@@ -24,6 +24,7 @@ from flowsheet.operations import (
     Mixer,
     OnePotReactor,
     ReactionStep,
+    Repulper,
     Splitter,
     StoichiometricReactor,
     TransportLeg,
@@ -34,6 +35,7 @@ from flowsheet.operations.base import SI
 EXAMPLES = [
     Mixer("mix", inlet_names=("a", "b", "c")),
     Splitter("split", fractions={"recycle": 0.7, "purge": 0.3}),
+    Repulper("repulp", solids_fraction=0.3),
     ComponentSplitter("sieve", fractions={"Ni(OH)2(s)": 0.99}, default=0.01),
     StoichiometricReactor(
         "react", reactions=["Ni + H2SO4(aq) -> NiSO4(aq) + H2(g)", ("Co + H2SO4(aq) -> CoSO4(aq) + H2(g)", "Co", 0.5)]
@@ -101,6 +103,7 @@ EXAMPLES = [
 BROKEN = {
     "mix": {"inlet_names": ("a", "a")},
     "split": {"fractions": {"recycle": 0.7, "purge": 0.2}},
+    "repulp": {"solids_fraction": SI(0.0)},
     "sieve": {"default": 1.5},
     "react": {"reactions": (ReactionStep(Reaction("Ni + H2SO4(aq) -> NiSO4(aq) + H2(g)"), "Ni", 1.5),)},
     "dissolve": {"solution_density": None},
