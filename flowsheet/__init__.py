@@ -13,6 +13,9 @@ Layers, each importing only the ones above it (``tests/test_layers.py`` enforces
     graph        Flowsheet: units and streams on a networkx graph; checks
     results      Results: solved streams, duties and totals as plain data
     solve        the solver: sparse linear mass balance, energy, closure
+    route_file   YAML route files to checked flowsheets, errors at file and line
+    report       headline figures as tables, JSON, CSV and Markdown; comparisons
+    batch        many route files at once, each failure reported on its own
     cli          the ``flowsheet`` command
 
 Quick start

@@ -1,29 +1,45 @@
-"""The ``flowsheet`` command: formulas and reactions from the shell.
+"""The ``flowsheet`` command: compare cathode routes, run and check route files, balance reactions.
 
 Commands
 --------
-``flowsheet formula TEXT...``
+``flowsheet compare ROUTE... [--baseline ROUTE]``
+    One row per KPI, one column per route, and each route's ratio to the baseline.
+``flowsheet run ROUTE... [--basis "1 kg"] [--format table|json|csv|markdown] [--output DIR]``
+    Every KPI of every route.
+``flowsheet check ROUTE...``
+    Validate route files without solving them.
+``flowsheet balance REACTION``
+    Check a reaction or propose its coefficients; its heat and masses per basis.
+``flowsheet formula FORMULA...``
     Molar mass, element counts and mass fractions.
-``flowsheet balance REACTION [--temperature T] [--basis "1 kg SPECIES"]``
-    Check a reaction, or propose coefficients when it does not balance; its heat
-    of reaction, and the mass of every species per basis.
+
+ROUTE may be a file, a directory (its ``*.yaml``) or a glob. A bad file is reported on
+stderr with its file and line and the others still run; the exit status is 1 if any
+failed, 2 for a usage error.
 """
 
 from __future__ import annotations
 
 import argparse
+import os
 import re
 import sys
+import tempfile
 from collections.abc import Sequence
+from pathlib import Path
 
 import flowsheet
+from flowsheet.batch import Outcome, evaluate, expand, terminal_progress
 from flowsheet.chemistry import Formula, Reaction
 from flowsheet.errors import FlowsheetError, ReactionError, UnbalancedReactionError
+from flowsheet.report import compare, render_comparison, render_runs
+from flowsheet.report.tables import FORMATS
 from flowsheet.thermo import heat_of_reaction
 from flowsheet.units import magnitude
 
 _ARROW = re.compile(r"\s*(?:->|→|=>|=)\s*")
 _COEFFICIENT = re.compile(r"^\d+(?:\.\d+|/\d+)?\s+")
+EXTENSIONS = {"table": "txt", "json": "json", "csv": "csv", "markdown": "md"}
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -34,32 +50,130 @@ def main(argv: Sequence[str] | None = None) -> int:
         parser.print_help()
         return 2
     try:
-        arguments.run(arguments)
+        return int(arguments.run(arguments) or 0)
     except FlowsheetError as err:
         sys.stdout.flush()
         print(f"error: {err}", file=sys.stderr)
         return 1
-    return 0
 
 
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="flowsheet",
         description="Mass and energy balances of lithium-ion cathode synthesis routes.",
+        epilog="Example: flowsheet compare routes/ --baseline routes/nmc811_sulfate.yaml",
     )
     parser.add_argument("--version", action="version", version=f"%(prog)s {flowsheet.__version__}")
     commands = parser.add_subparsers(dest="command", metavar="COMMAND")
 
-    formula = commands.add_parser("formula", help="molar mass and composition of formulas")
-    formula.add_argument("formulas", nargs="+", metavar="FORMULA", help='e.g. "NiSO4·6H2O" or "NiSO4.6H2O"')
-    formula.set_defaults(run=_formula)
+    compare_cmd = commands.add_parser("compare", help="compare routes KPI by KPI, with ratios to a baseline")
+    _route_arguments(compare_cmd)
+    compare_cmd.add_argument("--baseline", help="the route the others are divided by (default: the first)")
+    compare_cmd.set_defaults(run=_compare)
+
+    run_cmd = commands.add_parser("run", help="solve routes and print every KPI")
+    _route_arguments(run_cmd)
+    run_cmd.set_defaults(run=_run)
+
+    check_cmd = commands.add_parser("check", help="validate route files without solving them")
+    check_cmd.add_argument("routes", nargs="+", metavar="ROUTE", help="route files, directories or globs")
+    check_cmd.set_defaults(run=_check)
 
     balance = commands.add_parser("balance", help="check or complete a reaction; its heat and masses")
     balance.add_argument("reaction", metavar="REACTION", help='e.g. "Ni + H2SO4 -> NiSO4 + H2"')
     balance.add_argument("--temperature", default="298.15 K", help="for the heat of reaction (default 298.15 K)")
     balance.add_argument("--basis", help='mass of one species, e.g. "1 kg LiNi0.8Mn0.1Co0.1O2"')
     balance.set_defaults(run=_balance)
+
+    formula = commands.add_parser("formula", help="molar mass and composition of formulas")
+    formula.add_argument("formulas", nargs="+", metavar="FORMULA", help='e.g. "NiSO4·6H2O" or "NiSO4.6H2O"')
+    formula.set_defaults(run=_formula)
     return parser
+
+
+def _route_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("routes", nargs="+", metavar="ROUTE", help="route files, directories or globs")
+    parser.add_argument("--basis", help='override each route\'s basis, e.g. "1 kg" or "50 kt/yr"')
+    parser.add_argument("--format", choices=FORMATS, default="table", help="output format (default: table)")
+    parser.add_argument("--output", metavar="DIR", help="also write the output into DIR (whole files only)")
+
+
+def _solved(arguments: argparse.Namespace, solve_routes: bool = True) -> tuple[list[Outcome], int]:
+    paths = expand(arguments.routes)
+    if not paths:
+        print("error: no route files found in " + " ".join(arguments.routes), file=sys.stderr)
+        return [], 1
+    outcomes = evaluate(paths, getattr(arguments, "basis", None), solve_routes, progress=terminal_progress)
+    failed = 0
+    for outcome in outcomes:
+        if outcome.error is not None:
+            failed += 1
+            print(f"error: {outcome.error}", file=sys.stderr)
+    return outcomes, 1 if failed else 0
+
+
+def _run(arguments: argparse.Namespace) -> int:
+    outcomes, status = _solved(arguments)
+    summaries = [o.summary for o in outcomes if o.summary is not None]
+    if summaries:
+        print(render_runs(summaries, arguments.format))
+        if arguments.output:
+            for summary in summaries:
+                name = re.sub(r"[^\w.-]+", "_", summary["route"])
+                _write(
+                    Path(arguments.output) / f"{name}.{EXTENSIONS[arguments.format]}",
+                    render_runs([summary], arguments.format)
+                    if arguments.format != "json"
+                    else render_runs([summary], "json")[1:-1].strip().replace("\n  ", "\n"),
+                )
+    return status
+
+
+def _compare(arguments: argparse.Namespace) -> int:
+    if arguments.baseline and arguments.baseline not in arguments.routes:
+        arguments.routes = [arguments.baseline, *arguments.routes]
+    outcomes, status = _solved(arguments)
+    solved = [o for o in outcomes if o.summary is not None]
+    if not solved:
+        return status or 1
+    baseline = 0
+    if arguments.baseline:
+        wanted = Path(arguments.baseline).resolve()
+        matches = [i for i, o in enumerate(solved) if Path(o.path).resolve() == wanted]
+        if not matches:
+            print(
+                f"error: the baseline {arguments.baseline} did not solve; nothing to compare against", file=sys.stderr
+            )
+            return 1
+        baseline = matches[0]
+    ordered = [solved[baseline], *(o for i, o in enumerate(solved) if i != baseline)]
+    compared = compare([o.summary for o in ordered if o.summary is not None], baseline=0)
+    text = render_comparison(compared, arguments.format)
+    print(text)
+    if arguments.output:
+        _write(Path(arguments.output) / f"comparison.{EXTENSIONS[arguments.format]}", text)
+    return status
+
+
+def _check(arguments: argparse.Namespace) -> int:
+    outcomes, status = _solved(arguments, solve_routes=False)
+    for outcome in outcomes:
+        if outcome.error is None:
+            print(f"ok: {outcome.path}")
+    return status
+
+
+def _write(path: Path, text: str) -> None:
+    """Write `text` to `path` whole or not at all: a temporary file beside it, then a rename."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(handle, "w", encoding="utf-8") as stream:
+            stream.write(text + "\n")
+        os.replace(temporary, path)
+    except BaseException:
+        Path(temporary).unlink(missing_ok=True)
+        raise
 
 
 def _formula(arguments: argparse.Namespace) -> None:

@@ -244,11 +244,49 @@ class SolveError(FlowsheetError, ArithmeticError):
         What went wrong and where (loop, unit, stream, species).
     hint : str
         How to mend it.
+    unit : str
+        The unit most to blame (the source of a negative stream, the first unit
+        of a loop), for locating the error in a route file; may be empty.
     """
 
-    def __init__(self, flowsheet: str, problem: str, hint: str = "") -> None:
-        super().__init__(flowsheet, problem, hint)
-        self.flowsheet, self.problem, self.hint = flowsheet, problem, hint
+    def __init__(self, flowsheet: str, problem: str, hint: str = "", unit: str = "") -> None:
+        super().__init__(flowsheet, problem, hint, unit)
+        self.flowsheet, self.problem, self.hint, self.unit = flowsheet, problem, hint, unit
 
     def __str__(self) -> str:
         return _with_hint(f"flowsheet {self.flowsheet!r}: {self.problem}", self.hint)
+
+
+class RouteFileError(FlowsheetError, ValueError):
+    """A route file is malformed or describes a flowsheet that cannot be solved.
+
+    Parameters
+    ----------
+    path : str
+        The route file.
+    issues : list of tuple
+        ``(line, field, problem, hint)`` for every problem found, ``line`` 1-based
+        (0 when unknown), ``field`` a dotted path such as ``units.filter.wash_ratio``.
+    """
+
+    def __init__(self, path: str, issues: list[tuple[int, str, str, str]]) -> None:
+        listed = [(int(line), str(field), str(problem), str(hint)) for line, field, problem, hint in issues]
+        super().__init__(path, listed)
+        self.path, self.issues = path, listed
+
+    @classmethod
+    def one(cls, path: str, line: int, field: str, problem: str, hint: str = "") -> RouteFileError:
+        """Build an error with a single issue."""
+        return cls(path, [(line, field, problem, hint)])
+
+    @property
+    def line(self) -> int:
+        """Line of the first issue."""
+        return self.issues[0][0]
+
+    def __str__(self) -> str:
+        lines = []
+        for line, field, problem, hint in self.issues:
+            where = f"{self.path}:{line}" if line else self.path
+            lines.append(_with_hint(f"{where}: {field}: {problem}" if field else f"{where}: {problem}", hint))
+        return "\n".join(lines)

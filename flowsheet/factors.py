@@ -26,27 +26,40 @@ class Utility:
         ``"electricity"``, ``"natural_gas"`` ...
     efficiency : float
         Duty met per energy bought, [-] (a coefficient of performance may exceed 1).
+    standing_loss : float
+        Heat lost per mass of solids leaving the unit whatever its duty (kiln
+        furniture, soaks, shell), [J/kg].
     source : str
         Citation key and locator.
+
+    Notes
+    -----
+    Energy bought = max(0, duty + standing_loss * solids) / efficiency.
     """
 
     name: str
     carrier: str
     efficiency: float
+    standing_loss: float
     source: str
+
+    def purchased(self, duty: float, solids: float) -> float:
+        """Energy bought for a duty [J or W] and the solids leaving [kg or kg/s]."""
+        return max(0.0, duty + self.standing_loss * solids) / self.efficiency
 
 
 @cache
 def utilities() -> dict[str, Utility]:
     """All utilities by name."""
     found = {}
-    for row in read_table(UTILITIES, required=("utility", "carrier", "efficiency", "source")):
+    required = ("utility", "carrier", "efficiency", "standing_loss", "loss_unit", "source")
+    for row in read_table(UTILITIES, required=required):
         efficiency = row.number("efficiency")
         if efficiency <= 0:
             raise row.error("efficiency", "must be positive")
-        found[row["utility"]] = Utility(
-            row["utility"], row["carrier"], efficiency, f"{row['source']} ({row.path}:{row.line})"
-        )
+        loss = magnitude(f"{row['standing_loss']} {row['loss_unit']}", "J/kg", field=f"{row.path}:{row.line} loss")
+        source = f"{row['source']} ({row.path}:{row.line})"
+        found[row["utility"]] = Utility(row["utility"], row["carrier"], efficiency, loss, source)
     return found
 
 

@@ -44,9 +44,9 @@ KPIS = {
     "metal, residues",
     "shipped_mass": "mass carried by every transport leg, summed over legs",
     "freight": "tonne-kilometres: shipped mass times distance, summed over legs",
-    "energy_electric": "electricity bought for unit duties: duty / utility efficiency (or COP), heat removal not "
-    "counted",
-    "energy_thermal": "fuel bought for unit duties (natural gas for steam, gas kilns and dryers): duty / efficiency",
+    "energy_electric": "electricity bought for unit duties: (duty + standing loss of kilns) / utility efficiency "
+    "(or COP); heat removal is not counted",
+    "energy_thermal": "fuel bought for unit duties (natural gas for steam, gas kilns and dryers), as for electricity",
     "energy_transport": "fuel burnt by transport legs: tonne-km times the mode's energy intensity",
     "energy_total": "energy_electric + energy_thermal + energy_transport (final energy, not primary)",
     "heat_unassigned": "positive duties of units given no utility: heat the route needs but does not buy",
@@ -225,9 +225,9 @@ class Results:
         for name, duty in self.duties.items():
             operation = self.flowsheet.operation(name)
             purchased, carrier, co2e = 0.0, "", 0.0
-            if operation.utility and duty > 0:
+            if operation.utility:
                 supply = utility(operation.utility)
-                purchased, carrier = duty / supply.efficiency, supply.carrier
+                purchased, carrier = supply.purchased(duty, self._solids_out(name)), supply.carrier
                 region = self.flowsheet.regions.get(operation.site, "world")
                 co2e = purchased * emission_factor(carrier, region)
             rows.append(
@@ -241,6 +241,11 @@ class Results:
                 }
             )
         return rows
+
+    def _solids_out(self, unit: str) -> float:
+        """Mass of solids leaving a unit, [kg] or [kg/s]."""
+        solid = self.components.mask("s") * self.components.molar_masses
+        return float(sum(solid @ self.flow(s.name) for s in self.flowsheet.outlets(unit).values()))
 
     def transport(self) -> pd.DataFrame:
         """Per transport leg: mode, distance [km], shipped mass, tonne-km, fuel energy [MJ] and CO2e [kg]."""

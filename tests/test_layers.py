@@ -18,6 +18,9 @@ LAYERS = [
     "graph",
     "results",
     "solve",
+    "route_file",
+    "report",
+    "batch",
     "cli",
 ]
 

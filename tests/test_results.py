@@ -23,7 +23,13 @@ def test_transport_records_shipped_mass_and_tonne_km(results):
 def test_purchased_energy_and_co2e_follow_utility_and_region(results):
     energy = results.energy()
     kiln = energy.loc["calcine"]
-    assert kiln["purchased [MJ]"] == pytest.approx(kiln["duty [MJ]"] / utility("electric_kiln").efficiency)
+    # electricity = (duty + 24.1 MJ standing loss per kg of solids fired) / efficiency 1.0
+    solids = 1.0  # kg CAM leaving the kiln per kg CAM (the route's product is its only solid)
+    supply = utility("electric_kiln")
+    assert (supply.efficiency, supply.standing_loss) == (1.0, 24.1e6)
+    assert kiln["purchased [MJ]"] == pytest.approx(kiln["duty [MJ]"] + 24.1 * solids, rel=1e-9)
+    dryer = energy.loc["dry"]
+    assert dryer["purchased [MJ]"] == pytest.approx(dryer["duty [MJ]"] / 0.5, rel=1e-9)  # electric dryer
     # the CAM plant stands in KR: 0.436 kg CO2e per kWh
     assert kiln["co2e [kg]"] == pytest.approx(kiln["purchased [MJ]"] / 3.6 * 0.436, rel=1e-9)
     assert emission_factor("electricity", "XX") == emission_factor("electricity", "world")

@@ -215,31 +215,44 @@ def metal_basis(components: Components, product: str, species: list[str]) -> np.
     return components.elements[rows].sum(axis=0) * mask
 
 
-def dried_form(label: str) -> str | None:
-    """The form a dissolved or liquid species takes when its solution is dried or fired.
+def dried_form(label: str, temperature: float | None = None) -> str | None:
+    """The form a species takes when its solution is dried or fired at `temperature` [K].
 
-    The first of solid, liquid, gas known to the species data (``Na2SO4(aq)`` gives
-    ``Na2SO4(s)``, ``NH3(aq)`` gives ``NH3(g)``, ``H2SO4(aq)`` gives ``H2SO4(l)``);
-    water gives ``H2O(g)``; None for an ion or a species without such a form.
+    Dissolved and liquid species take the first of solid, liquid, gas known to the
+    species data whose heat capacity covers `temperature` (``Na2SO4(aq)`` gives
+    ``Na2SO4(s)``, ``NH3(aq)`` gives ``NH3(g)``); a solid whose data end below
+    `temperature` melts or evaporates the same way (``NaOH(s)`` in a kiln at
+    800 °C gives ``NaOH(l)``); water gives ``H2O(g)``. None when the species keeps
+    its form (gases, solids in range, ions, or no other form known).
     """
     item = species(label)
-    if item.phase not in ("aq", "l"):
+    if item.phase == "g":
         return None
     if item.formula.key == Formula("H2O").key:
         return "H2O(g)"
+    in_range = temperature is None or item.heat_capacity.t_min <= temperature <= item.heat_capacity.t_max
+    if item.phase == "s" and in_range:
+        return None
     bare = item.label.removesuffix(f"({item.phase})")
-    for phase in ("s", "l", "g"):
+    order = ("l", "g") if item.phase == "s" else ("s", "l", "g")
+    forms = []
+    for phase in order:
         if phase == item.phase:
             continue
         try:
-            return species(f"{bare}({phase})").label
+            forms.append(species(f"{bare}({phase})"))
         except UnknownSpeciesError:
             continue
-    return None
+    for form in forms:
+        if temperature is None or form.heat_capacity.t_min <= temperature <= form.heat_capacity.t_max:
+            return form.label
+    if item.phase == "s":
+        return None
+    return forms[0].label if forms else None
 
 
-def drying_operator(components: Components, keep_water: bool) -> np.ndarray:
-    """Map every dissolved or liquid species to its dried form (:func:`dried_form`).
+def drying_operator(components: Components, keep_water: bool, temperature: float | None = None) -> np.ndarray:
+    """Map every dissolved or liquid species to its dried form (:func:`dried_form`) at `temperature` [K].
 
     With `keep_water`, liquid water is left as it is (a dryer's residual moisture).
     Species without a dried form (ions) are left unchanged.
@@ -248,16 +261,16 @@ def drying_operator(components: Components, keep_water: bool) -> np.ndarray:
     for j, label in enumerate(components.labels):
         if keep_water and label == "H2O(l)":
             continue
-        target = dried_form(label)
-        if target is not None and target in components:
+        target = dried_form(label, temperature)
+        if target is not None and target != label and target in components:
             operator[j, j] = 0.0
             operator[components.index(target), j] = 1.0
     return operator
 
 
-def dried_labels(labels: list[str]) -> list[str]:
-    """The dried forms of the dissolved and liquid species among `labels`."""
-    return [target for label in labels if (target := dried_form(label)) is not None]
+def dried_labels(labels: list[str], temperature: float | None = None) -> list[str]:
+    """The dried forms at `temperature` [K] of the dissolved and liquid species among `labels`."""
+    return [target for label in labels if (target := dried_form(label, temperature)) is not None]
 
 
 def phase_split(components: Components, operator: np.ndarray, gas_port: str, other_port: str) -> dict:

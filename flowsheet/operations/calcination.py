@@ -70,9 +70,9 @@ class Calciner(Operation):
     ``M(OH)2 + LiOH·H2O + 1/4 O2 -> LiMO2 + 5/2 H2O(g)`` or, with Li2CO3,
     ``M(OH)2 + 1/2 Li2CO3 + 1/4 O2 -> LiMO2 + H2O(g) + 1/2 CO2(g)``. Lithium dosed
     beyond it decomposes to Li2O, which stays in the product as residual lithium,
-    its H2O or CO2 going to the off-gas. Moisture and dissolved species arriving
-    with the precursor are first driven off or dried (water and NH3 to the
-    off-gas, salts such as Na2SO4 into the product as impurities). The extent is
+    its H2O or CO2 going to the off-gas. Whatever else arrives takes its form at the
+    firing temperature: moisture and NH3 to the off-gas, dissolved salts dried into
+    the product as impurities (Na2SO4), solids past their melting point molten. The extent is
     ``conversion * m @ n_in`` with ``m`` the metal atoms of the precursor.
     Doses: Li atoms ``= ratio * m @ n_feed``; O2 ``= (1 + excess) *`` the O2 the
     reactions consume.
@@ -129,16 +129,17 @@ class Calciner(Operation):
         return {"lithium": self.lithium_source, "gas": OXYGEN}.get(port)
 
     def derived_species(self, labels: list[str]) -> list[str]:
-        return dried_labels(labels)
+        return dried_labels(labels, self.temperature)
 
     def operator(self, components: Components) -> np.ndarray:
-        """Linear map of the firing: moisture driven off, main reaction, excess lithium to Li2O."""
+        """Linear map of the firing: main reaction, excess lithium to Li2O, then what is left dried or melted."""
         nu = components.reaction_vector(self.reaction(), per=self.product)
         metals = metal_basis(components, self.product, self.precursors())
         firing = np.eye(len(components)) + self.conversion * np.outer(nu, metals)
         excess = components.reaction_vector(self.excess_lithium_reaction(), per=self.lithium_source)
         lithium = components.index(self.lithium_source)
-        return reaction_operator(components, excess, lithium, 1.0) @ firing @ drying_operator(components, False)
+        drying = drying_operator(components, False, self.temperature)
+        return drying @ reaction_operator(components, excess, lithium, 1.0) @ firing
 
     def outlet_maps(self, components: Components, state: dict | None) -> dict:
         return phase_split(components, self.operator(components), "offgas", "product")

@@ -51,10 +51,10 @@ class Dryer(Operation):
         return ["H2O(l)", "H2O(g)"]
 
     def derived_species(self, labels: list[str]) -> list[str]:
-        return dried_labels(labels)
+        return dried_labels(labels, self.temperature)
 
     def outlet_maps(self, components: Components, state: dict | None) -> dict:
-        drying = drying_operator(components, keep_water=True)
+        drying = drying_operator(components, True, self.temperature)
         water, steam = components.index("H2O(l)"), components.index("H2O(g)")
         masses, gas = components.molar_masses, components.mask("g")
         kept = 1.0 - gas - components.unit_vector("H2O(l)")

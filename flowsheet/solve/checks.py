@@ -33,6 +33,7 @@ def check_negative(sheet: Flowsheet, solution: MassSolution) -> None:
         f"from unit {stream.source!r}{more}",
         "the unit takes out more than comes in: check its parameters against its feed (a target concentration "
         "the feed is already past, a cake moisture the slurry cannot supply, a feed off the product's metal ratio)",
+        unit=stream.source,
     )
 
 

@@ -18,6 +18,9 @@ from flowsheet.operations import Feed, Product
 from flowsheet.operations.base import T_AMBIENT
 from flowsheet.solve.mass import MassSolution
 
+ROUND_OFF = 1e-12
+"""A duty smaller than this fraction of the enthalpy flows through the unit is round-off, reported as zero."""
+
 MAX_PASSES = 100
 """Passes over the units allowed for the temperatures of recycle loops to settle."""
 
@@ -78,13 +81,15 @@ def duties(sheet: Flowsheet, solution: MassSolution, temperature: dict[str, floa
     for operation in sheet.operations:
         if isinstance(operation, Feed | Product):
             continue
-        total = 0.0
+        total, scale = 0.0, 0.0
         for sign, streams in ((1.0, sheet.outlets(operation.name)), (-1.0, sheet.inlets(operation.name))):
             for stream in streams.values():
                 try:
-                    total += sign * enthalpy(components, flows[stream.name], temperature[stream.name])
+                    value = enthalpy(components, flows[stream.name], temperature[stream.name])
                 except FlowsheetError as err:
                     err.add_note(f"while computing the enthalpy of stream {stream.name!r} of unit {operation.name!r}")
                     raise
-        found[operation.name] = total
+                total += sign * value
+                scale += abs(value)
+        found[operation.name] = 0.0 if abs(total) <= ROUND_OFF * scale else total
     return found

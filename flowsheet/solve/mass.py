@@ -96,6 +96,7 @@ def solve_mass(sheet: Flowsheet, components: Components) -> MassSolution:
         f"nonlinear units {', '.join(nonlinear)} did not converge in {MAX_ITERATIONS} iterations "
         f"(loop: {where}; last change {change:.3g} mol/s)",
         "check the loop's split fractions and the units' parameters; a recycle near 100 % converges slowly",
+        unit=nonlinear[0],
     )
 
 
@@ -194,4 +195,5 @@ def _singular(
     else:
         problem = f"the dose of {', '.join(dose_hit) or 'a reagent'} is not determined by its unit's specification"
         hint = "check that the dosed feed contains the species the unit doses"
-    return SolveError(sheet.name, problem, hint)
+    culprit = next((unit for loop in loops for unit in loop), next(iter(units_hit), ""))
+    return SolveError(sheet.name, problem, hint, unit=culprit)

@@ -1,0 +1,98 @@
+"""Many route files at once: each one loaded, solved and summarised, each failure reported on its own."""
+
+from __future__ import annotations
+
+import glob
+import sys
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from pathlib import Path
+
+from flowsheet.errors import FlowsheetError, RouteFileError, SolveError
+from flowsheet.report import summarize
+from flowsheet.route_file import Route, load_route
+from flowsheet.solve import solve
+
+SUFFIXES = (".yaml", ".yml")
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """What became of one route file: a summary, or the error that stopped it."""
+
+    path: str
+    summary: dict | None = None
+    error: Exception | None = None
+
+
+def expand(arguments: Iterable[str]) -> list[Path]:
+    """Route files named by files, directories (their ``*.yaml``/``*.yml``) and glob patterns, in order, once each."""
+    found: list[Path] = []
+    for argument in arguments:
+        path = Path(argument)
+        if path.is_dir():
+            found += sorted(p for p in path.iterdir() if p.suffix in SUFFIXES and p.is_file())
+        elif any(char in argument for char in "*?[") and not path.exists():
+            found += sorted(Path(p) for p in glob.glob(argument, recursive=True) if Path(p).suffix in SUFFIXES)
+        else:
+            found.append(path)
+    unique: dict[str, Path] = {}
+    for path in found:
+        unique.setdefault(str(path), path)
+    return list(unique.values())
+
+
+def solve_route(route: Route, basis: str | None = None) -> dict:
+    """Solve a loaded route and return its summary; solve errors are located in the route file."""
+    try:
+        results = solve(route.flowsheet, basis or route.spec.basis, route.spec.product)
+    except SolveError as err:
+        file, line = route.locate("units", err.unit) if err.unit else (route.path, 0)
+        where = ("units", err.unit) if err.unit else ()
+        raise _in_route(route, file, line, where, err.problem, err.hint) from err
+    except FlowsheetError as err:
+        raise _in_route(route, route.path, 0, (), str(err).splitlines()[0], "") from err
+    return summarize(results, route.name, route.path, route.spec.product)
+
+
+def _in_route(route: Route, file: str, line: int, where: tuple, problem: str, hint: str) -> RouteFileError:
+    field = ".".join(str(part) for part in where)
+    if file != route.path:
+        problem, line = f"{problem} (in {file}:{line})", 0
+    return RouteFileError(route.path, [(line, field, problem, hint)])
+
+
+def evaluate(
+    paths: list[Path],
+    basis: str | None = None,
+    solve_routes: bool = True,
+    progress: Callable[[int, int, str], None] | None = None,
+) -> list[Outcome]:
+    """Load (and solve) every route; one bad file does not stop the others."""
+    outcomes = []
+    for index, path in enumerate(paths):
+        if progress is not None:
+            progress(index, len(paths), str(path))
+        try:
+            route = load_route(path)
+            summary = solve_route(route, basis) if solve_routes else None
+            outcomes.append(Outcome(str(path), summary=summary))
+        except FlowsheetError as err:
+            outcomes.append(Outcome(str(path), error=err))
+        except Exception as err:  # noqa: BLE001 - a bug on one file must not stop the batch; it is reported
+            problem = f"internal error ({type(err).__name__}: {err}); please report it with this route file"
+            outcomes.append(Outcome(str(path), error=RouteFileError.one(str(path), 0, "", problem)))
+    if progress is not None:
+        progress(len(paths), len(paths), "")
+    return outcomes
+
+
+def terminal_progress(index: int, total: int, label: str) -> None:
+    """A one-line progress bar on stderr, drawn only when stderr is a terminal and the batch is long."""
+    if total < 3 or not sys.stderr.isatty():
+        return
+    width = 30
+    done = int(width * index / total)
+    end = "\n" if index == total else ""
+    sys.stderr.write(f"\r[{'#' * done}{'.' * (width - done)}] {index}/{total} {label[-40:]:<40}{end}")
+    sys.stderr.flush()

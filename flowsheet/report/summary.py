@@ -1,0 +1,73 @@
+"""A solved route as plain data: the JSON contract of ``flowsheet run`` and ``flowsheet compare``.
+
+Each route becomes::
+
+    {"route": name, "file": path, "product": formula,
+     "basis": {"value": 1.0, "unit": "kilogram"},
+     "kpis": {name: {"value": float, "unit": pint unit string}, ...},
+     "closure": {"mass_relative_error": float, "elements": {element: float}},
+     "iterations": int,
+     "units": {unit: {"duty": {...}, "energy": {...}, "utility": str, "carrier": str}}}
+
+and a comparison adds ``"ratios": {kpi: float or null}`` (route / baseline; null
+where the baseline is zero).
+"""
+
+from __future__ import annotations
+
+import pint
+
+from flowsheet.results import KPIS, Results
+from flowsheet.units import Quantity
+
+KPI_ORDER = tuple(KPIS)
+"""KPI names in the order reports show them."""
+
+DISPLAY = {"[mass]": "kg", "[mass] * [length] ** 2 / [time] ** 2": "MJ", "[length] * [mass]": "t*km"}
+"""Units KPIs are shown in for an amount basis (a rate basis keeps per hour)."""
+
+
+def _value(quantity: pint.Quantity) -> dict:
+    shown = _display(quantity)
+    return {"value": float(shown.magnitude), "unit": str(shown.units)}
+
+
+def _display(quantity: pint.Quantity) -> pint.Quantity:
+    unit = DISPLAY.get(str(quantity.dimensionality))
+    return quantity.to(unit) if unit else quantity
+
+
+def summarize(results: Results, route: str, file: str, product: str) -> dict:
+    """Return the JSON-ready summary of one solved route."""
+    per_unit = {}
+    energy_unit = "W" if results.is_rate else "J"
+    for row in results._unit_energy():
+        per_unit[row["unit"]] = {
+            "duty": _value(Quantity(row["duty"], energy_unit)),
+            "energy": _value(Quantity(row["purchased"], energy_unit)),
+            "utility": row["utility"],
+            "carrier": row["carrier"],
+        }
+    return {
+        "route": route,
+        "file": file,
+        "product": product,
+        "basis": {"value": float(results.basis.magnitude), "unit": str(results.basis.units)},
+        "kpis": {name: _value(value) for name, value in results.totals().items()},
+        "closure": {"mass_relative_error": results.closure.mass, "elements": dict(results.closure.elements)},
+        "iterations": results.iterations,
+        "units": per_unit,
+    }
+
+
+def compare(summaries: list[dict], baseline: int = 0) -> list[dict]:
+    """Add to each summary its ``ratios`` to the baseline summary's KPIs (null where the baseline is 0)."""
+    base = summaries[baseline]["kpis"]
+    compared = []
+    for summary in summaries:
+        ratios = {}
+        for name, value in summary["kpis"].items():
+            reference = base.get(name, {}).get("value", 0.0)
+            ratios[name] = value["value"] / reference if reference else None
+        compared.append({**summary, "baseline": summaries[baseline]["route"], "ratios": ratios})
+    return compared
