@@ -207,7 +207,6 @@ def _dotted(path: tuple) -> str:
 # --- extends -----------------------------------------------------------------------------------
 def load_document(path: Path, chain: tuple[Path, ...] = ()) -> tuple[dict, Origins]:
     """Read a route file and resolve its ``extends`` chain into one mapping with origins."""
-    path = path.resolve() if path.exists() else path
     data, origins = read_yaml(path)
     shown = str(path)
     if "extends" not in data:
@@ -220,13 +219,21 @@ def load_document(path: Path, chain: tuple[Path, ...] = ()) -> tuple[dict, Origi
     line = origins[("extends",)][1]
     if not isinstance(data["extends"], str):
         raise RouteFileError.one(shown, line, "extends", "must be the path of another route file")
-    parent_path = (path.parent / data["extends"]).resolve()
-    if parent_path in (*chain, path):
+    parent_path = path.parent / data["extends"]
+    seen = [p.resolve() for p in (*chain, path)]
+    if parent_path.resolve() in seen:
         cycle = " -> ".join(p.name for p in (*chain, path, parent_path))
         raise RouteFileError.one(shown, line, "extends", f"extends cycle: {cycle}")
     if not parent_path.exists():
         raise RouteFileError.one(shown, line, "extends", f"no route file {data['extends']!r} beside this one")
-    merged, merged_origins = load_document(parent_path, (*chain, path))
+    try:
+        merged, merged_origins = load_document(parent_path, (*chain, path))
+    except RouteFileError as err:
+        issues = [
+            (line, "extends", f"{err.path}:{parent_line}: {field + ': ' if field else ''}{problem}", hint)
+            for parent_line, field, problem, hint in err.issues
+        ]
+        raise RouteFileError(shown, issues) from err
     merged, merged_origins = copy.deepcopy(merged), dict(merged_origins)
     for key, value in data.items():
         if key in EDIT_KEYS:
@@ -435,7 +442,13 @@ def _validate(data: dict, report: Any) -> RouteSpec | None:
 
 
 def _model_at(path: tuple) -> type[BaseModel] | None:
-    models: dict[tuple, type[BaseModel]] = {(): RouteSpec, ("feeds",): FeedSpec, ("products",): ProductSpec, ("sites",): Site, ("sources",): Source}
+    models: dict[tuple, type[BaseModel]] = {
+        (): RouteSpec,
+        ("feeds",): FeedSpec,
+        ("products",): ProductSpec,
+        ("sites",): Site,
+        ("sources",): Source,
+    }
     if len(path) >= 2:
         return models.get(path[:1])
     return models.get(path)

@@ -1,0 +1,121 @@
+"""The route commands: compare, run, check; formats; whole-file output; exit statuses."""
+
+import json
+from pathlib import Path
+
+import pytest
+
+from flowsheet.cli import main
+from flowsheet.results import KPIS
+
+ROUTES = Path(__file__).parents[1] / "routes"
+SULFATE = str(ROUTES / "nmc811_sulfate.yaml")
+M2CAM = str(ROUTES / "nmc811_m2cam.yaml")
+CONTRACT = [
+    "water_fresh",
+    "water_evaporated",
+    "wastewater",
+    "sodium_sulfate",
+    "waste_total",
+    "shipped_mass",
+    "freight",
+    "energy_electric",
+    "energy_thermal",
+    "energy_total",
+    "co2e",
+]
+
+
+def test_compare_prints_a_row_per_kpi_and_ratios_to_the_baseline(capsys):
+    assert main(["compare", M2CAM, "--baseline", SULFATE]) == 0
+    out = capsys.readouterr().out
+    assert "ratios to nmc811-sulfate" in out
+    header = out.splitlines()[1]
+    assert header.split()[2:4] == ["nmc811-sulfate", "nmc811-m2cam"]  # the baseline comes first
+    assert "nmc811-m2cam / nmc811-sulfate" in header
+    rows = {line.split()[0]: line.split() for line in out.splitlines()[3:]}
+    assert set(KPIS) <= set(rows)
+    assert rows["sodium_sulfate"][-1] == "0.00x"
+
+
+def test_compare_json_is_the_contract(capsys):
+    assert main(["compare", SULFATE, M2CAM, "--format", "json"]) == 0
+    compared = json.loads(capsys.readouterr().out)
+    assert [c["route"] for c in compared] == ["nmc811-sulfate", "nmc811-m2cam"]
+    for item in compared:
+        assert set(item) >= {"route", "file", "product", "basis", "kpis", "closure", "units", "ratios"}
+        assert item["product"] == "LiNi0.8Mn0.1Co0.1O2"
+        assert item["basis"] == {"value": 1.0, "unit": "kilogram"}
+        assert set(CONTRACT) <= set(item["kpis"])
+        assert all(set(v) == {"value", "unit"} for v in item["kpis"].values())
+        assert item["closure"]["mass_relative_error"] < 1e-9
+        assert all(set(u) >= {"duty", "energy"} for u in item["units"].values())
+    sulfate, m2cam = compared
+    assert sulfate["ratios"]["sodium_sulfate"] == 1.0
+    assert m2cam["ratios"]["shipped_mass"] == pytest.approx(
+        m2cam["kpis"]["shipped_mass"]["value"] / sulfate["kpis"]["shipped_mass"]["value"]
+    )
+    assert m2cam["ratios"]["co2e_process"] is None  # the baseline releases no process CO2
+
+
+def test_run_writes_whole_files_into_the_output_folder(tmp_path, capsys):
+    assert main(["run", SULFATE, M2CAM, "--format", "json", "--output", str(tmp_path)]) == 0
+    capsys.readouterr()
+    written = sorted(p.name for p in tmp_path.iterdir())
+    assert written == ["nmc811-m2cam.json", "nmc811-sulfate.json"]  # no temporary files left behind
+    summary = json.loads((tmp_path / "nmc811-sulfate.json").read_text())
+    assert summary["route"] == "nmc811-sulfate"
+
+
+@pytest.mark.parametrize("fmt", ["table", "csv", "markdown"])
+def test_run_formats(fmt, capsys):
+    assert main(["run", SULFATE, "--format", fmt]) == 0
+    out = capsys.readouterr().out
+    assert "sodium_sulfate" in out
+    if fmt == "markdown":
+        assert "| kpi | value | unit |" in out
+    if fmt == "csv":
+        assert out.startswith("route,kpi,value,unit")
+
+
+def test_basis_override_scales_every_kpi(capsys):
+    assert main(["run", SULFATE, "--basis", "50 kt/yr", "--format", "json"]) == 0
+    [summary] = json.loads(capsys.readouterr().out)
+    assert summary["basis"]["unit"] == "kilotonne / year"
+    assert summary["kpis"]["sodium_sulfate"]["unit"] == "kilogram / hour"
+
+
+def test_check_accepts_directories_and_globs(capsys):
+    assert main(["check", str(ROUTES)]) == 0
+    out = capsys.readouterr().out
+    assert out.count("ok: ") == len(list(ROUTES.glob("*.yaml")))
+    assert main(["check", str(ROUTES / "nmc811_*.yaml")]) == 0
+    assert capsys.readouterr().out.count("ok: ") == len(list(ROUTES.glob("nmc811_*.yaml")))
+
+
+def test_check_fails_on_a_bad_file_and_says_where(tmp_path, capsys):
+    bad = tmp_path / "bad.yaml"
+    bad.write_text("name: x\nproduct: y\nfeeds: {}\nproducts: {}\nunits: {}\nstreams: []\nbogus: 1\n")
+    assert main(["check", str(bad), SULFATE]) == 1
+    out, err = capsys.readouterr()
+    assert f"error: {bad}:7: bogus: unknown key" in err
+    assert f"ok: {SULFATE}" in out
+
+
+def test_no_route_files_found(tmp_path, capsys):
+    assert main(["run", str(tmp_path)]) == 1
+    assert "no route files found" in capsys.readouterr().err
+
+
+def test_every_command_has_help(capsys):
+    for command in ["compare", "run", "check", "balance", "formula"]:
+        with pytest.raises(SystemExit) as caught:
+            main([command, "--help"])
+        assert caught.value.code == 0
+        assert f"usage: flowsheet {command}" in capsys.readouterr().out
+
+
+def test_the_readme_states_every_kpi_boundary():
+    readme = (Path(__file__).parents[1] / "README.md").read_text(encoding="utf-8")
+    for name, boundary in KPIS.items():
+        assert f"| `{name}` | {boundary} |" in readme
