@@ -5,6 +5,7 @@ from pathlib import Path
 
 import pytest
 
+from flowsheet.batch import solve_route
 from flowsheet.cli import main
 from flowsheet.errors import RouteFileError
 from flowsheet.route_file import load_route, unit_types
@@ -131,6 +132,10 @@ def _write(folder: Path, name: str, content) -> Path:
     return path
 
 
+def _load_and_solve(path: Path) -> dict:
+    return solve_route(load_route(path))
+
+
 def _line_of(content, marker) -> int:
     if marker is None:
         return 1
@@ -155,10 +160,7 @@ def test_each_malformed_route_gives_one_clear_error_at_its_line(case, tmp_path):
     content, marker, words = MALFORMED[case]
     path = _write(tmp_path, case, content)
     with pytest.raises(RouteFileError) as caught:
-        route = load_route(path)
-        from flowsheet.batch import solve_route
-
-        solve_route(route)
+        _load_and_solve(path)
     message = str(caught.value)
     first = message.splitlines()[0]
     line = _line_of(content if isinstance(content, str) else "", marker)
