@@ -7,6 +7,7 @@ import io
 import json
 
 from flowsheet.report.summary import KPI_ORDER
+from flowsheet.units import ureg
 
 FORMATS = ("table", "json", "csv", "markdown")
 
@@ -23,6 +24,11 @@ def _number(value: float | None) -> str:
 
 def _ratio(value: float | None) -> str:
     return "-" if value is None else f"{value:.2f}x"
+
+
+def _short(unit: str) -> str:
+    """``kilometer * metric_ton`` -> ``km * t`` for tables people read."""
+    return f"{ureg.Unit(unit):~}" or "-"
 
 
 def _grid(header: list[str], rows: list[list[str]], fmt: str) -> str:
@@ -61,7 +67,9 @@ def render_runs(summaries: list[dict], fmt: str) -> str:
     blocks = []
     for summary in summaries:
         per = f"per {summary['basis']['value']:g} {summary['basis']['unit']} {summary['product']}"
-        rows = [[name, _number(summary["kpis"][name]["value"]), summary["kpis"][name]["unit"]] for name in KPI_ORDER]
+        rows = [
+            [name, _number(summary["kpis"][name]["value"]), _short(summary["kpis"][name]["unit"])] for name in KPI_ORDER
+        ]
         closure = summary["closure"]["mass_relative_error"]
         title = f"{summary['route']} ({summary['file']}), {per}; mass closes to {closure:.1e}"
         blocks.append(f"{title}\n{_grid(['kpi', 'value', 'unit'], rows, fmt)}")
@@ -69,27 +77,36 @@ def render_runs(summaries: list[dict], fmt: str) -> str:
 
 
 def render_comparison(compared: list[dict], fmt: str) -> str:
-    """One row per KPI, one column per route, then each route's ratio to the baseline."""
+    """One row per KPI, one column per route; each value followed by its ratio to the baseline.
+
+    CSV gives values and ratios in separate columns; JSON the summaries with their ``ratios``.
+    """
     if fmt == "json":
         return json.dumps(compared, indent=2)
     baseline = compared[0]["baseline"]
-    others = [c for c in compared if c["route"] != baseline]
-    header = ["kpi", "unit", *(c["route"] for c in compared), *(f"{c['route']} / {baseline}" for c in others)]
+    if fmt == "csv":
+        others = [c for c in compared if c["route"] != baseline]
+        header = ["kpi", "unit", *(c["route"] for c in compared), *(f"{c['route']} / {baseline}" for c in others)]
+        rows = [
+            [
+                name,
+                compared[0]["kpis"][name]["unit"],
+                *(repr(c["kpis"][name]["value"]) for c in compared),
+                *("" if c["ratios"][name] is None else repr(c["ratios"][name]) for c in others),
+            ]
+            for name in KPI_ORDER
+        ]
+        return _grid(header, rows, "csv")
+    header = ["kpi", "unit", *(c["route"] for c in compared)]
     rows = []
     for name in KPI_ORDER:
-        unit = compared[0]["kpis"][name]["unit"]
-        values = [
-            _number(c["kpis"][name]["value"]) if fmt != "csv" else repr(c["kpis"][name]["value"]) for c in compared
-        ]
-        ratios = [
-            _ratio(c["ratios"][name])
-            if fmt != "csv"
-            else ("" if c["ratios"][name] is None else repr(c["ratios"][name]))
-            for c in others
-        ]
-        rows.append([name, unit, *values, *ratios])
+        cells = []
+        for c in compared:
+            value = _number(c["kpis"][name]["value"])
+            cells.append(value if c["route"] == baseline else f"{value} ({_ratio(c['ratios'][name])})")
+        rows.append([name, _short(compared[0]["kpis"][name]["unit"]), *cells])
     text = _grid(header, rows, fmt)
     if fmt == "table":
-        per = f"per {compared[0]['basis']['value']:g} {compared[0]['basis']['unit']} of each route's product"
-        text = f"Routes compared {per}; ratios to {baseline}\n{text}"
+        per = f"per {compared[0]['basis']['value']:g} {_short(compared[0]['basis']['unit'])} of each route's product"
+        text = f"Routes compared {per}; in brackets, the ratio to {baseline}\n{text}"
     return text
