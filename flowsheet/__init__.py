@@ -4,11 +4,13 @@ Layers, each importing only the ones above it (``tests/test_layers.py`` enforces
 
     errors       FlowsheetError and its subclasses
     units        the one pint UnitRegistry; reading "5 L/kg", checking dimensionality
+    html         small HTML tables for notebook display
     datafiles    finding and reading data/ tables with file and line
     factors      utility efficiencies, emission factors, transport intensities
     chemistry    elements, Formula, Reaction (exact stoichiometry)
     thermo       heat-capacity models, Species, heats of reaction
     components   a flowsheet's ordered species: element matrix, molar masses
+    diagrams     plotly Sankey figures and matplotlib flowsheet drawings from plain data
     operations   unit operations, each a frozen dataclass with a linear balance
     graph        Flowsheet: units and streams on a networkx graph; checks
     results      Results: solved streams, duties and totals as plain data
@@ -29,12 +31,12 @@ Quick start
 
 from importlib.metadata import PackageNotFoundError, version
 
-from flowsheet.chemistry import Formula, Reaction, molar_mass
+from flowsheet.chemistry import Formula, molar_mass
 from flowsheet.errors import FlowsheetError
 from flowsheet.graph import Flowsheet
 from flowsheet.results import Results
 from flowsheet.solve import solve
-from flowsheet.thermo import Species, heat_of_reaction, species
+from flowsheet.thermo import Reaction, Species, heat_of_reaction, species
 from flowsheet.units import Quantity, parse_quantity, ureg
 
 try:

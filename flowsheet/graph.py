@@ -4,12 +4,15 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from dataclasses import dataclass
+from typing import Any
 
 import networkx as nx
 import numpy as np
 
 from flowsheet.components import Components
+from flowsheet.diagrams import Node, draw_graph
 from flowsheet.errors import FlowsheetCheckError, FlowsheetError
+from flowsheet.html import table
 from flowsheet.operations import Feed, Operation, Product, TransportLeg
 from flowsheet.operations.base import ALL_INLETS
 from flowsheet.thermo import species
@@ -273,10 +276,58 @@ class Flowsheet:
                     )
         return found
 
+    def _repr_html_(self) -> str:
+        rows = []
+        for operation in self.operations:
+            inlets = ", ".join(f"{p} <- {s.source}" for p, s in self.inlets(operation.name).items())
+            outlets = ", ".join(f"{p} -> {s.target}" for p, s in self.outlets(operation.name).items())
+            rows.append([operation.name, type(operation).__name__, operation.site, operation.utility, inlets, outlets])
+        caption = f"{self.name}: {self.graph.number_of_nodes()} units, {self.graph.number_of_edges()} streams"
+        return table(["unit", "type", "site", "utility", "inlets", "outlets"], rows, caption)
+
+    def draw(self, path: str | None = None) -> Any:
+        """Draw the flowsheet: units in flow order, coloured by site, transport legs dashed.
+
+        Parameters
+        ----------
+        path : str, optional
+            Also save the drawing there; PNG, SVG or PDF by the suffix.
+
+        Returns
+        -------
+        matplotlib.figure.Figure
+        """
+        sites = {op.name: op.site for op in self.operations}
+        for stream in self.streams():  # feeds and products without a site take their neighbour's
+            sites[stream.source] = sites[stream.source] or self.operation(stream.target).site
+            sites[stream.target] = sites[stream.target] or self.operation(stream.source).site
+        nodes = [Node(op.name, _kind(op), sites[op.name]) for op in self.operations]
+        edges = [
+            (
+                s.source,
+                s.target,
+                isinstance(self.operation(s.source), TransportLeg)
+                or isinstance(self.operation(s.target), TransportLeg),
+            )
+            for s in self.streams()
+        ]
+        figure = draw_graph(nodes, edges, self.name)
+        if path is not None:
+            figure.savefig(path, bbox_inches="tight")
+        return figure
+
     def __repr__(self) -> str:
         return (
             f"<Flowsheet {self.name!r}: {self.graph.number_of_nodes()} units, {self.graph.number_of_edges()} streams>"
         )
+
+
+def _kind(operation: Operation) -> str:
+    if isinstance(operation, Feed):
+        return "feed"
+    if isinstance(operation, Product):
+        return "product"
+    return "transport" if isinstance(operation, TransportLeg) else "unit"
 
 
 __all__ = ["Feed", "Flowsheet", "Product", "Stream"]

@@ -8,15 +8,17 @@ basis: with a mass basis (``"1 kg"`` of product) flows are amounts per basis
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pint
 
 from flowsheet.chemistry import Formula
 from flowsheet.components import Components
+from flowsheet.diagrams import Link, sankey_figure
 from flowsheet.factors import emission_factor, modes, utility
 from flowsheet.graph import Flowsheet, Stream
+from flowsheet.html import paragraph, table
 from flowsheet.operations import Feed, Product, TransportLeg
 from flowsheet.operations.ports import PRODUCT_KINDS
 from flowsheet.units import Quantity
@@ -83,6 +85,47 @@ class Closure:
         return f"mass closes to {self.mass:.1e}, worst element to {max(self.elements.values(), default=0):.1e}"
 
 
+@dataclass(frozen=True)
+class SolvedStream:
+    """One solved stream, per basis.
+
+    Its ``repr`` is the :class:`~flowsheet.operations.Feed` that recreates it, so a
+    stream of one flowsheet can start another.
+
+    Attributes
+    ----------
+    name : str
+        The stream's name.
+    flows : dict of str to float
+        Molar flows of the species present, [mol] or [mol/s].
+    temperature : float
+        [K].
+    rate : bool
+        True if flows are per second.
+    """
+
+    name: str
+    flows: dict[str, float]
+    temperature: float
+    rate: bool
+
+    def __repr__(self) -> str:
+        unit = "mol/s" if self.rate else "mol"
+        flows = {label: f"{value!r} {unit}" for label, value in self.flows.items()}
+        return f"Feed({self.name!r}, flows={flows!r}, temperature='{self.temperature!r} K')"
+
+    def _repr_html_(self) -> str:
+        unit = "/s" if self.rate else ""
+        masses = {label: value * Formula(label).relative_mass / 1000.0 for label, value in self.flows.items()}
+        total = sum(masses.values()) or 1.0
+        rows = [
+            [label, f"{value:.6g}", f"{masses[label]:.6g}", f"{masses[label] / total:.4f}"]
+            for label, value in self.flows.items()
+        ]
+        caption = f"{self.name} at {self.temperature:.2f} K"
+        return table(["species", f"mol{unit}", f"kg{unit}", "mass fraction"], rows, caption)
+
+
 @dataclass(frozen=True, eq=False)
 class Results:
     """A solved flowsheet, scaled to its basis.
@@ -93,8 +136,8 @@ class Results:
         What was solved.
     components : Components
         Species, in column order of `flows`.
-    streams : tuple of Stream
-        In row order of `flows`.
+    edges : tuple of Stream
+        The flowsheet's streams (its graph's edges), in row order of `flows`.
     flows : numpy.ndarray
         Molar flows per basis, shape (streams, species), [mol] or [mol/s].
     temperatures : dict of str to float
@@ -115,7 +158,7 @@ class Results:
 
     flowsheet: Flowsheet
     components: Components
-    streams: tuple[Stream, ...]
+    edges: tuple[Stream, ...]
     flows: np.ndarray
     temperatures: dict[str, float]
     duties: dict[str, float]
@@ -127,7 +170,7 @@ class Results:
     _rows: dict[str, int] = field(init=False, repr=False)
 
     def __post_init__(self) -> None:
-        object.__setattr__(self, "_rows", {s.name: i for i, s in enumerate(self.streams)})
+        object.__setattr__(self, "_rows", {s.name: i for i, s in enumerate(self.edges)})
 
     # --- units of the numbers -------------------------------------------------------------
     @property
@@ -150,7 +193,7 @@ class Results:
         """Mass of one stream per basis, [kg] or [kg/s]."""
         return float(self.components.molar_masses @ self.flow(stream))
 
-    def stream_table(self) -> pd.DataFrame:
+    def streams(self) -> pd.DataFrame:
         """Mass of every species in every stream, with temperature and total, one row per stream.
 
         Units are in the column names: ``kg`` per basis (``kg/h`` for a rate basis), ``K``.
@@ -163,22 +206,86 @@ class Results:
         table = pd.DataFrame(masses, columns=[f"{label} [{unit}]" for label in self.components.labels])
         table = table.loc[:, (np.abs(masses) > 0).any(axis=0)]
         table.insert(0, f"total [{unit}]", masses.sum(axis=1))
-        table.insert(0, "T [K]", [self.temperatures[s.name] for s in self.streams])
-        table.insert(0, "to", [f"{s.target}.{s.target_port}" for s in self.streams])
-        table.insert(0, "from", [f"{s.source}.{s.source_port}" for s in self.streams])
-        table.index = pd.Index([s.name for s in self.streams], name="stream")
+        table.insert(0, "T [K]", [self.temperatures[s.name] for s in self.edges])
+        table.insert(0, "to", [f"{s.target}.{s.target_port}" for s in self.edges])
+        table.insert(0, "from", [f"{s.source}.{s.source_port}" for s in self.edges])
+        table.index = pd.Index([s.name for s in self.edges], name="stream")
         return table
+
+    def stream(self, name: str) -> SolvedStream:
+        """One stream's species flows and temperature."""
+        flows = self.flow(name)
+        present = {label: float(flows[j]) for j, label in enumerate(self.components.labels) if flows[j] != 0.0}
+        return SolvedStream(name, present, self.temperatures[name], self.is_rate)
+
+    def to_frame(self) -> pd.DataFrame:
+        """The headline figures: one row per KPI with its value, unit and boundary."""
+        import pandas as pd
+
+        rows = [(name, float(value.magnitude), f"{value.units:~}", KPIS[name]) for name, value in self.totals().items()]
+        return pd.DataFrame(rows, columns=["kpi", "value", "unit", "boundary"]).set_index("kpi")
+
+    def sankey(self, kind: str = "mass") -> Any:
+        """A plotly Sankey of the flowsheet: ``"mass"`` or ``"water"`` flows, or ``"energy"`` bought.
+
+        Nodes are feeds, units and products; each link is a stream, its width the
+        mass per basis (all species, or H2O in any phase for ``"water"``). For
+        ``"energy"`` the nodes are energy carriers and the units that buy them.
+        Save it with :func:`flowsheet.diagrams.save_figure` (HTML, PNG or SVG).
+        """
+        if kind not in ("mass", "water", "energy"):
+            raise ValueError(f"kind must be 'mass', 'water' or 'energy', got {kind!r}")
+        unit = "kg/h" if self.is_rate else "kg"
+        factor = 3600.0 if self.is_rate else 1.0
+        links = []
+        if kind == "energy":
+            unit = "MW" if self.is_rate else "MJ"
+            for row in self._unit_energy():
+                if row["purchased"] > 0:
+                    value = row["purchased"] / 1e6
+                    links.append(
+                        Link(
+                            row["carrier"], row["unit"], value, f"{row['carrier']} to {row['unit']}: {value:.4g} {unit}"
+                        )
+                    )
+            for leg in self._legs():
+                value = leg["fuel"] / 1e6
+                fuel = modes()[leg["mode"]].fuel
+                links.append(Link(fuel, leg["leg"], value, f"{fuel} for {leg['leg']}: {value:.4g} {unit}"))
+        else:
+            water = np.array([1.0 if s.formula.key == Formula("H2O").key else 0.0 for s in self.components.species])
+            weights = self.components.molar_masses * (water if kind == "water" else 1.0) * factor
+            for stream in self.edges:
+                value = float(weights @ self.flow(stream.name))
+                if value > 0:
+                    hover = f"{stream.name}: {value:.4g} {unit} at {self.temperatures[stream.name]:.1f} K"
+                    links.append(Link(stream.source, stream.target, value, hover))
+        title = f"{self.flowsheet.name}: {kind} per {self.basis:~} {self.product}"
+        return sankey_figure(links, title, unit)
+
+    def _repr_html_(self) -> str:
+        totals = self.totals()
+        rows = [[name, f"{value.magnitude:.4g}", f"{value.units:~}"] for name, value in totals.items()]
+        users = sorted(self._unit_energy(), key=lambda r: -r["purchased"])[:3]
+        energy = "; ".join(
+            f"{r['unit']} {r['purchased'] / 1e6:.3g} MJ of {r['carrier']}" for r in users if r["purchased"]
+        )
+        caption = f"{self.flowsheet.name}, per {self.basis:~} {self.product}"
+        notes = paragraph(f"{self.closure}; {self.iterations} linear solve(s)")
+        if energy:
+            notes += paragraph(f"largest energy users: {energy}")
+        return table(["kpi", "value", "unit"], rows, caption) + notes
 
     def _streams_into(self, kinds: tuple[str, ...]) -> list[Stream]:
         found = []
-        for stream in self.streams:
+        for stream in self.edges:
             target = self.flowsheet.operation(stream.target)
             if isinstance(target, Product) and target.kind in kinds:
                 found.append(stream)
         return found
 
     def _feeds(self) -> list[Stream]:
-        return [s for s in self.streams if isinstance(self.flowsheet.operation(s.source), Feed)]
+        return [s for s in self.edges if isinstance(self.flowsheet.operation(s.source), Feed)]
 
     def _species_mass(self, streams: list[Stream], labels: list[str]) -> float:
         present = [label for label in labels if label in self.components]
@@ -311,6 +418,6 @@ class Results:
 
     def __repr__(self) -> str:
         return (
-            f"<Results {self.flowsheet.name!r} per {self.basis:~} {self.product}: {len(self.streams)} streams, "
+            f"<Results {self.flowsheet.name!r} per {self.basis:~} {self.product}: {len(self.edges)} streams, "
             f"{self.closure}, {self.iterations} linear solve(s)>"
         )

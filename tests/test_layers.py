@@ -9,11 +9,13 @@ PACKAGE = Path(flowsheet.__file__).parent
 LAYERS = [
     "errors",
     "units",
+    "html",
     "datafiles",
     "factors",
     "chemistry",
     "thermo",
     "components",
+    "diagrams",
     "operations",
     "graph",
     "results",

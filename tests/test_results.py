@@ -49,15 +49,15 @@ def test_totals_add_up(results):
     # fresh water: every kg of liquid water fed, reagent solutions included
     fed_water = sum(
         results.flow(s.name)[results.components.index("H2O(l)")] * 0.018015
-        for s in results.streams
+        for s in results.edges
         if s.source in {"water", "dissolving_water", "caustic", "ammonia", "wash"}
     )
     assert totals["water_fresh"].to("kg").magnitude == pytest.approx(fed_water, rel=1e-9)
 
 
 def test_stream_table_has_every_stream_with_units_in_the_headers(results):
-    table = results.stream_table()
-    assert len(table) == len(results.streams)
+    table = results.streams()
+    assert len(table) == len(results.edges)
     assert {"from", "to", "T [K]", "total [kg]", "LiNi0.8Mn0.1Co0.1O2(s) [kg]"} <= set(table.columns)
     assert table.loc["calcine.product->cam.in", "LiNi0.8Mn0.1Co0.1O2(s) [kg]"] == pytest.approx(1.0)
     assert table.loc["calcine.product->cam.in", "T [K]"] == pytest.approx(1073.15)

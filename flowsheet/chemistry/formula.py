@@ -25,6 +25,7 @@ import pint
 
 from flowsheet.chemistry.elements import atomic_weights
 from flowsheet.errors import FormulaError
+from flowsheet.html import table
 from flowsheet.units import Quantity
 
 PHASES = ("s", "l", "g", "aq")
@@ -119,6 +120,11 @@ class Formula:
 
     def __repr__(self) -> str:
         return f"Formula({self.text!r})"
+
+    def _repr_html_(self) -> str:
+        rows = [[e, str(n), f"{self.mass_fraction(e):.5f}"] for e, n in self.elements.items()]
+        caption = f"{self.text}: {self.relative_mass:.4f} g/mol" + (f", charge {self.charge:+d}" if self.charge else "")
+        return table(["element", "atoms", "mass fraction"], rows, caption)
 
     def __str__(self) -> str:
         return self.text

@@ -15,6 +15,7 @@ from fractions import Fraction
 
 from flowsheet.chemistry.formula import Formula
 from flowsheet.errors import FormulaError, ReactionError, UnbalancedReactionError
+from flowsheet.html import table
 
 _ARROW = re.compile(r"\s*(?:->|→|=>|=)\s*")
 _TERM_SPLIT = re.compile(r"\s+\+\s+")
@@ -183,7 +184,7 @@ class Reaction:
         return f"{side(self.reactants)} -> {side(self.products)}"
 
     def __repr__(self) -> str:
-        return f"Reaction({str(self)!r})"
+        return f"{type(self).__name__}({str(self)!r})"
 
     def __eq__(self, other: object) -> bool:
         if not isinstance(other, Reaction):
@@ -194,7 +195,20 @@ class Reaction:
         return hash(_signature(self))
 
     def __reduce__(self) -> tuple[type, tuple[str]]:
-        return Reaction, (self.text,)
+        return type(self), (self.text,)
+
+    def balance_table(self) -> list[list[str]]:
+        """Rows of element, atoms in reactants, atoms in products (exact)."""
+        keys = list(dict.fromkeys(e for _, f in self.reactants + self.products for e in f.elements))
+        rows = []
+        for key in keys:
+            left = sum((c * _amount(f, key) for c, f in self.reactants), Fraction(0))
+            right = sum((c * _amount(f, key) for c, f in self.products), Fraction(0))
+            rows.append([key, str(left), str(right)])
+        return rows
+
+    def _repr_html_(self) -> str:
+        return table(["element", "reactants", "products"], self.balance_table(), f"{self} (balanced)")
 
 
 def _signature(reaction: Reaction) -> frozenset:

@@ -63,7 +63,7 @@ def solve(
     return Results(
         flowsheet=sheet,
         components=components,
-        streams=solution.streams,
+        edges=solution.streams,
         flows=solution.flows * scale,
         temperatures=temperatures,
         duties={unit: value * scale for unit, value in heat.items()},

@@ -4,13 +4,40 @@ from __future__ import annotations
 
 import pint
 
-from flowsheet.chemistry import Reaction
+from flowsheet.chemistry import Reaction as StoichiometricReaction
+from flowsheet.errors import FlowsheetError
+from flowsheet.html import paragraph, table
 from flowsheet.thermo.heat_capacity import T_REFERENCE
 from flowsheet.thermo.species import species
 from flowsheet.units import Quantity, magnitude
 
 
-def reaction_enthalpy(reaction: Reaction, temperature: float = T_REFERENCE) -> float:
+class Reaction(StoichiometricReaction):
+    """A balanced reaction that also knows its heat from the species data.
+
+    Everything of :class:`flowsheet.chemistry.Reaction`, plus :meth:`heat_of_reaction`.
+
+    Examples
+    --------
+    >>> round(Reaction("LiOH·H2O -> LiOH + H2O(g)").heat_of_reaction().magnitude, 1)
+    61.2
+    """
+
+    __slots__ = ()
+
+    def heat_of_reaction(self, temperature: str | float | pint.Quantity = "298.15 K") -> pint.Quantity:
+        """Heat of reaction at `temperature`, [kJ/mol of reaction as written]."""
+        return heat_of_reaction(self, temperature)
+
+    def _repr_html_(self) -> str:
+        try:
+            heat = f"ΔH(298.15 K) = {self.heat_of_reaction().magnitude:+.2f} kJ/mol"
+        except FlowsheetError as err:
+            heat = f"ΔH not available: {str(err).splitlines()[0]}"
+        return table(["element", "reactants", "products"], self.balance_table(), f"{self} (balanced)") + paragraph(heat)
+
+
+def reaction_enthalpy(reaction: StoichiometricReaction, temperature: float = T_REFERENCE) -> float:
     """Return the enthalpy of `reaction` as written at `temperature` [K], [J/mol of reaction].
 
     Each term is looked up with :func:`~flowsheet.thermo.species.species`, so a
@@ -24,7 +51,7 @@ def reaction_enthalpy(reaction: Reaction, temperature: float = T_REFERENCE) -> f
 
 
 def heat_of_reaction(
-    reaction: str | Reaction,
+    reaction: str | StoichiometricReaction,
     temperature: str | float | pint.Quantity = "298.15 K",
 ) -> pint.Quantity:
     """Return the heat (enthalpy) of reaction, [kJ/mol of reaction as written].
@@ -52,6 +79,6 @@ def heat_of_reaction(
     >>> round(heat_of_reaction("LiOH·H2O -> LiOH + H2O(g)").magnitude, 1)
     61.2
     """
-    parsed = reaction if isinstance(reaction, Reaction) else Reaction(reaction)
+    parsed = reaction if isinstance(reaction, StoichiometricReaction) else Reaction(reaction)
     kelvin = magnitude(temperature, "K", field="temperature")
     return Quantity(reaction_enthalpy(parsed, kelvin) / 1000.0, "kJ/mol")
