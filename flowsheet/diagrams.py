@@ -166,3 +166,12 @@ def draw_graph(nodes: Sequence[Node], edges: Sequence[tuple[str, str, bool]], ti
     axes.set_axis_off()
     axes.margins(0.08, 0.15)
     return figure
+
+
+def save_drawing(figure: Any, path: str | Path) -> Path:
+    """Save a matplotlib drawing (PNG, SVG, PDF by suffix); SVG keeps its labels as text."""
+    from matplotlib import rc_context
+
+    with rc_context({"svg.fonttype": "none"}):
+        figure.savefig(path, bbox_inches="tight")
+    return Path(path)

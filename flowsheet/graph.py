@@ -10,7 +10,7 @@ import networkx as nx
 import numpy as np
 
 from flowsheet.components import Components
-from flowsheet.diagrams import Node, draw_graph
+from flowsheet.diagrams import Node, draw_graph, save_drawing
 from flowsheet.errors import FlowsheetCheckError, FlowsheetError
 from flowsheet.html import table
 from flowsheet.operations import Feed, Operation, Product, TransportLeg
@@ -313,7 +313,7 @@ class Flowsheet:
         ]
         figure = draw_graph(nodes, edges, self.name)
         if path is not None:
-            figure.savefig(path, bbox_inches="tight")
+            save_drawing(figure, path)
         return figure
 
     def __repr__(self) -> str:

@@ -90,7 +90,8 @@ class SolvedStream:
     """One solved stream, per basis.
 
     Its ``repr`` is the :class:`~flowsheet.operations.Feed` that recreates it, so a
-    stream of one flowsheet can start another.
+    stream of one flowsheet can start another; amounts per basis are written as
+    rates per second (solving rescales them to the new flowsheet's basis anyway).
 
     Attributes
     ----------
@@ -110,9 +111,9 @@ class SolvedStream:
     rate: bool
 
     def __repr__(self) -> str:
-        unit = "mol/s" if self.rate else "mol"
-        flows = {label: f"{value!r} {unit}" for label, value in self.flows.items()}
-        return f"Feed({self.name!r}, flows={flows!r}, temperature='{self.temperature!r} K')"
+        flows = {label: f"{value!r} mol/s" for label, value in self.flows.items()}
+        name = self.name.replace("->", "_to_").replace(".", "_")  # unit names hold no dots
+        return f"Feed({name!r}, flows={flows!r}, temperature='{self.temperature!r} K')"
 
     def _repr_html_(self) -> str:
         unit = "/s" if self.rate else ""

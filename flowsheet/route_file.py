@@ -285,7 +285,7 @@ def _apply_edits(data: dict, origins: Origins, merged: dict, merged_origins: Ori
         keys = _path(str(entry_path))
         parent = _walk(merged, keys[:-1], shown, line, "remove")
         if keys[-1] not in parent:
-            raise RouteFileError.one(shown, line, "remove", f"{entry_path!r} is not in the route it extends")
+            raise RouteFileError.one(shown, line, "remove", f"{entry_path!r} is not in the route")
         del parent[keys[-1]]
     for i, stream in enumerate(data.get("disconnect") or []):
         line = origins[("disconnect", i)][1]
@@ -309,7 +309,7 @@ def _walk(data: dict, keys: tuple[str, ...], shown: str, line: int, field: str) 
     node: Any = data
     for key in keys:
         if not isinstance(node, dict) or key not in node:
-            raise RouteFileError.one(shown, line, field, f"{'.'.join(keys)!r} is not in the route it extends")
+            raise RouteFileError.one(shown, line, field, f"{'.'.join(keys)!r} is not in the route")
         node = node[key]
     if not isinstance(node, dict):
         raise RouteFileError.one(shown, line, field, f"{'.'.join(keys)!r} is not a mapping")
@@ -357,16 +357,30 @@ def _locate(origins: Origins, path: tuple, fallback: str) -> tuple[str, int]:
     return fallback, 0
 
 
-def load_route(path: str | Path, check: bool = True) -> Route:
+def load_route(path: str | Path, overrides: dict[str, Any] | None = None, check: bool = True) -> Route:
     """Load a route file into a checked :class:`Route`.
+
+    Parameters
+    ----------
+    path : str or Path
+        The route file.
+    overrides : dict, optional
+        Values to set by dotted path, as a file's ``set:`` would, e.g.
+        ``{"units.filter.wash_ratio": "10 L/kg"}``.
+    check : bool
+        Check the flowsheet (ports, doses, species) as well as the file.
 
     Raises
     ------
     RouteFileError
-        With every problem found, each at its file and line.
+        With every problem found, each at its file and line (an override at line 0).
     """
     shown = str(path)
     data, origins = load_document(Path(path))
+    if overrides:
+        edits = {"set": dict(overrides)}
+        edit_origins: Origins = {("set", key): ("overrides", 0) for key in overrides}
+        _apply_edits(edits, edit_origins, data, origins, "overrides")
     issues: list[tuple[str, int, str, str, str]] = []
 
     def report(where: tuple, problem: str, hint: str = "") -> None:
@@ -467,6 +481,8 @@ def _build(spec: RouteSpec, report: Any) -> Flowsheet:
     for name, parameters in spec.units.items():
         values = {k: _plain(v) for k, v in parameters.items() if k not in ("type", "note")}
         built += _make(types[str(parameters["type"])], name, values, ("units", name), report)
+    failed = set(spec.feeds) | set(spec.products) | set(spec.units)
+    failed -= {operation.name for operation in built}
     names: set[str] = set()
     for operation in built:
         if operation.name in names:
@@ -479,6 +495,9 @@ def _build(spec: RouteSpec, report: Any) -> Flowsheet:
         if not arrow or not source.strip() or not target.strip():
             report(("streams", i), f"{stream!r} is not 'unit.port -> unit.port'", "e.g. 'dissolve.solution -> cryst'")
             continue
+        ends = {end.strip().partition(".")[0] for end in (source, target)}
+        if ends & failed:
+            continue  # the unit's own error is reported; its streams would only repeat it
         try:
             sheet.connect(source.strip(), target.strip())
         except FlowsheetCheckError as err:

@@ -169,8 +169,8 @@ def _read(value: str | float | int | pint.Quantity, wanted: str, field: str) -> 
 
 def _example_unit(expected: str) -> str:
     """Return a unit to show in a hint for `expected` (a unit or a dimension expression)."""
-    if "[" not in expected:
-        return expected or "(no unit)"
+    if not expected:
+        return "(no unit)"
     examples = {
         "[length] ** 3 / [mass]": "L/kg",
         "[temperature]": "degC",
@@ -178,5 +178,9 @@ def _example_unit(expected: str) -> str:
         "[length]": "km",
         "[substance] / [length] ** 3": "mol/L",
         "[mass] * [length] ** 2 / [time] ** 2": "MJ",
+        "[substance] / [mass]": "mol/kg",
+        "[mass] / [length] ** 3": "kg/L",
+        "[substance] / [time]": "mol/s",
+        "[mass] / [time]": "kg/h",
     }
-    return examples.get(str(ureg.get_dimensionality(expected)), expected)
+    return examples.get(str(ureg.get_dimensionality(expected)), expected)  # e.g. "m**3/kg" shows as "L/kg"
