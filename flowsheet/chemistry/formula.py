@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import re
 from fractions import Fraction
+from functools import lru_cache
 
 import pint
 
@@ -73,13 +74,16 @@ class Formula:
     0.22331
     """
 
-    __slots__ = ("text", "elements", "charge", "phase")
+    __slots__ = ("text", "elements", "charge", "phase", "key")
 
     def __init__(self, text: str) -> None:
         if not isinstance(text, str):
             raise TypeError(f"a formula is text, got {type(text).__name__}")
         self.text = text.strip()
-        self.elements, self.charge, self.phase = _parse(self.text)
+        elements, self.charge, self.phase = _parse_cached(self.text)
+        self.elements = dict(elements)
+        self.key: tuple[frozenset[tuple[str, Fraction]], int] = (frozenset(elements), self.charge)
+        """Composition and charge, without phase: equal for ``NiSO4·6H2O`` and ``NiSO4.6H2O``."""
 
     @property
     def relative_mass(self) -> float:
@@ -104,11 +108,6 @@ class Formula:
         if element not in weights:
             raise FormulaError(element, 1, f"unknown element {element!r}")
         return float(weights[element] * self.elements.get(element, 0)) / self.relative_mass
-
-    @property
-    def key(self) -> tuple[frozenset[tuple[str, Fraction]], int]:
-        """Composition and charge, without phase: equal for ``NiSO4·6H2O`` and ``NiSO4.6H2O``."""
-        return frozenset(self.elements.items()), self.charge
 
     def __eq__(self, other: object) -> bool:
         if not isinstance(other, Formula):
@@ -142,6 +141,13 @@ def molar_mass(text: str) -> pint.Quantity:
     <Quantity(262.8394, 'gram / mole')>
     """
     return Formula(text).molar_mass
+
+
+@lru_cache(maxsize=4096)
+def _parse_cached(text: str) -> tuple[tuple[tuple[str, Fraction], ...], int, str | None]:
+    """Parse once per distinct text; formulas recur thousands of times in a solve."""
+    elements, charge, phase = _parse(text)
+    return tuple(elements.items()), charge, phase
 
 
 def _parse(text: str) -> tuple[dict[str, Fraction], int, str | None]:

@@ -12,6 +12,7 @@ import math
 import re
 from collections.abc import Iterable
 from fractions import Fraction
+from functools import lru_cache
 
 from flowsheet.chemistry.formula import Formula
 from flowsheet.errors import FormulaError, ReactionError, UnbalancedReactionError
@@ -106,41 +107,7 @@ class Reaction:
         >>> str(Reaction.balance(["Ni", "H2SO4"], ["NiSO4", "H2"]))
         'Ni + H2SO4 -> NiSO4 + H2'
         """
-        left = [Formula(text) for text in reactants]
-        right = [Formula(text) for text in products]
-        species = left + right
-        label = " + ".join(map(str, left)) + " -> " + " + ".join(map(str, right))
-        if not left or not right:
-            raise ReactionError(label, "needs at least one reactant and one product")
-        keys = sorted({e for f in species for e in f.elements}) + ["charge"]
-        signs = [-1] * len(left) + [1] * len(right)
-        matrix = [[sign * _amount(f, key) for f, sign in zip(species, signs, strict=True)] for key in keys]
-        basis = _null_space(matrix)
-        if not basis:
-            raise ReactionError(label, "no coefficients balance these species", "check for a missing species")
-        if len(basis) > 1:
-            raise ReactionError(
-                label,
-                f"the balance is not unique: {len(basis)} independent combinations exist",
-                "these species hide more than one reaction; split it or give fewer species",
-            )
-        vector = basis[0]
-        if vector[0] < 0:
-            vector = [-x for x in vector]
-        idle = [str(f) for f, x in zip(species, vector, strict=True) if x == 0]
-        if idle:
-            raise ReactionError(label, f"{', '.join(idle)} takes no part in the balance", "leave it out")
-        misplaced = [str(f) for f, x in zip(species, vector, strict=True) if x < 0]
-        if misplaced:
-            raise ReactionError(label, f"{', '.join(misplaced)} belongs on the other side", "move it across the arrow")
-        scale = math.lcm(*(x.denominator for x in vector))
-        integers = [int(x * scale) for x in vector]
-        divisor = math.gcd(*integers)
-        coefficients = [n // divisor for n in integers]
-        return cls.from_terms(
-            zip(coefficients[: len(left)], map(str, left), strict=True),
-            zip(coefficients[len(left) :], map(str, right), strict=True),
-        )
+        return _balanced(cls, tuple(reactants), tuple(products))
 
     def coefficient(self, species: str | Formula) -> Fraction:
         """Return the net coefficient of `species`: negative if consumed, positive if formed.
@@ -209,6 +176,46 @@ class Reaction:
 
     def _repr_html_(self) -> str:
         return table(["element", "reactants", "products"], self.balance_table(), f"{self} (balanced)")
+
+
+@lru_cache(maxsize=1024)
+def _balanced(cls: type[Reaction], reactants: tuple[str, ...], products: tuple[str, ...]) -> Reaction:
+    """Balance once per distinct species list; units ask for the same reactions on every solve."""
+    left = [Formula(text) for text in reactants]
+    right = [Formula(text) for text in products]
+    species = left + right
+    label = " + ".join(map(str, left)) + " -> " + " + ".join(map(str, right))
+    if not left or not right:
+        raise ReactionError(label, "needs at least one reactant and one product")
+    keys = sorted({e for f in species for e in f.elements}) + ["charge"]
+    signs = [-1] * len(left) + [1] * len(right)
+    matrix = [[sign * _amount(f, key) for f, sign in zip(species, signs, strict=True)] for key in keys]
+    basis = _null_space(matrix)
+    if not basis:
+        raise ReactionError(label, "no coefficients balance these species", "check for a missing species")
+    if len(basis) > 1:
+        raise ReactionError(
+            label,
+            f"the balance is not unique: {len(basis)} independent combinations exist",
+            "these species hide more than one reaction; split it or give fewer species",
+        )
+    vector = basis[0]
+    if vector[0] < 0:
+        vector = [-x for x in vector]
+    idle = [str(f) for f, x in zip(species, vector, strict=True) if x == 0]
+    if idle:
+        raise ReactionError(label, f"{', '.join(idle)} takes no part in the balance", "leave it out")
+    misplaced = [str(f) for f, x in zip(species, vector, strict=True) if x < 0]
+    if misplaced:
+        raise ReactionError(label, f"{', '.join(misplaced)} belongs on the other side", "move it across the arrow")
+    scale = math.lcm(*(x.denominator for x in vector))
+    integers = [int(x * scale) for x in vector]
+    divisor = math.gcd(*integers)
+    coefficients = [n // divisor for n in integers]
+    return cls.from_terms(
+        zip(coefficients[: len(left)], map(str, left), strict=True),
+        zip(coefficients[len(left) :], map(str, right), strict=True),
+    )
 
 
 def _signature(reaction: Reaction) -> frozenset:

@@ -23,8 +23,8 @@ import numpy as np
 
 from flowsheet.chemistry import Formula
 from flowsheet.components import Components
-from flowsheet.errors import UnitError, UnknownSpeciesError
-from flowsheet.thermo import species
+from flowsheet.errors import UnitError
+from flowsheet.thermo import find_species, species
 from flowsheet.units import magnitude
 
 ALL_INLETS = "*in"
@@ -235,14 +235,7 @@ def dried_form(label: str, temperature: float | None = None) -> str | None:
         return None
     bare = item.label.removesuffix(f"({item.phase})")
     order = ("l", "g") if item.phase == "s" else ("s", "l", "g")
-    forms = []
-    for phase in order:
-        if phase == item.phase:
-            continue
-        try:
-            forms.append(species(f"{bare}({phase})"))
-        except UnknownSpeciesError:
-            continue
+    forms = [form for phase in order if phase != item.phase and (form := find_species(f"{bare}({phase})"))]
     for form in forms:
         if temperature is None or form.heat_capacity.t_min <= temperature <= form.heat_capacity.t_max:
             return form.label

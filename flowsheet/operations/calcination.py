@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import lru_cache
 
 import numpy as np
 
@@ -31,12 +32,17 @@ def volatile_products(*labels: str) -> list[str]:
 
 def balanced(reactants: list[str], products: list[str]) -> Reaction:
     """Balance with the given species, adding O2 as a reactant, then as a product, if needed."""
-    for extra_reactants, extra_products in (([], []), ([OXYGEN], []), ([], [OXYGEN])):
+    return _balanced(tuple(reactants), tuple(products))
+
+
+@lru_cache(maxsize=256)
+def _balanced(reactants: tuple[str, ...], products: tuple[str, ...]) -> Reaction:
+    for extra_reactants, extra_products in (((), ()), ((OXYGEN,), ()), ((), (OXYGEN,))):
         try:
-            return Reaction.balance(reactants + extra_reactants, products + extra_products)
+            return Reaction.balance([*reactants, *extra_reactants], [*products, *extra_products])
         except FlowsheetError:
             continue
-    return Reaction.balance(reactants, products)  # raises the plain error
+    return Reaction.balance(list(reactants), list(products))  # raises the plain error
 
 
 @dataclass(frozen=True, repr=False)

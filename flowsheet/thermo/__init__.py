@@ -2,7 +2,7 @@
 
 from flowsheet.thermo.heat_capacity import ConstantHeatCapacity, Nasa9
 from flowsheet.thermo.reaction_heat import Reaction, heat_of_reaction, reaction_enthalpy
-from flowsheet.thermo.species import Species, all_species, species
+from flowsheet.thermo.species import Species, all_species, find_species, species
 
 __all__ = [
     "ConstantHeatCapacity",
@@ -10,6 +10,7 @@ __all__ = [
     "Reaction",
     "Species",
     "all_species",
+    "find_species",
     "heat_of_reaction",
     "reaction_enthalpy",
     "species",

@@ -210,7 +210,17 @@ def species(text: str | Formula) -> Species:
     >>> species("H2O(g)").formation_enthalpy
     -241826.0
     """
-    formula = text if isinstance(text, Formula) else Formula(text)
+    if isinstance(text, str):
+        return _species_by_text(text)
+    return _lookup(text, str(text))
+
+
+@cache
+def _species_by_text(text: str) -> Species:
+    return _lookup(Formula(text), text)
+
+
+def _lookup(formula: Formula, text: str) -> Species:
     database = _database()
     phases = [phase for phase in PHASE_PREFERENCE if (formula.key, phase) in database]
     if formula.phase is not None and formula.phase in phases:
@@ -223,6 +233,15 @@ def species(text: str | Formula) -> Species:
     if not suggestions:
         suggestions = difflib.get_close_matches(formula.text, known, n=3, cutoff=0.6)
     raise UnknownSpeciesError(str(text), FORMATION_TABLE, tuple(suggestions))
+
+
+@cache
+def find_species(text: str) -> Species | None:
+    """Like :func:`species`, but None instead of an error for a species not in the data."""
+    try:
+        return species(text)
+    except UnknownSpeciesError:
+        return None
 
 
 def all_species() -> tuple[Species, ...]:
