@@ -13,6 +13,7 @@ import re
 from collections.abc import Iterable
 from fractions import Fraction
 from functools import lru_cache
+from typing import Any, cast
 
 from flowsheet.chemistry.formula import Formula
 from flowsheet.errors import FormulaError, ReactionError, UnbalancedReactionError
@@ -107,7 +108,7 @@ class Reaction:
         >>> str(Reaction.balance(["Ni", "H2SO4"], ["NiSO4", "H2"]))
         'Ni + H2SO4 -> NiSO4 + H2'
         """
-        return _balanced(cls, tuple(reactants), tuple(products))
+        return _balanced(cast(Any, cls), tuple(reactants), tuple(products))  # classes hash; mypy cannot see it
 
     def coefficient(self, species: str | Formula) -> Fraction:
         """Return the net coefficient of `species`: negative if consumed, positive if formed.
@@ -179,7 +180,7 @@ class Reaction:
 
 
 @lru_cache(maxsize=1024)
-def _balanced(cls: type[Reaction], reactants: tuple[str, ...], products: tuple[str, ...]) -> Reaction:
+def _balanced(cls: Any, reactants: tuple[str, ...], products: tuple[str, ...]) -> Reaction:
     """Balance once per distinct species list; units ask for the same reactions on every solve."""
     left = [Formula(text) for text in reactants]
     right = [Formula(text) for text in products]
