@@ -118,12 +118,27 @@ class Components:
         """Return 1.0 where a species is in one of `phases`, else 0.0."""
         return np.isin(self.phases, phases).astype(float)
 
-    def enthalpies(self, temperature: float, flows: np.ndarray | None = None) -> np.ndarray:
-        """Molar enthalpies at `temperature` [K], [J/mol]; only species with nonzero `flows` are evaluated."""
-        values = np.zeros(len(self))
+    def enthalpies(self, temperature: float | np.ndarray, flows: np.ndarray | None = None) -> np.ndarray:
+        """Molar enthalpies at `temperature` [K], [J/mol]; shape (n,), or (N, n) for N temperatures.
+
+        Only species with nonzero `flows` (shape (n,) or (N, n)) are evaluated, and only
+        their temperatures are checked against the data's range.
+        """
+        t = np.asarray(temperature, dtype=float)
+        values = np.zeros((*t.shape, len(self)))
         for j, item in enumerate(self.species):
-            if flows is None or flows[j] != 0.0:
-                values[j] = item.enthalpy(temperature)
+            used = np.ones(t.shape, bool) if flows is None else np.asarray(flows)[..., j] != 0.0
+            if np.any(used):
+                values[..., j] = np.where(used, item.heat_capacity.enthalpy_change(t), 0.0) + item.formation_enthalpy
+                item.check_temperature(t[used] if t.ndim else t)
+        return values
+
+    def heat_capacities(self, temperature: np.ndarray, flows: np.ndarray) -> np.ndarray:
+        """Molar heat capacities, [J/(mol*K)], shape (N, n), for species with nonzero `flows`."""
+        values = np.zeros(np.shape(flows))
+        for j, item in enumerate(self.species):
+            if np.any(flows[..., j] != 0.0):
+                values[..., j] = item.heat_capacity.cp(temperature)
         return values
 
     def __repr__(self) -> str:

@@ -23,7 +23,7 @@ import numpy as np
 
 from flowsheet.chemistry import Formula
 from flowsheet.components import Components
-from flowsheet.errors import UnitError
+from flowsheet.errors import FlowsheetError, UnitError
 from flowsheet.thermo import find_species, species
 from flowsheet.units import magnitude
 
@@ -157,6 +157,30 @@ class Operation:
             )
         return found
 
+    def sampled(self, values: dict[str, np.ndarray]) -> Operation:
+        """A copy whose named parameters hold one value per sample, [SI units], shape ``(N,)``.
+
+        Keys are field names (``"wash_ratio"``) or, for mapping fields, ``field.key``
+        (``"fractions.bleed"``, ``"products.NiSO4·6H2O"``). The copy's balances then carry a
+        leading sample axis. Ports must not depend on the values (a zero dose keeps its port).
+        """
+        copy = object.__new__(type(self))
+        copy.__dict__.update(self.__dict__)
+        for name, value in values.items():
+            field_name, _, key = name.partition(".")
+            if field_name not in self.__dict__:
+                raise UnitError(f"{self.name}.{field_name}", "a parameter of the unit", name, "is not one")
+            array = np.asarray(value, dtype=float)
+            if key:
+                mapping = dict(getattr(copy, field_name))
+                if key not in mapping:
+                    raise UnitError(f"{self.name}.{name}", f"a key of {field_name}", key, "is not one")
+                mapping[key] = array
+                object.__setattr__(copy, field_name, mapping)
+            else:
+                object.__setattr__(copy, field_name, array)
+        return copy
+
     # --- display -------------------------------------------------------------------------
     def __repr__(self) -> str:
         shown = []
@@ -178,6 +202,26 @@ def total_inlet(maps: np.ndarray) -> dict[str, np.ndarray]:
     return {ALL_INLETS: maps}
 
 
+def as_matrix_scalar(value: float | np.ndarray) -> np.ndarray:
+    """A parameter ready to scale matrices: shape ``(1, 1)``, or ``(N, 1, 1)`` for N samples."""
+    return np.asarray(value, dtype=float)[..., None, None]
+
+
+def as_vector_scalar(value: float | np.ndarray) -> np.ndarray:
+    """A parameter ready to scale vectors: shape ``(1,)``, or ``(N, 1)`` for N samples."""
+    return np.asarray(value, dtype=float)[..., None]
+
+
+def diagonal(vector: np.ndarray) -> np.ndarray:
+    """``diag(v)`` for ``v`` of shape ``(n,)`` or ``(N, n)``."""
+    return np.eye(vector.shape[-1]) * vector[..., None, :]
+
+
+def outer(column: np.ndarray, row: np.ndarray) -> np.ndarray:
+    """``column row^T`` for vectors of shape ``(n,)`` or ``(N, n)``."""
+    return column[..., :, None] * row[..., None, :]
+
+
 def solids(components: Components) -> np.ndarray:
     """Mask of solid species, [-]."""
     return components.mask("s")
@@ -188,16 +232,18 @@ def gases(components: Components) -> np.ndarray:
     return components.mask("g")
 
 
-def reaction_operator(components: Components, nu: np.ndarray, limiting: int, conversion: float) -> np.ndarray:
+def reaction_operator(
+    components: Components, nu: np.ndarray, limiting: int, conversion: float | np.ndarray
+) -> np.ndarray:
     """Return ``I + conversion * nu e_lim^T``: react `conversion` of the species at `limiting`.
 
     `nu` is the stoichiometric vector per mole of the limiting species
     (``nu[limiting] = -1``); since ``E @ nu = 0`` the operator conserves atoms
-    for any inlet.
+    for any inlet. An array of conversions gives one operator per sample.
     """
-    operator = np.eye(len(components))
-    operator[:, limiting] += conversion * nu
-    return operator
+    limit = np.zeros(len(components))
+    limit[limiting] = 1.0
+    return np.eye(len(components)) + as_matrix_scalar(conversion) * np.outer(nu, limit)
 
 
 def metal_basis(components: Components, product: str, species: list[str]) -> np.ndarray:
@@ -244,17 +290,31 @@ def dried_form(label: str, temperature: float | None = None) -> str | None:
     return forms[0].label if forms else None
 
 
-def drying_operator(components: Components, keep_water: bool, temperature: float | None = None) -> np.ndarray:
+def drying_operator(
+    components: Components, keep_water: bool, temperature: float | np.ndarray | None = None
+) -> np.ndarray:
     """Map every dissolved or liquid species to its dried form (:func:`dried_form`) at `temperature` [K].
 
     With `keep_water`, liquid water is left as it is (a dryer's residual moisture).
-    Species without a dried form (ions) are left unchanged.
+    Species without a dried form (ions) are left unchanged. For one temperature per
+    sample, every sample must give the same forms (no melting point inside the range).
     """
+    if temperature is not None and np.ndim(temperature) > 0:
+        low, high = (
+            drying_operator(components, keep_water, float(t)) for t in (np.min(temperature), np.max(temperature))
+        )
+        if not np.array_equal(low, high):
+            raise FlowsheetError(
+                f"a temperature range of {np.min(temperature):g}-{np.max(temperature):g} K crosses a melting point "
+                "of a species in the unit: sample each side of it separately"
+            )
+        return low
     operator = np.eye(len(components))
+    single = None if temperature is None else float(temperature)
     for j, label in enumerate(components.labels):
         if keep_water and label == "H2O(l)":
             continue
-        target = dried_form(label, temperature)
+        target = dried_form(label, single)
         if target is not None and target != label and target in components:
             operator[j, j] = 0.0
             operator[components.index(target), j] = 1.0
@@ -270,3 +330,8 @@ def phase_split(components: Components, operator: np.ndarray, gas_port: str, oth
     """Send gases of ``operator @ n_in`` to `gas_port` and everything else to `other_port`."""
     gas = np.diag(gases(components))
     return {gas_port: total_inlet(gas @ operator), other_port: total_inlet((np.eye(len(components)) - gas) @ operator)}
+
+
+def any_positive(value: float | np.ndarray) -> bool:
+    """True if a parameter (one value, or one per sample) is positive anywhere: ports exist for all samples."""
+    return bool(np.any(np.asarray(value) > 0))

@@ -13,6 +13,8 @@ from flowsheet.errors import FlowsheetError
 from flowsheet.operations.base import (
     ALL_INLETS,
     Operation,
+    as_matrix_scalar,
+    as_vector_scalar,
     dried_labels,
     drying_operator,
     metal_basis,
@@ -141,7 +143,7 @@ class Calciner(Operation):
         """Linear map of the firing: main reaction, excess lithium to Li2O, then what is left dried or melted."""
         nu = components.reaction_vector(self.reaction(), per=self.product)
         metals = metal_basis(components, self.product, self.precursors())
-        firing = np.eye(len(components)) + self.conversion * np.outer(nu, metals)
+        firing = np.eye(len(components)) + as_matrix_scalar(self.conversion) * np.outer(nu, metals)
         excess = components.reaction_vector(self.excess_lithium_reaction(), per=self.lithium_source)
         lithium = components.index(self.lithium_source)
         drying = drying_operator(components, False, self.temperature)
@@ -158,7 +160,8 @@ class Calciner(Operation):
         )
         oxygen = components.unit_vector(OXYGEN)
         consumed = -(oxygen @ (self.operator(components) - np.eye(len(components))))
+        lithium = -as_vector_scalar(self.lithium_ratio) * float(per_metal) * metals
         return {
-            "lithium": {"lithium": lithium_atoms, "feed": -self.lithium_ratio * float(per_metal) * metals},
-            "gas": {"gas": oxygen, ALL_INLETS: -(1.0 + self.oxygen_excess) * consumed},
+            "lithium": {"lithium": lithium_atoms, "feed": lithium},
+            "gas": {"gas": oxygen, ALL_INLETS: -(1.0 + as_vector_scalar(self.oxygen_excess)) * consumed},
         }

@@ -8,7 +8,15 @@ import numpy as np
 
 from flowsheet.chemistry import Formula, Reaction
 from flowsheet.components import Components
-from flowsheet.operations.base import ALL_INLETS, metal_basis, parameter, phase_split, reaction_operator
+from flowsheet.operations.base import (
+    ALL_INLETS,
+    any_positive,
+    as_vector_scalar,
+    metal_basis,
+    parameter,
+    phase_split,
+    reaction_operator,
+)
 from flowsheet.operations.calcination import OXYGEN, Calciner, balanced, volatile_products
 
 REAGENT_FATES = ("decomposed", "waste")
@@ -83,7 +91,7 @@ class OnePotReactor(Calciner):
         ports = ["lithium"]
         if self.coating:
             ports.append("coating")
-        if self._reagent_dose() > 0:
+        if any_positive(self._reagent_dose()):
             ports.append("reagent")
         return (*ports, "gas")
 
@@ -92,7 +100,7 @@ class OnePotReactor(Calciner):
             ("product", "offgas", "waste") if self.reagent_fate == "waste" and self.reagent else ("product", "offgas")
         )
 
-    def _reagent_dose(self) -> float:
+    def _reagent_dose(self) -> float | np.ndarray:
         return self.reagent_ratio * (1.0 - self.reagent_recovery) if self.reagent else 0.0
 
     def coating_reaction(self) -> Reaction | None:
@@ -152,10 +160,9 @@ class OnePotReactor(Calciner):
             coating_metals = [e for e in Formula(self.coating).elements if e not in ("O", "H", "C", "N")]
             rows = [components.element_names.index(e) for e in coating_metals]
             atoms = components.elements[rows].sum(axis=0)
-            specs["coating"] = {
-                "coating": atoms * components.unit_vector(self.coating),
-                "feed": -self.coating_ratio * metals,
-            }
+            coating = -as_vector_scalar(self.coating_ratio) * metals
+            specs["coating"] = {"coating": atoms * components.unit_vector(self.coating), "feed": coating}
         if "reagent" in self.dosed_ports():
-            specs["reagent"] = {"reagent": components.unit_vector(self.reagent), "feed": -self._reagent_dose() * metals}
+            reagent = -as_vector_scalar(self._reagent_dose()) * metals
+            specs["reagent"] = {"reagent": components.unit_vector(self.reagent), "feed": reagent}
         return specs

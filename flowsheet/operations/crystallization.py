@@ -9,7 +9,15 @@ import numpy as np
 
 from flowsheet.chemistry import Formula
 from flowsheet.components import Components
-from flowsheet.operations.base import ALL_INLETS, Operation, parameter
+from flowsheet.operations.base import (
+    ALL_INLETS,
+    Operation,
+    as_matrix_scalar,
+    as_vector_scalar,
+    diagonal,
+    outer,
+    parameter,
+)
 
 _WATER_TERM = re.compile(r"^(.*?)[·*.](\d*)H2O$")
 
@@ -82,22 +90,22 @@ class EvaporativeCrystallizer(Operation):
         return labels
 
     def outlet_maps(self, components: Components, state: dict | None) -> dict:
-        n = len(components)
-        water, steam = components.index("H2O(l)"), components.index("H2O(g)")
+        water, steam = components.unit_vector("H2O(l)"), components.unit_vector("H2O(g)")
         solid, gas = components.mask("s"), components.mask("g")
-        dissolved = components.mask("aq") + components.mask("l") - components.unit_vector("H2O(l)")
-        crystals, liquor = np.diag(solid), np.diag(dissolved)
-        crystallised_water = np.zeros(n)
-        yields = dict(zip(self.salts(), self.products.values(), strict=True))
-        for product, (salt, waters) in self.salts().items():
-            p, s = components.index(product), components.index(salt)
-            crystals[p, s] += yields[product]
-            liquor[s, s] -= yields[product]
-            crystallised_water[s] += waters * yields[product]
-        liquor_water = components.mask("aq") @ liquor / (self.molality * components.molar_masses[water])
-        liquor[water] += liquor_water
-        vapor = np.diag(gas)
-        vapor[steam] += components.unit_vector("H2O(l)") - crystallised_water - liquor_water
+        dissolved = components.mask("aq") + components.mask("l") - water
+        crystals: np.ndarray = diagonal(solid)
+        liquor: np.ndarray = diagonal(dissolved)
+        crystallised_water: np.ndarray = np.zeros(len(components))
+        for (product, (salt, waters)), crystal_yield in zip(self.salts().items(), self.products.values(), strict=True):
+            y = as_matrix_scalar(crystal_yield)
+            p, s = components.unit_vector(product), components.unit_vector(salt)
+            crystals = crystals + y * np.outer(p, s)
+            liquor = liquor - y * np.outer(s, s)
+            crystallised_water = crystallised_water + waters * as_vector_scalar(crystal_yield) * s
+        molar_mass_water = components.molar_masses[components.index("H2O(l)")]
+        liquor_water = components.mask("aq") @ liquor / (as_vector_scalar(self.molality) * molar_mass_water)
+        liquor = liquor + outer(water, liquor_water)
+        vapor = diagonal(gas) + outer(steam, water - crystallised_water - liquor_water)
         return {
             "crystals": {ALL_INLETS: crystals},
             "mother_liquor": {ALL_INLETS: liquor},

@@ -8,7 +8,7 @@ import numpy as np
 
 from flowsheet.chemistry import Formula
 from flowsheet.components import Components
-from flowsheet.operations.base import ALL_INLETS, Operation, gases, parameter, phase_split
+from flowsheet.operations.base import ALL_INLETS, Operation, as_vector_scalar, gases, parameter, phase_split
 from flowsheet.operations.reaction import as_steps, chain
 
 OXYGEN = "O2(g)"
@@ -121,20 +121,24 @@ class Dissolver(Operation):
         if self._oxidative():
             oxygen = components.unit_vector(OXYGEN)
             consumed = -(oxygen @ (chain(self.reactions, components) - np.eye(len(components))))
-            specs["oxygen"] = {"oxygen": oxygen, ALL_INLETS: -(1.0 + self.oxygen_excess) * consumed}
+            specs["oxygen"] = {"oxygen": oxygen, ALL_INLETS: -(1.0 + as_vector_scalar(self.oxygen_excess)) * consumed}
         if self.acid:
             acid = components.index(self.acid)
-            need = np.zeros(len(components))
+            need: np.ndarray = np.zeros(len(components))
             for step in self.reactions:
                 nu = components.reaction_vector(step.reaction, per=step.limiting)
-                need[components.index(step.limiting)] += step.conversion * max(-nu[acid], 0.0)
-            specs["acid"] = {"acid": components.unit_vector(self.acid), "feed": -(1.0 + self.excess) * need}
+                limiting = components.unit_vector(step.limiting)
+                need = need + as_vector_scalar(step.conversion) * max(-nu[acid], 0.0) * limiting
+            acid_row = -(1.0 + as_vector_scalar(self.excess)) * need
+            specs["acid"] = {"acid": components.unit_vector(self.acid), "feed": acid_row}
         return specs
 
     def _water_row(self, components: Components) -> np.ndarray:
         dissolved = self._dissolved(components)
-        if self.concentration is not None:
+        if self.concentration is not None and self.solution_density is not None:
             liquid = components.molar_masses * (1.0 - gases(components))
-            return liquid - (self.solution_density or 0.0) / self.concentration * dissolved
+            ratio = as_vector_scalar(self.solution_density) / as_vector_scalar(self.concentration)
+            return liquid - ratio * dissolved
+        assert self.molality is not None  # problems() asked for one of the two
         water = components.molar_masses * components.unit_vector("H2O(l)")
-        return water - dissolved / (self.molality or 1.0)
+        return water - dissolved / as_vector_scalar(self.molality)

@@ -7,7 +7,16 @@ from dataclasses import dataclass
 import numpy as np
 
 from flowsheet.components import Components
-from flowsheet.operations.base import ALL_INLETS, Operation, dried_labels, drying_operator, parameter
+from flowsheet.operations.base import (
+    ALL_INLETS,
+    Operation,
+    as_vector_scalar,
+    diagonal,
+    dried_labels,
+    drying_operator,
+    outer,
+    parameter,
+)
 
 
 @dataclass(frozen=True, repr=False)
@@ -55,12 +64,11 @@ class Dryer(Operation):
 
     def outlet_maps(self, components: Components, state: dict | None) -> dict:
         drying = drying_operator(components, True, self.temperature)
-        water, steam = components.index("H2O(l)"), components.index("H2O(g)")
+        water, steam = components.unit_vector("H2O(l)"), components.unit_vector("H2O(g)")
         masses, gas = components.molar_masses, components.mask("g")
-        kept = 1.0 - gas - components.unit_vector("H2O(l)")
-        left = self.moisture / (1.0 - self.moisture) * masses * kept / masses[water]
-        dry = np.diag(kept)
-        dry[water] += left
-        vapor = np.diag(gas)
-        vapor[steam] += components.unit_vector("H2O(l)") - left
+        kept = 1.0 - gas - water
+        moisture = as_vector_scalar(self.moisture)
+        left = moisture / (1.0 - moisture) * masses * kept / (masses @ water)
+        dry = diagonal(kept) + outer(np.broadcast_to(water, left.shape), left)
+        vapor = diagonal(gas) + outer(np.broadcast_to(steam, left.shape), water - left)
         return {"dry": {ALL_INLETS: dry @ drying}, "vapor": {ALL_INLETS: vapor @ drying}}

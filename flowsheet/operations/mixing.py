@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from flowsheet.components import Components
-from flowsheet.operations.base import ALL_INLETS, Operation, parameter
+from flowsheet.operations.base import ALL_INLETS, Operation, as_matrix_scalar, as_vector_scalar, diagonal, parameter
 
 
 @dataclass(frozen=True, repr=False)
@@ -77,7 +77,8 @@ class Splitter(Operation):
         return found
 
     def outlet_maps(self, components: Components, state: dict | None) -> dict:
-        return {port: {ALL_INLETS: fraction * np.eye(len(components))} for port, fraction in self.fractions.items()}
+        eye = np.eye(len(components))
+        return {port: {ALL_INLETS: as_matrix_scalar(f) * eye} for port, f in self.fractions.items()}
 
 
 @dataclass(frozen=True, repr=False)
@@ -112,13 +113,11 @@ class ComponentSplitter(Operation):
         return list(self.fractions)
 
     def outlet_maps(self, components: Components, state: dict | None) -> dict:
-        selected = np.full(len(components), self.default)
+        selected = as_vector_scalar(self.default) * np.ones(len(components))
         for label, fraction in self.fractions.items():
-            selected[components.index(label)] = fraction
-        return {
-            "selected": {ALL_INLETS: np.diag(selected)},
-            "rest": {ALL_INLETS: np.diag(1.0 - selected)},
-        }
+            unit = components.unit_vector(label)
+            selected = selected * (1.0 - unit) + as_vector_scalar(fraction) * unit
+        return {"selected": {ALL_INLETS: diagonal(selected)}, "rest": {ALL_INLETS: diagonal(1.0 - selected)}}
 
 
 @dataclass(frozen=True, repr=False)
@@ -166,5 +165,5 @@ class Repulper(Operation):
         masses = components.molar_masses
         solid = components.mask("s")
         liquid = components.mask("l", "aq")
-        x = self.solids_fraction
+        x = as_vector_scalar(self.solids_fraction)
         return {"water": {"slurry": masses * liquid - (1.0 - x) / x * masses * solid}}

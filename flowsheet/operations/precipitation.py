@@ -9,7 +9,15 @@ import numpy as np
 from flowsheet.chemistry import Formula, Reaction
 from flowsheet.components import Components
 from flowsheet.errors import FlowsheetError
-from flowsheet.operations.base import ALL_INLETS, Operation, metal_basis, parameter
+from flowsheet.operations.base import (
+    ALL_INLETS,
+    Operation,
+    any_positive,
+    as_matrix_scalar,
+    as_vector_scalar,
+    metal_basis,
+    parameter,
+)
 
 CAUSTIC = "NaOH(aq)"
 AMMONIA = "NH3(aq)"
@@ -63,9 +71,9 @@ class CoPrecipitator(Operation):
         return ("feed", *self.dosed_ports())
 
     def dosed_ports(self) -> tuple[str, ...]:
-        return ("caustic", "ammonia") if self._ammonia_dose() > 0 else ("caustic",)
+        return ("caustic", "ammonia") if any_positive(self._ammonia_dose()) else ("caustic",)
 
-    def _ammonia_dose(self) -> float:
+    def _ammonia_dose(self) -> float | np.ndarray:
         return self.ammonia_ratio * (1.0 - self.ammonia_recovery)
 
     def sulfates(self) -> list[str]:
@@ -98,13 +106,15 @@ class CoPrecipitator(Operation):
     def outlet_maps(self, components: Components, state: dict | None) -> dict:
         nu = components.reaction_vector(self.reaction(), per=self.product)
         metals = metal_basis(components, self.product, self.sulfates())
-        return {"slurry": {ALL_INLETS: np.eye(len(components)) + self.conversion * np.outer(nu, metals)}}
+        extent = as_matrix_scalar(self.conversion) * np.outer(nu, metals)
+        return {"slurry": {ALL_INLETS: np.eye(len(components)) + extent}}
 
     def dose_specs(self, components: Components, state: dict | None) -> dict:
         nu = components.reaction_vector(self.reaction(), per=self.product)
         metals = metal_basis(components, self.product, self.sulfates())
-        caustic = -nu[components.index(CAUSTIC)] * (1.0 + self.caustic_excess)
+        caustic = -nu[components.index(CAUSTIC)] * (1.0 + as_vector_scalar(self.caustic_excess))
         specs = {"caustic": {"caustic": components.unit_vector(CAUSTIC), "feed": -caustic * metals}}
         if "ammonia" in self.dosed_ports():
-            specs["ammonia"] = {"ammonia": components.unit_vector(AMMONIA), "feed": -self._ammonia_dose() * metals}
+            ammonia = -as_vector_scalar(self._ammonia_dose()) * metals
+            specs["ammonia"] = {"ammonia": components.unit_vector(AMMONIA), "feed": ammonia}
         return specs

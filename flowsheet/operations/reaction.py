@@ -67,7 +67,7 @@ def as_steps(reactions: list) -> tuple[ReactionStep, ...]:
 
 def chain(steps: tuple[ReactionStep, ...], components: Components) -> np.ndarray:
     """Return the product of the steps' operators, applied in order."""
-    operator = np.eye(len(components))
+    operator: np.ndarray = np.eye(len(components))
     for step in steps:
         operator = step.operator(components) @ operator
     return operator

@@ -7,7 +7,16 @@ from dataclasses import dataclass
 import numpy as np
 
 from flowsheet.components import Components
-from flowsheet.operations.base import ALL_INLETS, WATER_DENSITY, Operation, parameter
+from flowsheet.operations.base import (
+    ALL_INLETS,
+    WATER_DENSITY,
+    Operation,
+    any_positive,
+    as_vector_scalar,
+    diagonal,
+    outer,
+    parameter,
+)
 
 INITIAL_LIQUOR_FRACTION = 0.5
 """First guess of the fraction of slurry liquor the cake holds, before the first solve."""
@@ -53,7 +62,7 @@ class Washer(Operation):
         return ("slurry", *self.dosed_ports())
 
     def dosed_ports(self) -> tuple[str, ...]:
-        return ("wash_water",) if self.wash_ratio > 0 else ()
+        return ("wash_water",) if any_positive(self.wash_ratio) else ()
 
     def problems(self) -> list[str]:
         found = []
@@ -76,23 +85,24 @@ class Washer(Operation):
         dissolved = components.mask("aq", "l") - components.unit_vector("H2O(l)")
         return solid, dissolved, components.molar_masses
 
-    def liquor_fraction(self, components: Components, slurry: np.ndarray | None) -> float:
-        """Fraction of the slurry liquor the cake holds before washing, [-]."""
+    def liquor_fraction(self, components: Components, slurry: np.ndarray | None) -> float | np.ndarray:
+        """Fraction of the slurry liquor the cake holds before washing, [-] (one per sample for ``(N, n)``)."""
         if slurry is None:
             return INITIAL_LIQUOR_FRACTION
         solid, dissolved, masses = self._masks(components)
-        liquor = masses @ (slurry * (1.0 - solid - components.mask("g")))
-        held = self.cake_moisture / (1.0 - self.cake_moisture) * (masses @ (slurry * solid))
-        return held / liquor if liquor > 0 else 0.0
+        liquor = (slurry * (1.0 - solid - components.mask("g"))) @ masses
+        moisture = np.asarray(self.cake_moisture, dtype=float)
+        held = moisture / (1.0 - moisture) * ((slurry * solid) @ masses)
+        return np.divide(held, liquor, out=np.zeros_like(held * liquor), where=liquor > 0)
 
     def outlet_maps(self, components: Components, state: dict | None) -> dict:
         solid, dissolved, masses = self._masks(components)
         fraction = self.liquor_fraction(components, None if state is None else state["slurry"])
-        kept = (1.0 - self.wash_efficiency) * fraction
-        water = components.index("H2O(l)")
-        cake = np.diag(solid + kept * dissolved)
-        moisture = self.cake_moisture / (1.0 - self.cake_moisture)
-        cake[water] += (moisture * masses * solid - kept * masses * dissolved) / masses[water]
+        kept = as_vector_scalar((1.0 - np.asarray(self.wash_efficiency)) * fraction)
+        water = components.unit_vector("H2O(l)")
+        moisture = as_vector_scalar(np.asarray(self.cake_moisture) / (1.0 - np.asarray(self.cake_moisture)))
+        water_row = (moisture * masses * solid - kept * masses * dissolved) / (masses @ water)
+        cake = diagonal(solid + kept * dissolved) + outer(np.broadcast_to(water, water_row.shape), water_row)
         return {"cake": {"slurry": cake}, "filtrate": {ALL_INLETS: np.eye(len(components)), "slurry": -cake}}
 
     def dose_specs(self, components: Components, state: dict | None) -> dict:
@@ -100,4 +110,5 @@ class Washer(Operation):
             return {}
         solid, _, masses = self._masks(components)
         water = components.unit_vector("H2O(l)") * masses
-        return {"wash_water": {"wash_water": water, "slurry": -self.wash_ratio * WATER_DENSITY * masses * solid}}
+        wash = -as_vector_scalar(self.wash_ratio) * WATER_DENSITY * masses * solid
+        return {"wash_water": {"wash_water": water, "slurry": wash}}

@@ -58,8 +58,14 @@ def solve(
     product_label, produced = _product(sheet, solution, product)
     target = amount.to("kg/s" if amount.check("[mass]/[time]") else "kg").magnitude
     scale = target / produced
-    temperatures = solve_temperatures(sheet, solution)
-    heat = duties(sheet, solution, temperatures)
+    batch = solution.flows[None]
+    temperatures = {name: float(t[0]) for name, t in solve_temperatures(sheet, solution.streams, batch).items()}
+    heat = {
+        unit: float(d[0])
+        for unit, d in duties(
+            sheet, solution.streams, batch, {k: np.array([v]) for k, v in temperatures.items()}
+        ).items()
+    }
     return Results(
         flowsheet=sheet,
         components=components,

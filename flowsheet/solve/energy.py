@@ -1,22 +1,21 @@
-"""Stream temperatures and unit heat duties from the solved flows.
+"""Stream temperatures and unit heat duties from the solved flows, for one sample or many.
 
 Each unit's duty is ``Σ H(outlets) - Σ H(inlets)`` with ``H = Σ_j n_j H_j(T)`` and
 ``H_j(T) = ΔfH°_j + ∫Cp_j dT`` (phase changes are changes of species, e.g.
-H2O(l) -> H2O(g)), so reaction, latent and sensible heat are all counted.
+H2O(l) -> H2O(g)), so reaction, latent and sensible heat are all counted. Arrays
+carry a leading sample axis: flows (N, streams, species), temperatures (N,).
 """
 
 from __future__ import annotations
 
 import networkx as nx
 import numpy as np
-from scipy.optimize import brentq
 
 from flowsheet.components import Components
 from flowsheet.errors import FlowsheetError, SolveError
-from flowsheet.graph import Flowsheet
-from flowsheet.operations import Feed, Product
+from flowsheet.graph import Flowsheet, Stream
+from flowsheet.operations import Feed, Operation, Product
 from flowsheet.operations.base import T_AMBIENT
-from flowsheet.solve.mass import MassSolution
 
 ROUND_OFF = 1e-12
 """A duty smaller than this fraction of the enthalpy flows through the unit is round-off, reported as zero."""
@@ -24,47 +23,79 @@ ROUND_OFF = 1e-12
 MAX_PASSES = 100
 """Passes over the units allowed for the temperatures of recycle loops to settle."""
 
-
-def enthalpy(components: Components, flows: np.ndarray, temperature: float) -> float:
-    """Enthalpy flow of a stream, [W]."""
-    return float(components.enthalpies(temperature, flows) @ flows)
+NEWTON_STEPS = 60
+"""Newton steps allowed for an adiabatic mixing temperature (one suffices at constant Cp)."""
 
 
-def mixed_temperature(components: Components, inlets: list[tuple[np.ndarray, float]]) -> float:
-    """Temperature at which the summed inlets hold the inlets' total enthalpy, [K]."""
-    flowing = [(flows, t) for flows, t in inlets if np.abs(flows).max(initial=0.0) > 0]
-    temperatures = [t for _, t in flowing]
-    if not flowing or max(temperatures) - min(temperatures) < 1e-9:
-        return temperatures[0] if flowing else T_AMBIENT
-    total = np.sum([flows for flows, _ in flowing], axis=0)
-    target = sum(enthalpy(components, flows, t) for flows, t in flowing)
-    low, high = min(temperatures), max(temperatures)
-    return float(brentq(lambda t: enthalpy(components, total, t) - target, low, high, xtol=1e-9))
+def enthalpy(components: Components, flows: np.ndarray, temperature: np.ndarray) -> np.ndarray:
+    """Enthalpy flow of a stream, [W], one per sample: flows (N, n), temperature (N,)."""
+    return np.einsum("...j,...j->...", components.enthalpies(temperature, flows), flows)
 
 
-def solve_temperatures(sheet: Flowsheet, solution: MassSolution) -> dict[str, float]:
-    """Temperature of every stream, [K]; loops are passed over until they settle."""
-    components = solution.components
-    flows = {s.name: f for s, f in zip(solution.streams, solution.flows, strict=True)}
-    temperature = {s.name: T_AMBIENT for s in solution.streams}
+def mixed_temperature(components: Components, inlets: list[tuple[np.ndarray, np.ndarray]]) -> np.ndarray:
+    """Temperature (N,) at which the summed inlets hold the inlets' total enthalpy, [K].
+
+    Newton's method on ``Σ n_j H_j(T) = Σ_inlets H``, from the mass-weighted mean
+    temperature, to 1e-12 relative; inlets at one temperature give it exactly.
+    """
+    samples = inlets[0][0].shape[0]
+    masses = [flows @ components.molar_masses for flows, _ in inlets]
+    total_mass = np.sum(masses, axis=0)
+    flowing = [(f, t) for (f, t), m in zip(inlets, masses, strict=True) if np.any(m > 0)]
+    if not flowing:
+        return np.full(samples, T_AMBIENT)
+    low = np.min([np.where(m > 0, t, np.inf) for (_, t), m in zip(inlets, masses, strict=True)], axis=0)
+    high = np.max([np.where(m > 0, t, -np.inf) for (_, t), m in zip(inlets, masses, strict=True)], axis=0)
+    weighted = np.sum([m * t for (_, t), m in zip(inlets, masses, strict=True)], axis=0)
+    start = np.divide(weighted, total_mass, out=np.full(samples, T_AMBIENT), where=total_mass > 0)
+    same = ~(high - low > 1e-9)
+    if same.all():
+        return np.where(np.isfinite(low), low, T_AMBIENT)
+    total = np.sum([f for f, _ in flowing], axis=0)
+    target = np.sum([enthalpy(components, f, t) for f, t in flowing], axis=0)
+    temperature = np.clip(start, low, high)
+    for _ in range(NEWTON_STEPS):
+        residual = np.einsum("...j,...j->...", components.enthalpies(temperature, total), total) - target
+        slope = np.einsum("...j,...j->...", components.heat_capacities(temperature, total), total)
+        step = np.divide(residual, slope, out=np.zeros(samples), where=(slope != 0) & ~same)
+        temperature = np.clip(temperature - step, low, high)
+        if (np.abs(step) <= 1e-12 * temperature).all():
+            break
+    return np.where(same, np.where(np.isfinite(low), low, T_AMBIENT), temperature)
+
+
+def _unit_order(sheet: Flowsheet) -> list[str]:
     condensed = nx.condensation(sheet.graph)
-    order = [unit for group in nx.topological_sort(condensed) for unit in sorted(condensed.nodes[group]["members"])]
+    return [unit for group in nx.topological_sort(condensed) for unit in sorted(condensed.nodes[group]["members"])]
+
+
+def solve_temperatures(
+    sheet: Flowsheet,
+    streams: tuple[Stream, ...],
+    flows: np.ndarray,
+    operations: dict[str, Operation] | None = None,
+) -> dict[str, np.ndarray]:
+    """Temperature of every stream, (N,) each, [K]; loops are passed over until they settle."""
+    components = sheet.components()
+    samples = flows.shape[0]
+    operations = operations or {}
+    by_name = {s.name: flows[:, i] for i, s in enumerate(streams)}
+    temperature = {s.name: np.full(samples, T_AMBIENT) for s in streams}
     for _ in range(MAX_PASSES):
         change = 0.0
-        for unit in order:
-            operation = sheet.operation(unit)
+        for unit in _unit_order(sheet):
+            operation = operations.get(unit, sheet.operation(unit))
             inlets = sheet.inlets(unit)
+            fixed = getattr(operation, "temperature", None)
             for port, stream in sheet.outlets(unit).items():
-                if isinstance(operation, Feed):
-                    new = operation.temperature
-                elif (fixed := getattr(operation, "temperature", None)) is not None:
-                    new = operation.outlet_temperature(port, fixed)
+                if fixed is not None:  # feeds have a temperature too
+                    new = np.zeros(samples) + np.asarray(fixed, dtype=np.float64)
                 else:
                     mixed = mixed_temperature(
-                        components, [(flows[s.name], temperature[s.name]) for s in inlets.values()]
+                        components, [(by_name[s.name], temperature[s.name]) for s in inlets.values()]
                     )
-                    new = operation.outlet_temperature(port, mixed)
-                change = max(change, abs(new - temperature[stream.name]))
+                    new = np.zeros(samples) + operation.outlet_temperature(port, mixed)  # type: ignore[arg-type]
+                change = max(change, float(np.abs(new - temperature[stream.name]).max(initial=0.0)))
                 temperature[stream.name] = new
         if change < 1e-9:
             return temperature
@@ -73,23 +104,26 @@ def solve_temperatures(sheet: Flowsheet, solution: MassSolution) -> dict[str, fl
     )
 
 
-def duties(sheet: Flowsheet, solution: MassSolution, temperature: dict[str, float]) -> dict[str, float]:
-    """Heat duty of every unit (not feeds or products), [W]; positive when heat is supplied."""
-    components = solution.components
-    flows = {s.name: f for s, f in zip(solution.streams, solution.flows, strict=True)}
+def duties(
+    sheet: Flowsheet, streams: tuple[Stream, ...], flows: np.ndarray, temperature: dict[str, np.ndarray]
+) -> dict[str, np.ndarray]:
+    """Heat duty of every unit (not feeds or products), (N,) each, [W]; positive when heat is supplied."""
+    components = sheet.components()
+    by_name = {s.name: flows[:, i] for i, s in enumerate(streams)}
     found = {}
     for operation in sheet.operations:
         if isinstance(operation, Feed | Product):
             continue
-        total, scale = 0.0, 0.0
-        for sign, streams in ((1.0, sheet.outlets(operation.name)), (-1.0, sheet.inlets(operation.name))):
-            for stream in streams.values():
+        total = np.zeros(flows.shape[0])
+        scale = np.zeros(flows.shape[0])
+        for sign, ports in ((1.0, sheet.outlets(operation.name)), (-1.0, sheet.inlets(operation.name))):
+            for stream in ports.values():
                 try:
-                    value = enthalpy(components, flows[stream.name], temperature[stream.name])
+                    value = enthalpy(components, by_name[stream.name], temperature[stream.name])
                 except FlowsheetError as err:
                     err.add_note(f"while computing the enthalpy of stream {stream.name!r} of unit {operation.name!r}")
                     raise
                 total += sign * value
-                scale += abs(value)
-        found[operation.name] = 0.0 if abs(total) <= ROUND_OFF * scale else total
+                scale += np.abs(value)
+        found[operation.name] = np.where(np.abs(total) <= ROUND_OFF * scale, 0.0, total)
     return found

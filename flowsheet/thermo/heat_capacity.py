@@ -7,8 +7,9 @@ phase transitions between the records of one species included.
 
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass
+
+import numpy as np
 
 R = 8.314510
 """Gas constant used by the NASA Glenn coefficients, [J/(mol*K)] (McBride et al. 2002, eq. 2)."""
@@ -40,18 +41,18 @@ class Nasa9Interval:
     a: tuple[float, float, float, float, float, float, float]
     b1: float
 
-    def cp(self, temperature: float) -> float:
+    def cp(self, temperature: float | np.ndarray) -> float | np.ndarray:
         """Heat capacity at `temperature` [K], [J/(mol*K)]."""
         t = temperature
         a1, a2, a3, a4, a5, a6, a7 = self.a
         return R * (a1 / t**2 + a2 / t + a3 + a4 * t + a5 * t**2 + a6 * t**3 + a7 * t**4)
 
-    def enthalpy(self, temperature: float) -> float:
+    def enthalpy(self, temperature: float | np.ndarray) -> float | np.ndarray:
         """Absolute NASA enthalpy (H(298.15) = formation enthalpy) at `temperature` [K], [J/mol]."""
         t = temperature
         a1, a2, a3, a4, a5, a6, a7 = self.a
         h_over_rt = (
-            -a1 / t**2 + a2 * math.log(t) / t + a3 + a4 * t / 2 + a5 * t**2 / 3 + a6 * t**3 / 4 + a7 * t**4 / 5
+            -a1 / t**2 + a2 * np.log(t) / t + a3 + a4 * t / 2 + a5 * t**2 / 3 + a6 * t**3 / 4 + a7 * t**4 / 5
         ) + self.b1 / t
         return R * t * h_over_rt
 
@@ -84,13 +85,21 @@ class Nasa9:
                 return interval
         return self.intervals[-1]
 
-    def cp(self, temperature: float) -> float:
-        """Heat capacity, [J/(mol*K)]."""
-        return self._interval(temperature).cp(temperature)
+    def _select(self, temperature: float | np.ndarray, values: list) -> float | np.ndarray:
+        """Per temperature, the value of the first interval whose upper end is not below it."""
+        if np.ndim(temperature) == 0 or len(values) == 1:
+            return values[next((i for i, iv in enumerate(self.intervals) if np.all(temperature <= iv.t_max)), -1)]
+        conditions = [np.asarray(temperature) <= interval.t_max for interval in self.intervals[:-1]]
+        return np.select(conditions, values[:-1], default=values[-1])
 
-    def enthalpy_change(self, temperature: float) -> float:
+    def cp(self, temperature: float | np.ndarray) -> float | np.ndarray:
+        """Heat capacity, [J/(mol*K)]; one per temperature for an array."""
+        return self._select(temperature, [interval.cp(temperature) for interval in self.intervals])
+
+    def enthalpy_change(self, temperature: float | np.ndarray) -> float | np.ndarray:
         """H(T) - H(298.15 K), [J/mol], transition enthalpies between records included."""
-        return self._interval(temperature).enthalpy(temperature) - self._interval(T_REFERENCE).enthalpy(T_REFERENCE)
+        values = [interval.enthalpy(temperature) for interval in self.intervals]
+        return self._select(temperature, values) - self._interval(T_REFERENCE).enthalpy(T_REFERENCE)
 
 
 @dataclass(frozen=True)
@@ -109,11 +118,11 @@ class ConstantHeatCapacity:
     t_min: float
     t_max: float
 
-    def cp(self, temperature: float) -> float:
+    def cp(self, temperature: float | np.ndarray) -> float | np.ndarray:
         """Heat capacity, [J/(mol*K)]."""
-        return self.value
+        return self.value + 0.0 * np.asarray(temperature)
 
-    def enthalpy_change(self, temperature: float) -> float:
+    def enthalpy_change(self, temperature: float | np.ndarray) -> float | np.ndarray:
         """H(T) - H(298.15 K) = Cp (T - 298.15), [J/mol]."""
         return self.value * (temperature - T_REFERENCE)
 

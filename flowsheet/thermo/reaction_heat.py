@@ -46,7 +46,7 @@ def reaction_enthalpy(reaction: StoichiometricReaction, temperature: float = T_R
     total = 0.0
     for sign, side in ((-1, reaction.reactants), (1, reaction.products)):
         for coefficient, formula in side:
-            total += sign * float(coefficient) * species(formula).enthalpy(temperature)
+            total += sign * float(coefficient) * float(species(formula).enthalpy(temperature))
     return total
 
 

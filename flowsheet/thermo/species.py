@@ -20,6 +20,7 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from functools import cache
 
+import numpy as np
 import pint
 
 from flowsheet.chemistry import Formula
@@ -75,22 +76,25 @@ class Species:
         """Molar mass, [g/mol]."""
         return self.formula.molar_mass
 
-    def check_temperature(self, temperature: float) -> None:
-        """Raise :class:`MissingDataError` if `temperature` [K] is outside the data's range."""
+    def check_temperature(self, temperature: float | np.ndarray) -> None:
+        """Raise :class:`MissingDataError` if `temperature` [K] (or any of them) is outside the data's range."""
         model = self.heat_capacity
-        if not model.t_min - 1e-9 <= temperature <= model.t_max + 1e-9:
+        outside = np.asarray(temperature)[
+            (np.asarray(temperature) < model.t_min - 1e-9) | (np.asarray(temperature) > model.t_max + 1e-9)
+        ]
+        if outside.size:
             raise MissingDataError(
                 self.label,
                 self.sources["heat_capacity"],
-                f"heat capacity valid {model.t_min:g}-{model.t_max:g} K, asked at {temperature:g} K",
+                f"heat capacity valid {model.t_min:g}-{model.t_max:g} K, asked at {float(outside.flat[0]):g} K",
             )
 
-    def enthalpy(self, temperature: float) -> float:
-        """Molar enthalpy ΔfH°298 + ∫Cp dT at `temperature` [K], [J/mol]."""
+    def enthalpy(self, temperature: float | np.ndarray) -> float | np.ndarray:
+        """Molar enthalpy ΔfH°298 + ∫Cp dT at `temperature` [K], [J/mol]; one per temperature for an array."""
         self.check_temperature(temperature)
         return self.formation_enthalpy + self.heat_capacity.enthalpy_change(temperature)
 
-    def cp(self, temperature: float) -> float:
+    def cp(self, temperature: float | np.ndarray) -> float | np.ndarray:
         """Molar heat capacity at `temperature` [K], [J/(mol*K)]."""
         self.check_temperature(temperature)
         return self.heat_capacity.cp(temperature)

@@ -211,3 +211,40 @@ def test_bad_units_name_the_parameter_and_its_expected_unit(make, field, expecte
         make()
     assert caught.value.field == field
     assert caught.value.expected.startswith(expected)
+
+
+def _numeric_parameters(operation):
+    """Every scalar parameter of an example, as sampled() names it, with its value."""
+    found = {}
+    for item in dataclasses.fields(operation):
+        value = getattr(operation, item.name)
+        if item.metadata.get("unit") is not None and isinstance(value, float) and item.name != "temperature":
+            found[item.name] = float(value)
+        elif isinstance(value, dict) and all(isinstance(v, float) for v in value.values()):
+            found.update({f"{item.name}.{key}": float(v) for key, v in value.items()})
+    return found
+
+
+@pytest.mark.parametrize("operation", EXAMPLES, ids=lambda op: op.name)
+def test_sampled_balances_equal_the_balances_of_each_sample(operation):
+    components = _components(operation)
+    parameters = _numeric_parameters(operation)
+    if not parameters:
+        pytest.skip("no numeric parameter")
+    factors = np.array([0.9, 1.0, 1.05])
+    batch = operation.sampled({name: value * factors for name, value in parameters.items()})
+    inlets = _random_inlets(operation, components)
+    state = _state(operation, inlets)
+    batched_state = None if state is None else {port: np.tile(v, (3, 1)) for port, v in state.items()}
+    maps = batch.outlet_maps(components, batched_state)
+    specs = batch.dose_specs(components, batched_state)
+    for k, factor in enumerate(factors):
+        single = operation.sampled({name: value * factor for name, value in parameters.items()})
+        for outlet, by_port in single.outlet_maps(components, state).items():
+            for port, matrix in by_port.items():
+                assert np.allclose(
+                    np.broadcast_to(maps[outlet][port], (3, *matrix.shape))[k], matrix, rtol=1e-14, atol=0
+                )
+        for port, weights in single.dose_specs(components, state).items():
+            for key, row in weights.items():
+                assert np.allclose(np.broadcast_to(specs[port][key], (3, *row.shape))[k], row, rtol=1e-14, atol=0)
