@@ -13,6 +13,7 @@ Layers, each importing only the ones above it (``tests/test_layers.py`` enforces
     diagrams     plotly Sankey figures and matplotlib flowsheet drawings from plain data
     operations   unit operations, each a frozen dataclass with a linear balance
     graph        Flowsheet: units and streams on a networkx graph; checks
+    kpis         the headline figures from flow arrays, for one sample or many
     results      Results: solved streams, duties and totals as plain data
     solve        the solver: sparse linear mass balance, energy, closure
     route_file   YAML route files to checked flowsheets, errors at file and line

@@ -16,49 +16,15 @@ import pint
 from flowsheet.chemistry import Formula
 from flowsheet.components import Components
 from flowsheet.diagrams import Link, sankey_figure
-from flowsheet.factors import emission_factor, modes, utility
+from flowsheet.factors import modes
 from flowsheet.graph import Flowsheet, Stream
 from flowsheet.html import paragraph, table
-from flowsheet.operations import Feed, Product, TransportLeg
-from flowsheet.operations.ports import PRODUCT_KINDS
+from flowsheet.kpis import KIND, KPIS, KpiCalculator
+from flowsheet.operations import Feed
 from flowsheet.units import Quantity
 
 if TYPE_CHECKING:  # pandas is imported when a table is asked for, to keep the command line quick
     import pandas as pd
-
-SODIUM_SULFATE = ("Na2SO4", "Na2SO4·10H2O")
-"""Forms counted as sodium sulfate, as anhydrous Na2SO4."""
-
-WASTE_KINDS = ("waste", "wastewater")
-"""Product kinds counted as waste."""
-
-KPIS = {
-    "product": "mass of the basis species in products of kind 'product' (the basis itself)",
-    "water_fresh": "liquid water in every feed, reagent solutions included (32 % caustic brings 2.1 kg water per kg "
-    "NaOH); water of crystallisation in solid feeds is not counted; no recycle of process water is assumed "
-    "unless the route draws one",
-    "water_evaporated": "water leaving as vapour in any product: evaporators and crystallisers, dryers, and water "
-    "released on firing",
-    "wastewater": "total mass (water and dissolved salts) of streams into products of kind 'wastewater'",
-    "sodium_sulfate": "Na2SO4, as anhydrous, in any form (dissolved, thenardite, Glauber's salt) leaving in "
-    "products of kind waste, wastewater or byproduct",
-    "waste_total": "everything but liquid water leaving in products of kind waste or wastewater: salts, bled "
-    "metal, residues",
-    "shipped_mass": "mass carried by every transport leg, summed over legs",
-    "freight": "tonne-kilometres: shipped mass times distance, summed over legs",
-    "energy_electric": "electricity bought for unit duties: (duty + standing loss of kilns) / utility efficiency "
-    "(or COP); heat removal is not counted",
-    "energy_thermal": "fuel bought for unit duties (natural gas for steam, gas kilns and dryers), as for electricity",
-    "energy_transport": "fuel burnt by transport legs: tonne-km times the mode's energy intensity",
-    "energy_total": "energy_electric + energy_thermal + energy_transport (final energy, not primary)",
-    "heat_unassigned": "positive duties of units given no utility: heat the route needs but does not buy",
-    "co2e_energy": "CO2e of bought energy: electricity by the grid region of each unit's site, fuels by IPCC "
-    "combustion factors",
-    "co2e_transport": "CO2e of transport fuel",
-    "co2e_process": "CO2 released by the chemistry (Li2CO3, burnt reagents) into products of kind 'emission'",
-    "co2e": "co2e_energy + co2e_transport + co2e_process; upstream (mining, refining of inputs) not included",
-}
-"""Every headline figure and its boundary, per basis."""
 
 
 @dataclass(frozen=True)
@@ -277,21 +243,14 @@ class Results:
             notes += paragraph(f"largest energy users: {energy}")
         return table(["kpi", "value", "unit"], rows, caption) + notes
 
-    def _streams_into(self, kinds: tuple[str, ...]) -> list[Stream]:
-        found = []
-        for stream in self.edges:
-            target = self.flowsheet.operation(stream.target)
-            if isinstance(target, Product) and target.kind in kinds:
-                found.append(stream)
-        return found
-
     def _feeds(self) -> list[Stream]:
         return [s for s in self.edges if isinstance(self.flowsheet.operation(s.source), Feed)]
 
-    def _species_mass(self, streams: list[Stream], labels: list[str]) -> float:
-        present = [label for label in labels if label in self.components]
-        indices = [self.components.index(label) for label in present]
-        return float(sum(self.flow(s.name)[indices] @ self.components.molar_masses[indices] for s in streams))
+    def _calculator(self) -> KpiCalculator:
+        return KpiCalculator(self.flowsheet, self.components, self.edges)
+
+    def _duty_arrays(self) -> dict[str, np.ndarray]:
+        return {unit: np.array([duty]) for unit, duty in self.duties.items()}
 
     # --- totals ---------------------------------------------------------------------------
     def reagents(self) -> dict[str, pint.Quantity]:
@@ -300,60 +259,38 @@ class Results:
 
     def sodium_sulfate(self) -> pint.Quantity:
         """Na2SO4 (as anhydrous, from any phase or hydrate) leaving in waste, wastewater and by-products."""
-        keys = {Formula(form).key for form in SODIUM_SULFATE}
-        columns = [j for j, item in enumerate(self.components.species) if item.formula.key in keys]
-        moles = sum(float(self.flow(s.name)[columns].sum()) for s in self._streams_into((*WASTE_KINDS, "byproduct")))
-        return self._mass(moles * Formula("Na2SO4").relative_mass / 1000.0)
+        return self.totals()["sodium_sulfate"]
 
     def _legs(self) -> list[dict]:
         """Per transport leg: name, mode, distance [m], shipped [kg], tonne-km, fuel [J], CO2e [kg]."""
-        legs = []
-        for operation in self.flowsheet.operations:
-            if not isinstance(operation, TransportLeg):
-                continue
-            mass = self.mass(self.flowsheet.inlets(operation.name)["feed"].name)
-            mode = modes()[operation.mode]
-            fuel = mode.energy_intensity * mass * operation.distance
-            legs.append(
-                {
-                    "leg": operation.name,
-                    "mode": operation.mode,
-                    "distance": operation.distance,
-                    "shipped": mass,
-                    "tonne_km": mass / 1000.0 * operation.distance / 1000.0,
-                    "fuel": fuel,
-                    "co2e": fuel * emission_factor(mode.fuel),
-                }
-            )
-        return legs
+        legs = self._calculator().legs(self.flows[None])
+        return [
+            {
+                "leg": leg.leg,
+                "mode": leg.mode,
+                "distance": float(leg.distance[0]),
+                "shipped": float(leg.shipped[0]),
+                "tonne_km": float(leg.tonne_km[0]),
+                "fuel": float(leg.fuel[0]),
+                "co2e": float(leg.co2e[0]),
+            }
+            for leg in legs
+        ]
 
     def _unit_energy(self) -> list[dict]:
         """Per unit: duty [J], utility, carrier, purchased energy [J], CO2e [kg]; heat removed is not bought."""
-        rows = []
-        for name, duty in self.duties.items():
-            operation = self.flowsheet.operation(name)
-            purchased, carrier, co2e = 0.0, "", 0.0
-            if operation.utility:
-                supply = utility(operation.utility)
-                purchased, carrier = supply.purchased(duty, self._solids_out(name)), supply.carrier
-                region = self.flowsheet.regions.get(operation.site, "world")
-                co2e = purchased * emission_factor(carrier, region)
-            rows.append(
-                {
-                    "unit": name,
-                    "duty": duty,
-                    "utility": operation.utility,
-                    "carrier": carrier,
-                    "purchased": purchased,
-                    "co2e": co2e,
-                }
-            )
-        return rows
-
-    def _solids_out(self, unit: str) -> float:
-        """Mass of solids leaving a unit, [kg] or [kg/s]."""
-        solid = self.components.mask("s") * self.components.molar_masses
-        return float(sum(solid @ self.flow(s.name) for s in self.flowsheet.outlets(unit).values()))
+        units = self._calculator().unit_energy(self.flows[None], self._duty_arrays())
+        return [
+            {
+                "unit": u.unit,
+                "duty": float(u.duty[0]),
+                "utility": u.utility,
+                "carrier": u.carrier,
+                "purchased": float(u.purchased[0]),
+                "co2e": float(u.co2e[0]),
+            }
+            for u in units
+        ]
 
     def transport(self) -> pd.DataFrame:
         """Per transport leg: mode, distance [km], shipped mass, tonne-km, fuel energy [MJ] and CO2e [kg]."""
@@ -386,36 +323,18 @@ class Results:
         return pd.DataFrame(rows, columns=columns).set_index("unit")
 
     def totals(self) -> dict[str, pint.Quantity]:
-        """The headline figures per basis, by the names of :data:`KPIS` (their boundaries are stated there)."""
-        water = ["H2O(l)"]
-        waste = self._streams_into(WASTE_KINDS)
-        legs, units = self._legs(), self._unit_energy()
-        electric = sum(u["purchased"] for u in units if u["carrier"] == "electricity")
-        thermal = sum(u["purchased"] for u in units if u["carrier"] not in ("", "electricity"))
-        transport_fuel = sum(leg["fuel"] for leg in legs)
-        co2e_energy = sum(u["co2e"] for u in units)
-        co2e_transport = sum(leg["co2e"] for leg in legs)
-        co2e_process = self._species_mass(self._streams_into(("emission",)), ["CO2(g)"])
-        freight = sum(leg["tonne_km"] for leg in legs)
-        return {
-            "product": self._mass(self._species_mass(self._streams_into(("product",)), [self.product])),
-            "water_fresh": self._mass(self._species_mass(self._feeds(), water)),
-            "water_evaporated": self._mass(self._species_mass(self._streams_into(PRODUCT_KINDS), ["H2O(g)"])),
-            "wastewater": self._mass(sum(self.mass(s.name) for s in self._streams_into(("wastewater",)))),
-            "sodium_sulfate": self.sodium_sulfate(),
-            "waste_total": self._mass(sum(self.mass(s.name) for s in waste) - self._species_mass(waste, water)),
-            "shipped_mass": self._mass(sum(leg["shipped"] for leg in legs)),
-            "freight": Quantity(freight, "t*km/s") if self.is_rate else Quantity(freight, "t*km"),
-            "energy_electric": self._energy(electric),
-            "energy_thermal": self._energy(thermal),
-            "energy_transport": self._energy(transport_fuel),
-            "energy_total": self._energy(electric + thermal + transport_fuel),
-            "heat_unassigned": self._energy(sum(u["duty"] for u in units if u["duty"] > 0 and not u["utility"])),
-            "co2e_energy": self._mass(co2e_energy),
-            "co2e_transport": self._mass(co2e_transport),
-            "co2e_process": self._mass(co2e_process),
-            "co2e": self._mass(co2e_energy + co2e_transport + co2e_process),
-        }
+        """The headline figures per basis, by the names of :data:`~flowsheet.kpis.KPIS` (boundaries there)."""
+        values = self._calculator().compute(self.flows[None], self._duty_arrays(), self.product)
+        found = {}
+        for name, array in values.items():
+            value = float(array[0])
+            if KIND[name] == "mass":
+                found[name] = self._mass(value)
+            elif KIND[name] == "energy":
+                found[name] = self._energy(value)
+            else:
+                found[name] = Quantity(value, "t*km/s") if self.is_rate else Quantity(value, "t*km")
+        return found
 
     def __repr__(self) -> str:
         return (

@@ -18,6 +18,7 @@ LAYERS = [
     "diagrams",
     "operations",
     "graph",
+    "kpis",
     "results",
     "solve",
     "route_file",
