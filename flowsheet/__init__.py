@@ -5,6 +5,7 @@ Layers, each importing only the ones above it (``tests/test_layers.py`` enforces
     errors       FlowsheetError and its subclasses
     units        the one pint UnitRegistry; reading "5 L/kg", checking dimensionality
     html         small HTML tables for notebook display
+    uncertainty  parameters with distributions, read with units and drawn reproducibly
     datafiles    finding and reading data/ tables with file and line
     factors      utility efficiencies, emission factors, transport intensities
     chemistry    elements, Formula, Reaction (exact stoichiometry)
@@ -17,6 +18,7 @@ Layers, each importing only the ones above it (``tests/test_layers.py`` enforces
     results      Results: solved streams, duties and totals as plain data
     solve        the solver: sparse linear mass balance, energy, closure
     route_file   YAML route files to checked flowsheets, errors at file and line
+    sampling     Monte Carlo, sweeps and rank sensitivities, vectorised over samples
     report       headline figures as tables, JSON, CSV and Markdown; comparisons
     batch        many route files at once, each failure reported on its own
     cli          the ``flowsheet`` command

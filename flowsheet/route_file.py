@@ -41,6 +41,8 @@ import flowsheet.operations as operations
 from flowsheet.errors import FlowsheetCheckError, FlowsheetError, RouteFileError, UnitError
 from flowsheet.graph import Flowsheet
 from flowsheet.operations import Feed, Operation, Product
+from flowsheet.operations.base import SI
+from flowsheet.uncertainty import Distribution, is_uncertain, read_distribution
 
 MAX_BYTES = 1_000_000
 """Largest route file read, [bytes]."""
@@ -339,6 +341,8 @@ class Route:
     spec: RouteSpec
     flowsheet: Flowsheet
     origins: Origins = dataclasses.field(repr=False, compare=False)
+    uncertain: dict[str, Distribution] = dataclasses.field(default_factory=dict, compare=False)
+    """Distributions of the uncertain parameters, by dotted path (``units.filter.wash_ratio``)."""
 
     @property
     def name(self) -> str:
@@ -390,13 +394,14 @@ def load_route(path: str | Path, overrides: dict[str, Any] | None = None, check:
     spec = _validate(data, report)
     if spec is None:
         raise _error(shown, issues)
-    sheet = _build(spec, report)
+    uncertain: dict[str, Distribution] = {}
+    sheet = _build(spec, report, uncertain)
     if not issues and check:
         for problem in sheet.problems():
             report(_problem_path(spec, problem), problem)
     if issues:
         raise _error(shown, issues)
-    return Route(shown, spec, sheet, origins)
+    return Route(shown, spec, sheet, origins, uncertain)
 
 
 def _error(shown: str, issues: list[tuple[str, int, str, str, str]]) -> RouteFileError:
@@ -468,7 +473,7 @@ def _model_at(path: tuple) -> type[BaseModel] | None:
     return models.get(path)
 
 
-def _build(spec: RouteSpec, report: Any) -> Flowsheet:
+def _build(spec: RouteSpec, report: Any, uncertain: dict[str, Distribution] | None = None) -> Flowsheet:
     regions = {name: site.region for name, site in spec.sites.items()}
     sheet = Flowsheet(spec.name, regions=regions)
     types = unit_types()
@@ -479,8 +484,10 @@ def _build(spec: RouteSpec, report: Any) -> Flowsheet:
     for name, product in spec.products.items():
         built += _make(Product, name, {"kind": product.kind, "site": product.site}, ("products", name), report)
     for name, parameters in spec.units.items():
+        cls = types[str(parameters["type"])]
         values = {k: _plain(v) for k, v in parameters.items() if k not in ("type", "note")}
-        built += _make(types[str(parameters["type"])], name, values, ("units", name), report)
+        values = _nominal(cls, name, values, report, {} if uncertain is None else uncertain)
+        built += _make(cls, name, values, ("units", name), report)
     failed = set(spec.feeds) | set(spec.products) | set(spec.units)
     failed -= {operation.name for operation in built}
     names: set[str] = set()
@@ -503,6 +510,31 @@ def _build(spec: RouteSpec, report: Any) -> Flowsheet:
         except FlowsheetCheckError as err:
             report(("streams", i), "; ".join(err.problems))
     return sheet
+
+
+def _nominal(cls: type[Operation], name: str, values: dict, report: Any, uncertain: dict[str, Distribution]) -> dict:
+    """Replace uncertain values by their nominal value, recording their distribution by dotted path."""
+    units = {f.name: f.metadata.get("unit") for f in dataclasses.fields(cls)}
+    found = {}
+    for key, value in values.items():
+        entries = value.items() if isinstance(value, dict) and not is_uncertain(value) else [(None, value)]
+        nominal = {}
+        for entry, item in entries:
+            path = ("units", name, key) if entry is None else ("units", name, key, entry)
+            if not is_uncertain(item):
+                nominal[entry] = item
+                continue
+            unit = units.get(key) if entry is None else ""
+            try:
+                distribution = read_distribution(item, unit if unit is not None else "", ".".join(map(str, path)))
+            except UnitError as err:
+                report(path, f"expects {err.expected}, got {err.got!r}: {err.problem}", err.hint)
+                nominal[entry] = item.get("value")
+                continue
+            uncertain[".".join(map(str, path))] = distribution
+            nominal[entry] = SI(distribution.nominal) if entry is None and units.get(key) else distribution.nominal
+        found[key] = nominal[None] if None in nominal else nominal
+    return found
 
 
 def _plain(value: Any) -> Any:

@@ -27,16 +27,19 @@ NEWTON_STEPS = 60
 """Newton steps allowed for an adiabatic mixing temperature (one suffices at constant Cp)."""
 
 
-def enthalpy(components: Components, flows: np.ndarray, temperature: np.ndarray) -> np.ndarray:
-    """Enthalpy flow of a stream, [W], one per sample: flows (N, n), temperature (N,)."""
-    return np.einsum("...j,...j->...", components.enthalpies(temperature, flows), flows)
+def enthalpy(components: Components, flows: np.ndarray, temperature: np.ndarray, formation: bool = True) -> np.ndarray:
+    """Enthalpy flow of a stream, [W], one per sample: flows (N, n), temperature (N,).
+
+    Without `formation`, the sensible and latent part only (mixing conserves it).
+    """
+    return np.einsum("...j,...j->...", components.enthalpies(temperature, flows, formation), flows)
 
 
 def mixed_temperature(components: Components, inlets: list[tuple[np.ndarray, np.ndarray]]) -> np.ndarray:
     """Temperature (N,) at which the summed inlets hold the inlets' total enthalpy, [K].
 
     Newton's method on ``Σ n_j H_j(T) = Σ_inlets H``, from the mass-weighted mean
-    temperature, to 1e-12 relative; inlets at one temperature give it exactly.
+    temperature, to round-off; inlets at one temperature give it exactly.
     """
     samples = inlets[0][0].shape[0]
     masses = [flows @ components.molar_masses for flows, _ in inlets]
@@ -52,14 +55,14 @@ def mixed_temperature(components: Components, inlets: list[tuple[np.ndarray, np.
     if same.all():
         return np.where(np.isfinite(low), low, T_AMBIENT)
     total = np.sum([f for f, _ in flowing], axis=0)
-    target = np.sum([enthalpy(components, f, t) for f, t in flowing], axis=0)
+    target = np.sum([enthalpy(components, f, t, formation=False) for f, t in flowing], axis=0)
     temperature = np.clip(start, low, high)
     for _ in range(NEWTON_STEPS):
-        residual = np.einsum("...j,...j->...", components.enthalpies(temperature, total), total) - target
+        residual = enthalpy(components, total, temperature, formation=False) - target
         slope = np.einsum("...j,...j->...", components.heat_capacities(temperature, total), total)
         step = np.divide(residual, slope, out=np.zeros(samples), where=(slope != 0) & ~same)
         temperature = np.clip(temperature - step, low, high)
-        if (np.abs(step) <= 1e-12 * temperature).all():
+        if (np.abs(step) <= 4e-16 * temperature).all():  # converged to round-off: Newton is quadratic
             break
     return np.where(same, np.where(np.isfinite(low), low, T_AMBIENT), temperature)
 

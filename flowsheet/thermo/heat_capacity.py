@@ -56,6 +56,24 @@ class Nasa9Interval:
         ) + self.b1 / t
         return R * t * h_over_rt
 
+    def enthalpy_difference(self, temperature: float | np.ndarray, start: float) -> float | np.ndarray:
+        """H(T) - H(start) within this interval, [J/mol], integrated term by term.
+
+        The same as ``enthalpy(T) - enthalpy(start)`` but without subtracting two
+        large absolute enthalpies, so it keeps full precision when T is near `start`.
+        """
+        t, t0 = temperature, start
+        a1, a2, a3, a4, a5, a6, a7 = self.a
+        return R * (
+            -a1 * (1 / t - 1 / t0)
+            + a2 * np.log(t / t0)
+            + a3 * (t - t0)
+            + a4 * (t**2 - t0**2) / 2
+            + a5 * (t**3 - t0**3) / 3
+            + a6 * (t**4 - t0**4) / 4
+            + a7 * (t**5 - t0**5) / 5
+        )
+
 
 @dataclass(frozen=True)
 class Nasa9:
@@ -97,9 +115,27 @@ class Nasa9:
         return self._select(temperature, [interval.cp(temperature) for interval in self.intervals])
 
     def enthalpy_change(self, temperature: float | np.ndarray) -> float | np.ndarray:
-        """H(T) - H(298.15 K), [J/mol], transition enthalpies between records included."""
-        values = [interval.enthalpy(temperature) for interval in self.intervals]
-        return self._select(temperature, values) - self._interval(T_REFERENCE).enthalpy(T_REFERENCE)
+        """H(T) - H(298.15 K), [J/mol], transition enthalpies between records included.
+
+        Within the interval of T: its term-by-term integral from an anchor (298.15 K,
+        or the interval's lower end) plus the anchor's fixed offset from 298.15 K.
+        """
+        values = [
+            interval.enthalpy_difference(temperature, anchor) + offset
+            for interval, (anchor, offset) in zip(self.intervals, self._anchors(), strict=True)
+        ]
+        return self._select(temperature, values)
+
+    def _anchors(self) -> list[tuple[float, float]]:
+        """Per interval: the temperature its integral starts from and H(start) - H(298.15 K)."""
+        reference = float(self._interval(T_REFERENCE).enthalpy(T_REFERENCE))
+        anchors = []
+        for interval in self.intervals:
+            if interval.t_min <= T_REFERENCE <= interval.t_max:
+                anchors.append((T_REFERENCE, 0.0))
+            else:
+                anchors.append((interval.t_min, float(interval.enthalpy(interval.t_min)) - reference))
+        return anchors
 
 
 @dataclass(frozen=True)

@@ -1,0 +1,227 @@
+"""Many variants of a route at once: Monte Carlo samples, parameter sweeps, and which parameters matter.
+
+Every evaluation is vectorised over samples: the units whose parameters vary get
+one value per sample (:meth:`~flowsheet.operations.Operation.sampled`), the mass
+balance, temperatures, duties and KPIs are computed for all samples together,
+and samples are processed in chunks so memory stays bounded.
+"""
+
+from __future__ import annotations
+
+import itertools
+from collections.abc import Mapping, Sequence
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+import pint
+
+from flowsheet.errors import FlowsheetError, SolveError, UnitError
+from flowsheet.kpis import KIND, KpiCalculator
+from flowsheet.operations import Operation
+from flowsheet.route_file import Route
+from flowsheet.solve.checks import CLOSURE_LIMIT, NEGATIVE_LIMIT
+from flowsheet.solve.energy import duties, solve_temperatures
+from flowsheet.solve.vectorized import solve_mass_batch
+from flowsheet.units import magnitude, parse_quantity
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+CHUNK = 20_000
+"""Samples solved together; larger batches only cost memory."""
+
+UNITS = {"mass": "kg", "energy": "MJ", "freight": "t*km"}
+SCALE = {"mass": 1.0, "energy": 1e-6, "freight": 1.0}
+
+
+def _target(route: Route, path: str) -> tuple[str, str]:
+    """``units.filter.wash_ratio`` -> (``filter``, ``wash_ratio``); a mapping entry keeps its key."""
+    parts = path.split(".", 3)
+    if len(parts) < 3 or parts[0] != "units" or parts[1] not in route.spec.units:
+        raise UnitError(path, "units.<unit>.<parameter>", path, "names no unit parameter of the route")
+    return parts[1], ".".join(parts[2:])
+
+
+def evaluate(route: Route, values: Mapping[str, np.ndarray], basis: str | None = None) -> dict[str, np.ndarray]:
+    """Every KPI for each sample of parameter values, vectorised.
+
+    Parameters
+    ----------
+    route : Route
+        A loaded route.
+    values : mapping of str to numpy.ndarray
+        Parameter values by dotted path (``units.filter.wash_ratio``), one per sample,
+        in the parameter's SI storage unit (``m**3/kg`` for a wash ratio).
+    basis : str, optional
+        Default the route's.
+
+    Returns
+    -------
+    dict of str to numpy.ndarray
+        KPI values per sample, in kg, MJ or t km per basis (see :data:`flowsheet.kpis.KIND`).
+    """
+    counts = {np.shape(v) for v in values.values()}
+    if len(counts) > 1:
+        raise UnitError("values", "one value per sample for every parameter", str(counts), "lengths differ")
+    samples = next(iter(counts))[0] if counts else 1
+    chunks = []
+    for start in range(0, samples, CHUNK):
+        part = {path: np.asarray(v, dtype=float)[start : start + CHUNK] for path, v in values.items()}
+        chunks.append(_evaluate_chunk(route, part, basis, min(CHUNK, samples - start), start))
+    return {name: np.concatenate([chunk[name] for chunk in chunks]) for name in chunks[0]}
+
+
+def _operations(route: Route, values: Mapping[str, np.ndarray]) -> dict[str, Operation]:
+    grouped: dict[str, dict[str, np.ndarray]] = {}
+    for path, array in values.items():
+        unit, key = _target(route, path)
+        grouped.setdefault(unit, {})[key] = array
+    operations = {}
+    for unit, parameters in grouped.items():
+        nominal = route.flowsheet.operation(unit)
+        for key, array in parameters.items():  # every end of each range must make a valid unit
+            for end in (np.min(array), np.max(array)):
+                problems = nominal.sampled({key: np.asarray(end)}).problems()
+                if problems:
+                    raise UnitError(f"{unit}.{key}", "values the unit accepts", f"{end:g}", "; ".join(problems))
+        operations[unit] = nominal.sampled(parameters)
+    return operations
+
+
+def _evaluate_chunk(
+    route: Route, values: Mapping[str, np.ndarray], basis: str | None, samples: int, first: int
+) -> dict[str, np.ndarray]:
+    sheet = route.flowsheet
+    components = sheet.check()
+    operations = _operations(route, values)
+    mass = solve_mass_batch(sheet, components, operations, samples)
+    flows = mass.flows
+    _check(route, values, mass.flows, components, first)
+    calculator = KpiCalculator(sheet, components, mass.streams, operations)
+    amount = parse_quantity(basis or route.spec.basis, None, field="basis")
+    rate = bool(amount.check("[mass]/[time]"))
+    target = amount.to("kg/s" if rate else "kg").magnitude
+    produced = calculator.product_mass(flows, route.spec.product)
+    if np.any(produced <= 0):
+        raise SolveError(sheet.name, f"no {route.spec.product} reaches the product for some samples", unit="")
+    scale = target / produced
+    temperatures = solve_temperatures(sheet, mass.streams, flows, operations)
+    heat = {unit: value * scale for unit, value in duties(sheet, mass.streams, flows, temperatures).items()}
+    kpis = calculator.compute(flows * scale[:, None, None], heat, route.spec.product)
+    per_time = 3600.0 if rate else 1.0
+    return {
+        name: value * SCALE[KIND[name]] * (per_time if KIND[name] != "energy" else 1.0) for name, value in kpis.items()
+    }
+
+
+def _check(route: Route, values: Mapping[str, np.ndarray], flows: np.ndarray, components: Any, first: int) -> None:
+    """Refuse samples with negative flows or bad closure, naming the first such sample and its values."""
+    largest = np.abs(flows).max(axis=(1, 2))
+    negative = (flows < -NEGATIVE_LIMIT * largest[:, None, None]).any(axis=(1, 2))
+    sheet = route.flowsheet
+    inflow = np.zeros((flows.shape[0], len(components)))
+    outflow = np.zeros_like(inflow)
+    for i, stream in enumerate(sheet.streams()):
+        source, target = sheet.operation(stream.source), sheet.operation(stream.target)
+        if type(source).__name__ == "Feed":
+            inflow += flows[:, i]
+        if type(target).__name__ == "Product":
+            outflow += flows[:, i]
+    atoms_in, atoms_out = inflow @ components.elements.T, outflow @ components.elements.T
+    scale = inflow @ np.abs(components.elements).T
+    closure = np.max(np.abs(atoms_in - atoms_out) / np.where(scale > 0, scale, 1.0), axis=1)
+    for bad, problem in ((negative, "a negative flow"), (closure > CLOSURE_LIMIT, "mass that does not close")):
+        if np.any(bad):
+            index = int(np.argmax(bad))
+            shown = ", ".join(f"{path} = {float(v[index]):.6g}" for path, v in values.items())
+            raise SolveError(
+                sheet.name,
+                f"sample {first + index} ({shown}) gives {problem}",
+                "narrow the sampled ranges; solve that sample alone for the stream and species",
+            )
+
+
+def _column(name: str) -> str:
+    return f"{name} [{UNITS[KIND[name]]}]"
+
+
+def sample(route: Route, n: int = 1000, seed: int = 0, basis: str | None = None) -> pd.DataFrame:
+    """Monte Carlo over the route's uncertain parameters: one row per sample, parameters then KPIs.
+
+    Parameters
+    ----------
+    route : Route
+        A loaded route with uncertain parameters (``{value: ..., range: [...]}`` in its file).
+    n : int
+        Number of samples.
+    seed : int
+        Seed of numpy's default generator: the same seed gives the same samples.
+    basis : str, optional
+        Default the route's.
+    """
+    import pandas as pd
+
+    if not route.uncertain:
+        raise FlowsheetError(
+            f"{route.path}: no uncertain parameters; write one as {{value: 5 L/kg, range: [3 L/kg, 10 L/kg]}}"
+        )
+    generator = np.random.default_rng(seed)
+    values = {path: distribution.draw(generator, n) for path, distribution in route.uncertain.items()}
+    kpis = evaluate(route, values, basis)
+    frame = pd.DataFrame({path: v for path, v in values.items()})
+    for name, v in kpis.items():
+        frame[_column(name)] = v
+    return frame
+
+
+def sweep(
+    route: Route, grid: Mapping[str, Sequence[str | float | pint.Quantity]], basis: str | None = None
+) -> pd.DataFrame:
+    """Every combination of the given parameter values: one row per combination, parameters then KPIs.
+
+    Parameters
+    ----------
+    route : Route
+        A loaded route.
+    grid : mapping of str to sequence
+        Values by dotted path, written as in a route file:
+        ``{"units.calcine.temperature": ["750 degC", "800 degC"]}``.
+    basis : str, optional
+        Default the route's.
+    """
+    import dataclasses
+
+    import pandas as pd
+
+    converted = {}
+    for path, options in grid.items():
+        unit, key = _target(route, path)
+        field = key.split(".")[0]
+        units = {f.name: f.metadata.get("unit") for f in dataclasses.fields(route.flowsheet.operation(unit))}
+        storage = units.get(field) or ""
+        converted[path] = [magnitude(option, storage or "", field=path) for option in options]
+    combinations = list(itertools.product(*converted.values()))
+    values = {path: np.array([c[i] for c in combinations]) for i, path in enumerate(converted)}
+    kpis = evaluate(route, values, basis)
+    frame = pd.DataFrame({path: v for path, v in values.items()})
+    for name, v in kpis.items():
+        frame[_column(name)] = v
+    return frame
+
+
+def sensitivity(frame: pd.DataFrame, parameters: Sequence[str]) -> pd.DataFrame:
+    """Spearman rank correlation of every KPI column with every parameter column, [-1, 1]."""
+    import pandas as pd
+    from scipy.stats import spearmanr
+
+    kpis = [c for c in frame.columns if c not in parameters]
+    rows = {}
+    for parameter in parameters:
+        row = {}
+        for kpi in kpis:
+            if np.ptp(frame[kpi].to_numpy()) == 0 or np.ptp(frame[parameter].to_numpy()) == 0:
+                row[kpi] = 0.0
+            else:
+                row[kpi] = float(spearmanr(frame[parameter], frame[kpi]).statistic)
+        rows[parameter] = row
+    return pd.DataFrame(rows).T

@@ -1,0 +1,98 @@
+"""Uncertain parameters: a nominal value and a distribution, read with units, drawn reproducibly.
+
+In a route file any numeric parameter may be written as a mapping::
+
+    wash_ratio: {value: 5 L/kg, range: [3 L/kg, 10 L/kg]}           # uniform
+    wash_ratio: {value: 5 L/kg, triangular: [3 L/kg, 5 L/kg, 10 L/kg]}  # low, mode, high
+    wash_ratio: {value: 5 L/kg, normal: 1 L/kg}                      # standard deviation
+    wash_ratio: {value: 5 L/kg, lognormal: 0.3}                      # sigma of ln, median = value
+
+Bounds carry units like the value, checked against the parameter's dimensionality.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+from flowsheet.errors import UnitError
+from flowsheet.units import magnitude
+
+KINDS = ("range", "triangular", "normal", "lognormal")
+
+
+@dataclass(frozen=True)
+class Distribution:
+    """A parameter's uncertainty, in the parameter's storage unit.
+
+    Attributes
+    ----------
+    kind : str
+        ``range`` (uniform), ``triangular``, ``normal`` or ``lognormal``.
+    nominal : float
+        The value used by single solves.
+    parameters : tuple of float
+        (low, high), (low, mode, high), (standard deviation,) or (sigma of ln,).
+    """
+
+    kind: str
+    nominal: float
+    parameters: tuple[float, ...]
+
+    def draw(self, generator: np.random.Generator, count: int) -> np.ndarray:
+        """Draw `count` values."""
+        if self.kind == "range":
+            return generator.uniform(self.parameters[0], self.parameters[1], count)
+        if self.kind == "triangular":
+            low, mode, high = self.parameters
+            return generator.triangular(low, mode, high, count)
+        if self.kind == "normal":
+            return generator.normal(self.nominal, self.parameters[0], count)
+        return self.nominal * np.exp(generator.normal(0.0, self.parameters[0], count))
+
+
+def is_uncertain(value: Any) -> bool:
+    """True for a mapping with a ``value`` and one distribution key."""
+    return isinstance(value, dict) and "value" in value and any(kind in value for kind in KINDS)
+
+
+def read_distribution(spec: dict, unit: str | None, field: str) -> Distribution:
+    """Read ``{value: ..., range: [...]}`` for a parameter stored in `unit` ("" dimensionless, None free).
+
+    Raises
+    ------
+    UnitError
+        On wrong units, unknown keys, or bounds that do not bracket the value.
+    """
+    kinds = [kind for kind in KINDS if kind in spec]
+    unknown = set(spec) - {"value", *KINDS}
+    if len(kinds) != 1 or unknown:
+        problem = f"unknown keys {sorted(unknown)}" if unknown else f"give exactly one of {', '.join(KINDS)}"
+        raise UnitError(field, "{value: ..., range|triangular|normal|lognormal: ...}", str(spec), problem)
+    kind = kinds[0]
+
+    def read(value: Any, part: str) -> float:
+        if unit is None:
+            return float(value)
+        return magnitude(value, unit, field=f"{field}.{part}")
+
+    nominal = read(spec["value"], "value")
+    raw = spec[kind]
+    if kind in ("range", "triangular"):
+        items = list(raw) if isinstance(raw, list | tuple) else [raw]
+        expected = 2 if kind == "range" else 3
+        if len(items) != expected:
+            raise UnitError(f"{field}.{kind}", f"{expected} values", str(raw), f"has {len(items)}")
+        bounds = tuple(read(item, kind) for item in items)
+        if not bounds[0] <= nominal <= bounds[-1] or list(bounds) != sorted(bounds):
+            raise UnitError(f"{field}.{kind}", "ordered bounds around the value", str(raw), "they are not")
+        return Distribution(kind, nominal, bounds)
+    if kind == "normal":
+        spread = read(raw, kind)
+    else:
+        spread = magnitude(raw, "", field=f"{field}.{kind}")
+    if spread <= 0:
+        raise UnitError(f"{field}.{kind}", "a positive spread", str(raw), "is not positive")
+    return Distribution(kind, nominal, (spread,))
