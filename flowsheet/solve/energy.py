@@ -32,7 +32,11 @@ def enthalpy(components: Components, flows: np.ndarray, temperature: np.ndarray,
 
     Without `formation`, the sensible and latent part only (mixing conserves it).
     """
-    return np.einsum("...j,...j->...", components.enthalpies(temperature, flows, formation), flows)
+    t = np.asarray(temperature, dtype=float)
+    if t.ndim == 1 and t.size and np.all(t == t[0]):  # one temperature for every sample: evaluate once
+        used = np.any(flows != 0.0, axis=0)
+        return flows @ components.enthalpies(float(t[0]), used.astype(float), formation)
+    return np.einsum("...j,...j->...", components.enthalpies(t, flows, formation), flows)
 
 
 def mixed_temperature(components: Components, inlets: list[tuple[np.ndarray, np.ndarray]]) -> np.ndarray:
@@ -84,6 +88,7 @@ def solve_temperatures(
     operations = operations or {}
     by_name = {s.name: flows[:, i] for i, s in enumerate(streams)}
     temperature = {s.name: np.full(samples, T_AMBIENT) for s in streams}
+    mixed_before: dict[str, tuple[list[np.ndarray], np.ndarray]] = {}  # unit -> (inlet temperatures, result)
     for _ in range(MAX_PASSES):
         change = 0.0
         for unit in _unit_order(sheet):
@@ -94,9 +99,15 @@ def solve_temperatures(
                 if fixed is not None:  # feeds have a temperature too
                     new = np.zeros(samples) + np.asarray(fixed, dtype=np.float64)
                 else:
-                    mixed = mixed_temperature(
-                        components, [(by_name[s.name], temperature[s.name]) for s in inlets.values()]
-                    )
+                    seen = [temperature[s.name] for s in inlets.values()]
+                    cached = mixed_before.get(unit)
+                    if cached is not None and all(np.array_equal(a, b) for a, b in zip(cached[0], seen, strict=True)):
+                        mixed = cached[1]  # nothing upstream moved since the last pass
+                    else:
+                        mixed = mixed_temperature(
+                            components, [(by_name[s.name], t) for s, t in zip(inlets.values(), seen, strict=True)]
+                        )
+                        mixed_before[unit] = (seen, mixed)
                     new = np.zeros(samples) + operation.outlet_temperature(port, mixed)  # type: ignore[arg-type]
                 change = max(change, float(np.abs(new - temperature[stream.name]).max(initial=0.0)))
                 temperature[stream.name] = new

@@ -74,6 +74,7 @@ class _Plan:
         self.present = self._present()
         self.index = {name: np.nonzero(mask)[0] for name, mask in self.present.items()}
         self.order = self._order()
+        self.affected = self._affected()
 
     def ports(self, unit: str, key: str) -> list[Stream]:
         inlets, outlets = self.sheet.inlets(unit), self.sheet.outlets(unit)
@@ -117,6 +118,16 @@ class _Plan:
                         present[outlet.name], changed = reach, True
         return present
 
+    def _affected(self) -> set[tuple[str, str]]:
+        """Variables a nonlinear unit's state can move: its outlets, its doses, and all they feed."""
+        graph = self._graph
+        seeds = {("s", s.name) for unit in self.nonlinear for s in self.sheet.outlets(unit).values()}
+        seeds |= {("d", feed) for (unit, _), feed in self.dose_of.items() if unit in self.nonlinear}
+        found = set(seeds)
+        for seed in seeds:
+            found |= nx.descendants(graph, seed)
+        return found
+
     def _order(self) -> list[list[tuple[str, str]]]:
         """Variables ('s', stream) and ('d', feed) grouped in strongly connected components, in solve order."""
         graph = nx.DiGraph()
@@ -137,6 +148,7 @@ class _Plan:
             for key in self.fixed_specs[unit][port]:
                 for stream in self.ports(unit, key):
                     graph.add_edge(("s", stream.name), node)
+        self._graph = graph
         condensed = nx.condensation(graph)
         return [sorted(condensed.nodes[group]["members"]) for group in nx.topological_sort(condensed)]
 
@@ -166,18 +178,19 @@ def solve_mass_batch(
     plan = _Plan(sheet, components, operations, samples)
     state: dict | None = None
     previous = None
+    values: dict[tuple[str, str], np.ndarray] = {}
     for iteration in range(1, MAX_ITERATIONS + 1):
-        flows, doses = _pass(plan, state)
+        values = _pass(plan, state, values)
+        reduced = np.concatenate([values[("s", s.name)] for s in plan.streams], axis=1)
         if not plan.nonlinear:
-            return BatchMassSolution(components, plan.streams, flows, doses, iteration)
+            return _solution(plan, values, iteration)
         if previous is not None:
-            scale = np.abs(flows).max(axis=(1, 2), keepdims=True)
-            if (np.abs(flows - previous) <= TOLERANCE * np.maximum(scale, 1e-300)).all():
-                return BatchMassSolution(components, plan.streams, flows, doses, iteration)
-        previous = flows
+            scale = np.abs(reduced).max(axis=1, keepdims=True)
+            if (np.abs(reduced - previous) <= TOLERANCE * np.maximum(scale, 1e-300)).all():
+                return _solution(plan, values, iteration)
+        previous = reduced
         state = {
-            unit: {port: flows[:, plan.row[s.name]] for port, s in sheet.inlets(unit).items()}
-            for unit in plan.nonlinear
+            unit: {port: _full(plan, values, s) for port, s in sheet.inlets(unit).items()} for unit in plan.nonlinear
         }
     raise SolveError(
         sheet.name,
@@ -187,15 +200,35 @@ def solve_mass_batch(
     )
 
 
+def _full(plan: _Plan, values: dict, stream: Stream) -> np.ndarray:
+    """One stream's flows over all species, (N, n)."""
+    full = np.zeros((plan.samples, len(plan.components)))
+    full[:, plan.index[stream.name]] = values[("s", stream.name)]
+    return full
+
+
+def _solution(plan: _Plan, values: dict, iterations: int) -> BatchMassSolution:
+    flows = np.zeros((plan.samples, len(plan.streams), len(plan.components)))
+    for stream in plan.streams:
+        flows[:, plan.row[stream.name], plan.index[stream.name]] = values[("s", stream.name)]
+    largest = np.abs(flows).max(axis=(1, 2), keepdims=True)
+    flows[np.abs(flows) < ROUND_OFF * largest] = 0.0
+    doses = {name: values[("d", name)] for kind, name in values if kind == "d"}
+    return BatchMassSolution(plan.components, plan.streams, flows, doses, iterations)
+
+
 def _batched(array: np.ndarray, samples: int) -> np.ndarray:
     return np.broadcast_to(array, (samples, *array.shape[-2:])) if array.ndim == 2 else array
 
 
-def _pass(plan: _Plan, state: dict | None) -> tuple[np.ndarray, dict[str, np.ndarray]]:
-    n, samples = len(plan.components), plan.samples
+def _pass(plan: _Plan, state: dict | None, previous: dict) -> dict[tuple[str, str], np.ndarray]:
+    """Solve every group in order; after the first pass only what the nonlinear units can move."""
     values: dict[tuple[str, str], np.ndarray] = {}
     maps = {unit: plan.maps(unit, state) for unit in plan.operations if not isinstance(plan.operations[unit], Feed)}
     for group in plan.order:
+        if state is not None and not any(variable in plan.affected for variable in group):
+            values.update({variable: previous[variable] for variable in group})
+            continue
         if len(group) == 1 and group[0][0] == "s":
             kind, name = group[0]
             stream = plan.streams[plan.row[name]]
@@ -204,13 +237,7 @@ def _pass(plan: _Plan, state: dict | None) -> tuple[np.ndarray, dict[str, np.nda
                 values[group[0]] = _direct(plan, stream, maps, values)
                 continue
         _solve_group(plan, group, maps, state, values)
-    flows = np.zeros((samples, len(plan.streams), n))
-    for stream in plan.streams:
-        flows[:, plan.row[stream.name], plan.index[stream.name]] = values[("s", stream.name)]
-    largest = np.abs(flows).max(axis=(1, 2), keepdims=True)
-    flows[np.abs(flows) < ROUND_OFF * largest] = 0.0
-    doses = {name: values[("d", name)] for kind, name in values if kind == "d"}
-    return flows, doses
+    return values
 
 
 def _direct(plan: _Plan, stream: Stream, maps: dict, values: dict) -> np.ndarray:
