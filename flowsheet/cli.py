@@ -6,6 +6,8 @@ Commands
     One row per KPI, one column per route, and each route's ratio to the baseline.
 ``flowsheet run ROUTE... [--basis "1 kg"] [--format table|json|csv|markdown] [--output DIR]``
     Every KPI of every route.
+``flowsheet sweep ROUTE --samples N [--seed S]``
+    Monte Carlo over the route's uncertain parameters: KPI percentiles and top drivers.
 ``flowsheet check ROUTE...``
     Validate route files without solving them.
 ``flowsheet balance REACTION``
@@ -28,12 +30,15 @@ import tempfile
 from collections.abc import Sequence
 from pathlib import Path
 
+import numpy as np
+
 import flowsheet
 from flowsheet.batch import Outcome, evaluate, expand, terminal_progress
 from flowsheet.chemistry import Formula, Reaction
 from flowsheet.errors import FlowsheetError, ReactionError, UnbalancedReactionError
-from flowsheet.report import compare, render_comparison, render_runs
+from flowsheet.report import compare, render_comparison, render_runs, render_sweep
 from flowsheet.report.tables import FORMATS
+from flowsheet.route_file import load_route
 from flowsheet.thermo import heat_of_reaction
 from flowsheet.units import magnitude
 
@@ -74,6 +79,15 @@ def _parser() -> argparse.ArgumentParser:
     run_cmd = commands.add_parser("run", help="solve routes and print every KPI")
     _route_arguments(run_cmd)
     run_cmd.set_defaults(run=_run)
+
+    sweep_cmd = commands.add_parser("sweep", help="Monte Carlo over a route's uncertain parameters")
+    sweep_cmd.add_argument("route", metavar="ROUTE", help="a route file with {value: ..., range: [...]} parameters")
+    sweep_cmd.add_argument("--samples", type=int, default=1000, help="number of samples (default 1000)")
+    sweep_cmd.add_argument("--seed", type=int, default=0, help="random seed (default 0)")
+    sweep_cmd.add_argument("--basis", help="override the route's basis")
+    sweep_cmd.add_argument("--format", choices=FORMATS, default="table", help="output format (default: table)")
+    sweep_cmd.add_argument("--output", metavar="DIR", help="also write the samples (CSV) and the summary into DIR")
+    sweep_cmd.set_defaults(run=_sweep)
 
     check_cmd = commands.add_parser("check", help="validate route files without solving them")
     check_cmd.add_argument("routes", nargs="+", metavar="ROUTE", help="route files, directories or globs")
@@ -153,6 +167,55 @@ def _compare(arguments: argparse.Namespace) -> int:
     if arguments.output:
         _write(Path(arguments.output) / f"comparison.{EXTENSIONS[arguments.format]}", text)
     return status
+
+
+def _sweep(arguments: argparse.Namespace) -> int:
+    from flowsheet.sampling import sample, sensitivity
+
+    if arguments.samples < 2:
+        print("error: --samples needs at least 2", file=sys.stderr)
+        return 2
+    route = load_route(arguments.route)
+    frame = sample(route, arguments.samples, arguments.seed, arguments.basis)
+    parameters = list(route.uncertain)
+    correlations = sensitivity(frame, parameters)
+    summary: dict = {
+        "route": route.name,
+        "file": route.path,
+        "samples": arguments.samples,
+        "seed": arguments.seed,
+        "basis": arguments.basis or route.spec.basis,
+        "parameters": {
+            path: {"kind": d.kind, "nominal": d.nominal, "parameters": list(d.parameters)}
+            for path, d in route.uncertain.items()
+        },
+        "kpis": {},
+        "drivers": {},
+    }
+    for column in frame.columns[len(parameters) :]:
+        name, unit = column.split(" [")
+        values = frame[column].to_numpy()
+        p5, p50, p95 = (float(v) for v in np.percentile(values, [5, 50, 95]))
+        summary["kpis"][name] = {
+            "unit": unit.rstrip("]"),
+            "mean": float(values.mean()),
+            "p5": p5,
+            "p50": p50,
+            "p95": p95,
+        }
+        ranked = correlations[column].abs().sort_values(ascending=False)
+        summary["drivers"][name] = [
+            {"parameter": p, "spearman": float(correlations.loc[p, column])}
+            for p in ranked.index[:3]
+            if abs(correlations.loc[p, column]) >= 0.05
+        ]
+    text = render_sweep(summary, arguments.format)
+    print(text)
+    if arguments.output:
+        name = re.sub(r"[^\w.-]+", "_", route.name)
+        _write(Path(arguments.output) / f"{name}-samples.csv", frame.to_csv(index=False).rstrip("\n"))
+        _write(Path(arguments.output) / f"{name}-sweep.{EXTENSIONS[arguments.format]}", text)
+    return 0
 
 
 def _check(arguments: argparse.Namespace) -> int:

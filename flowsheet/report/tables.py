@@ -110,3 +110,25 @@ def render_comparison(compared: list[dict], fmt: str) -> str:
         per = f"per {compared[0]['basis']['value']:g} {_short(compared[0]['basis']['unit'])} of each route's product"
         text = f"Routes compared {per}; in brackets, the ratio to {baseline}\n{text}"
     return text
+
+
+def render_sweep(summary: dict, fmt: str) -> str:
+    """Percentiles of every KPI over the samples and its strongest drivers (rank correlation)."""
+    if fmt == "json":
+        return json.dumps(summary, indent=2)
+    header = ["kpi", "unit", "p5", "p50", "p95", "top drivers (Spearman)"]
+    rows = []
+    for name, stats in summary["kpis"].items():
+        drivers = "; ".join(f"{d['parameter']} {d['spearman']:+.2f}" for d in summary["drivers"][name]) or "-"
+        if fmt == "csv":
+            rows.append([name, stats["unit"], repr(stats["p5"]), repr(stats["p50"]), repr(stats["p95"]), drivers])
+        else:
+            rows.append(
+                [name, stats["unit"], _number(stats["p5"]), _number(stats["p50"]), _number(stats["p95"]), drivers]
+            )
+    text = _grid(header, rows, fmt)
+    if fmt == "table":
+        text = (
+            f"{summary['route']}: {summary['samples']} samples (seed {summary['seed']}), per {summary['basis']}\n{text}"
+        )
+    return text
