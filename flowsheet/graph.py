@@ -64,6 +64,9 @@ class Flowsheet:
         self.name = name
         self.regions = dict(regions or {})
         self.graph = nx.MultiDiGraph()
+        self.version = 0
+        """Counts changes (units added, streams connected); what is derived from the structure is kept per version."""
+        self._derived: dict[str, Any] = {}
 
     # --- building ------------------------------------------------------------------------
     def add(self, *operations: Operation) -> None:
@@ -74,6 +77,7 @@ class Flowsheet:
             if operation.name in self.graph:
                 raise FlowsheetCheckError(self.name, [f"a unit named {operation.name!r} exists already"])
             self.graph.add_node(operation.name, operation=operation)
+            self._changed()
 
     def connect(self, source: str, target: str, name: str | None = None) -> str:
         """Join an outlet to an inlet with a stream and return the stream's name.
@@ -94,6 +98,7 @@ class Flowsheet:
             raise FlowsheetCheckError(self.name, [f"a stream named {stream_name!r} exists already"])
         stream = Stream(stream_name, source_unit, source_port, target_unit, target_port)
         self.graph.add_edge(source_unit, target_unit, key=stream_name, stream=stream)
+        self._changed()
         return stream_name
 
     def _port(self, text: str, kind: str) -> tuple[str, str]:
@@ -136,8 +141,21 @@ class Flowsheet:
         """Streams out of `unit` by outlet port."""
         return {d["stream"].source_port: d["stream"] for _, _, d in self.graph.out_edges(unit, data=True)}
 
+    def _changed(self) -> None:
+        self.version += 1
+        self._derived = {}
+
+    def derived(self, key: str, make: Any) -> Any:
+        """A value computed from the current structure by ``make()``, kept until the flowsheet changes."""
+        if key not in self._derived:
+            self._derived[key] = make()
+        return self._derived[key]
+
     def components(self) -> Components:
         """The species of every feed and unit, in first-seen order."""
+        return self.derived("components", self._components)
+
+    def _components(self) -> Components:
         labels = [label for operation in self.operations for label in operation.species()]
         for operation in self.operations:
             labels += operation.derived_species(labels)
@@ -170,7 +188,7 @@ class Flowsheet:
 
     def check(self) -> Components:
         """Raise :class:`FlowsheetCheckError` listing every problem; return the components if none."""
-        found = self.problems()
+        found = self.derived("problems", self.problems)
         if found:
             raise FlowsheetCheckError(self.name, found)
         return self.components()

@@ -87,7 +87,7 @@ def solve_temperatures(
     operations: dict[str, Operation] | None = None,
 ) -> dict[str, np.ndarray]:
     """Temperature of every stream, (N,) each, [K]; loops are passed over until they settle."""
-    components = sheet.components()
+    components = sheet.check()
     samples = flows.shape[0]
     operations = operations or {}
     by_name = {s.name: flows[:, i] for i, s in enumerate(streams)}
@@ -126,7 +126,7 @@ def duties(
     sheet: Flowsheet, streams: tuple[Stream, ...], flows: np.ndarray, temperature: dict[str, np.ndarray]
 ) -> dict[str, np.ndarray]:
     """Heat duty of every unit (not feeds or products), (N,) each, [W]; positive when heat is supplied."""
-    components = sheet.components()
+    components = sheet.check()
     by_name = {s.name: flows[:, i] for i, s in enumerate(streams)}
     found = {}
     for operation in sheet.operations:

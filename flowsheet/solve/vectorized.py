@@ -12,6 +12,7 @@ sample has settled.
 
 from __future__ import annotations
 
+import copy
 from dataclasses import dataclass
 
 import networkx as nx
@@ -75,6 +76,31 @@ class _Plan:
         self.index = {name: np.nonzero(mask)[0] for name, mask in self.present.items()}
         self.order = self._order()
         self.affected = self._affected()
+
+    @classmethod
+    def get(cls, sheet: Flowsheet, components: Components, operations: dict[str, Operation], samples: int) -> _Plan:
+        """A plan for these sampled units, reusing the structure found last time for the same units.
+
+        The structure (species that can reach each stream, solve order) is kept while the
+        sampled values leave every balance's pattern of non-zeros inside the one it was built on.
+        """
+        key = f"batch-plan:{','.join(sorted(operations))}"
+        plan = sheet.derived(key, lambda: cls(sheet, components, operations, samples))
+        if all(plan.operations[name] is op for name, op in operations.items()) and plan.samples == samples:
+            return plan
+        fresh = copy.copy(plan)
+        fresh.samples = samples
+        fresh.operations = {**plan.operations, **operations}
+        fresh.fixed_maps, fresh.fixed_specs = dict(plan.fixed_maps), dict(plan.fixed_specs)
+        for name, operation in operations.items():
+            if name in fresh.fixed_maps:
+                fresh.fixed_maps[name] = operation.outlet_maps(components, None)
+                if not _within(fresh.fixed_maps[name], plan.fixed_maps[name]):
+                    rebuilt = cls(sheet, components, operations, samples)
+                    sheet._derived[key] = rebuilt
+                    return rebuilt
+            fresh.fixed_specs[name] = operation.dose_specs(components, None)
+        return fresh
 
     def ports(self, unit: str, key: str) -> list[Stream]:
         inlets, outlets = self.sheet.inlets(unit), self.sheet.outlets(unit)
@@ -153,6 +179,19 @@ class _Plan:
         return [sorted(condensed.nodes[group]["members"]) for group in nx.topological_sort(condensed)]
 
 
+def _pattern(matrix: np.ndarray) -> np.ndarray:
+    return np.abs(matrix).reshape(-1, *matrix.shape[-2:]).sum(axis=0) > 0
+
+
+def _within(new: dict, old: dict) -> bool:
+    """True if every balance in `new` is non-zero only where the one in `old` is."""
+    return all(
+        not (_pattern(matrix) & ~_pattern(old[port][key])).any()
+        for port, by_key in new.items()
+        for key, matrix in by_key.items()
+    )
+
+
 def solve_mass_batch(
     sheet: Flowsheet, components: Components, operations: dict[str, Operation], samples: int
 ) -> BatchMassSolution:
@@ -175,7 +214,7 @@ def solve_mass_batch(
         If a component of the flowsheet is singular for some sample (a species with
         no way out of a loop), or nonlinear units do not settle.
     """
-    plan = _Plan(sheet, components, operations, samples)
+    plan = _Plan.get(sheet, components, operations, samples)
     state: dict | None = None
     previous = None
     values: dict[tuple[str, str], np.ndarray] = {}
