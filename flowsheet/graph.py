@@ -131,15 +131,21 @@ class Flowsheet:
 
     def streams(self) -> list[Stream]:
         """All streams, in the order connected."""
-        return [data["stream"] for _, _, data in self.graph.edges(data=True)]
+        return list(self.derived("streams", lambda: [data["stream"] for _, _, data in self.graph.edges(data=True)]))
 
     def inlets(self, unit: str) -> dict[str, Stream]:
-        """Streams into `unit` by inlet port."""
-        return {d["stream"].target_port: d["stream"] for _, _, d in self.graph.in_edges(unit, data=True)}
+        """Streams into `unit` by inlet port (do not modify the dict: it is kept until the flowsheet changes)."""
+        return self.derived(
+            f"inlets:{unit}",
+            lambda: {d["stream"].target_port: d["stream"] for _, _, d in self.graph.in_edges(unit, data=True)},
+        )
 
     def outlets(self, unit: str) -> dict[str, Stream]:
-        """Streams out of `unit` by outlet port."""
-        return {d["stream"].source_port: d["stream"] for _, _, d in self.graph.out_edges(unit, data=True)}
+        """Streams out of `unit` by outlet port (do not modify the dict: it is kept until the flowsheet changes)."""
+        return self.derived(
+            f"outlets:{unit}",
+            lambda: {d["stream"].source_port: d["stream"] for _, _, d in self.graph.out_edges(unit, data=True)},
+        )
 
     def _changed(self) -> None:
         self.version += 1

@@ -30,7 +30,7 @@ from flowsheet.operations.base import ALL_INLETS
 MAX_ITERATIONS = 100
 """Successive-substitution passes allowed for nonlinear units before giving up."""
 
-TOLERANCE = 1e-15
+TOLERANCE = 1e-14
 """Converged when no flow changes by more than this fraction of the largest flow."""
 
 ROUND_OFF = 1e-14

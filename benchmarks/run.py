@@ -1,0 +1,195 @@
+"""Speed and scale, measured on this machine: ``python benchmarks/run.py [--quick] [--peer PYTHON]``.
+
+Prints one table (and writes ``benchmarks/results.md`` unless ``--quick``):
+
+- one warm solve of the NMC811 sulfate route (median of many), sparse and vectorised paths;
+- Monte Carlo throughput for 1,000, 10,000 and 100,000 samples, with peak memory;
+- solve time against flowsheet size (chains of mixer-splitter recycle loops, 10 to 1,000 units);
+- cold start of ``flowsheet compare routes/`` (a new process);
+- the 6-unit precipitation loop here and, with ``--peer`` naming a Python that has BioSTEAM,
+  in BioSTEAM (``biosteam_peer.py``), simulated once and in a 1,000-sample loop, in the same run.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import statistics
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+ROOT = HERE.parent
+sys.path.insert(0, str(HERE))
+
+
+def median_time(function, repeats: int) -> float:
+    """Median wall time of `function()`, [s], after one warm-up call."""
+    function()
+    times = []
+    for _ in range(repeats):
+        start = time.perf_counter()
+        function()
+        times.append(time.perf_counter() - start)
+    return statistics.median(times)
+
+
+def warm_solve(repeats: int) -> dict:
+    import numpy as np
+
+    from flowsheet import solve
+    from flowsheet.route_file import load_route
+    from flowsheet.sampling import evaluate
+
+    route = load_route(ROOT / "routes" / "nmc811_sulfate.yaml")
+    sparse = median_time(lambda: solve(route.flowsheet, "1 kg", route.spec.product), repeats)
+    one = {"units.filter.wash_ratio": np.array([0.006])}
+    vectorised = median_time(lambda: evaluate(route, one), repeats)
+    results = solve(route.flowsheet, "1 kg", route.spec.product)
+    return {
+        "sparse solve [ms]": sparse * 1e3,
+        "vectorised, 1 sample [ms]": vectorised * 1e3,
+        "mass closure": results.closure.worst,
+    }
+
+
+MONTE_CARLO = """
+import json, resource, sys, time
+import numpy as np
+from flowsheet.route_file import load_route
+from flowsheet.sampling import evaluate
+n = int(sys.argv[1])
+route = load_route(sys.argv[2])
+rng = np.random.default_rng(0)
+values = {path: d.draw(rng, n) for path, d in route.uncertain.items()}
+evaluate(route, {k: v[:10] for k, v in values.items()})
+start = time.perf_counter()
+kpis = evaluate(route, values)
+elapsed = time.perf_counter() - start
+print(json.dumps({"seconds": elapsed, "peak_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}))
+"""
+
+
+def monte_carlo(sizes: list[int]) -> list[dict]:
+    rows = []
+    for n in sizes:
+        done = subprocess.run(
+            [sys.executable, "-c", MONTE_CARLO, str(n), str(ROOT / "routes" / "nmc811_sulfate.yaml")],
+            capture_output=True,
+            text=True,
+            check=True,
+        )
+        found = json.loads(done.stdout)
+        rows.append(
+            {
+                "samples": n,
+                "seconds": found["seconds"],
+                "samples/s": n / found["seconds"],
+                "peak memory [MB]": found["peak_mb"],
+            }
+        )
+    return rows
+
+
+def chain(units: int):
+    """A chain of mixer-splitter pairs, each pair a recycle loop (20 % back), `units` units in all."""
+    from flowsheet import Flowsheet
+    from flowsheet.operations import Feed, Mixer, Product, Splitter
+
+    sheet = Flowsheet(f"chain of {units}")
+    sheet.add(Feed("feed", {"NiSO4(aq)": "1 mol/s", "H2O(l)": "50 mol/s"}), Product("out"))
+    previous = "feed"
+    for i in range(units // 2):
+        sheet.add(Mixer(f"m{i}"), Splitter(f"s{i}", fractions={"back": 0.2, "on": 0.8}))
+        sheet.connect(previous, f"m{i}.in1")
+        sheet.connect(f"m{i}", f"s{i}")
+        sheet.connect(f"s{i}.back", f"m{i}.in2")
+        previous = f"s{i}.on"
+    sheet.connect(previous, "out")
+    return sheet
+
+
+def scaling(sizes: list[int], repeats: int) -> list[dict]:
+    from flowsheet.solve import solve_mass
+    from flowsheet.solve.vectorized import solve_mass_batch
+
+    rows = []
+    for size in sizes:
+        sheet = chain(size)
+        components = sheet.check()
+        sparse = median_time(lambda s=sheet, c=components: solve_mass(s, c), repeats)
+        vectorised = median_time(lambda s=sheet, c=components: solve_mass_batch(s, c, {}, 1), repeats)
+        rows.append(
+            {
+                "units": size,
+                "sparse solve [ms]": sparse * 1e3,
+                "per unit [us]": sparse / size * 1e6,
+                "vectorised [ms]": vectorised * 1e3,
+            }
+        )
+    return rows
+
+
+def cold_start() -> float:
+    start = time.perf_counter()
+    subprocess.run(
+        [str(Path(sys.executable).parent / "flowsheet"), "compare", str(ROOT / "routes")],
+        capture_output=True,
+        check=True,
+    )
+    return time.perf_counter() - start
+
+
+def loop_here(samples: int, repeats: int) -> dict:
+    import numpy as np
+    from precipitation_loop import build
+
+    from flowsheet.solve import solve_mass
+    from flowsheet.solve.checks import closure
+    from flowsheet.solve.vectorized import solve_mass_batch
+
+    sheet = build()
+    components = sheet.check()
+    once = median_time(lambda: solve_mass(sheet, components), repeats)
+    result = solve_mass(sheet, components)
+    recycle = np.random.default_rng(0).uniform(0.1, 0.5, samples)
+    split = sheet.operation("split").sampled({"fractions.recycle": recycle, "fractions.purge": 1 - recycle})
+    start = time.perf_counter()
+    solve_mass_batch(sheet, components, {"split": split}, samples)
+    batch = time.perf_counter() - start
+    return {"simulate [ms]": once * 1e3, f"{samples} samples [s]": batch, "mass closure": closure(sheet, result).worst}
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--quick", action="store_true", help="a smoke run: small sizes, few repeats, no file")
+    parser.add_argument("--peer", help="a Python with biosteam installed, for the side-by-side loop")
+    arguments = parser.parse_args()
+    repeats = 3 if arguments.quick else 50
+    report = {
+        "warm solve, NMC811 sulfate route": warm_solve(repeats),
+        "Monte Carlo, NMC811 sulfate route": monte_carlo([1_000] if arguments.quick else [1_000, 10_000, 100_000]),
+        "scaling, chains with recycles": scaling(
+            [10, 100] if arguments.quick else [10, 100, 1_000], 3 if arguments.quick else 10
+        ),
+        "cold start, flowsheet compare routes/ [s]": cold_start(),
+        "precipitation loop, this package": loop_here(100 if arguments.quick else 1_000, repeats),
+    }
+    if arguments.peer:
+        done = subprocess.run(
+            [arguments.peer, str(HERE / "biosteam_peer.py"), "--samples", "100" if arguments.quick else "1000"],
+            capture_output=True,
+            text=True,
+            check=True,
+        )
+        report["precipitation loop, BioSTEAM"] = json.loads(done.stdout.strip().splitlines()[-1])
+    text = json.dumps(report, indent=2)
+    print(text)
+    if not arguments.quick:
+        (HERE / "results.json").write_text(text + "\n", encoding="utf-8")
+
+
+if __name__ == "__main__":
+    main()
