@@ -153,13 +153,19 @@ def loop_here(samples: int, repeats: int) -> dict:
     sheet = build()
     components = sheet.check()
     once = median_time(lambda: solve_mass(sheet, components), repeats)
+    vectorised_once = median_time(lambda: solve_mass_batch(sheet, components, {}, 1), repeats)
     result = solve_mass(sheet, components)
     recycle = np.random.default_rng(0).uniform(0.1, 0.5, samples)
     split = sheet.operation("split").sampled({"fractions.recycle": recycle, "fractions.purge": 1 - recycle})
     start = time.perf_counter()
     solve_mass_batch(sheet, components, {"split": split}, samples)
     batch = time.perf_counter() - start
-    return {"simulate [ms]": once * 1e3, f"{samples} samples [s]": batch, "mass closure": closure(sheet, result).worst}
+    return {
+        "simulate, sparse [ms]": once * 1e3,
+        "simulate, vectorised path [ms]": vectorised_once * 1e3,
+        f"{samples} samples [s]": batch,
+        "mass closure": closure(sheet, result).worst,
+    }
 
 
 def main() -> None:

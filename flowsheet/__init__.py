@@ -47,6 +47,18 @@ try:
 except PackageNotFoundError:  # a source tree that was never installed
     __version__ = "0+unknown"
 
+_LAZY = {"sample": "flowsheet.sampling", "sweep": "flowsheet.sampling", "load_route": "flowsheet.route_file"}
+
+
+def __getattr__(name: str) -> object:
+    """Import the sampling and route-file layers only when used (pydantic and YAML cost start-up time)."""
+    if name in _LAZY:
+        import importlib
+
+        return getattr(importlib.import_module(_LAZY[name]), name)
+    raise AttributeError(f"module 'flowsheet' has no attribute {name!r}")
+
+
 __all__ = [
     "Flowsheet",
     "FlowsheetError",
@@ -57,9 +69,12 @@ __all__ = [
     "Species",
     "__version__",
     "heat_of_reaction",
+    "load_route",
     "molar_mass",
     "parse_quantity",
+    "sample",
     "solve",
     "species",
+    "sweep",
     "ureg",
 ]

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import itertools
 from collections.abc import Mapping, Sequence
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -18,7 +19,7 @@ import pint
 from flowsheet.errors import FlowsheetError, SolveError, UnitError
 from flowsheet.kpis import KIND, KpiCalculator
 from flowsheet.operations import Operation
-from flowsheet.route_file import Route
+from flowsheet.route_file import Route, load_route
 from flowsheet.solve.checks import CLOSURE_LIMIT, NEGATIVE_LIMIT
 from flowsheet.solve.energy import duties, solve_temperatures
 from flowsheet.solve.vectorized import solve_mass_batch
@@ -145,13 +146,17 @@ def _column(name: str) -> str:
     return f"{name} [{UNITS[KIND[name]]}]"
 
 
-def sample(route: Route, n: int = 1000, seed: int = 0, basis: str | None = None) -> pd.DataFrame:
+def _route(route: Route | str | Path) -> Route:
+    return route if isinstance(route, Route) else load_route(route)
+
+
+def sample(route: Route | str | Path, n: int = 1000, seed: int = 0, basis: str | None = None) -> pd.DataFrame:
     """Monte Carlo over the route's uncertain parameters: one row per sample, parameters then KPIs.
 
     Parameters
     ----------
-    route : Route
-        A loaded route with uncertain parameters (``{value: ..., range: [...]}`` in its file).
+    route : Route or path
+        A route (or its file) with uncertain parameters (``{value: ..., range: [...]}`` in its file).
     n : int
         Number of samples.
     seed : int
@@ -161,6 +166,7 @@ def sample(route: Route, n: int = 1000, seed: int = 0, basis: str | None = None)
     """
     import pandas as pd
 
+    route = _route(route)
     if not route.uncertain:
         raise FlowsheetError(
             f"{route.path}: no uncertain parameters; write one as {{value: 5 L/kg, range: [3 L/kg, 10 L/kg]}}"
@@ -175,14 +181,14 @@ def sample(route: Route, n: int = 1000, seed: int = 0, basis: str | None = None)
 
 
 def sweep(
-    route: Route, grid: Mapping[str, Sequence[str | float | pint.Quantity]], basis: str | None = None
+    route: Route | str | Path, grid: Mapping[str, Sequence[str | float | pint.Quantity]], basis: str | None = None
 ) -> pd.DataFrame:
     """Every combination of the given parameter values: one row per combination, parameters then KPIs.
 
     Parameters
     ----------
-    route : Route
-        A loaded route.
+    route : Route or path
+        A route, or its file.
     grid : mapping of str to sequence
         Values by dotted path, written as in a route file:
         ``{"units.calcine.temperature": ["750 degC", "800 degC"]}``.
@@ -193,6 +199,7 @@ def sweep(
 
     import pandas as pd
 
+    route = _route(route)
     converted = {}
     for path, options in grid.items():
         unit, key = _target(route, path)
