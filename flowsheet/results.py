@@ -7,13 +7,14 @@ basis: with a mass basis (``"1 kg"`` of product) flows are amounts per basis
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pint
 
-from flowsheet.chemistry import Formula
+from flowsheet.chemistry import Formula, atomic_weights
 from flowsheet.components import Components
 from flowsheet.diagrams import Link, sankey_figure
 from flowsheet.factors import modes
@@ -121,6 +122,8 @@ class Results:
         The basis, e.g. ``1 kg`` or ``50 kt/yr`` of `product`.
     product : str
         The product species the basis refers to, e.g. ``"LiNi0.8Mn0.1Co0.1O2(s)"``.
+    contributions : callable, optional
+        Returns each feed's share of every stream (same shape as `flows`), for provenance.
     """
 
     flowsheet: Flowsheet
@@ -134,6 +137,7 @@ class Results:
     iterations: int
     basis: pint.Quantity
     product: str
+    contributions: Callable[[], dict[str, np.ndarray]] | None = field(default=None, repr=False)
     _rows: dict[str, int] = field(init=False, repr=False)
 
     def __post_init__(self) -> None:
@@ -251,6 +255,62 @@ class Results:
 
     def _duty_arrays(self) -> dict[str, np.ndarray]:
         return {unit: np.array([duty]) for unit, duty in self.duties.items()}
+
+    # --- provenance -----------------------------------------------------------------------
+    def _products(self) -> list[Stream]:
+        from flowsheet.operations import Product
+
+        found = []
+        for stream in self.edges:
+            target = self.flowsheet.operation(stream.target)
+            if isinstance(target, Product) and target.kind == "product":
+                found.append(stream)
+        return found
+
+    def provenance(self, element: str) -> pd.DataFrame:
+        """Fraction of `element` in each product that came from each feed, through recycles; rows sum to 1.
+
+        Exact: every flow is split by origin with one linear solve per feed (the solved
+        doses held fixed), not sampled.
+        """
+        import pandas as pd
+
+        if self.contributions is None:
+            raise ValueError("these results were built without the solver's feed contributions")
+        if element not in self.components.element_names[:-1]:
+            raise ValueError(
+                f"{element!r} is not in the flowsheet; elements: {', '.join(self.components.element_names[:-1])}"
+            )
+        atoms = self.components.elements[self.components.element_names.index(element)]
+        parts = self.contributions()
+        rows = {}
+        for stream in self._products():
+            total = atoms @ self.flow(stream.name)
+            if total <= 0:
+                continue
+            rows[stream.target] = {
+                feed: float(atoms @ part[self._rows[stream.name]]) / total for feed, part in parts.items()
+            }
+        return pd.DataFrame(rows).T.loc[:, lambda frame: (frame.abs() > 1e-15).any()]
+
+    def recycled_content(self) -> dict[str, float]:
+        """Per product: the share of its mass, counting every element but O and H, from recycled feeds, [-]."""
+        from flowsheet.operations import Feed
+
+        if self.contributions is None:
+            raise ValueError("these results were built without the solver's feed contributions")
+        parts = self.contributions()
+        recycled = [name for name in parts if isinstance(op := self.flowsheet.operation(name), Feed) and op.recycled]
+        weights = np.array(
+            [0.0 if name in ("O", "H", "charge") else atomic_weights()[name] for name in self.components.element_names]
+        )
+        mass_of = weights @ self.components.elements
+        found = {}
+        for stream in self._products():
+            row = self._rows[stream.name]
+            total = mass_of @ self.flow(stream.name)
+            found[stream.target] = float(sum(mass_of @ parts[name][row] for name in recycled) / total) if total else 0.0
+        return found
 
     # --- totals ---------------------------------------------------------------------------
     def reagents(self) -> dict[str, pint.Quantity]:

@@ -78,6 +78,7 @@ class FeedSpec(_Strict):
 
     flows: dict[str, str | float]
     dosed: bool = False
+    recycled: bool = False
     temperature: str | float = "25 degC"
     site: str = ""
     note: str = ""
@@ -479,7 +480,13 @@ def _build(spec: RouteSpec, report: Any, uncertain: dict[str, Distribution] | No
     types = unit_types()
     built: list[Operation] = []
     for name, feed in spec.feeds.items():
-        parameters = {"flows": feed.flows, "dosed": feed.dosed, "temperature": feed.temperature, "site": feed.site}
+        parameters = {
+            "flows": feed.flows,
+            "dosed": feed.dosed,
+            "recycled": feed.recycled,
+            "temperature": feed.temperature,
+            "site": feed.site,
+        }
         built += _make(Feed, name, parameters, ("feeds", name), report)
     for name, product in spec.products.items():
         built += _make(Product, name, {"kind": product.kind, "site": product.site}, ("products", name), report)

@@ -6,6 +6,7 @@ from flowsheet.operations.coating import OnePotReactor
 from flowsheet.operations.crystallization import EvaporativeCrystallizer
 from flowsheet.operations.dissolution import Dissolver
 from flowsheet.operations.drying import Dryer
+from flowsheet.operations.hydrometallurgy import Leach, SolventExtraction
 from flowsheet.operations.mixing import ComponentSplitter, Mixer, Repulper, Splitter
 from flowsheet.operations.ports import Feed, Product
 from flowsheet.operations.precipitation import CoPrecipitator
@@ -21,12 +22,14 @@ __all__ = [
     "Dryer",
     "EvaporativeCrystallizer",
     "Feed",
+    "Leach",
     "Mixer",
     "OnePotReactor",
     "Operation",
     "Product",
     "ReactionStep",
     "Repulper",
+    "SolventExtraction",
     "Splitter",
     "StoichiometricReactor",
     "TransportLeg",

@@ -123,15 +123,19 @@ class Dissolver(Operation):
             consumed = -(oxygen @ (chain(self.reactions, components) - np.eye(len(components))))
             specs["oxygen"] = {"oxygen": oxygen, ALL_INLETS: -(1.0 + as_vector_scalar(self.oxygen_excess)) * consumed}
         if self.acid:
-            acid = components.index(self.acid)
-            need: np.ndarray = np.zeros(len(components))
-            for step in self.reactions:
-                nu = components.reaction_vector(step.reaction, per=step.limiting)
-                limiting = components.unit_vector(step.limiting)
-                need = need + as_vector_scalar(step.conversion) * max(-nu[acid], 0.0) * limiting
-            acid_row = -(1.0 + as_vector_scalar(self.excess)) * need
+            acid_row = -(1.0 + as_vector_scalar(self.excess)) * self.need(components, self.acid)
             specs["acid"] = {"acid": components.unit_vector(self.acid), "feed": acid_row}
         return specs
+
+    def need(self, components: Components, reagent: str) -> np.ndarray:
+        """Row ``r`` with ``r @ n_feed`` = the reagent the reactions consume at their conversions, [-]."""
+        index = components.index(reagent)
+        need: np.ndarray = np.zeros(len(components))
+        for step in self.reactions:
+            nu = components.reaction_vector(step.reaction, per=step.limiting)
+            limiting = components.unit_vector(step.limiting)
+            need = need + as_vector_scalar(step.conversion) * max(-nu[index], 0.0) * limiting
+        return need
 
     def _water_row(self, components: Components) -> np.ndarray:
         dissolved = self._dissolved(components)

@@ -33,12 +33,15 @@ class Feed(Operation):
         unit it feeds sets how much.
     dosed : bool
         True if the consuming unit sets the amount (a reagent), else fixed.
+    recycled : bool
+        True for material recovered from used products (black mass): counted as recycled content.
     temperature : str or Quantity
         Feed temperature, default 25 °C.
     """
 
     flows: dict = field(default_factory=dict)
     dosed: bool = False
+    recycled: bool = False
     temperature: float = parameter("K", "25 degC", "feed temperature")
 
     inlets: ClassVar[tuple[str, ...]] = ()
@@ -54,7 +57,7 @@ class Feed(Operation):
     def __repr__(self) -> str:
         unit = "mol" if self.dosed else "mol/s"
         flows = {label: f"{float(value)!r} {unit}" for label, value in self.flows.items()}
-        extras = "".join(f", {k}={getattr(self, k)!r}" for k in ("site", "utility") if getattr(self, k))
+        extras = "".join(f", {k}={getattr(self, k)!r}" for k in ("recycled", "site", "utility") if getattr(self, k))
         return (
             f"Feed({self.name!r}, flows={flows!r}, dosed={self.dosed!r}, "
             f"temperature='{float(self.temperature)!r} K'{extras})"

@@ -21,10 +21,12 @@ from flowsheet.operations import (
     Dissolver,
     Dryer,
     EvaporativeCrystallizer,
+    Leach,
     Mixer,
     OnePotReactor,
     ReactionStep,
     Repulper,
+    SolventExtraction,
     Splitter,
     StoichiometricReactor,
     TransportLeg,
@@ -99,6 +101,29 @@ EXAMPLES = [
         temperature="800 degC",
     ),
     TransportLeg("ship", mode="sea", distance="12237 km"),
+    Leach(
+        "leach",
+        reactions=[
+            (
+                "2 LiNi0.8Mn0.1Co0.1O2 + 3 H2SO4(aq) + H2O2(aq) -> 1.6 NiSO4(aq) + 0.2 MnSO4(aq) + "
+                "0.2 CoSO4(aq) + Li2SO4(aq) + 4 H2O + O2(g)",
+                "LiNi0.8Mn0.1Co0.1O2",
+                0.98,
+            ),
+            ("Cu + H2SO4(aq) + H2O2(aq) -> CuSO4(aq) + 2 H2O", "Cu", 0.9),
+        ],
+        excess=0.1,
+        reductant_excess=0.2,
+        molality="1.5 mol/kg",
+        temperature="70 degC",
+    ),
+    SolventExtraction(
+        "extract",
+        extracted={"NiSO4(aq)": 0.99, "CoSO4(aq)": 0.995, "MnSO4(aq)": 0.98},
+        caustic_excess=0.02,
+        acid_excess=0.05,
+        molality="1.7 mol/kg",
+    ),
 ]
 BROKEN = {
     "mix": {"inlet_names": ("a", "a")},
@@ -118,6 +143,8 @@ BROKEN = {
     "one_pot": {"reagent_fate": "recycled"},
     "one_pot_waste": {"reagent_recovery": SI(-0.1)},
     "ship": {"mode": "teleport"},
+    "leach": {"reductant_excess": SI(-0.5), "molality": None},
+    "extract": {"extracted": {"NiSO4(aq)": 1.5}},
 }
 POOL = ["H2O(l)", "H2O(g)", "O2(g)", "N2(g)", "Na2SO4(aq)", "NiSO4(aq)", "NH3(aq)", "Ni(OH)2(s)", "Na2SO4(s)"]
 

@@ -82,12 +82,12 @@ def test_table_shapes_are_pinned():
     # a silent edit that adds or drops rows shows here; update the pin with the change
     assert {name: len(read_table(name)) for name in TABLES} == {
         "atomic_weights.csv": 84,
-        "thermo/formation_enthalpy.csv": 75,
+        "thermo/formation_enthalpy.csv": 82,
         "thermo/nasa9.csv": 77,
-        "thermo/heat_capacity.csv": 43,
+        "thermo/heat_capacity.csv": 50,
         "thermo/kopp_atomic_heat_capacity.csv": 9,
     }
-    assert len(all_species()) == 75
+    assert len(all_species()) == 82
 
 
 @pytest.mark.parametrize("table", TABLES)
@@ -119,9 +119,9 @@ def test_units_parse_with_the_expected_dimensionality(table, column, dimensional
 
 def test_values_are_plausible():
     for found in all_species():
-        assert -5000e3 < found.formation_enthalpy <= 0 or found.label == "H+(aq)"
+        assert -5000e3 < found.formation_enthalpy <= 0 or found.label in {"H+(aq)", "Cu+2(aq)"}  # Cu2+ is +64.77
         if found.phase != "aq":
-            assert 10 < found.cp(max(298.15, found.heat_capacity.t_min)) < 600, found.label
+            assert 5 < found.cp(max(298.15, found.heat_capacity.t_min)) < 600, found.label  # graphite 8.5
         molten_salt = found.phase == "l" and found.heat_capacity.t_min > 298.15
         assert (
             found.heat_capacity.t_min <= 298.15 <= found.heat_capacity.t_max
