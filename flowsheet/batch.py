@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import glob
 import sys
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -23,6 +23,8 @@ class Outcome:
     path: str
     summary: dict | None = None
     error: Exception | None = None
+    scenario: str = ""
+    """The regional scenario, e.g. ``"refinery=CA"``; empty for the route as written."""
 
 
 def expand(arguments: Iterable[str]) -> list[Path]:
@@ -42,8 +44,8 @@ def expand(arguments: Iterable[str]) -> list[Path]:
     return list(unique.values())
 
 
-def solve_route(route: Route, basis: str | None = None) -> dict:
-    """Solve a loaded route and return its summary; solve errors are located in the route file."""
+def solve_route(route: Route, basis: str | None = None, label: str | None = None) -> dict:
+    """Solve a loaded route and return its summary (named ``label``, default the route's name)."""
     try:
         results = solve(route.flowsheet, basis or route.spec.basis, route.spec.product)
     except SolveError as err:
@@ -52,7 +54,7 @@ def solve_route(route: Route, basis: str | None = None) -> dict:
         raise _in_route(route, file, line, where, err.problem, err.hint) from err
     except FlowsheetError as err:
         raise _in_route(route, route.path, 0, (), str(err).splitlines()[0], "") from err
-    return summarize(results, route.name, route.path, route.spec.product)
+    return summarize(results, label or route.name, route.path, route.spec.product)
 
 
 def _in_route(route: Route, file: str, line: int, where: tuple, problem: str, hint: str) -> RouteFileError:
@@ -67,23 +69,33 @@ def evaluate(
     basis: str | None = None,
     solve_routes: bool = True,
     progress: Callable[[int, int, str], None] | None = None,
+    scenarios: Sequence[dict[str, str]] = (),
 ) -> list[Outcome]:
-    """Load (and solve) every route; one bad file does not stop the others."""
+    """Load (and solve) every route, in every regional scenario; one bad file does not stop the others.
+
+    Parameters
+    ----------
+    scenarios : sequence of dict, optional
+        Each maps site names to regions, e.g. ``{"refinery": "CA"}``; every route is
+        evaluated once per scenario and its summary named ``"route@refinery=CA"``.
+    """
+    runs = [(path, scenario) for path in paths for scenario in (scenarios or [{}])]
     outcomes = []
-    for index, path in enumerate(paths):
+    for index, (path, scenario) in enumerate(runs):
         if progress is not None:
-            progress(index, len(paths), str(path))
+            progress(index, len(runs), str(path))
+        named = ",".join(f"{site}={region}" for site, region in scenario.items())
         try:
-            route = load_route(path)
-            summary = solve_route(route, basis) if solve_routes else None
-            outcomes.append(Outcome(str(path), summary=summary))
+            route = load_route(path, overrides={f"sites.{site}.region": region for site, region in scenario.items()})
+            summary = solve_route(route, basis, f"{route.name}@{named}" if named else None) if solve_routes else None
+            outcomes.append(Outcome(str(path), summary=summary, scenario=named))
         except FlowsheetError as err:
-            outcomes.append(Outcome(str(path), error=err))
+            outcomes.append(Outcome(str(path), error=err, scenario=named))
         except Exception as err:  # noqa: BLE001 - a bug on one file must not stop the batch; it is reported
             problem = f"internal error ({type(err).__name__}: {err}); please report it with this route file"
-            outcomes.append(Outcome(str(path), error=RouteFileError.one(str(path), 0, "", problem)))
+            outcomes.append(Outcome(str(path), error=RouteFileError.one(str(path), 0, "", problem), scenario=named))
     if progress is not None:
-        progress(len(paths), len(paths), "")
+        progress(len(runs), len(runs), "")
     return outcomes
 
 

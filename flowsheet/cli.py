@@ -2,12 +2,15 @@
 
 Commands
 --------
-``flowsheet compare ROUTE... [--baseline ROUTE]``
-    One row per KPI, one column per route, and each route's ratio to the baseline.
+``flowsheet compare ROUTE... [--baseline ROUTE] [--region SITE=REGION ...]``
+    One row per KPI, one column per route, and each route's ratio to the baseline;
+    with ``--region``, one column per route and regional scenario.
 ``flowsheet run ROUTE... [--basis "1 kg"] [--format table|json|csv|markdown] [--output DIR]``
     Every KPI of every route.
 ``flowsheet sweep ROUTE --samples N [--seed S]``
     Monte Carlo over the route's uncertain parameters: KPI percentiles and top drivers.
+``flowsheet trace ROUTE --element Co``
+    The fraction of an element in each product from each feed, and recycled content.
 ``flowsheet check ROUTE...``
     Validate route files without solving them.
 ``flowsheet balance REACTION``
@@ -36,7 +39,7 @@ import flowsheet
 from flowsheet.batch import Outcome, evaluate, expand, terminal_progress
 from flowsheet.chemistry import Formula, Reaction
 from flowsheet.errors import FlowsheetError, ReactionError, UnbalancedReactionError
-from flowsheet.report import compare, render_comparison, render_runs, render_sweep
+from flowsheet.report import compare, render_comparison, render_runs, render_sweep, render_trace
 from flowsheet.report.tables import FORMATS
 from flowsheet.route_file import load_route
 from flowsheet.thermo import heat_of_reaction
@@ -89,6 +92,12 @@ def _parser() -> argparse.ArgumentParser:
     sweep_cmd.add_argument("--output", metavar="DIR", help="also write the samples (CSV) and the summary into DIR")
     sweep_cmd.set_defaults(run=_sweep)
 
+    trace_cmd = commands.add_parser("trace", help="where an element in each product came from, feed by feed")
+    trace_cmd.add_argument("route", metavar="ROUTE", help="a route file")
+    trace_cmd.add_argument("--element", required=True, help="an element symbol, e.g. Co")
+    trace_cmd.add_argument("--format", choices=FORMATS, default="table", help="output format (default: table)")
+    trace_cmd.set_defaults(run=_trace)
+
     check_cmd = commands.add_parser("check", help="validate route files without solving them")
     check_cmd.add_argument("routes", nargs="+", metavar="ROUTE", help="route files, directories or globs")
     check_cmd.set_defaults(run=_check)
@@ -110,6 +119,25 @@ def _route_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--basis", help='override each route\'s basis, e.g. "1 kg" or "50 kt/yr"')
     parser.add_argument("--format", choices=FORMATS, default="table", help="output format (default: table)")
     parser.add_argument("--output", metavar="DIR", help="also write the output into DIR (whole files only)")
+    parser.add_argument(
+        "--region",
+        action="append",
+        type=_scenario,
+        default=[],
+        metavar="SITE=REGION[,SITE=REGION]",
+        help="move sites to other regions (grid and lanes); repeat to evaluate each route in several scenarios",
+    )
+
+
+def _scenario(text: str) -> dict[str, str]:
+    """``"refinery=CA,cathode_plant=EU"`` as ``{"refinery": "CA", "cathode_plant": "EU"}``."""
+    found = {}
+    for part in text.split(","):
+        site, equals, region = (item.strip() for item in part.partition("="))
+        if not equals or not site or not region:
+            raise argparse.ArgumentTypeError(f"{part!r} is not SITE=REGION, e.g. refinery=CA")
+        found[site] = region
+    return found
 
 
 def _solved(arguments: argparse.Namespace, solve_routes: bool = True) -> tuple[list[Outcome], int]:
@@ -117,12 +145,19 @@ def _solved(arguments: argparse.Namespace, solve_routes: bool = True) -> tuple[l
     if not paths:
         print("error: no route files found in " + " ".join(arguments.routes), file=sys.stderr)
         return [], 1
-    outcomes = evaluate(paths, getattr(arguments, "basis", None), solve_routes, progress=terminal_progress)
+    outcomes = evaluate(
+        paths,
+        getattr(arguments, "basis", None),
+        solve_routes,
+        progress=terminal_progress,
+        scenarios=getattr(arguments, "region", ()),
+    )
     failed = 0
     for outcome in outcomes:
         if outcome.error is not None:
             failed += 1
-            print(f"error: {outcome.error}", file=sys.stderr)
+            scenario = f"[{outcome.scenario}] " if outcome.scenario else ""
+            print(f"error: {scenario}{outcome.error}", file=sys.stderr)
     return outcomes, 1 if failed else 0
 
 
@@ -215,6 +250,21 @@ def _sweep(arguments: argparse.Namespace) -> int:
         name = re.sub(r"[^\w.-]+", "_", route.name)
         _write(Path(arguments.output) / f"{name}-samples.csv", frame.to_csv(index=False).rstrip("\n"))
         _write(Path(arguments.output) / f"{name}-sweep.{EXTENSIONS[arguments.format]}", text)
+    return 0
+
+
+def _trace(arguments: argparse.Namespace) -> int:
+    from flowsheet.solve import solve
+
+    route = load_route(arguments.route)
+    results = solve(route.flowsheet, route.spec.basis, route.spec.product)
+    try:
+        frame = results.provenance(arguments.element)
+    except ValueError as err:
+        print(f"error: {route.path}: {err}", file=sys.stderr)
+        return 1
+    shares = {product: {feed: float(v) for feed, v in row.items()} for product, row in frame.iterrows()}
+    print(render_trace(route.name, arguments.element, shares, results.recycled_content(), arguments.format))
     return 0
 
 

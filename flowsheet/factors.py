@@ -118,3 +118,76 @@ def modes() -> dict[str, Mode]:
         intensity = magnitude(value, "J/(kg*m)", field=f"{row.path}:{row.line} energy_intensity")
         found[row["mode"]] = Mode(row["mode"], intensity, row["fuel"])
     return found
+
+
+LANES = "transport/lanes.csv"
+
+
+@dataclass(frozen=True)
+class Lane:
+    """The default way goods travel from one region to another.
+
+    Attributes
+    ----------
+    origin, destination : str
+        Regions; a destination of ``"*"`` is the origin's export average to anywhere.
+    mode : str
+        The dominant mode.
+    distance : float
+        Its distance, [m].
+    share : float
+        The mass share that mode carries in the source data, [-] (reported, not applied:
+        the leg ships everything by the dominant mode).
+    source : str
+        Citation key and the table row.
+    """
+
+    origin: str
+    destination: str
+    mode: str
+    distance: float
+    share: float
+    source: str
+
+
+@cache
+def lanes() -> dict[tuple[str, str], Lane]:
+    """All lanes by (origin, destination)."""
+    found = {}
+    required = ("origin", "destination", "mode", "share", "distance", "unit", "source")
+    for row in read_table(LANES, required=required):
+        if row["mode"] not in modes():
+            raise row.error("mode", f"{row['mode']!r} has no row in {MODES}")
+        distance = magnitude(f"{row['distance']} {row['unit']}", "m", field=f"{row.path}:{row.line} distance")
+        source = f"{row['source']} ({row.path}:{row.line})"
+        key = (row["origin"], row["destination"])
+        found[key] = Lane(*key, row["mode"], distance, row.number("share"), source)
+    return found
+
+
+def lane(origin: str, destination: str) -> Lane:
+    """The lane between two regions: their own row, else the origin's export average.
+
+    An export average does not stand in for a leg within one region: that needs its own row.
+
+    Raises
+    ------
+    MissingDataError
+        If there is no such lane in ``data/transport/lanes.csv``.
+    """
+    keys = [(origin, destination)] + ([(origin, "*")] if origin != destination else [])
+    for key in keys:
+        if key in lanes():
+            return lanes()[key]
+    if origin == destination:
+        problem = f"no lane within region {origin!r}; an export average does not describe a domestic leg"
+    else:
+        origins = sorted({o for o, _ in lanes()})
+        problem = f"no lane from region {origin!r}; regions with lanes: {', '.join(origins)}"
+    raise MissingDataError(f"{origin} -> {destination}", LANES, problem)
+
+
+def regions() -> tuple[str, ...]:
+    """Every region with a grid emission factor or a lane, and ``world``."""
+    named = {region for _, region in emission_factors()} | {o for o, _ in lanes()} | {"world"}
+    return tuple(sorted(named - {"*"}))

@@ -291,7 +291,7 @@ class Results:
             rows[stream.target] = {
                 feed: float(atoms @ part[self._rows[stream.name]]) / total for feed, part in parts.items()
             }
-        return pd.DataFrame(rows).T.loc[:, lambda frame: (frame.abs() > 1e-15).any()]
+        return pd.DataFrame(rows).T.loc[:, lambda frame: (frame.abs() > 1e-12).any()]
 
     def recycled_content(self) -> dict[str, float]:
         """Per product: the share of its mass, counting every element but O and H, from recycled feeds, [-]."""

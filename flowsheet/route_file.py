@@ -38,9 +38,10 @@ import yaml
 from pydantic import BaseModel, ConfigDict, ValidationError, create_model
 
 import flowsheet.operations as operations
-from flowsheet.errors import FlowsheetCheckError, FlowsheetError, RouteFileError, UnitError
+from flowsheet.errors import FlowsheetCheckError, FlowsheetError, MissingDataError, RouteFileError, UnitError
+from flowsheet.factors import lane, regions
 from flowsheet.graph import Flowsheet
-from flowsheet.operations import Feed, Operation, Product
+from flowsheet.operations import Feed, Operation, Product, TransportLeg
 from flowsheet.operations.base import SI
 from flowsheet.uncertainty import Distribution, is_uncertain, read_distribution
 
@@ -385,7 +386,7 @@ def load_route(path: str | Path, overrides: dict[str, Any] | None = None, check:
     if overrides:
         edits = {"set": dict(overrides)}
         edit_origins: Origins = {("set", key): ("overrides", 0) for key in overrides}
-        _apply_edits(edits, edit_origins, data, origins, "overrides")
+        _apply_edits(edits, edit_origins, data, origins, f"{shown} (overrides)")
     issues: list[tuple[str, int, str, str, str]] = []
 
     def report(where: tuple, problem: str, hint: str = "") -> None:
@@ -452,6 +453,11 @@ def _validate(data: dict, report: Any) -> RouteSpec | None:
             for item in err.errors():
                 problem = _PYDANTIC.get(item["type"], item["msg"])
                 report(("units", name, *item["loc"]), f"{problem} for a {kind}", f"allowed keys: {allowed}")
+    known = regions()
+    for name, site in spec.sites.items():
+        if site.region not in known:
+            report(("sites", name, "region"), f"unknown region {site.region!r}", f"known regions: {', '.join(known)}")
+            ok = False
     for section in ("feeds", "products", "units"):
         for name, entry in getattr(spec, section).items():
             site = entry.site if not isinstance(entry, dict) else entry.get("site", "")
@@ -494,6 +500,8 @@ def _build(spec: RouteSpec, report: Any, uncertain: dict[str, Distribution] | No
         cls = types[str(parameters["type"])]
         values = {k: _plain(v) for k, v in parameters.items() if k not in ("type", "note")}
         values = _nominal(cls, name, values, report, {} if uncertain is None else uncertain)
+        if cls is TransportLeg:
+            values = _with_lane(name, values, spec, report)
         built += _make(cls, name, values, ("units", name), report)
     failed = set(spec.feeds) | set(spec.products) | set(spec.units)
     failed -= {operation.name for operation in built}
@@ -542,6 +550,30 @@ def _nominal(cls: type[Operation], name: str, values: dict, report: Any, uncerta
             nominal[entry] = SI(distribution.nominal) if entry is None and units.get(key) else distribution.nominal
         found[key] = nominal[None] if None in nominal else nominal
     return found
+
+
+def _with_lane(name: str, values: dict, spec: RouteSpec, report: Any) -> dict:
+    """A leg that names its origin and destination sites travels the lane between their regions."""
+    ends = {key: values.get(key) for key in ("origin", "destination")}
+    if not any(ends.values()):
+        return values
+    where = ("units", name)
+    for key, site in ends.items():
+        if not site:
+            report((*where, key), "a lane needs both an origin and a destination site")
+            return values
+        if site not in spec.sites:
+            report((*where, key), f"unknown site {site!r}", f"sites: {', '.join(spec.sites) or 'none defined'}")
+            return values
+    if values.get("mode") is not None or values.get("distance") is not None:
+        report(where, "give origin and destination (their lane) or mode and distance, not both")
+        return values
+    try:
+        found = lane(spec.sites[str(ends["origin"])].region, spec.sites[str(ends["destination"])].region)
+    except MissingDataError as err:
+        report((*where, "origin"), err.problem, "add the lane to data/transport/lanes.csv, or give mode and distance")
+        return values
+    return {**values, "mode": found.mode, "distance": f"{found.distance} m"}
 
 
 def _plain(value: Any) -> Any:

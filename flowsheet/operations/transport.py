@@ -26,6 +26,10 @@ class TransportLeg(Operation):
     distance : str or Quantity
         E.g. ``"12237 km"`` (Indonesian nickel by sea, UNCTAD via premise;
         shared/reference-data.md D).
+    origin, destination : str
+        The sites the leg joins, if known. A route file that names them and no
+        mode or distance takes both from the lane between the sites' regions
+        (``data/transport/lanes.csv``), so moving a site moves the lane.
 
     Notes
     -----
@@ -35,6 +39,8 @@ class TransportLeg(Operation):
 
     mode: str = "sea"
     distance: float = parameter("m", None, "distance travelled")
+    origin: str = ""
+    destination: str = ""
 
     def problems(self) -> list[str]:
         found = []

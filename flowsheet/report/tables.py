@@ -132,3 +132,31 @@ def render_sweep(summary: dict, fmt: str) -> str:
             f"{summary['route']}: {summary['samples']} samples (seed {summary['seed']}), per {summary['basis']}\n{text}"
         )
     return text
+
+
+def render_trace(
+    route: str, element: str, shares: dict[str, dict[str, float]], recycled: dict[str, float], fmt: str
+) -> str:
+    """Where an element in each product came from: one row per product, one column per feed.
+
+    Parameters
+    ----------
+    shares : dict
+        ``{product: {feed: fraction}}``, each row summing to 1.
+    recycled : dict
+        ``{product: recycled content}``, mass share from recycled feeds (O and H not counted).
+    """
+    feeds = sorted({feed for row in shares.values() for feed in row})
+    if fmt == "json":
+        return json.dumps(
+            {"route": route, "element": element, "shares": shares, "recycled_content": recycled}, indent=2
+        )
+    header = ["product", *feeds, "recycled content"]
+    rows = [
+        [product, *(f"{row.get(feed, 0.0):.4f}" for feed in feeds), f"{recycled.get(product, 0.0):.4f}"]
+        for product, row in shares.items()
+    ]
+    table = _grid(header, rows, fmt)
+    if fmt == "csv":
+        return table
+    return f"{route}: {element} in each product by the feed it came from (fractions); recycled content by mass\n{table}"

@@ -1,0 +1,164 @@
+"""Regional scenarios: sites carry regions, regions select grid factors and shipping lanes.
+
+Figures from data/: grid CO2e (kg/kWh) CN 0.582, US 0.369, KR 0.436 (Ember 2023); export
+lanes by sea (km) Indonesia 12,237, Canada 13,145, Australia 11,792 (UNCTAD via premise).
+"""
+
+import json
+from pathlib import Path
+
+import pytest
+
+from flowsheet.batch import evaluate
+from flowsheet.cli import main
+from flowsheet.errors import MissingDataError, RouteFileError
+from flowsheet.factors import lane
+from flowsheet.route_file import load_route
+
+ROUTES = Path(__file__).parents[1] / "routes"
+M2CAM = ROUTES / "nmc811_m2cam.yaml"
+GRID = {"CN": 0.582, "US": 0.369, "KR": 0.436}
+EXPORT = {"ID": 12237, "CA": 13145, "AU": 11792}
+SCENARIOS = [
+    {"refinery": "ID", "cathode_plant": "CN"},
+    {"refinery": "CA", "cathode_plant": "US"},
+    {"refinery": "AU", "cathode_plant": "KR"},
+]
+# what moving sites may change: grid CO2e, and freight with the fuel and CO2e it burns
+MOVES = {"freight", "energy_transport", "energy_total", "co2e_energy", "co2e_transport", "co2e"}
+
+
+def test_a_lane_to_anywhere_is_the_origins_export_average():
+    found = lane("ID", "CN")
+    assert (found.mode, found.distance, found.share) == ("sea", 12237e3, 0.97)
+    assert "unctad_premise" in found.source
+
+
+def test_an_export_average_is_not_a_domestic_leg():
+    with pytest.raises(MissingDataError, match="no lane within region 'CN'"):
+        lane("CN", "CN")
+
+
+def test_a_region_without_lanes_is_named_with_those_that_have_them():
+    with pytest.raises(MissingDataError, match="no lane from region 'EU'; regions with lanes: AU, CA, CD, CN, ID, RU"):
+        lane("EU", "CN")
+
+
+def test_a_leg_between_sites_takes_the_lane_of_their_regions():
+    leg = load_route(M2CAM).flowsheet.operation("ship")
+    assert (leg.mode, leg.distance, leg.origin, leg.destination) == ("sea", 12237e3, "refinery", "cathode_plant")
+    moved = load_route(M2CAM, overrides={"sites.refinery.region": "CA"}).flowsheet.operation("ship")
+    assert moved.distance == 13145e3
+
+
+@pytest.mark.parametrize(
+    ("ship", "words"),
+    [
+        ("{type: transport_leg, origin: refinery}", "units.ship.destination: a lane needs both"),
+        ("{type: transport_leg, origin: refinery, destination: mine}", "unknown site 'mine'"),
+        (
+            "{type: transport_leg, origin: refinery, destination: plant, mode: sea}",
+            "give origin and destination (their lane) or mode and distance, not both",
+        ),
+        ("{type: transport_leg, origin: plant, destination: refinery}", "no lane from region 'EU'"),
+    ],
+)
+def test_bad_lanes_are_reported_at_their_line(tmp_path, ship, words):
+    path = tmp_path / "route.yaml"
+    path.write_text(
+        "name: lanes\nproduct: Ni\n"
+        "sites: {refinery: {region: ID}, plant: {region: EU}}\n"
+        "feeds: {metal: {flows: {Ni: 1 mol/s}}}\n"
+        "products: {out: {}}\n"
+        f"units:\n  ship: {ship}\n"
+        "streams: [metal -> ship, ship -> out]\n"
+    )
+    with pytest.raises(RouteFileError) as caught:
+        load_route(path)
+    assert f"{path}:7: " in str(caught.value)  # the line of ship:
+    assert words in str(caught.value)
+
+
+def test_an_unknown_region_is_refused_with_the_known_ones(tmp_path):
+    path = tmp_path / "route.yaml"
+    path.write_text(
+        "name: r\nproduct: Ni\nsites:\n  refinery: {region: IDN}\n"
+        "feeds: {metal: {flows: {Ni: 1 mol/s}}}\nproducts: {out: {}}\nunits: {}\nstreams: [metal -> out]\n"
+    )
+    with pytest.raises(RouteFileError, match=r"route.yaml:4: sites.refinery.region: unknown region 'IDN'") as caught:
+        load_route(path)
+    assert "known regions: AU, CA, CD, CN, EU, ID, KR, RU, US, world" in str(caught.value)
+
+
+@pytest.fixture(scope="module")
+def three_regions():
+    outcomes = evaluate([M2CAM], scenarios=SCENARIOS)
+    assert [o.error for o in outcomes] == [None] * 3
+    return [{k: v["value"] for k, v in o.summary["kpis"].items()} for o in outcomes], outcomes
+
+
+def test_each_scenario_is_named_by_its_sites(three_regions):
+    _, outcomes = three_regions
+    assert [o.summary["route"] for o in outcomes] == [
+        "nmc811-m2cam@refinery=ID,cathode_plant=CN",
+        "nmc811-m2cam@refinery=CA,cathode_plant=US",
+        "nmc811-m2cam@refinery=AU,cathode_plant=KR",
+    ]
+
+
+def test_moving_the_plants_changes_grid_co2e_and_freight_and_nothing_else(three_regions):
+    kpis, _ = three_regions
+    base = kpis[0]
+    for scenario, found in zip(SCENARIOS[1:], kpis[1:], strict=True):
+        for name in set(base) - MOVES:
+            assert found[name] == pytest.approx(base[name], rel=1e-12, abs=1e-15), name
+        # freight follows the origin's export lane; the energy outside transport does not move
+        assert found["freight"] / base["freight"] == pytest.approx(
+            EXPORT[scenario["refinery"]] / EXPORT["ID"], rel=1e-12
+        )
+        assert found["energy_total"] - found["energy_transport"] == pytest.approx(
+            base["energy_total"] - base["energy_transport"], rel=1e-12
+        )
+        # every kWh bought at the cathode plant now carries the new grid's CO2e (MJ / 3.6 = kWh)
+        grid = GRID[scenario["cathode_plant"]] - GRID["CN"]
+        assert found["co2e_energy"] - base["co2e_energy"] == pytest.approx(
+            base["energy_electric"] / 3.6 * grid, rel=1e-9
+        )
+
+
+def test_compare_shows_one_route_in_several_regions_side_by_side(capsys):
+    regions = ["--region", "refinery=ID,cathode_plant=CN", "--region", "refinery=CA,cathode_plant=US"]
+    assert main(["compare", str(M2CAM), *regions, "--format", "json"]) == 0
+    compared = json.loads(capsys.readouterr().out)
+    assert [c["route"] for c in compared] == [
+        "nmc811-m2cam@refinery=ID,cathode_plant=CN",
+        "nmc811-m2cam@refinery=CA,cathode_plant=US",
+    ]
+
+
+def test_a_bad_scenario_is_reported_and_the_others_still_run(capsys):
+    status = main(["run", str(M2CAM), "--region", "refinery=CN", "--region", "refinery=CA", "--format", "csv"])
+    captured = capsys.readouterr()
+    assert status == 1
+    assert "error: [refinery=CN] " in captured.err
+    assert "no lane within region 'CN'" in captured.err
+    assert "nmc811-m2cam@refinery=CA" in captured.out
+
+
+def test_a_malformed_region_option_is_a_usage_error(capsys):
+    with pytest.raises(SystemExit) as caught:
+        main(["compare", str(M2CAM), "--region", "refinery"])
+    assert caught.value.code == 2
+    assert "'refinery' is not SITE=REGION" in capsys.readouterr().err
+
+
+def test_trace_prints_each_feeds_share_and_recycled_content(capsys):
+    assert main(["trace", str(ROUTES / "nmc811_recycled.yaml"), "--element", "Co", "--format", "json"]) == 0
+    traced = json.loads(capsys.readouterr().out)
+    assert traced["shares"]["cam"]["black_mass"] == pytest.approx(1.0, abs=1e-12)
+    assert 0.85 < traced["recycled_content"]["cam"] < 0.95  # pinned by hand in test_routes_shipped
+
+
+def test_trace_of_an_element_not_in_the_route_exits_1(capsys):
+    assert main(["trace", str(M2CAM), "--element", "Cu"]) == 1
+    assert "'Cu' is not in the flowsheet; elements:" in capsys.readouterr().err
