@@ -179,3 +179,24 @@ def test_recycled_route_traces_its_metals_to_the_black_mass():
     sodium_sulfur = solved_impurity("nmc811_recycled") * (2 * NA + S) / NA2SO4
     expected = metals / (metals + n * 1.03 * LI / 1000 + sodium_sulfur)
     assert results.recycled_content()["cam"] == pytest.approx(expected, rel=1e-5)
+
+
+def test_recycled_route_uses_the_sourced_hydrometallurgy_defaults():
+    from flowsheet.datafiles import read_table
+
+    data = {row["parameter"]: row.number("value") for row in read_table("recycling/hydrometallurgy.csv")}
+    units = load_route(ROUTES / "nmc811_recycled.yaml").spec.units
+    leach, extract = units["leach"], units["extract"]
+    assert [reaction[2] for reaction in leach["reactions"]] == [
+        data["leach_efficiency_cathode"],
+        data["leach_efficiency_copper"],
+        data["leach_efficiency_aluminium"],
+    ]
+    assert (leach["excess"], leach["reductant_excess"]) == (data["leach_acid_excess"], data["leach_reductant_excess"])
+    assert leach["temperature"] == f"{data['leach_temperature']:g} degC"
+    assert set(extract["extracted"].values()) == {data["sx_extraction"]}
+    # the operation's fixed ratios are the tabulated stoichiometry
+    from flowsheet.operations.hydrometallurgy import NEUTRALISATION
+
+    assert -NEUTRALISATION["NaOH(aq)"] == data["sx_caustic_per_metal"]
+    assert -NEUTRALISATION["H2SO4(aq)"] == data["sx_acid_per_metal"]
