@@ -15,6 +15,7 @@ def test_the_notebooks_are_there():
         "02_sulfate_vs_metal_powder.ipynb",
         "03_validation_against_greet.ipynb",
         "04_sensitivity.ipynb",
+        "05_recycled_and_regions.ipynb",
     ]
 
 
