@@ -131,37 +131,49 @@ class Lane:
     ----------
     origin, destination : str
         Regions; a destination of ``"*"`` is the origin's export average to anywhere.
-    mode : str
-        The dominant mode.
-    distance : float
-        Its distance, [m].
-    share : float
-        The mass share that mode carries in the source data, [-] (reported, not applied:
-        the leg ships everything by the dominant mode).
+    parts : tuple of (str, float, float)
+        ``(mode, mass share, distance [m])`` per mode, largest share first, the shares
+        scaled to sum to 1 over the modes the source gives a distance for.
     source : str
-        Citation key and the table row.
+        Citation key and the table rows.
     """
 
     origin: str
     destination: str
-    mode: str
-    distance: float
-    share: float
+    parts: tuple[tuple[str, float, float], ...]
     source: str
+
+    @property
+    def mode(self) -> str:
+        """The mode carrying the largest share."""
+        return self.parts[0][0]
+
+    @property
+    def distance(self) -> float:
+        """That mode's distance, [m]."""
+        return self.parts[0][2]
 
 
 @cache
 def lanes() -> dict[tuple[str, str], Lane]:
-    """All lanes by (origin, destination)."""
-    found = {}
+    """All lanes by (origin, destination); a lane's rows are one per mode."""
+    rows: dict[tuple[str, str], list] = {}
     required = ("origin", "destination", "mode", "share", "distance", "unit", "source")
     for row in read_table(LANES, required=required):
         if row["mode"] not in modes():
             raise row.error("mode", f"{row['mode']!r} has no row in {MODES}")
+        share = row.number("share")
+        if not 0 < share <= 1:
+            raise row.error("share", "must be in (0, 1]")
         distance = magnitude(f"{row['distance']} {row['unit']}", "m", field=f"{row.path}:{row.line} distance")
-        source = f"{row['source']} ({row.path}:{row.line})"
-        key = (row["origin"], row["destination"])
-        found[key] = Lane(*key, row["mode"], distance, row.number("share"), source)
+        rows.setdefault((row["origin"], row["destination"]), []).append((row, share, distance))
+    found = {}
+    for key, parts in rows.items():
+        total = sum(share for _, share, _ in parts)
+        ordered = sorted(parts, key=lambda part: -part[1])
+        lines = ",".join(str(row.line) for row, _, _ in ordered)
+        source = f"{ordered[0][0]['source']} ({LANES}:{lines})"
+        found[key] = Lane(*key, tuple((row["mode"], share / total, d) for row, share, d in ordered), source)
     return found
 
 

@@ -152,17 +152,19 @@ class KpiCalculator:
         return flows[:, rows, column].sum(axis=1) * self.components.molar_masses[column]
 
     def legs(self, flows: np.ndarray) -> list[Leg]:
-        """Every transport leg per sample."""
+        """Every transport leg per sample; a leg over a mix of modes gives one record per mode."""
         found = []
         for name, operation in self.operations.items():
             if not isinstance(operation, TransportLeg):
                 continue
-            shipped = flows[:, self.row[self.sheet.inlets(name)["feed"].name]] @ self.components.molar_masses
-            mode = modes()[operation.mode]
-            distance = np.zeros(flows.shape[0]) + np.asarray(operation.distance, dtype=np.float64)
-            fuel = mode.energy_intensity * shipped * distance
-            co2e = fuel * emission_factor(mode.fuel)
-            found.append(Leg(name, operation.mode, distance, shipped, shipped * distance / 1e6, fuel, co2e))
+            carried = flows[:, self.row[self.sheet.inlets(name)["feed"].name]] @ self.components.molar_masses
+            for mode_name, share, length in operation.parts():
+                mode = modes()[mode_name]
+                shipped = share * carried
+                distance = np.zeros(flows.shape[0]) + np.asarray(length, dtype=np.float64)
+                fuel = mode.energy_intensity * shipped * distance
+                co2e = fuel * emission_factor(mode.fuel)
+                found.append(Leg(name, mode_name, distance, shipped, shipped * distance / 1e6, fuel, co2e))
         return found
 
     def unit_energy(self, flows: np.ndarray, duties: dict[str, np.ndarray]) -> list[UnitEnergy]:

@@ -353,7 +353,7 @@ class Results:
         ]
 
     def transport(self) -> pd.DataFrame:
-        """Per transport leg: mode, distance [km], shipped mass, tonne-km, fuel energy [MJ] and CO2e [kg]."""
+        """Per transport leg (a row per mode where a leg mixes modes): mode, distance [km], shipped mass, t km, fuel [MJ], CO2e [kg]."""
         import pandas as pd
 
         rows = [

@@ -573,7 +573,8 @@ def _with_lane(name: str, values: dict, spec: RouteSpec, report: Any) -> dict:
     except MissingDataError as err:
         report((*where, "origin"), err.problem, "add the lane to data/transport/lanes.csv, or give mode and distance")
         return values
-    return {**values, "mode": found.mode, "distance": f"{found.distance} m"}
+    mix = tuple((mode, share, f"{length} m") for mode, share, length in found.parts) if len(found.parts) > 1 else ()
+    return {**values, "mode": found.mode, "distance": f"{found.distance} m", "mix": mix}
 
 
 def _plain(value: Any) -> Any:

@@ -30,8 +30,58 @@ MOVES = {"freight", "energy_transport", "energy_total", "co2e_energy", "co2e_tra
 
 def test_a_lane_to_anywhere_is_the_origins_export_average():
     found = lane("ID", "CN")
-    assert (found.mode, found.distance, found.share) == ("sea", 12237e3, 0.97)
+    assert found.parts == (("sea", 1.0, 12237e3),)  # 97 % by sea, the only mode with a distance
     assert "unctad_premise" in found.source
+
+
+def test_a_lane_over_several_modes_scales_their_shares():
+    # DR Congo cobalt: 67 % sea over 20,870 km, 23 % road over 11,621 km (rail, 9 %, has no distance)
+    assert lane("CD", "CN").parts == (("sea", 0.67 / 0.90, 20870e3), ("road", 0.23 / 0.90, 11621e3))
+
+
+def test_a_leg_over_a_mode_mix_ships_each_share_by_its_mode(tmp_path):
+    from flowsheet.batch import solve_route
+
+    path = tmp_path / "cobalt.yaml"
+    path.write_text(
+        "name: cobalt\nproduct: Co\n"
+        "sites: {mine: {region: CD}, plant: {region: CN}}\n"
+        "feeds: {metal: {flows: {Co: 1 mol/s}, site: mine}}\n"
+        "products: {out: {site: plant}}\n"
+        "units: {ship: {type: transport_leg, origin: mine, destination: plant}}\n"
+        "streams: [metal -> ship, ship -> out]\n"
+    )
+    kpis = {k: v["value"] for k, v in solve_route(load_route(path))["kpis"].items()}
+    sea, road = 0.67 / 0.90 * 1e-3, 0.23 / 0.90 * 1e-3  # tonnes per kg Co by each mode
+    assert kpis["shipped_mass"] == pytest.approx(1.0, rel=1e-12)
+    assert kpis["freight"] == pytest.approx(sea * 20870 + road * 11621, rel=1e-12)
+    # data/transport/modes.csv: sea 0.10 MJ/(t km) of fuel oil, road 0.9 MJ/(t km) of diesel
+    sea_fuel, road_fuel = sea * 20870 * 0.10, road * 11621 * 0.9
+    assert kpis["energy_transport"] == pytest.approx(sea_fuel + road_fuel, rel=1e-12)
+    # IPCC 2006: fuel oil 0.0774, diesel 0.0741 kg CO2 per MJ
+    assert kpis["co2e_transport"] == pytest.approx(sea_fuel * 0.0774 + road_fuel * 0.0741, rel=1e-12)
+
+
+@pytest.mark.parametrize(
+    ("mix", "words"),
+    [
+        ((("sea", 0.5, "100 km"), ("road", 0.4, "10 km")), "the mix shares must sum to 1, got 0.9"),
+        ((("boat", 1.0, "100 km"),), "mode must be one of sea, rail, road, barge, air, got 'boat'"),
+        ((("sea", 1.0, "-5 km"),), "distance must be given and >= 0"),
+    ],
+)
+def test_a_bad_mode_mix_is_named(mix, words):
+    from flowsheet.operations import TransportLeg
+
+    assert any(words in problem for problem in TransportLeg("ship", mix=mix).problems())
+
+
+def test_a_mix_distance_without_units_is_refused():
+    from flowsheet.errors import UnitError
+    from flowsheet.operations import TransportLeg
+
+    with pytest.raises(UnitError, match=r"ship.mix\[0\] expects"):
+        TransportLeg("ship", mix=(("sea", 1.0, "100 kg"),))
 
 
 def test_an_export_average_is_not_a_domestic_leg():

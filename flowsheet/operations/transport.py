@@ -7,7 +7,9 @@ from dataclasses import dataclass
 import numpy as np
 
 from flowsheet.components import Components
-from flowsheet.operations.base import ALL_INLETS, Operation, parameter
+from flowsheet.errors import UnitError
+from flowsheet.operations.base import ALL_INLETS, SI, Operation, parameter
+from flowsheet.units import magnitude
 
 MODES = ("sea", "rail", "road", "barge", "air")
 """Transport modes with factors in data/transport/modes.csv."""
@@ -15,7 +17,7 @@ MODES = ("sea", "rail", "road", "barge", "air")
 
 @dataclass(frozen=True, repr=False)
 class TransportLeg(Operation):
-    """Move a stream between sites by one mode over a distance; the stream is unchanged.
+    """Move a stream between sites, by one mode or a mix of modes; the stream is unchanged.
 
     Parameters
     ----------
@@ -30,24 +32,52 @@ class TransportLeg(Operation):
         The sites the leg joins, if known. A route file that names them and no
         mode or distance takes both from the lane between the sites' regions
         (``data/transport/lanes.csv``), so moving a site moves the lane.
+    mix : tuple of (str, float, str or float), optional
+        When the mass splits across modes: ``(mode, mass share, distance)`` per mode,
+        shares summing to 1, e.g. ``(("sea", 0.74, "20870 km"), ("road", 0.26, "11621 km"))``
+        (DR Congo cobalt exports, UNCTAD via premise). Replaces ``mode`` and ``distance``
+        in the freight, fuel and CO2e; empty: everything goes by ``mode``.
 
     Notes
     -----
     ``n_out = n_in``. The results record the shipped mass [kg/s] and tonne-km
-    ``m * distance``; energy and CO2e follow from the mode's factors.
+    ``m * distance`` (``sum(share * m * distance)`` over a mix, one record per mode);
+    energy and CO2e follow from each mode's factors.
     """
 
     mode: str = "sea"
     distance: float = parameter("m", None, "distance travelled")
     origin: str = ""
     destination: str = ""
+    mix: tuple[tuple[str, float, float], ...] = ()
+
+    def __post_init__(self) -> None:
+        super().__post_init__()
+        parts = []
+        for i, part in enumerate(self.mix):
+            if not isinstance(part, tuple | list) or len(part) != 3:
+                raise UnitError(f"{self.name}.mix[{i}]", "(mode, share, distance)", repr(part), "needs three items")
+            mode, share, distance = part
+            if not isinstance(distance, SI):
+                distance = SI(magnitude(distance, "m", field=f"{self.name}.mix[{i}]"))
+            parts.append((mode, float(share), distance))
+        object.__setattr__(self, "mix", tuple(parts))
+
+    def parts(self) -> tuple[tuple[str, float, float], ...]:
+        """``(mode, mass share, distance [m])`` per mode: the mix, or everything by ``mode``."""
+        return self.mix or ((self.mode, 1.0, self.distance),)
 
     def problems(self) -> list[str]:
         found = []
-        if self.mode not in MODES:
-            found.append(f"mode must be one of {', '.join(MODES)}, got {self.mode!r}")
-        if self.distance is None or self.distance < 0:
-            found.append("distance must be given and >= 0, e.g. '13300 km'")
+        for mode, share, distance in self.parts():
+            if mode not in MODES:
+                found.append(f"mode must be one of {', '.join(MODES)}, got {mode!r}")
+            if distance is None or np.any(np.asarray(distance) < 0):
+                found.append("distance must be given and >= 0, e.g. '13300 km'")
+            if not 0 < share <= 1:
+                found.append(f"the {mode} share must be in (0, 1], got {share}")
+        if self.mix and abs(sum(share for _, share, _ in self.mix) - 1) > 1e-9:
+            found.append(f"the mix shares must sum to 1, got {sum(share for _, share, _ in self.mix):.6g}")
         return found
 
     def outlet_maps(self, components: Components, state: dict | None) -> dict:
