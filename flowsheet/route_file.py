@@ -565,8 +565,8 @@ def _with_lane(name: str, values: dict, spec: RouteSpec, report: Any) -> dict:
         if site not in spec.sites:
             report((*where, key), f"unknown site {site!r}", f"sites: {', '.join(spec.sites) or 'none defined'}")
             return values
-    if values.get("mode") is not None or values.get("distance") is not None:
-        report(where, "give origin and destination (their lane) or mode and distance, not both")
+    if any(values.get(key) not in (None, ()) for key in ("mode", "distance", "mix")):
+        report(where, "give origin and destination (their lane) or mode and distance (or a mix), not both")
         return values
     try:
         found = lane(spec.sites[str(ends["origin"])].region, spec.sites[str(ends["destination"])].region)

@@ -108,7 +108,7 @@ def test_a_leg_between_sites_takes_the_lane_of_their_regions():
         ("{type: transport_leg, origin: refinery, destination: mine}", "unknown site 'mine'"),
         (
             "{type: transport_leg, origin: refinery, destination: plant, mode: sea}",
-            "give origin and destination (their lane) or mode and distance, not both",
+            "give origin and destination (their lane) or mode and distance (or a mix), not both",
         ),
         ("{type: transport_leg, origin: plant, destination: refinery}", "no lane from region 'EU'"),
     ],
