@@ -1,0 +1,149 @@
+"""Route files: YAML text to a checked Flowsheet, with file and line in every error.
+
+A route file is a YAML mapping (loaded with a safe composer: no tags run code, and
+aliases are refused, so an alias bomb cannot expand)::
+
+    name: nmc811-sulfate
+    description: NMC811 by sulfate co-precipitation
+    product: LiNi0.8Mn0.1Co0.1O2      # the basis species
+    basis: 1 kg
+    sources: [{key: dai2019, cite: "Dai et al. 2019 ..."}]
+    assumptions: ["..."]
+    sites: {refinery: {region: ID}}
+    feeds: {metals: {flows: {Ni: 0.8 mol/s}}, acid: {flows: {H2SO4(aq): 1 mol}, dosed: true}}
+    products: {cam: {kind: product}}
+    units: {dissolve: {type: dissolver, site: refinery, utility: steam_gas_boiler, molality: 1.7 mol/kg, ...}}
+    streams: ["metals -> dissolve.feed", ...]
+
+Every dimensional value carries its unit; a bare number there is an error. A file
+may ``extends: other.yaml`` and then change it: top-level keys replace the parent's,
+entries of ``sites``/``feeds``/``products``/``units`` replace the parent's entry of
+the same name, ``streams`` are added, ``set`` overrides values by dotted path
+(``units.calcine.temperature: 850 degC``; a key with dots goes in brackets,
+``feeds.lithium.flows[LiOH·H2O]``), ``remove`` deletes entries by dotted path and
+``disconnect`` deletes streams.
+
+The steps, one module each: ``text`` reads YAML with the line of every key, ``edits``
+resolves ``extends``, ``schema`` validates, ``build`` makes the Flowsheet; this module
+ties them together in :func:`load_route`.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from flowsheet.errors import RouteFileError
+from flowsheet.graph import Flowsheet
+from flowsheet.route_file.build import build_flowsheet, problem_path
+from flowsheet.route_file.edits import apply_edits, load_document
+from flowsheet.route_file.schema import FeedSpec, ProductSpec, RouteSpec, Site, Source, unit_types, validate
+from flowsheet.route_file.text import Origins, dotted, read_yaml
+from flowsheet.uncertainty import Distribution
+
+__all__ = [
+    "FeedSpec",
+    "ProductSpec",
+    "Route",
+    "RouteSpec",
+    "Site",
+    "Source",
+    "load_document",
+    "load_route",
+    "read_yaml",
+    "unit_types",
+]
+
+
+@dataclass(frozen=True)
+class Route:
+    """A loaded route: its spec and the flowsheet it describes.
+
+    Attributes
+    ----------
+    path : str
+        The route file.
+    spec : RouteSpec
+        The validated content, ``extends`` resolved.
+    flowsheet : Flowsheet
+        Built and checked.
+    """
+
+    path: str
+    spec: RouteSpec
+    flowsheet: Flowsheet
+    origins: Origins = dataclasses.field(repr=False, compare=False)
+    uncertain: dict[str, Distribution] = dataclasses.field(default_factory=dict, compare=False)
+    """Distributions of the uncertain parameters, by dotted path (``units.filter.wash_ratio``)."""
+
+    @property
+    def name(self) -> str:
+        """The route's name."""
+        return self.spec.name
+
+    def locate(self, *path: Any) -> tuple[str, int]:
+        """(file, line) of the longest known prefix of a dotted path in the route."""
+        return _locate(self.origins, path, self.path)
+
+
+def _locate(origins: Origins, path: tuple, fallback: str) -> tuple[str, int]:
+    for cut in range(len(path), -1, -1):
+        if path[:cut] in origins:
+            return origins[path[:cut]]
+    return fallback, 0
+
+
+def load_route(path: str | Path, overrides: dict[str, Any] | None = None, check: bool = True) -> Route:
+    """Load a route file into a checked :class:`Route`.
+
+    Parameters
+    ----------
+    path : str or Path
+        The route file.
+    overrides : dict, optional
+        Values to set by dotted path, as a file's ``set:`` would, e.g.
+        ``{"units.filter.wash_ratio": "10 L/kg"}``.
+    check : bool
+        Check the flowsheet (ports, doses, species) as well as the file.
+
+    Raises
+    ------
+    RouteFileError
+        With every problem found, each at its file and line (an override at line 0).
+    """
+    shown = str(path)
+    data, origins = load_document(Path(path))
+    if overrides:
+        edits = {"set": dict(overrides)}
+        edit_origins: Origins = {("set", key): ("overrides", 0) for key in overrides}
+        apply_edits(edits, edit_origins, data, origins, f"{shown} (overrides)")
+    issues: list[tuple[str, int, str, str, str]] = []
+
+    def report(where: tuple, problem: str, hint: str = "") -> None:
+        file, line = _locate(origins, where, shown)
+        issues.append((file, line, dotted(where), problem, hint))
+
+    spec = validate(data, report)
+    if spec is None:
+        raise _error(shown, issues)
+    uncertain: dict[str, Distribution] = {}
+    sheet = build_flowsheet(spec, report, uncertain)
+    if not issues and check:
+        for problem in sheet.problems():
+            report(problem_path(spec, problem), problem)
+    if issues:
+        raise _error(shown, issues)
+    return Route(shown, spec, sheet, origins, uncertain)
+
+
+def _error(shown: str, issues: list[tuple[str, int, str, str, str]]) -> RouteFileError:
+    """One error for the file asked for; issues found in a file it extends say which file."""
+    listed = []
+    for file, line, field, problem, hint in issues:
+        if file != shown and Path(file).resolve() != Path(shown).resolve():
+            problem = f"{problem} (in {file}:{line})"
+            line = 0
+        listed.append((line, field, problem, hint))
+    return RouteFileError(shown, listed)

@@ -1,0 +1,154 @@
+"""From a validated route spec to a Flowsheet: units, lanes, uncertain values, streams."""
+
+from __future__ import annotations
+
+import dataclasses
+import re
+from collections.abc import Iterator
+from typing import Any
+
+from flowsheet.errors import FlowsheetCheckError, FlowsheetError, MissingDataError, UnitError
+from flowsheet.factors import lane
+from flowsheet.graph import Flowsheet
+from flowsheet.operations import Feed, Operation, Product, TransportLeg
+from flowsheet.operations.base import SI
+from flowsheet.route_file.schema import RouteSpec, unit_types
+from flowsheet.uncertainty import Distribution, is_uncertain, read_distribution
+
+
+def build_flowsheet(spec: RouteSpec, report: Any, uncertain: dict[str, Distribution] | None = None) -> Flowsheet:
+    """Build the flowsheet a validated spec describes; every problem goes to ``report(path, problem, hint)``.
+
+    Uncertain values are replaced by their nominal value and their distributions
+    recorded in `uncertain` by dotted path.
+    """
+    regions = {name: site.region for name, site in spec.sites.items()}
+    sheet = Flowsheet(spec.name, regions=regions)
+    types = unit_types()
+    built: list[Operation] = []
+    for name, feed in spec.feeds.items():
+        parameters = {
+            "flows": feed.flows,
+            "dosed": feed.dosed,
+            "recycled": feed.recycled,
+            "temperature": feed.temperature,
+            "site": feed.site,
+        }
+        built += _make(Feed, name, parameters, ("feeds", name), report)
+    for name, product in spec.products.items():
+        built += _make(Product, name, {"kind": product.kind, "site": product.site}, ("products", name), report)
+    for name, parameters in spec.units.items():
+        cls = types[str(parameters["type"])]
+        values = {k: _plain(v) for k, v in parameters.items() if k not in ("type", "note")}
+        values = _nominal(cls, name, values, report, {} if uncertain is None else uncertain)
+        if cls is TransportLeg:
+            values = _with_lane(name, values, spec, report)
+        built += _make(cls, name, values, ("units", name), report)
+    failed = set(spec.feeds) | set(spec.products) | set(spec.units)
+    failed -= {operation.name for operation in built}
+    names: set[str] = set()
+    for operation in built:
+        if operation.name in names:
+            report(("units", operation.name), "the name is used by more than one feed, product or unit")
+            continue
+        names.add(operation.name)
+        sheet.add(operation)
+    for i, stream in enumerate(spec.streams):
+        source, arrow, target = stream.partition("->")
+        if not arrow or not source.strip() or not target.strip():
+            report(("streams", i), f"{stream!r} is not 'unit.port -> unit.port'", "e.g. 'dissolve.solution -> cryst'")
+            continue
+        ends = {end.strip().partition(".")[0] for end in (source, target)}
+        if ends & failed:
+            continue  # the unit's own error is reported; its streams would only repeat it
+        try:
+            sheet.connect(source.strip(), target.strip())
+        except FlowsheetCheckError as err:
+            report(("streams", i), "; ".join(err.problems))
+    return sheet
+
+
+def _nominal(cls: type[Operation], name: str, values: dict, report: Any, uncertain: dict[str, Distribution]) -> dict:
+    """Replace uncertain values by their nominal value, recording their distribution by dotted path."""
+    units = {f.name: f.metadata.get("unit") for f in dataclasses.fields(cls)}
+    found = {}
+    for key, value in values.items():
+        entries = value.items() if isinstance(value, dict) and not is_uncertain(value) else [(None, value)]
+        nominal = {}
+        for entry, item in entries:
+            path = ("units", name, key) if entry is None else ("units", name, key, entry)
+            if not is_uncertain(item):
+                nominal[entry] = item
+                continue
+            unit = units.get(key) if entry is None else ""
+            try:
+                distribution = read_distribution(item, unit if unit is not None else "", ".".join(map(str, path)))
+            except UnitError as err:
+                report(path, f"expects {err.expected}, got {err.got!r}: {err.problem}", err.hint)
+                nominal[entry] = item.get("value")
+                continue
+            uncertain[".".join(map(str, path))] = distribution
+            nominal[entry] = SI(distribution.nominal) if entry is None and units.get(key) else distribution.nominal
+        found[key] = nominal[None] if None in nominal else nominal
+    return found
+
+
+def _with_lane(name: str, values: dict, spec: RouteSpec, report: Any) -> dict:
+    """A leg that names its origin and destination sites travels the lane between their regions."""
+    ends = {key: values.get(key) for key in ("origin", "destination")}
+    if not any(ends.values()):
+        return values
+    where = ("units", name)
+    for key, site in ends.items():
+        if not site:
+            report((*where, key), "a lane needs both an origin and a destination site")
+            return values
+        if site not in spec.sites:
+            report((*where, key), f"unknown site {site!r}", f"sites: {', '.join(spec.sites) or 'none defined'}")
+            return values
+    if any(values.get(key) not in (None, ()) for key in ("mode", "distance", "mix")):
+        report(where, "give origin and destination (their lane) or mode and distance (or a mix), not both")
+        return values
+    try:
+        found = lane(spec.sites[str(ends["origin"])].region, spec.sites[str(ends["destination"])].region)
+    except MissingDataError as err:
+        report((*where, "origin"), err.problem, "add the lane to data/transport/lanes.csv, or give mode and distance")
+        return values
+    mix = tuple((mode, share, f"{length} m") for mode, share, length in found.parts) if len(found.parts) > 1 else ()
+    return {**values, "mode": found.mode, "distance": f"{found.distance} m", "mix": mix}
+
+
+def _plain(value: Any) -> Any:
+    """Lists become tuples, as the unit dataclasses store them."""
+    if isinstance(value, list):
+        return tuple(_plain(v) for v in value)
+    return value
+
+
+def _make(cls: type[Operation], name: str, parameters: dict, where: tuple, report: Any) -> Iterator[Operation]:
+    try:
+        yield cls(name, **parameters)
+    except UnitError as err:
+        _, _, field = err.field.partition(".")
+        path = (*where, *_field_path(field)) if field else where
+        report(path, f"expects {err.expected}, got {err.got!r}: {err.problem}", err.hint)
+    except FlowsheetError as err:
+        report(where, str(err).splitlines()[0] if str(err) else type(err).__name__)
+    except (TypeError, ValueError) as err:
+        report(where, f"cannot build a {cls.__name__}: {err}")
+
+
+def _field_path(field: str) -> tuple[str, ...]:
+    """``flows['Ni']`` -> ``('flows', 'Ni')``."""
+    match = re.fullmatch(r"(\w+)\[['\"](.+)['\"]\]", field)
+    return (match.group(1), match.group(2)) if match else (field,)
+
+
+def problem_path(spec: RouteSpec, problem: str) -> tuple:
+    """Locate a flowsheet problem ('unit.port: ...' or 'unit: ...') at its unit, feed or product."""
+    head = problem.split(":", 1)[0]
+    name = head.split(".", 1)[0]
+    for section in ("units", "feeds", "products"):
+        if name in getattr(spec, section):
+            return (section, name)
+    return ()

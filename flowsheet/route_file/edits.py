@@ -1,0 +1,129 @@
+"""Resolving ``extends``: the parent route, then ``set``, ``remove`` and ``disconnect``."""
+
+from __future__ import annotations
+
+import copy
+import re
+from pathlib import Path
+from typing import Any
+
+from flowsheet.errors import RouteFileError
+from flowsheet.route_file.text import Origins, read_yaml
+
+EDIT_KEYS = ("extends", "set", "remove", "disconnect")
+
+
+def load_document(path: Path, chain: tuple[Path, ...] = ()) -> tuple[dict, Origins]:
+    """Read a route file and resolve its ``extends`` chain into one mapping with origins."""
+    data, origins = read_yaml(path)
+    shown = str(path)
+    if "extends" not in data:
+        for key in EDIT_KEYS[1:]:
+            if key in data:
+                raise RouteFileError.one(
+                    shown, origins[(key,)][1], key, "only a route that 'extends' another may edit it"
+                )
+        return data, origins
+    line = origins[("extends",)][1]
+    if not isinstance(data["extends"], str):
+        raise RouteFileError.one(shown, line, "extends", "must be the path of another route file")
+    parent_path = path.parent / data["extends"]
+    seen = [p.resolve() for p in (*chain, path)]
+    if parent_path.resolve() in seen:
+        cycle = " -> ".join(p.name for p in (*chain, path, parent_path))
+        raise RouteFileError.one(shown, line, "extends", f"extends cycle: {cycle}")
+    if not parent_path.exists():
+        raise RouteFileError.one(shown, line, "extends", f"no route file {data['extends']!r} beside this one")
+    try:
+        merged, merged_origins = load_document(parent_path, (*chain, path))
+    except RouteFileError as err:
+        issues = [
+            (line, "extends", f"{err.path}:{parent_line}: {field + ': ' if field else ''}{problem}", hint)
+            for parent_line, field, problem, hint in err.issues
+        ]
+        raise RouteFileError(shown, issues) from err
+    merged, merged_origins = copy.deepcopy(merged), dict(merged_origins)
+    for key, value in data.items():
+        if key in EDIT_KEYS:
+            continue
+        if key in ("sites", "feeds", "products", "units") and isinstance(value, dict):
+            target = merged.setdefault(key, {})
+            for name, entry in value.items():
+                target[name] = entry
+                _replace_origins(merged_origins, origins, (key, name))
+        elif key == "streams" and isinstance(value, list):
+            base = len(merged.get("streams", []))
+            merged.setdefault("streams", []).extend(value)
+            for i in range(len(value)):
+                merged_origins[("streams", base + i)] = origins[("streams", i)]
+        else:
+            merged[key] = value
+            _replace_origins(merged_origins, origins, (key,))
+    apply_edits(data, origins, merged, merged_origins, shown)
+    return merged, merged_origins
+
+
+def _replace_origins(into: Origins, source: Origins, prefix: tuple) -> None:
+    for key in [k for k in into if k[: len(prefix)] == prefix]:
+        del into[key]
+    into.update({k: v for k, v in source.items() if k[: len(prefix)] == prefix})
+
+
+_SEGMENT = re.compile(r"\[([^\]]+)\]|([^.\[\]]+)")
+
+
+def _path(text: str) -> tuple[str, ...]:
+    return tuple(bracket or plain for bracket, plain in _SEGMENT.findall(text))
+
+
+def apply_edits(data: dict, origins: Origins, merged: dict, merged_origins: Origins, shown: str) -> None:
+    """Apply the ``set``, ``remove`` and ``disconnect`` of `data` to `merged`, keeping origins in step."""
+    for entry_path, value in (data.get("set") or {}).items():
+        line = origins[("set", entry_path)][1]
+        keys = _path(entry_path)
+        parent = _walk(merged, keys[:-1], shown, line, f"set.{entry_path}")
+        parent[keys[-1]] = value
+        prefix = tuple(keys)
+        for key in [k for k in merged_origins if k[: len(prefix)] == prefix]:
+            del merged_origins[key]
+        for key, (file, item_line) in origins.items():
+            if key[:2] == ("set", entry_path):
+                merged_origins[prefix + key[2:]] = (file, item_line)
+    for i, entry_path in enumerate(data.get("remove") or []):
+        line = origins[("remove", i)][1]
+        keys = _path(str(entry_path))
+        parent = _walk(merged, keys[:-1], shown, line, "remove")
+        if keys[-1] not in parent:
+            raise RouteFileError.one(shown, line, "remove", f"{entry_path!r} is not in the route")
+        del parent[keys[-1]]
+    for i, stream in enumerate(data.get("disconnect") or []):
+        line = origins[("disconnect", i)][1]
+        streams = merged.get("streams", [])
+        normal = [_normal(s) for s in streams]
+        if _normal(str(stream)) not in normal:
+            raise RouteFileError.one(shown, line, "disconnect", f"no stream {stream!r} in the route it extends")
+        index = normal.index(_normal(str(stream)))
+        del streams[index]
+        shifted = {}
+        for key, value in merged_origins.items():
+            if key[:1] == ("streams",) and len(key) > 1 and isinstance(key[1], int) and key[1] > index:
+                shifted[("streams", key[1] - 1, *key[2:])] = value
+            elif not (key[:2] == ("streams", index)):
+                shifted[key] = value
+        merged_origins.clear()
+        merged_origins.update(shifted)
+
+
+def _walk(data: dict, keys: tuple[str, ...], shown: str, line: int, field: str) -> dict:
+    node: Any = data
+    for key in keys:
+        if not isinstance(node, dict) or key not in node:
+            raise RouteFileError.one(shown, line, field, f"{'.'.join(keys)!r} is not in the route")
+        node = node[key]
+    if not isinstance(node, dict):
+        raise RouteFileError.one(shown, line, field, f"{'.'.join(keys)!r} is not a mapping")
+    return node
+
+
+def _normal(stream: str) -> str:
+    return re.sub(r"\s+", "", stream)

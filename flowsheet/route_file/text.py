@@ -1,0 +1,96 @@
+"""Reading YAML with the file and line of every key and item; aliases refused."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from flowsheet.errors import RouteFileError
+
+MAX_BYTES = 1_000_000
+"""Largest route file read, [bytes]."""
+
+Origins = dict[tuple, tuple[str, int]]
+
+
+class _SafeComposer(yaml.SafeLoader):
+    """A safe loader that refuses aliases, so no document can expand beyond its text."""
+
+    def compose_node(self, parent: Any, index: Any) -> Any:
+        if self.check_event(yaml.AliasEvent):
+            event = self.get_event()
+            raise yaml.MarkedYAMLError(
+                problem="YAML aliases (*name) are not allowed in route files; use 'extends' to reuse a route",
+                problem_mark=event.start_mark,
+            )
+        return super().compose_node(parent, index)
+
+
+def read_yaml(path: Path) -> tuple[Any, Origins]:
+    """Read one YAML file into plain data and the (file, line) of every key and item."""
+    shown = str(path)
+    try:
+        raw = path.read_bytes()
+    except FileNotFoundError:
+        raise RouteFileError.one(shown, 0, "", "no such file") from None
+    except OSError as err:
+        raise RouteFileError.one(shown, 0, "", f"cannot be read: {err.strerror}") from None
+    if len(raw) > MAX_BYTES:
+        raise RouteFileError.one(shown, 1, "", f"is {len(raw)} bytes; route files are limited to {MAX_BYTES}")
+    if b"\x00" in raw:
+        raise RouteFileError.one(shown, 1, "", "is binary, not a YAML text file")
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError as err:
+        line = raw[: err.start].count(b"\n") + 1
+        raise RouteFileError.one(shown, line, "", "is not UTF-8 text") from None
+    if not text.strip():
+        raise RouteFileError.one(shown, 1, "", "is empty", "start from a shipped route in routes/")
+    try:
+        node = yaml.compose(text, Loader=_SafeComposer)
+    except yaml.MarkedYAMLError as err:
+        mark = err.problem_mark or err.context_mark
+        line = mark.line + 1 if mark is not None else 1
+        raise RouteFileError.one(shown, line, "", f"is not valid YAML: {err.problem}") from None
+    except yaml.YAMLError as err:
+        raise RouteFileError.one(shown, 1, "", f"is not valid YAML: {err}") from None
+    if not isinstance(node, yaml.MappingNode):
+        line = node.start_mark.line + 1 if node is not None else 1
+        raise RouteFileError.one(shown, line, "", "must be a mapping of keys (name:, units:, ...)")
+    origins: Origins = {}
+    return _construct(node, (), origins, shown), origins
+
+
+def _construct(node: yaml.Node, path: tuple, origins: Origins, shown: str) -> Any:
+    origins.setdefault(path, (shown, node.start_mark.line + 1))
+    if isinstance(node, yaml.MappingNode):
+        found: dict[str, Any] = {}
+        for key_node, value_node in node.value:
+            key = _construct(key_node, (*path, "<key>"), {}, shown)
+            line = key_node.start_mark.line + 1
+            if not isinstance(key, str | int | float) or isinstance(key, bool):
+                raise RouteFileError.one(shown, line, dotted(path), "keys must be text")
+            key = str(key)
+            if key in found:
+                raise RouteFileError.one(shown, line, dotted((*path, key)), "appears twice in the same mapping")
+            origins[(*path, key)] = (shown, line)
+            found[key] = _construct(value_node, (*path, key), origins, shown)
+        return found
+    if isinstance(node, yaml.SequenceNode):
+        return [_construct(item, (*path, i), origins, shown) for i, item in enumerate(node.value)]
+    return yaml.SafeLoader(" ").construct_object(node)
+
+
+def dotted(path: tuple) -> str:
+    """A key path as people write it: ``units.filter.wash_ratio``, ``streams[3]``, ``flows[LiOH·H2O]``."""
+    text = ""
+    for part in path:
+        if isinstance(part, int):
+            text += f"[{part}]"
+        elif "." in str(part):
+            text += f"[{part}]"
+        else:
+            text += f".{part}" if text else str(part)
+    return text
