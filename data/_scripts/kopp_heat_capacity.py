@@ -1,9 +1,20 @@
 """Print Kopp's-rule heat-capacity rows for data/thermo/heat_capacity.csv.
 
-Kopp's rule: Cp of a solid compound is the sum of atomic contributions
-(data/thermo/kopp_atomic_heat_capacity.csv, Felder et al. 2016 Table B.10).
+Sources
+-------
+Cp values: Kopp's rule, the sum of atomic contributions read from
+data/thermo/kopp_atomic_heat_capacity.csv, whose rows cite R. M. Felder, R. W. Rousseau
+and L. G. Bullard, Elementary Principles of Chemical Processes, 4th ed., Wiley, 2016,
+Table B.10 (key ``felder2016`` in data/sources.toml); the rows written here carry that
+row's source and locator.
+
+Validity ranges: the project's estimates of where each solid dehydrates, melts or
+decomposes (the ``why`` of each entry below), rounded down to bound where a constant
+Cp is used; no publication was read for them, so each row's note says "range
+estimated". They limit where the value applies, not the value.
+
 Run from the project root: ``python data/_scripts/kopp_heat_capacity.py``;
-tests/thermo/test_species_data.py recomputes every row it produced.
+tests/thermo/test_species_data.py recomputes every Cp it produced.
 """
 
 import csv
@@ -47,12 +58,17 @@ def kopp(formula: Formula, atomic: dict[str, float]) -> float:
 
 def main() -> None:
     with open("data/thermo/kopp_atomic_heat_capacity.csv", newline="") as handle:
-        atomic = {row["element"]: float(row["cp"]) for row in csv.DictReader(handle)}
+        rows = list(csv.DictReader(handle))
+    atomic = {row["element"]: float(row["cp"]) for row in rows}
+    cited = {(row["source"], row["locator"]) for row in rows}
+    if len(cited) != 1:
+        sys.exit(f"the atomic contributions cite more than one source: {sorted(cited)}")
+    source, locator = cited.pop()
     writer = csv.writer(sys.stdout, lineterminator="\n")
     for text, t_min, t_max, why in SPECIES:
         cp = round(kopp(Formula(text), atomic), 3)
-        note = f"Kopp's rule; range: {why}"
-        writer.writerow([text, "s", cp, "J/(mol*K)", t_min, t_max, "felder2016", "Table B.10", "yes", note])
+        note = f"Kopp's rule; range estimated: {why}"
+        writer.writerow([text, "s", cp, "J/(mol*K)", t_min, t_max, source, locator, "yes", note])
 
 
 if __name__ == "__main__":

@@ -228,6 +228,7 @@ def test_kopp_rows_are_the_sum_of_atomic_contributions():
         expected = sum(atomic.get(e, atomic["*"]) * float(n) for e, n in elements.items())
         assert float(row["cp"]) == pytest.approx(expected, abs=1e-3), row["species"]
         assert row["estimate"] == "yes"
+        assert row["note"].startswith("Kopp's rule; range estimated: "), row["species"]  # the ranges have no source
 
 
 def test_every_species_has_one_heat_capacity_model():
