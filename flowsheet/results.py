@@ -20,7 +20,7 @@ from flowsheet.diagrams import Link, sankey_figure
 from flowsheet.factors import modes
 from flowsheet.graph import Flowsheet, Stream
 from flowsheet.html import paragraph, table
-from flowsheet.kpis import KIND, KPIS, KpiCalculator
+from flowsheet.kpis import KIND, KPIS, KpiCalculator, display_unit
 from flowsheet.operations import Feed
 from flowsheet.units import Quantity
 
@@ -149,11 +149,16 @@ class Results:
         """True for a rate basis (flows per second), False for an amount basis."""
         return bool(self.basis.check("[mass]/[time]"))
 
+    def _shown(self, kind: str, value: float) -> pint.Quantity:
+        """A solver value [kg, J or t km, per second for a rate basis] in the unit reports show."""
+        unit, factor = display_unit(kind, self.is_rate)
+        return Quantity(value * factor, unit)
+
     def _mass(self, kilograms: float) -> pint.Quantity:
-        return Quantity(kilograms, "kg/s").to("kg/h") if self.is_rate else Quantity(kilograms, "kg")
+        return self._shown("mass", kilograms)
 
     def _energy(self, joules: float) -> pint.Quantity:
-        return Quantity(joules, "W").to("MW") if self.is_rate else Quantity(joules, "J").to("MJ")
+        return self._shown("energy", joules)
 
     # --- streams ---------------------------------------------------------------------------
     def flow(self, stream: str) -> np.ndarray:
@@ -171,8 +176,7 @@ class Results:
         """
         import pandas as pd
 
-        unit = "kg/h" if self.is_rate else "kg"
-        factor = 3600.0 if self.is_rate else 1.0
+        unit, factor = display_unit("mass", self.is_rate)
         masses = self.flows * self.components.molar_masses * factor
         table = pd.DataFrame(masses, columns=[f"{label} [{unit}]" for label in self.components.labels])
         table = table.loc[:, (np.abs(masses) > 0).any(axis=0)]
@@ -206,21 +210,19 @@ class Results:
         """
         if kind not in ("mass", "water", "energy"):
             raise ValueError(f"kind must be 'mass', 'water' or 'energy', got {kind!r}")
-        unit = "kg/h" if self.is_rate else "kg"
-        factor = 3600.0 if self.is_rate else 1.0
+        unit, factor = display_unit("energy" if kind == "energy" else "mass", self.is_rate)
         links = []
         if kind == "energy":
-            unit = "MW" if self.is_rate else "MJ"
             for row in self._unit_energy():
                 if row["purchased"] > 0:
-                    value = row["purchased"] / 1e6
+                    value = row["purchased"] * factor
                     links.append(
                         Link(
                             row["carrier"], row["unit"], value, f"{row['carrier']} to {row['unit']}: {value:.4g} {unit}"
                         )
                     )
             for leg in self._legs():
-                value = leg["fuel"] / 1e6
+                value = leg["fuel"] * factor
                 fuel = modes()[leg["mode"]].fuel
                 links.append(Link(fuel, leg["leg"], value, f"{fuel} for {leg['leg']}: {value:.4g} {unit}"))
         else:
@@ -239,7 +241,7 @@ class Results:
         rows = [[name, f"{value.magnitude:.4g}", f"{value.units:~}"] for name, value in totals.items()]
         users = sorted(self._unit_energy(), key=lambda r: -r["purchased"])[:3]
         energy = "; ".join(
-            f"{r['unit']} {r['purchased'] / 1e6:.3g} MJ of {r['carrier']}" for r in users if r["purchased"]
+            f"{r['unit']} {self._energy(r['purchased']):.3g~} of {r['carrier']}" for r in users if r["purchased"]
         )
         caption = f"{self.flowsheet.name}, per {self.basis:~} {self.product}"
         notes = paragraph(f"{self.closure}; {self.iterations} linear solve(s)")
@@ -353,48 +355,57 @@ class Results:
         ]
 
     def transport(self) -> pd.DataFrame:
-        """Per transport leg (a row per mode where a leg mixes modes): mode, distance [km], shipped mass, t km, fuel [MJ], CO2e [kg]."""
+        """Per transport leg (a row per mode where a leg mixes modes): mode, distance, shipped, t km, fuel and CO2e.
+
+        Units are in the column names: per basis kg, t km and MJ (per hour and MW for a rate basis); km.
+        """
         import pandas as pd
 
+        (mass, to_mass), (freight, to_freight), (energy, to_energy) = (
+            display_unit(kind, self.is_rate) for kind in ("mass", "freight", "energy")
+        )
         rows = [
             (
                 leg["leg"],
                 leg["mode"],
                 leg["distance"] / 1000.0,
-                leg["shipped"],
-                leg["tonne_km"],
-                leg["fuel"] / 1e6,
-                leg["co2e"],
+                leg["shipped"] * to_mass,
+                leg["tonne_km"] * to_freight,
+                leg["fuel"] * to_energy,
+                leg["co2e"] * to_mass,
             )
             for leg in self._legs()
         ]
-        columns = ["leg", "mode", "distance [km]", "shipped [kg]", "tonne-km [t*km]", "fuel [MJ]", "co2e [kg]"]
+        columns = ["leg", "mode", "distance [km]", f"shipped [{mass}]", f"tonne-km [{freight}]"]
+        columns += [f"fuel [{energy}]", f"co2e [{mass}]"]
         return pd.DataFrame(rows, columns=columns).set_index("leg")
 
     def energy(self) -> pd.DataFrame:
-        """Per unit: duty, utility, carrier, purchased energy [MJ] and CO2e [kg]; heat removed is not purchased."""
+        """Per unit: duty, utility, carrier, purchased energy and CO2e; heat removed is not purchased.
+
+        Units are in the column names: MJ and kg per basis (MW and kg/h for a rate basis).
+        """
         import pandas as pd
 
+        (mass, to_mass), (energy, to_energy) = (display_unit(kind, self.is_rate) for kind in ("mass", "energy"))
         rows = [
-            (r["unit"], r["duty"] / 1e6, r["utility"], r["carrier"], r["purchased"] / 1e6, r["co2e"])
+            (
+                r["unit"],
+                r["duty"] * to_energy,
+                r["utility"],
+                r["carrier"],
+                r["purchased"] * to_energy,
+                r["co2e"] * to_mass,
+            )
             for r in self._unit_energy()
         ]
-        columns = ["unit", "duty [MJ]", "utility", "carrier", "purchased [MJ]", "co2e [kg]"]
+        columns = ["unit", f"duty [{energy}]", "utility", "carrier", f"purchased [{energy}]", f"co2e [{mass}]"]
         return pd.DataFrame(rows, columns=columns).set_index("unit")
 
     def totals(self) -> dict[str, pint.Quantity]:
         """The headline figures per basis, by the names of :data:`~flowsheet.kpis.KPIS` (boundaries there)."""
         values = self._calculator().compute(self.flows[None], self._duty_arrays(), self.product)
-        found = {}
-        for name, array in values.items():
-            value = float(array[0])
-            if KIND[name] == "mass":
-                found[name] = self._mass(value)
-            elif KIND[name] == "energy":
-                found[name] = self._energy(value)
-            else:
-                found[name] = Quantity(value, "t*km/s") if self.is_rate else Quantity(value, "t*km")
-        return found
+        return {name: self._shown(KIND[name], float(array[0])) for name, array in values.items()}
 
     def __repr__(self) -> str:
         return (

@@ -17,22 +17,19 @@ import numpy as np
 import pint
 
 from flowsheet.errors import FlowsheetError, SolveError, UnitError
-from flowsheet.kpis import KIND, KpiCalculator
+from flowsheet.kpis import KIND, KpiCalculator, display_unit
 from flowsheet.operations import Operation
 from flowsheet.route_file import Route, load_route
 from flowsheet.solve.checks import CLOSURE_LIMIT, NEGATIVE_LIMIT
 from flowsheet.solve.energy import duties, solve_temperatures
 from flowsheet.solve.vectorized import solve_mass_batch
-from flowsheet.units import magnitude, parse_quantity
+from flowsheet.units import magnitude, parse_basis
 
 if TYPE_CHECKING:
     import pandas as pd
 
 CHUNK = 20_000
 """Samples solved together; larger batches only cost memory."""
-
-UNITS = {"mass": "kg", "energy": "MJ", "freight": "t*km"}
-SCALE = {"mass": 1.0, "energy": 1e-6, "freight": 1.0}
 
 
 def _target(route: Route, path: str) -> tuple[str, str]:
@@ -59,7 +56,8 @@ def evaluate(route: Route, values: Mapping[str, np.ndarray], basis: str | None =
     Returns
     -------
     dict of str to numpy.ndarray
-        KPI values per sample, in kg, MJ or t km per basis (see :data:`flowsheet.kpis.KIND`).
+        KPI values per sample, in kg, MJ or t km per basis (kg/h, MW, t km/h for a rate basis;
+        see :func:`flowsheet.kpis.display_unit`).
     """
     counts = {np.shape(v) for v in values.values()}
     if len(counts) > 1:
@@ -99,9 +97,7 @@ def _evaluate_chunk(
     flows = mass.flows
     _check(route, values, mass.flows, components, first)
     calculator = KpiCalculator(sheet, components, mass.streams, operations)
-    amount = parse_quantity(basis or route.spec.basis, None, field="basis")
-    rate = bool(amount.check("[mass]/[time]"))
-    target = amount.to("kg/s" if rate else "kg").magnitude
+    _, target, rate = parse_basis(basis or route.spec.basis)
     produced = calculator.product_mass(flows, route.spec.product)
     if np.any(produced <= 0):
         raise SolveError(sheet.name, f"no {route.spec.product} reaches the product for some samples", unit="")
@@ -109,10 +105,7 @@ def _evaluate_chunk(
     temperatures = solve_temperatures(sheet, mass.streams, flows, operations)
     heat = {unit: value * scale for unit, value in duties(sheet, mass.streams, flows, temperatures).items()}
     kpis = calculator.compute(flows * scale[:, None, None], heat, route.spec.product)
-    per_time = 3600.0 if rate else 1.0
-    return {
-        name: value * SCALE[KIND[name]] * (per_time if KIND[name] != "energy" else 1.0) for name, value in kpis.items()
-    }
+    return {name: value * display_unit(KIND[name], rate)[1] for name, value in kpis.items()}
 
 
 def _check(route: Route, values: Mapping[str, np.ndarray], flows: np.ndarray, components: Any, first: int) -> None:
@@ -142,8 +135,10 @@ def _check(route: Route, values: Mapping[str, np.ndarray], flows: np.ndarray, co
             )
 
 
-def _column(name: str) -> str:
-    return f"{name} [{UNITS[KIND[name]]}]"
+def _columns(route: Route, kpis: Mapping[str, np.ndarray], basis: str | None) -> dict[str, np.ndarray]:
+    """KPI columns named with their units: kg, MJ, t*km per basis (kg/h, MW, t*km/h for a rate basis)."""
+    rate = parse_basis(basis or route.spec.basis)[2]
+    return {f"{name} [{display_unit(KIND[name], rate)[0]}]": value for name, value in kpis.items()}
 
 
 def _route(route: Route | str | Path) -> Route:
@@ -174,10 +169,7 @@ def sample(route: Route | str | Path, n: int = 1000, seed: int = 0, basis: str |
     generator = np.random.default_rng(seed)
     values = {path: distribution.draw(generator, n) for path, distribution in route.uncertain.items()}
     kpis = evaluate(route, values, basis)
-    frame = pd.DataFrame({path: v for path, v in values.items()})
-    for name, v in kpis.items():
-        frame[_column(name)] = v
-    return frame
+    return pd.DataFrame({**values, **_columns(route, kpis, basis)})
 
 
 def sweep(
@@ -210,10 +202,7 @@ def sweep(
     combinations = list(itertools.product(*converted.values()))
     values = {path: np.array([c[i] for c in combinations]) for i, path in enumerate(converted)}
     kpis = evaluate(route, values, basis)
-    frame = pd.DataFrame({path: v for path, v in values.items()})
-    for name, v in kpis.items():
-        frame[_column(name)] = v
-    return frame
+    return pd.DataFrame({**values, **_columns(route, kpis, basis)})
 
 
 def sensitivity(frame: pd.DataFrame, parameters: Sequence[str]) -> pd.DataFrame:

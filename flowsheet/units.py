@@ -12,6 +12,7 @@ touched.
 
 from __future__ import annotations
 
+import math
 import re
 
 import pint
@@ -184,3 +185,26 @@ def _example_unit(expected: str) -> str:
         "[mass] / [time]": "kg/h",
     }
     return examples.get(str(ureg.get_dimensionality(expected)), expected)  # e.g. "m**3/kg" shows as "L/kg"
+
+
+def parse_basis(basis: str | pint.Quantity) -> tuple[pint.Quantity, float, bool]:
+    """Read a basis: a positive mass (``"1 kg"``) or mass rate (``"50 kt/yr"``).
+
+    Returns
+    -------
+    tuple
+        The quantity, its magnitude in kg or kg/s, and whether it is a rate.
+
+    Raises
+    ------
+    UnitError
+        If it is not a positive, finite mass or mass rate.
+    """
+    amount = parse_quantity(basis, None, field="basis")
+    rate = bool(amount.check("[mass]/[time]"))
+    if not (rate or amount.check("[mass]")):
+        raise UnitError("basis", "a positive mass or mass rate", str(basis), "is not one", "e.g. '1 kg' or '50 kt/yr'")
+    target = float(amount.to("kg/s" if rate else "kg").magnitude)
+    if not (target > 0 and math.isfinite(target)):
+        raise UnitError("basis", "a positive mass or mass rate", str(basis), "is not positive", "e.g. '1 kg'")
+    return amount, target, rate

@@ -67,3 +67,22 @@ def test_repr_reports_closure_and_basis(results):
     text = repr(results)
     assert "per 1.0 kg LiNi0.8Mn0.1Co0.1O2(s)" in text
     assert "mass closes to" in text
+
+
+def test_a_rate_basis_shows_energy_in_mw_and_mass_per_hour(results):
+    # 50 kt/yr = 50e6 kg / (365.25 * 24 * 3600 s) of CAM: MJ per kg times kg/s is MW
+    per_second = 50e6 / (365.25 * 24 * 3600)
+    rated = solve(build(utilities=True), "50 kt/yr")
+    per_kg, per_rate = results.energy(), rated.energy()
+    assert per_rate.loc["calcine", "purchased [MW]"] == pytest.approx(
+        per_kg.loc["calcine", "purchased [MJ]"] * per_second, rel=1e-9
+    )
+    assert per_rate.loc["calcine", "co2e [kg/h]"] == pytest.approx(
+        per_kg.loc["calcine", "co2e [kg]"] * per_second * 3600, rel=1e-9
+    )
+    leg = rated.transport().loc["ship"]
+    assert leg["tonne-km [t*km/h]"] == pytest.approx(
+        results.transport().loc["ship", "tonne-km [t*km]"] * per_second * 3600, rel=1e-9
+    )
+    assert rated.totals()["freight"].check("[mass] * [length] / [time]")
+    assert "MW of electricity" in rated._repr_html_()

@@ -137,3 +137,25 @@ def test_cli_sweep_prints_percentiles_and_drivers(capsys, tmp_path):
     assert water["p5"] < water["p50"] < water["p95"]
     assert summary["drivers"]["water_fresh"][0]["parameter"] == "units.filter.wash_ratio"
     assert sorted(p.name for p in tmp_path.iterdir()) == ["nmc811-sulfate-samples.csv", "nmc811-sulfate-sweep.json"]
+
+
+def test_a_rate_basis_labels_and_scales_every_kpi_per_hour(route):
+    # 50 kt/yr is 50e6 kg / (365.25 * 24 h) = 5703.6 kg/h of CAM: every mass and freight figure per kg,
+    # times that, per hour; every energy per kg times the rate in kg/s, in MW
+    kg_per_hour = 50e6 / (365.25 * 24)
+    per_hour = sample(route, n=2, basis="50 kt/yr")
+    per_kg = evaluate(route, {path: per_hour[path].to_numpy() for path in route.uncertain})
+    assert per_hour["product [kg/h]"].to_numpy() == pytest.approx(kg_per_hour, rel=1e-12)
+    for name, unit, factor in [
+        ("water_fresh", "kg/h", kg_per_hour),
+        ("co2e", "kg/h", kg_per_hour),
+        ("freight", "t*km/h", kg_per_hour),
+        ("energy_total", "MW", kg_per_hour / 3600),
+    ]:
+        assert per_hour[f"{name} [{unit}]"].to_numpy() == pytest.approx(per_kg[name] * factor, rel=1e-9), name
+
+
+@pytest.mark.parametrize("basis", ["1 MJ", "-1 kg"])
+def test_sampling_refuses_a_bad_basis_as_the_solver_does(route, basis):
+    with pytest.raises(UnitError, match="basis expects a positive mass or mass rate"):
+        evaluate(route, {"units.filter.wash_ratio": np.array([0.005])}, basis=basis)

@@ -18,33 +18,22 @@ from __future__ import annotations
 import pint
 
 from flowsheet.results import KPIS, Results
-from flowsheet.units import Quantity
 
 KPI_ORDER = tuple(KPIS)
 """KPI names in the order reports show them."""
 
-DISPLAY = {"[mass]": "kg", "[mass] * [length] ** 2 / [time] ** 2": "MJ", "[length] * [mass]": "t*km"}
-"""Units KPIs are shown in for an amount basis (a rate basis keeps per hour)."""
-
 
 def _value(quantity: pint.Quantity) -> dict:
-    shown = _display(quantity)
-    return {"value": float(shown.magnitude), "unit": str(shown.units)}
-
-
-def _display(quantity: pint.Quantity) -> pint.Quantity:
-    unit = DISPLAY.get(str(quantity.dimensionality))
-    return quantity.to(unit) if unit else quantity
+    return {"value": float(quantity.magnitude), "unit": str(quantity.units)}
 
 
 def summarize(results: Results, route: str, file: str, product: str) -> dict:
     """Return the JSON-ready summary of one solved route."""
     per_unit = {}
-    energy_unit = "W" if results.is_rate else "J"
     for row in results._unit_energy():
         per_unit[row["unit"]] = {
-            "duty": _value(Quantity(row["duty"], energy_unit)),
-            "energy": _value(Quantity(row["purchased"], energy_unit)),
+            "duty": _value(results._energy(row["duty"])),
+            "energy": _value(results._energy(row["purchased"])),
             "utility": row["utility"],
             "carrier": row["carrier"],
         }

@@ -5,14 +5,14 @@ from __future__ import annotations
 import numpy as np
 import pint
 
-from flowsheet.errors import SolveError, UnitError
+from flowsheet.errors import SolveError
 from flowsheet.graph import Flowsheet
 from flowsheet.operations import Product
 from flowsheet.results import Results
 from flowsheet.solve.checks import check_closure, check_negative, closure
 from flowsheet.solve.energy import duties, solve_temperatures
 from flowsheet.solve.mass import MassSolution, feed_contributions, solve_mass
-from flowsheet.units import parse_quantity
+from flowsheet.units import parse_basis
 
 __all__ = ["MassSolution", "solve", "solve_mass"]
 
@@ -48,15 +48,12 @@ def solve(
         On accumulation in a loop, non-convergence, negative flows or bad closure.
     """
     components = sheet.check()
-    amount = parse_quantity(basis, None, field="basis")
-    if not (amount.check("[mass]") or amount.check("[mass]/[time]")) or amount.magnitude <= 0:
-        raise UnitError("basis", "a positive mass or mass rate", str(basis), "is not one", "e.g. '1 kg' or '50 kt/yr'")
+    amount, target, _ = parse_basis(basis)
     solution = solve_mass(sheet, components)
     check_negative(sheet, solution)
     found = closure(sheet, solution)
     check_closure(sheet, found)
     product_label, produced = _product(sheet, solution, product)
-    target = amount.to("kg/s" if amount.check("[mass]/[time]") else "kg").magnitude
     scale = target / produced
     batch = solution.flows[None]
     temperatures = {name: float(t[0]) for name, t in solve_temperatures(sheet, solution.streams, batch).items()}

@@ -179,8 +179,9 @@ def test_negative_flows_are_refused_with_the_stream_and_species():
     assert "of H2O(g), from unit 'dry'" in str(caught.value)
 
 
-def test_basis_must_be_a_mass_or_mass_rate():
+@pytest.mark.parametrize("basis", ["1 m", "1 MJ", "-1 kg", "0 kg/h", "nan kg"])
+def test_basis_must_be_a_positive_mass_or_mass_rate(basis):
     from flowsheet.errors import UnitError
 
-    with pytest.raises(UnitError, match="basis expects a positive mass or mass rate"):
-        solve(_loop(0.5, {"H2O(l)": "1 mol/s"}), "1 m")
+    with pytest.raises(UnitError, match="basis expects a"):  # a positive mass or mass rate, or a number first
+        solve(_loop(0.5, {"H2O(l)": "1 mol/s"}), basis)
