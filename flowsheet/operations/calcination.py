@@ -22,6 +22,7 @@ from flowsheet.operations.base import (
     phase_split,
     reaction_operator,
 )
+from flowsheet.operations.reaction import consumption
 
 OXYGEN = "O2(g)"
 
@@ -159,7 +160,7 @@ class Calciner(Operation):
             n for e, n in Formula(self.product).elements.items() if e not in ("Li", "O")
         )
         oxygen = components.unit_vector(OXYGEN)
-        consumed = -(oxygen @ (self.operator(components) - np.eye(len(components))))
+        consumed = consumption(self.operator(components), components, OXYGEN)
         lithium = -as_vector_scalar(self.lithium_ratio) * float(per_metal) * metals
         return {
             "lithium": {"lithium": lithium_atoms, "feed": lithium},

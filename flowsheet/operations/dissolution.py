@@ -9,7 +9,7 @@ import numpy as np
 from flowsheet.chemistry import Formula
 from flowsheet.components import Components
 from flowsheet.operations.base import ALL_INLETS, Operation, as_vector_scalar, gases, parameter, phase_split
-from flowsheet.operations.reaction import as_steps, chain
+from flowsheet.operations.reaction import as_steps, chain, consumption
 
 OXYGEN = "O2(g)"
 
@@ -117,25 +117,19 @@ class Dissolver(Operation):
         return phase_split(components, chain(self.reactions, components), "gas", "solution")
 
     def dose_specs(self, components: Components, state: dict | None) -> dict:
+        operator = chain(self.reactions, components)
         specs = {"water": {"solution": self._water_row(components)}}
         if self._oxidative():
-            oxygen = components.unit_vector(OXYGEN)
-            consumed = -(oxygen @ (chain(self.reactions, components) - np.eye(len(components))))
-            specs["oxygen"] = {"oxygen": oxygen, ALL_INLETS: -(1.0 + as_vector_scalar(self.oxygen_excess)) * consumed}
+            consumed = consumption(operator, components, OXYGEN)
+            excess = 1.0 + as_vector_scalar(self.oxygen_excess)
+            specs["oxygen"] = {"oxygen": components.unit_vector(OXYGEN), ALL_INLETS: -excess * consumed}
         if self.acid:
-            acid_row = -(1.0 + as_vector_scalar(self.excess)) * self.need(components, self.acid)
-            specs["acid"] = {"acid": components.unit_vector(self.acid), "feed": acid_row}
+            consumed = consumption(operator, components, self.acid)
+            specs["acid"] = {
+                "acid": components.unit_vector(self.acid),
+                "feed": -(1.0 + as_vector_scalar(self.excess)) * consumed,
+            }
         return specs
-
-    def need(self, components: Components, reagent: str) -> np.ndarray:
-        """Row ``r`` with ``r @ n_feed`` = the reagent the reactions consume at their conversions, [-]."""
-        index = components.index(reagent)
-        need: np.ndarray = np.zeros(len(components))
-        for step in self.reactions:
-            nu = components.reaction_vector(step.reaction, per=step.limiting)
-            limiting = components.unit_vector(step.limiting)
-            need = need + as_vector_scalar(step.conversion) * max(-nu[index], 0.0) * limiting
-        return need
 
     def _water_row(self, components: Components) -> np.ndarray:
         dissolved = self._dissolved(components)

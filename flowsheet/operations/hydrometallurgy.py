@@ -10,7 +10,7 @@ from flowsheet.chemistry import Formula
 from flowsheet.components import Components
 from flowsheet.operations.base import ALL_INLETS, Operation, as_vector_scalar, diagonal, outer, parameter
 from flowsheet.operations.dissolution import Dissolver
-from flowsheet.operations.reaction import chain
+from flowsheet.operations.reaction import chain, consumption
 
 CAUSTIC, ACID, WATER = "NaOH(aq)", "H2SO4(aq)", "H2O(l)"
 NEUTRALISATION = {"NaOH(aq)": -2.0, "H2SO4(aq)": -1.0, "Na2SO4(aq)": 1.0, "H2O(l)": 2.0}
@@ -67,7 +67,8 @@ class Leach(Dissolver):
 
     def dose_specs(self, components: Components, state: dict | None) -> dict:
         specs = super().dose_specs(components, state)
-        need = -(1.0 + as_vector_scalar(self.reductant_excess)) * self.need(components, self.reductant)
+        consumed = consumption(chain(self.reactions, components), components, self.reductant)
+        need = -(1.0 + as_vector_scalar(self.reductant_excess)) * consumed
         specs["reductant"] = {"reductant": components.unit_vector(self.reductant), "feed": need}
         return specs
 

@@ -73,6 +73,16 @@ def chain(steps: tuple[ReactionStep, ...], components: Components) -> np.ndarray
     return operator
 
 
+def consumption(operator: np.ndarray, components: Components, label: str) -> np.ndarray:
+    """Row ``r`` with ``r @ n_in`` = the net moles of `label` a reaction operator consumes, [-].
+
+    Read off the operator itself, so reactions applied in turn to what the earlier ones
+    left are counted once each, e.g. a metal partly leached by one reaction and the rest
+    by another.
+    """
+    return -(components.unit_vector(label) @ (operator - np.eye(len(components))))
+
+
 @dataclass(frozen=True, repr=False)
 class StoichiometricReactor(Operation):
     """React the feed by one or more reactions, each at a fixed conversion of its limiting species.

@@ -5,13 +5,14 @@ from flowsheet.operations import Dissolver, Feed, Product
 
 
 def _dissolve(reaction, **parameters):
+    reactions = reaction if isinstance(reaction, list) else [reaction]
     sheet = Flowsheet("dissolve")
-    oxidative = "O2" in reaction
+    oxidative = any("O2" in str(r) for r in reactions)
     sheet.add(
         Feed("nickel", {"Ni": "1 mol/s"}),
         Feed("acid", {"H2SO4(aq)": "1 mol", "H2O(l)": "2 mol"}, dosed=True),
         Feed("water", {"H2O(l)": "1 mol"}, dosed=True),
-        Dissolver("dissolve", reactions=[reaction], **parameters),
+        Dissolver("dissolve", reactions=reactions, **parameters),
         Product("solution"),
         Product("gas", kind="emission"),
     )
@@ -59,3 +60,20 @@ def test_concentration_by_volume_uses_the_solution_density():
     results = _dissolve("Ni + H2SO4(aq) -> NiSO4(aq) + H2(g)", concentration="2 mol/L", solution_density="1.3 kg/L")
     nickel = _moles(results, "nickel.out->dissolve.feed", "Ni(s)")
     assert results.mass("dissolve.solution->solution.in") == pytest.approx(nickel * 0.650, rel=1e-12)
+
+
+def test_reactions_in_turn_dose_the_acid_and_oxygen_they_consume_once():
+    # half the nickel dissolves without oxidant, then all that is left with oxygen:
+    # acid 0.5 + 0.5 = 1 mol per mol Ni (none left over), H2 0.5 mol, O2 0.5 * 1/2 = 0.25 mol
+    results = _dissolve(
+        [
+            ("Ni + H2SO4(aq) -> NiSO4(aq) + H2(g)", "Ni", 0.5),
+            ("Ni + H2SO4(aq) + 1/2 O2 -> NiSO4(aq) + H2O", "Ni", 1.0),
+        ],
+        molality="2 mol/kg",
+    )
+    nickel = _moles(results, "nickel.out->dissolve.feed", "Ni(s)")
+    assert _moles(results, "acid.out->dissolve.acid", "H2SO4(aq)") == pytest.approx(nickel, rel=1e-12)
+    assert _moles(results, "dissolve.solution->solution.in", "H2SO4(aq)") == pytest.approx(0.0, abs=1e-12)
+    assert _moles(results, "dissolve.gas->gas.in", "H2(g)") == pytest.approx(0.5 * nickel, rel=1e-12)
+    assert _moles(results, "air.out->dissolve.oxygen", "O2(g)") == pytest.approx(0.25 * nickel, rel=1e-12)
