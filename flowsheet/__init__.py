@@ -15,6 +15,7 @@ Layers, each importing only the ones above it (``tests/test_layers.py`` enforces
     operations   unit operations, each a frozen dataclass with a linear balance
     graph        Flowsheet: units and streams on a networkx graph; checks
     kpis         the headline figures from flow arrays, for one sample or many
+    provenance   each feed's share of an element in every stream, through recycles
     results      Results: solved streams, duties and totals as plain data
     solve        the solver: sparse linear mass balance, energy, closure
     route_file   YAML route files to checked flowsheets, errors at file and line

@@ -7,7 +7,6 @@ basis: with a mass basis (``"1 kg"`` of product) flows are amounts per basis
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -22,6 +21,7 @@ from flowsheet.graph import Flowsheet, Stream
 from flowsheet.html import paragraph, table
 from flowsheet.kpis import KIND, KPIS, KpiCalculator, display_unit
 from flowsheet.operations import Feed
+from flowsheet.provenance import element_shares
 from flowsheet.units import Quantity
 
 if TYPE_CHECKING:  # pandas is imported when a table is asked for, to keep the command line quick
@@ -122,8 +122,6 @@ class Results:
         The basis, e.g. ``1 kg`` or ``50 kt/yr`` of `product`.
     product : str
         The product species the basis refers to, e.g. ``"LiNi0.8Mn0.1Co0.1O2(s)"``.
-    contributions : callable, optional
-        Returns each feed's share of every stream (same shape as `flows`), for provenance.
     """
 
     flowsheet: Flowsheet
@@ -137,7 +135,6 @@ class Results:
     iterations: int
     basis: pint.Quantity
     product: str
-    contributions: Callable[[], dict[str, np.ndarray]] | None = field(default=None, repr=False)
     _rows: dict[str, int] = field(init=False, repr=False)
 
     def __post_init__(self) -> None:
@@ -269,50 +266,46 @@ class Results:
                 found.append(stream)
         return found
 
-    def provenance(self, element: str) -> pd.DataFrame:
-        """Fraction of `element` in each product that came from each feed, through recycles; rows sum to 1.
-
-        Exact: every flow is split by origin with one linear solve per feed (the solved
-        doses held fixed), not sampled.
-        """
-        import pandas as pd
-
-        if self.contributions is None:
-            raise ValueError("these results were built without the solver's feed contributions")
+    def _shares(self, element: str) -> dict[str, np.ndarray]:
         if element not in self.components.element_names[:-1]:
             raise ValueError(
                 f"{element!r} is not in the flowsheet; elements: {', '.join(self.components.element_names[:-1])}"
             )
-        atoms = self.components.elements[self.components.element_names.index(element)]
-        parts = self.contributions()
-        rows = {}
-        for stream in self._products():
-            total = atoms @ self.flow(stream.name)
-            if total <= 0:
-                continue
-            rows[stream.target] = {
-                feed: float(atoms @ part[self._rows[stream.name]]) / total for feed, part in parts.items()
-            }
-        return pd.DataFrame(rows).T.loc[:, lambda frame: (frame.abs() > 1e-12).any()]
+        atoms = self.flows @ self.components.elements[self.components.element_names.index(element)]
+        return element_shares(self.flowsheet, self.edges, atoms)
+
+    def provenance(self, element: str) -> pd.DataFrame:
+        """Fraction of `element` in each product that came from each feed, through recycles; rows sum to 1.
+
+        Each unit pools the element's atoms from all its inlets (see :mod:`flowsheet.provenance`):
+        one sparse solve per element, not sampling. Products without the element are left out.
+        """
+        import pandas as pd
+
+        shares = self._shares(element)
+        rows = {
+            stream.target: {feed: float(share[self._rows[stream.name]]) for feed, share in shares.items()}
+            for stream in self._products()
+        }
+        frame = pd.DataFrame(rows).T
+        frame = frame.loc[frame.sum(axis=1) > 0]
+        return frame.loc[:, (frame > 1e-12).any()]
 
     def recycled_content(self) -> dict[str, float]:
         """Per product: the share of its mass, counting every element but O and H, from recycled feeds, [-]."""
-        from flowsheet.operations import Feed
-
-        if self.contributions is None:
-            raise ValueError("these results were built without the solver's feed contributions")
-        parts = self.contributions()
-        recycled = [name for name in parts if isinstance(op := self.flowsheet.operation(name), Feed) and op.recycled]
-        weights = np.array(
-            [0.0 if name in ("O", "H", "charge") else atomic_weights()[name] for name in self.components.element_names]
-        )
-        mass_of = weights @ self.components.elements
-        found = {}
-        for stream in self._products():
-            row = self._rows[stream.name]
-            total = mass_of @ self.flow(stream.name)
-            found[stream.target] = float(sum(mass_of @ parts[name][row] for name in recycled) / total) if total else 0.0
-        return found
+        recycled = [op.name for op in self.flowsheet.operations if isinstance(op, Feed) and op.recycled]
+        found = dict.fromkeys((stream.target for stream in self._products()), 0.0)
+        totals = dict.fromkeys(found, 0.0)
+        for k, element in enumerate(self.components.element_names[:-1]):
+            if element in ("O", "H"):
+                continue
+            shares = self._shares(element) if recycled else {}
+            weight = atomic_weights()[element]
+            for stream in self._products():
+                mass = weight * float(self.components.elements[k] @ self.flow(stream.name))
+                totals[stream.target] += mass
+                found[stream.target] += mass * sum(float(shares[f][self._rows[stream.name]]) for f in recycled)
+        return {product: found[product] / totals[product] if totals[product] else 0.0 for product in found}
 
     # --- totals ---------------------------------------------------------------------------
     def reagents(self) -> dict[str, pint.Quantity]:

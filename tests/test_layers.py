@@ -20,6 +20,7 @@ LAYERS = [
     "operations",
     "graph",
     "kpis",
+    "provenance",
     "results",
     "solve",
     "route_file",

@@ -11,7 +11,7 @@ from flowsheet.operations import Product
 from flowsheet.results import Results
 from flowsheet.solve.checks import check_closure, check_negative, closure
 from flowsheet.solve.energy import duties, solve_temperatures
-from flowsheet.solve.mass import MassSolution, feed_contributions, solve_mass
+from flowsheet.solve.mass import MassSolution, solve_mass
 from flowsheet.units import parse_basis
 
 __all__ = ["MassSolution", "solve", "solve_mass"]
@@ -73,7 +73,6 @@ def solve(
         doses={feed: value * scale for feed, value in solution.doses.items()},
         closure=found,
         iterations=solution.iterations,
-        contributions=lambda: {feed: part * scale for feed, part in feed_contributions(sheet, solution).items()},
         basis=amount,
         product=product_label,
     )

@@ -60,7 +60,6 @@ class MassSolution:
     flows: np.ndarray
     doses: dict[str, float]
     iterations: int
-    state: dict | None = None
 
     def flow(self, stream: str) -> np.ndarray:
         """Molar flows of one stream, [mol/s]."""
@@ -83,11 +82,11 @@ def solve_mass(sheet: Flowsheet, components: Components) -> MassSolution:
     for iteration in range(1, MAX_ITERATIONS + 1):
         flows, doses = _solve_once(sheet, components, streams, state)
         if not nonlinear:
-            return MassSolution(components, streams, flows, doses, iteration, state)
+            return MassSolution(components, streams, flows, doses, iteration)
         if previous is not None:
             change = np.abs(flows - previous).max()
             if change <= TOLERANCE * max(np.abs(flows).max(), 1e-300):
-                return MassSolution(components, streams, flows, doses, iteration, state)
+                return MassSolution(components, streams, flows, doses, iteration)
         previous = flows
         state = _state(sheet, streams, flows)
     loops = [loop for loop in sheet.loops() if set(loop) & set(nonlinear)]
@@ -116,51 +115,6 @@ def _solve_once(
     streams: tuple[Stream, ...],
     state: dict | None,
 ) -> tuple[np.ndarray, dict[str, float]]:
-    matrix, rhs, dose_column = _assemble(sheet, components, streams, state, fixed_doses=False)
-    n = len(components)
-    dosed_feeds = list(dose_column)
-    try:
-        solution = spla.splu(matrix).solve(rhs)
-    except RuntimeError:
-        raise _singular(sheet, components, streams, matrix, dosed_feeds) from None
-    flows = solution[: len(streams) * n].reshape(len(streams), n)
-    flows[np.abs(flows) < ROUND_OFF * np.abs(flows).max(initial=0.0)] = 0.0
-    doses = {name: float(solution[dose_column[name]]) for name in dosed_feeds}
-    return flows, doses
-
-
-def feed_contributions(sheet: Flowsheet, solution: MassSolution) -> dict[str, np.ndarray]:
-    """Each feed's share of every stream, [mol/s] each (streams, species); they sum to the solution.
-
-    The balance is linear in what the feeds bring once the doses are known, so with the
-    solved doses held fixed (and nonlinear units at their solved state) one
-    factorisation solved for one right-hand side per feed splits every flow exactly
-    by origin, recycles included.
-    """
-    components, streams = solution.components, solution.streams
-    matrix, _, dose_column = _assemble(sheet, components, streams, solution.state, fixed_doses=True)
-    n = len(components)
-    row_of = {s.name: i for i, s in enumerate(streams)}
-    feeds = [op for op in sheet.operations if isinstance(op, Feed)]
-    rhs = np.zeros((matrix.shape[0], len(feeds)))
-    for k, feed in enumerate(feeds):
-        if feed.dosed:
-            rhs[dose_column[feed.name], k] = solution.doses[feed.name]
-        else:
-            stream = sheet.outlets(feed.name)["out"]
-            rhs[row_of[stream.name] * n : (row_of[stream.name] + 1) * n, k] = feed.vector(components)
-    parts = spla.splu(matrix).solve(rhs)
-    return {feed.name: parts[: len(streams) * n, k].reshape(len(streams), n) for k, feed in enumerate(feeds)}
-
-
-def _assemble(
-    sheet: Flowsheet,
-    components: Components,
-    streams: tuple[Stream, ...],
-    state: dict | None,
-    fixed_doses: bool,
-) -> tuple[sp.csc_matrix, np.ndarray, dict[str, int]]:
-    """The sparse system; with `fixed_doses` each dose's row holds it at its right-hand side instead."""
     n = len(components)
     row_of = {s.name: i for i, s in enumerate(streams)}
     dosed_feeds = [op.name for op in sheet.operations if isinstance(op, Feed) and op.dosed]
@@ -195,8 +149,6 @@ def _assemble(
                 put(s, row_of[inlet.name] * n, -matrix)
 
     for operation in sheet.operations:
-        if fixed_doses:
-            break
         specs = operation.dose_specs(components, None if state is None else state.get(operation.name))
         inlets, outlets = sheet.inlets(operation.name), sheet.outlets(operation.name)
         for port, weights in specs.items():
@@ -208,11 +160,15 @@ def _assemble(
                 for stream in ports:
                     put(r, row_of[stream.name] * n, w[None, :])
 
-    if fixed_doses:
-        for column in dose_column.values():
-            put(column, column, np.ones((1, 1)))
     matrix = sp.csc_matrix((np.concatenate(values), (np.concatenate(rows), np.concatenate(cols))), shape=(size, size))
-    return matrix, rhs, dose_column
+    try:
+        solution = spla.splu(matrix).solve(rhs)
+    except RuntimeError:
+        raise _singular(sheet, components, streams, matrix, dosed_feeds) from None
+    flows = solution[: len(streams) * n].reshape(len(streams), n)
+    flows[np.abs(flows) < ROUND_OFF * np.abs(flows).max(initial=0.0)] = 0.0
+    doses = {name: float(solution[dose_column[name]]) for name in dosed_feeds}
+    return flows, doses
 
 
 def _singular(
