@@ -5,6 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from functools import cache
 
+import numpy as np
+
 from flowsheet.datafiles import read_table
 from flowsheet.errors import MissingDataError
 from flowsheet.units import magnitude
@@ -43,9 +45,9 @@ class Utility:
     standing_loss: float
     source: str
 
-    def purchased(self, duty: float, solids: float) -> float:
-        """Energy bought for a duty [J or W] and the solids leaving [kg or kg/s]."""
-        return max(0.0, duty + self.standing_loss * solids) / self.efficiency
+    def purchased(self, duty: np.ndarray, solids: np.ndarray) -> np.ndarray:
+        """Energy bought for a duty [J or W] and the solids leaving [kg or kg/s], per sample."""
+        return np.maximum(0.0, duty + self.standing_loss * solids) / self.efficiency
 
 
 @cache

@@ -12,6 +12,7 @@ import numpy as np
 from flowsheet.components import Components
 from flowsheet.diagrams import Node, draw_graph, save_drawing
 from flowsheet.errors import FlowsheetCheckError, FlowsheetError
+from flowsheet.factors import utilities
 from flowsheet.html import table
 from flowsheet.operations import Feed, Operation, Product, TransportLeg
 from flowsheet.operations.base import ALL_INLETS
@@ -180,6 +181,8 @@ class Flowsheet:
         for operation in self.operations:
             unit = operation.name
             found += [f"{unit}: {problem}" for problem in operation.problems()]
+            if operation.utility and operation.utility not in utilities():
+                found.append(f"{unit}: unknown utility {operation.utility!r}; known: {', '.join(utilities())}")
             found += self._port_problems(operation)
         unknown = self._species_problems()
         if unknown:

@@ -187,8 +187,7 @@ class KpiCalculator:
             if operation.utility:
                 supply = utility(operation.utility)
                 rows = np.array([self.row[s.name] for s in self.sheet.outlets(name).values()], dtype=int)
-                purchased = np.maximum(0.0, duty + supply.standing_loss * self._sum(flows, rows, "solids"))
-                purchased = purchased / supply.efficiency
+                purchased = supply.purchased(duty, self._sum(flows, rows, "solids"))
                 carrier = supply.carrier
                 co2e = purchased * emission_factor(carrier, self.sheet.regions.get(operation.site, "world"))
             found.append(UnitEnergy(name, operation.utility, carrier, duty, purchased, co2e))

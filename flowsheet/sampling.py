@@ -18,7 +18,7 @@ import pint
 
 from flowsheet.errors import FlowsheetError, SolveError, UnitError
 from flowsheet.kpis import KIND, KpiCalculator, display_unit
-from flowsheet.operations import Operation
+from flowsheet.operations import Feed, Operation, Product
 from flowsheet.route_file import Route, load_route
 from flowsheet.solve.checks import CLOSURE_LIMIT, NEGATIVE_LIMIT
 from flowsheet.solve.energy import duties, solve_temperatures
@@ -59,13 +59,17 @@ def evaluate(route: Route, values: Mapping[str, np.ndarray], basis: str | None =
         KPI values per sample, in kg, MJ or t km per basis (kg/h, MW, t km/h for a rate basis;
         see :func:`flowsheet.kpis.display_unit`).
     """
-    counts = {np.shape(v) for v in values.values()}
+    arrays = {path: np.asarray(v, dtype=float) for path, v in values.items()}
+    for path, array in arrays.items():
+        if array.ndim != 1 or not len(array) or not np.isfinite(array).all():
+            raise UnitError(path, "one finite value per sample", f"an array of shape {array.shape}", "is not one")
+    counts = {len(v) for v in arrays.values()}
     if len(counts) > 1:
-        raise UnitError("values", "one value per sample for every parameter", str(counts), "lengths differ")
-    samples = next(iter(counts))[0] if counts else 1
+        raise UnitError("values", "one value per sample for every parameter", str(sorted(counts)), "lengths differ")
+    samples = counts.pop() if counts else 1
     chunks = []
     for start in range(0, samples, CHUNK):
-        part = {path: np.asarray(v, dtype=float)[start : start + CHUNK] for path, v in values.items()}
+        part = {path: v[start : start + CHUNK] for path, v in arrays.items()}
         chunks.append(_evaluate_chunk(route, part, basis, min(CHUNK, samples - start), start))
     return {name: np.concatenate([chunk[name] for chunk in chunks]) for name in chunks[0]}
 
@@ -117,9 +121,9 @@ def _check(route: Route, values: Mapping[str, np.ndarray], flows: np.ndarray, co
     outflow = np.zeros_like(inflow)
     for i, stream in enumerate(sheet.streams()):
         source, target = sheet.operation(stream.source), sheet.operation(stream.target)
-        if type(source).__name__ == "Feed":
+        if isinstance(source, Feed):
             inflow += flows[:, i]
-        if type(target).__name__ == "Product":
+        if isinstance(target, Product):
             outflow += flows[:, i]
     atoms_in, atoms_out = inflow @ components.elements.T, outflow @ components.elements.T
     scale = inflow @ np.abs(components.elements).T

@@ -85,3 +85,12 @@ def test_no_fixed_feed_means_no_scale():
     sheet.add(Feed("water", {"H2O(l)": "1 mol"}, dosed=True), Product("out"))
     sheet.connect("water", "out")
     assert "no fixed-rate Feed: nothing sets the scale of the flowsheet" in sheet.problems()
+
+
+def test_an_unknown_utility_is_a_check_problem_naming_the_known_ones():
+    from flowsheet.operations import Dryer
+
+    sheet = Flowsheet("dry")
+    sheet.add(Feed("wet", {"NiSO4·6H2O": "1 mol/s", "H2O(l)": "2 mol/s"}), Dryer("dry", moisture=0.01, utility="steam"))
+    problems = sheet.problems()
+    assert any(p.startswith("dry: unknown utility 'steam'; known: ") and "steam_gas_boiler" in p for p in problems)

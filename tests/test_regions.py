@@ -66,7 +66,11 @@ def test_a_leg_over_a_mode_mix_ships_each_share_by_its_mode(tmp_path):
     ("mix", "words"),
     [
         ((("sea", 0.5, "100 km"), ("road", 0.4, "10 km")), "the mix shares must sum to 1, got 0.9"),
-        ((("boat", 1.0, "100 km"),), "mode must be one of sea, rail, road, barge, air, got 'boat'"),
+        (
+            (("boat", 1.0, "100 km"),),
+            "mode must be one of rail, barge, sea, road (data/transport/modes.csv), got 'boat'",
+        ),
+        ((("air", 1.0, "100 km"),), "got 'air'"),  # no factors for air freight in data/
         ((("sea", 1.0, "-5 km"),), "distance must be given and >= 0"),
     ],
 )
@@ -212,3 +216,15 @@ def test_trace_prints_each_feeds_share_and_recycled_content(capsys):
 def test_trace_of_an_element_not_in_the_route_exits_1(capsys):
     assert main(["trace", str(M2CAM), "--element", "Cu"]) == 1
     assert "'Cu' is not in the flowsheet; elements:" in capsys.readouterr().err
+
+
+def test_a_site_needs_a_sites_section(tmp_path):
+    # without one, the unit would silently take the world grid factor
+    path = tmp_path / "route.yaml"
+    path.write_text(
+        "name: r\nproduct: Ni\nfeeds: {metal: {flows: {Ni: 1 mol/s}, site: plant}}\n"
+        "products: {out: {}}\nunits: {}\nstreams: [metal -> out]\n"
+    )
+    with pytest.raises(RouteFileError, match=r"route.yaml:3: feeds.metal.site: unknown site 'plant'") as caught:
+        load_route(path)
+    assert "sites: none; add a sites: section" in str(caught.value)

@@ -159,3 +159,14 @@ def test_a_rate_basis_labels_and_scales_every_kpi_per_hour(route):
 def test_sampling_refuses_a_bad_basis_as_the_solver_does(route, basis):
     with pytest.raises(UnitError, match="basis expects a positive mass or mass rate"):
         evaluate(route, {"units.filter.wash_ratio": np.array([0.005])}, basis=basis)
+
+
+@pytest.mark.parametrize(
+    ("value", "words"),
+    [(np.array(0.005), "shape ()"), (np.array([[0.005]]), "shape (1, 1)"), (np.array([]), "shape (0,)"),
+     (np.array([0.005, np.nan]), "shape (2,)")],
+)  # fmt: skip
+def test_evaluate_refuses_values_that_are_not_one_finite_number_per_sample(route, value, words):
+    with pytest.raises(UnitError, match=r"units.filter.wash_ratio expects one finite value per sample") as caught:
+        evaluate(route, {"units.filter.wash_ratio": value})
+    assert words in str(caught.value)

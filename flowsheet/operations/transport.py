@@ -8,11 +8,9 @@ import numpy as np
 
 from flowsheet.components import Components
 from flowsheet.errors import UnitError
+from flowsheet.factors import modes
 from flowsheet.operations.base import ALL_INLETS, SI, Operation, parameter
 from flowsheet.units import magnitude
-
-MODES = ("sea", "rail", "road", "barge", "air")
-"""Transport modes with factors in data/transport/modes.csv."""
 
 
 @dataclass(frozen=True, repr=False)
@@ -24,7 +22,7 @@ class TransportLeg(Operation):
     name : str
         Unique name, e.g. ``"ship_sulfate"``.
     mode : str
-        One of ``sea``, ``rail``, ``road``, ``barge``, ``air``.
+        A mode of ``data/transport/modes.csv``: ``sea``, ``rail``, ``road`` or ``barge``.
     distance : str or Quantity
         E.g. ``"12237 km"`` (Indonesian nickel by sea, UNCTAD via premise;
         shared/reference-data.md D).
@@ -70,8 +68,8 @@ class TransportLeg(Operation):
     def problems(self) -> list[str]:
         found = []
         for mode, share, distance in self.parts():
-            if mode not in MODES:
-                found.append(f"mode must be one of {', '.join(MODES)}, got {mode!r}")
+            if mode not in modes():
+                found.append(f"mode must be one of {', '.join(modes())} (data/transport/modes.csv), got {mode!r}")
             if distance is None or np.any(np.asarray(distance) < 0):
                 found.append("distance must be given and >= 0, e.g. '13300 km'")
             if not 0 < share <= 1:

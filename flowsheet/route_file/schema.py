@@ -132,8 +132,12 @@ def validate(data: dict, report: Any) -> RouteSpec | None:
     for section in ("feeds", "products", "units"):
         for name, entry in getattr(spec, section).items():
             site = entry.site if not isinstance(entry, dict) else entry.get("site", "")
-            if site and spec.sites and site not in spec.sites:
-                report((section, name, "site"), f"unknown site {site!r}", f"sites: {', '.join(spec.sites)}")
+            if site and site not in spec.sites:
+                report(
+                    (section, name, "site"),
+                    f"unknown site {site!r}",
+                    f"sites: {', '.join(spec.sites) or 'none; add a sites: section'}",
+                )
                 ok = False
     return spec if ok else None
 

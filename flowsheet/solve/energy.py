@@ -93,9 +93,10 @@ def solve_temperatures(
     by_name = {s.name: flows[:, i] for i, s in enumerate(streams)}
     temperature = {s.name: np.full(samples, T_AMBIENT) for s in streams}
     mixed_before: dict[str, tuple[list[np.ndarray], np.ndarray]] = {}  # unit -> (inlet temperatures, result)
+    order = _unit_order(sheet)
     for _ in range(MAX_PASSES):
         change = 0.0
-        for unit in _unit_order(sheet):
+        for unit in order:
             operation = operations.get(unit, sheet.operation(unit))
             inlets = sheet.inlets(unit)
             fixed = getattr(operation, "temperature", None)
