@@ -14,7 +14,7 @@ from flowsheet.operations.reaction import chain, consumption
 
 CAUSTIC, ACID, WATER = "NaOH(aq)", "H2SO4(aq)", "H2O(l)"
 NEUTRALISATION = {"NaOH(aq)": -2.0, "H2SO4(aq)": -1.0, "Na2SO4(aq)": 1.0, "H2O(l)": 2.0}
-"""Net reaction of one metal ion transferred: 2 NaOH + H2SO4 -> Na2SO4 + 2 H2O (extractant recycled)."""
+"""Net reaction per sulfate moved (one M2+): 2 NaOH + H2SO4 -> Na2SO4 + 2 H2O (extractant recycled)."""
 
 
 @dataclass(frozen=True, repr=False)
@@ -121,8 +121,9 @@ class SolventExtraction(Operation):
         if not self.extracted:
             found.append("no extracted sulfates given")
         for label in self.extracted:
-            if "SO4" not in Formula(label).text:
-                found.append(f"{label} is not a sulfate")
+            elements = Formula(label).elements
+            if "S" not in elements or elements.get("O", 0) < 4 * elements["S"] or {"H", "Na"} & set(elements):
+                found.append(f"{label} is not a metal sulfate (the acid and Na2SO4 are not extracted)")
         if self.molality is None or self.molality <= 0:
             found.append("molality of the strip liquor must be given and positive")
         if self.caustic_excess < 0 or self.acid_excess < 0:
@@ -135,23 +136,26 @@ class SolventExtraction(Operation):
     def key_species(self, port: str) -> str | None:
         return {"caustic": CAUSTIC, "acid": ACID, "water": WATER}.get(port)
 
-    def _transfer(self, components: Components) -> np.ndarray:
-        """Fraction extracted per species, (n,) or (N, n)."""
+    def _fractions(self, components: Components) -> tuple[np.ndarray, np.ndarray]:
+        """Per species fed: the fraction extracted, and the SO4 groups that moves, (n,) or (N, n).
+
+        The net reaction is per sulfate moved: Al2(SO4)3 takes 6 NaOH and 3 H2SO4 per mole.
+        """
         fractions: np.ndarray = np.zeros(len(components))
         for label, fraction in self.extracted.items():
             fractions = fractions + as_vector_scalar(fraction) * components.unit_vector(label)
-        return fractions
+        return fractions, fractions * components.elements[components.element_names.index("S")]
 
     def outlet_maps(self, components: Components, state: dict | None) -> dict:
-        transfer = self._transfer(components)
+        fractions, moved = self._fractions(components)
         nu = np.sum([v * components.unit_vector(k) for k, v in NEUTRALISATION.items()], axis=0)
-        extracted = diagonal(transfer)
-        acid_used = outer(components.unit_vector(ACID), transfer)
+        extracted = diagonal(fractions)
+        acid_used = outer(components.unit_vector(ACID), moved)
         eye = np.eye(len(components))
         return {
             "product": {"feed": extracted - acid_used, "acid": eye, "water": eye},
             "raffinate": {
-                ALL_INLETS: eye + outer(nu, transfer),
+                ALL_INLETS: eye + outer(nu, moved),
                 "feed": acid_used - extracted,
                 "acid": -eye,
                 "water": -eye,
@@ -159,18 +163,18 @@ class SolventExtraction(Operation):
         }
 
     def dose_specs(self, components: Components, state: dict | None) -> dict:
-        transfer = self._transfer(components)
+        _, moved = self._fractions(components)
         sulfates = sum(components.unit_vector(label) for label in self.extracted)
         masses = components.molar_masses
         water = masses * components.unit_vector(WATER) - sulfates / as_vector_scalar(self.molality)
         return {
             "caustic": {
                 "caustic": components.unit_vector(CAUSTIC),
-                "feed": -2.0 * (1.0 + as_vector_scalar(self.caustic_excess)) * transfer,
+                "feed": -2.0 * (1.0 + as_vector_scalar(self.caustic_excess)) * moved,
             },
             "acid": {
                 "acid": components.unit_vector(ACID),
-                "feed": -(1.0 + as_vector_scalar(self.acid_excess)) * transfer,
+                "feed": -(1.0 + as_vector_scalar(self.acid_excess)) * moved,
             },
             "water": {"product": water},
         }
