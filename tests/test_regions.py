@@ -71,7 +71,7 @@ def test_a_leg_over_a_mode_mix_ships_each_share_by_its_mode(tmp_path):
             "mode must be one of rail, barge, sea, road (data/transport/modes.csv), got 'boat'",
         ),
         ((("air", 1.0, "100 km"),), "got 'air'"),  # no factors for air freight in data/
-        ((("sea", 1.0, "-5 km"),), "distance must be given and >= 0"),
+        ((("sea", 1.0, "-5 km"),), "the sea distance must be >= 0, got -5000 m"),
     ],
 )
 def test_a_bad_mode_mix_is_named(mix, words):

@@ -43,7 +43,14 @@ class SI(float):
     __slots__ = ()
 
 
-def parameter(unit: str, default: Any = dataclasses.MISSING, doc: str = "") -> Any:
+def parameter(
+    unit: str,
+    default: Any = dataclasses.MISSING,
+    doc: str = "",
+    low: float | None = None,
+    high: float | None = None,
+    above: float | None = None,
+) -> Any:
     """Declare a dataclass field that is given with a unit and stored as a float in `unit`.
 
     Parameters
@@ -55,8 +62,12 @@ def parameter(unit: str, default: Any = dataclasses.MISSING, doc: str = "") -> A
         A default *as the user would write it*, e.g. ``"25 degC"``.
     doc : str
         One line shown in error messages.
+    low, high : float, optional
+        Closed bounds in the storage unit; :meth:`Operation.problems` reports a value outside them.
+    above : float, optional
+        An open lower bound (``above=0``: positive).
     """
-    metadata = {"unit": unit, "doc": doc}
+    metadata = {"unit": unit, "doc": doc, "low": low, "high": high, "above": above}
     if default is dataclasses.MISSING:
         return field(metadata=metadata)
     return field(default=default, metadata=metadata)
@@ -112,8 +123,28 @@ class Operation:
 
     # --- model ---------------------------------------------------------------------------
     def problems(self) -> list[str]:
-        """Return every reason these parameters cannot be solved; empty if none."""
-        return []
+        """Return every reason these parameters cannot be solved; empty if none.
+
+        Here: every bounded :func:`parameter` outside its bounds, or not a number. A unit
+        adds its own checks to these (``found = super().problems()``).
+        """
+        found = []
+        for item in dataclasses.fields(self):
+            low, high, above = (item.metadata.get(key) for key in ("low", "high", "above"))
+            value = getattr(self, item.name)
+            if value is None or (low, high, above) == (None, None, None):
+                continue
+            values = np.asarray(value, dtype=np.float64)
+            ok = ~np.isnan(values)
+            ok &= True if low is None else values >= low
+            ok &= True if high is None else values <= high
+            ok &= True if above is None else values > above
+            if not np.all(ok):
+                wanted = [f">= {low:g}" if low is not None else "", f"> {above:g}" if above is not None else ""]
+                wanted += [f"<= {high:g}" if high is not None else ""]
+                shown = f"{float(values.flat[int(np.argmin(ok))]):g}"
+                found.append(f"{item.name} must be {' and '.join(w for w in wanted if w)}, got {shown}")
+        return found
 
     def species(self) -> list[str]:
         """Species this unit needs in the flowsheet's component set (reactions, doses)."""

@@ -91,9 +91,9 @@ class Calciner(Operation):
     precursor: str = ""
     lithium_source: str = "LiOH·H2O"
     lithium_ratio: float = parameter("", 1.0, "Li per metal, mol/mol")
-    oxygen_excess: float = parameter("", 0.0, "O2 above the reactions' need")
-    conversion: float = parameter("", 1.0, "fraction of precursor converted")
-    temperature: float = parameter("K", None, "firing temperature")
+    oxygen_excess: float = parameter("", 0.0, "O2 above the reactions' need", low=0)
+    conversion: float = parameter("", 1.0, "fraction of precursor converted", above=0, high=1)
+    temperature: float = parameter("K", None, "firing temperature", above=0)
 
     inlets = ("feed", "lithium", "gas")
     outlets = ("product", "offgas")
@@ -113,7 +113,7 @@ class Calciner(Operation):
         return balanced([self.lithium_source], ["Li2O", *volatile_products(self.lithium_source)])
 
     def problems(self) -> list[str]:
-        found = []
+        found = super().problems()
         if self.temperature is None:
             found.append("temperature must be given, e.g. '800 degC'")
         try:
@@ -123,8 +123,6 @@ class Calciner(Operation):
             found.append(str(err))
         if self.lithium_ratio < 1:
             found.append(f"lithium_ratio below 1 leaves metal unlithiated; got {self.lithium_ratio}")
-        if not 0 < self.conversion <= 1 or self.oxygen_excess < 0:
-            found.append("conversion must be in (0, 1] and oxygen_excess >= 0")
         return found
 
     def species(self) -> list[str]:

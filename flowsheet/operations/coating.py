@@ -67,10 +67,10 @@ class OnePotReactor(Calciner):
     feed_species: tuple[str, ...] = ()
     coating: str = ""
     coating_product: str = ""
-    coating_ratio: float = parameter("", 0.0, "coating metal per cathode metal, mol/mol")
+    coating_ratio: float = parameter("", 0.0, "coating metal per cathode metal, mol/mol", low=0)
     reagent: str = ""
-    reagent_ratio: float = parameter("", 0.0, "reagent per metal, mol/mol")
-    reagent_recovery: float = parameter("", 0.0, "fraction of reagent recovered in the unit")
+    reagent_ratio: float = parameter("", 0.0, "reagent per metal, mol/mol", low=0)
+    reagent_recovery: float = parameter("", 0.0, "fraction of reagent recovered in the unit", low=0, high=1)
     reagent_fate: str = "decomposed"
 
     def __post_init__(self) -> None:
@@ -119,8 +119,6 @@ class OnePotReactor(Calciner):
         found = super().problems()
         if self.reagent_fate not in REAGENT_FATES:
             found.append(f"reagent_fate must be one of {', '.join(REAGENT_FATES)}, got {self.reagent_fate!r}")
-        if not 0 <= self.reagent_recovery <= 1:
-            found.append(f"reagent_recovery must be in [0, 1], got {self.reagent_recovery}")
         if self.coating and self.coating_ratio <= 0:
             found.append("coating_ratio must be positive when a coating is given")
         return found

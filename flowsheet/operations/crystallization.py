@@ -62,13 +62,14 @@ class EvaporativeCrystallizer(Operation):
     """
 
     products: dict[str, float] = field(default_factory=dict)
-    molality: float = parameter("mol/kg", None, "dissolved species per kg water in the mother liquor")
-    temperature: float = parameter("K", None, "operating temperature")
+    molality: float = parameter("mol/kg", None, "dissolved species per kg water in the mother liquor", above=0)
+    temperature: float = parameter("K", None, "operating temperature", above=0)
 
     outlets = ("crystals", "mother_liquor", "vapor")
 
     def problems(self) -> list[str]:
-        found = [f"yield of {p} must be in [0, 1], got {y}" for p, y in self.products.items() if not 0 <= y <= 1]
+        found = super().problems()
+        found += [f"yield of {p} must be in [0, 1], got {y}" for p, y in self.products.items() if not 0 <= y <= 1]
         if self.molality is None or self.molality <= 0:
             found.append("molality of the mother liquor must be given and positive, e.g. '2.5 mol/kg'")
         if self.temperature is None:

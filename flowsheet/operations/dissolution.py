@@ -57,12 +57,12 @@ class Dissolver(Operation):
 
     reactions: tuple = field(default=())
     acid: str = "H2SO4(aq)"
-    excess: float = parameter("", 0.0, "acid excess over stoichiometric")
-    concentration: float | None = parameter("mol/m**3", None, "dissolved products per volume of solution")
-    solution_density: float | None = parameter("kg/m**3", None, "density of the product solution")
-    molality: float | None = parameter("mol/kg", None, "dissolved products per kg water")
-    oxygen_excess: float = parameter("", 0.0, "O2 above what oxidative reactions consume")
-    temperature: float | None = parameter("K", None, "outlet temperature")
+    excess: float = parameter("", 0.0, "acid excess over stoichiometric", low=0)
+    concentration: float | None = parameter("mol/m**3", None, "dissolved products per volume of solution", above=0)
+    solution_density: float | None = parameter("kg/m**3", None, "density of the product solution", above=0)
+    molality: float | None = parameter("mol/kg", None, "dissolved products per kg water", above=0)
+    oxygen_excess: float = parameter("", 0.0, "O2 above what oxidative reactions consume", low=0)
+    temperature: float | None = parameter("K", None, "outlet temperature", above=0)
 
     outlets = ("solution", "gas")
 
@@ -82,11 +82,9 @@ class Dissolver(Operation):
         object.__setattr__(self, "reactions", as_steps(list(self.reactions)))
 
     def problems(self) -> list[str]:
-        found = [p for step in self.reactions for p in step.problems()]
+        found = super().problems() + [p for step in self.reactions for p in step.problems()]
         if not self.reactions:
             found.append("no reactions given")
-        if self.excess < 0:
-            found.append(f"excess must be >= 0, got {self.excess}")
         by_volume = self.concentration is not None
         if by_volume == (self.molality is not None):
             found.append("give either concentration (with solution_density) or molality")

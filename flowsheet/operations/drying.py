@@ -43,13 +43,13 @@ class Dryer(Operation):
     """
 
     moisture: float = parameter("", None, "water mass fraction of dried product")
-    temperature: float = parameter("K", None, "outlet temperature")
+    temperature: float = parameter("K", None, "outlet temperature", above=0)
 
     inlets = ("wet",)
     outlets = ("dry", "vapor")
 
     def problems(self) -> list[str]:
-        found = []
+        found = super().problems()
         if self.moisture is None or not 0 <= self.moisture < 1:
             found.append(f"moisture must be given in [0, 1), got {self.moisture}")
         if self.temperature is None:

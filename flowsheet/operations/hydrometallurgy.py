@@ -41,7 +41,7 @@ class Leach(Dissolver):
     """
 
     reductant: str = "H2O2(aq)"
-    reductant_excess: float = parameter("", 0.0, "reductant above what the reactions consume")
+    reductant_excess: float = parameter("", 0.0, "reductant above what the reactions consume", low=0)
 
     def outlet_ports(self) -> tuple[str, ...]:
         return ("solution", "residue", "gas")
@@ -107,17 +107,18 @@ class SolventExtraction(Operation):
     """
 
     extracted: dict[str, float] = field(default_factory=dict)
-    caustic_excess: float = parameter("", 0.0, "NaOH above 2 mol per mol metal")
-    acid_excess: float = parameter("", 0.0, "strip acid above 1 mol per mol metal")
+    caustic_excess: float = parameter("", 0.0, "NaOH above 2 mol per mol metal", low=0)
+    acid_excess: float = parameter("", 0.0, "strip acid above 1 mol per mol metal", low=0)
     molality: float = parameter("mol/kg", None, "metal sulfate per kg water in the strip liquor")
-    temperature: float | None = parameter("K", None, "outlet temperature")
+    temperature: float | None = parameter("K", None, "outlet temperature", above=0)
 
     inlets = ("feed", "caustic", "acid", "water")
     outlets = ("product", "raffinate")
     dosed_inlets = ("caustic", "acid", "water")
 
     def problems(self) -> list[str]:
-        found = [f"fraction of {k} must be in [0, 1], got {v}" for k, v in self.extracted.items() if not 0 <= v <= 1]
+        found = super().problems()
+        found += [f"fraction of {k} must be in [0, 1], got {v}" for k, v in self.extracted.items() if not 0 <= v <= 1]
         if not self.extracted:
             found.append("no extracted sulfates given")
         for label in self.extracted:
@@ -126,8 +127,6 @@ class SolventExtraction(Operation):
                 found.append(f"{label} is not a metal sulfate (the acid and Na2SO4 are not extracted)")
         if self.molality is None or self.molality <= 0:
             found.append("molality of the strip liquor must be given and positive")
-        if self.caustic_excess < 0 or self.acid_excess < 0:
-            found.append("caustic_excess and acid_excess must be >= 0")
         return found
 
     def species(self) -> list[str]:

@@ -30,15 +30,16 @@ class Mixer(Operation):
     """
 
     inlet_names: tuple[str, ...] = ("in1", "in2")
-    temperature: float | None = parameter("K", None, "outlet temperature")
+    temperature: float | None = parameter("K", None, "outlet temperature", above=0)
 
     def inlet_ports(self) -> tuple[str, ...]:
         return tuple(self.inlet_names)
 
     def problems(self) -> list[str]:
+        found = super().problems()
         if len(set(self.inlet_names)) != len(self.inlet_names) or not self.inlet_names:
-            return [f"inlet_names must be distinct and not empty, got {self.inlet_names!r}"]
-        return []
+            found.append(f"inlet_names must be distinct and not empty, got {self.inlet_names!r}")
+        return found
 
     def outlet_maps(self, components: Components, state: dict | None) -> dict:
         return {"product": {ALL_INLETS: np.eye(len(components))}}
@@ -67,7 +68,8 @@ class Splitter(Operation):
         return tuple(self.fractions)
 
     def problems(self) -> list[str]:
-        found = [
+        found = super().problems()
+        found += [
             f"fraction of {port!r} must be in [0, 1], got {f}" for port, f in self.fractions.items() if not 0 <= f <= 1
         ]
         if len(self.fractions) < 2:
@@ -107,7 +109,9 @@ class ComponentSplitter(Operation):
 
     def problems(self) -> list[str]:
         values = {**self.fractions, "default": self.default}
-        return [f"fraction of {k!r} must be in [0, 1], got {f}" for k, f in values.items() if not 0 <= f <= 1]
+        return super().problems() + [
+            f"fraction of {k!r} must be in [0, 1], got {f}" for k, f in values.items() if not 0 <= f <= 1
+        ]
 
     def species(self) -> list[str]:
         return list(self.fractions)
@@ -141,7 +145,7 @@ class Repulper(Operation):
     """
 
     solids_fraction: float = parameter("", None, "solids mass fraction of the slurry")
-    temperature: float | None = parameter("K", None, "outlet temperature")
+    temperature: float | None = parameter("K", None, "outlet temperature", above=0)
 
     inlets = ("feed", "water")
     outlets = ("slurry",)
@@ -150,7 +154,7 @@ class Repulper(Operation):
     def problems(self) -> list[str]:
         if self.solids_fraction is None or not 0 < self.solids_fraction <= 1:
             return [f"solids_fraction must be given in (0, 1], got {self.solids_fraction}"]
-        return []
+        return super().problems()
 
     def species(self) -> list[str]:
         return ["H2O(l)"]

@@ -42,7 +42,7 @@ class Feed(Operation):
     flows: dict = field(default_factory=dict)
     dosed: bool = False
     recycled: bool = False
-    temperature: float = parameter("K", "25 degC", "feed temperature")
+    temperature: float = parameter("K", "25 degC", "feed temperature", above=0)
 
     inlets: ClassVar[tuple[str, ...]] = ()
     outlets: ClassVar[tuple[str, ...]] = ("out",)
@@ -64,7 +64,7 @@ class Feed(Operation):
         )
 
     def problems(self) -> list[str]:
-        found = []
+        found = super().problems()
         if not self.flows:
             found.append("no species given")
         found.extend(f"{label} is negative" for label, value in self.flows.items() if value < 0)

@@ -59,11 +59,11 @@ class CoPrecipitator(Operation):
     """
 
     product: str = ""
-    conversion: float = parameter("", 1.0, "fraction of the metal precipitated")
-    caustic_excess: float = parameter("", 0.0, "NaOH above stoichiometric")
-    ammonia_ratio: float = parameter("", 0.0, "NH3 per metal, mol/mol")
-    ammonia_recovery: float = parameter("", 0.0, "fraction of NH3 recovered")
-    temperature: float = parameter("K", "60 degC", "reactor temperature")
+    conversion: float = parameter("", 1.0, "fraction of the metal precipitated", low=0, high=1)
+    caustic_excess: float = parameter("", 0.0, "NaOH above stoichiometric", low=0)
+    ammonia_ratio: float = parameter("", 0.0, "NH3 per metal, mol/mol", low=0)
+    ammonia_recovery: float = parameter("", 0.0, "fraction of NH3 recovered", low=0, high=1)
+    temperature: float = parameter("K", "60 degC", "reactor temperature", above=0)
 
     outlets = ("slurry",)
 
@@ -85,16 +85,11 @@ class CoPrecipitator(Operation):
         return Reaction.balance([*self.sulfates(), CAUSTIC], [self.product, "Na2SO4(aq)"])
 
     def problems(self) -> list[str]:
-        found = []
+        found = super().problems()
         try:
             self.reaction()
         except FlowsheetError as err:
             found.append(f"product {self.product!r}: {err}")
-        for label, value in (("conversion", self.conversion), ("ammonia_recovery", self.ammonia_recovery)):
-            if not 0 <= value <= 1:
-                found.append(f"{label} must be in [0, 1], got {value}")
-        if self.caustic_excess < 0 or self.ammonia_ratio < 0:
-            found.append("caustic_excess and ammonia_ratio must be >= 0")
         return found
 
     def species(self) -> list[str]:

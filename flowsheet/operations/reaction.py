@@ -105,7 +105,7 @@ class StoichiometricReactor(Operation):
     """
 
     reactions: tuple = field(default=())
-    temperature: float | None = parameter("K", None, "outlet temperature")
+    temperature: float | None = parameter("K", None, "outlet temperature", above=0)
 
     outlets = ("product", "gas")
 
@@ -114,8 +114,8 @@ class StoichiometricReactor(Operation):
         object.__setattr__(self, "reactions", as_steps(list(self.reactions)))
 
     def problems(self) -> list[str]:
-        found = [problem for step in self.reactions for problem in step.problems()]
-        return found or ([] if self.reactions else ["no reactions given"])
+        found = super().problems() + [problem for step in self.reactions for problem in step.problems()]
+        return found + ([] if self.reactions else ["no reactions given"])
 
     def species(self) -> list[str]:
         return [label for step in self.reactions for label in step.species()]

@@ -51,9 +51,9 @@ class Washer(Operation):
     """
 
     cake_moisture: float = parameter("", None, "liquid mass fraction of wet cake")
-    wash_ratio: float = parameter("m**3/kg", "0 L/kg", "wash water per mass of solids")
-    wash_efficiency: float = parameter("", 0.0, "fraction of dissolved species displaced by washing")
-    temperature: float | None = parameter("K", None, "outlet temperature")
+    wash_ratio: float = parameter("m**3/kg", "0 L/kg", "wash water per mass of solids", low=0)
+    wash_efficiency: float = parameter("", 0.0, "fraction of dissolved species displaced by washing", low=0, high=1)
+    temperature: float | None = parameter("K", None, "outlet temperature", above=0)
 
     outlets = ("cake", "filtrate")
     nonlinear = True
@@ -65,13 +65,9 @@ class Washer(Operation):
         return ("wash_water",) if any_positive(self.wash_ratio) else ()
 
     def problems(self) -> list[str]:
-        found = []
+        found = super().problems()
         if self.cake_moisture is None or not 0 <= self.cake_moisture < 1:
             found.append(f"cake_moisture must be given in [0, 1), got {self.cake_moisture}")
-        if self.wash_ratio < 0:
-            found.append("wash_ratio must be >= 0")
-        if not 0 <= self.wash_efficiency <= 1:
-            found.append(f"wash_efficiency must be in [0, 1], got {self.wash_efficiency}")
         return found
 
     def species(self) -> list[str]:

@@ -44,7 +44,7 @@ class TransportLeg(Operation):
     """
 
     mode: str = "sea"
-    distance: float = parameter("m", None, "distance travelled")
+    distance: float = parameter("m", None, "distance travelled", low=0)
     origin: str = ""
     destination: str = ""
     mix: tuple[tuple[str, float, float], ...] = ()
@@ -66,12 +66,14 @@ class TransportLeg(Operation):
         return self.mix or ((self.mode, 1.0, self.distance),)
 
     def problems(self) -> list[str]:
-        found = []
+        found = super().problems()
         for mode, share, distance in self.parts():
             if mode not in modes():
                 found.append(f"mode must be one of {', '.join(modes())} (data/transport/modes.csv), got {mode!r}")
-            if distance is None or np.any(np.asarray(distance) < 0):
-                found.append("distance must be given and >= 0, e.g. '13300 km'")
+            if distance is None:
+                found.append("distance must be given, e.g. '13300 km'")
+            elif self.mix and not distance >= 0:  # the leg's own distance is bounded as a parameter
+                found.append(f"the {mode} distance must be >= 0, got {distance:g} m")
             if not 0 < share <= 1:
                 found.append(f"the {mode} share must be in (0, 1], got {share}")
         if self.mix and abs(sum(share for _, share, _ in self.mix) - 1) > 1e-9:

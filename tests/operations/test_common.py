@@ -180,6 +180,27 @@ def test_broken_parameters_are_reported(operation):
     assert broken.problems() != []
 
 
+BY_NAME = {example.name: example for example in EXAMPLES}
+
+
+@pytest.mark.parametrize(
+    ("name", "changes", "problem"),
+    [
+        ("oxidise", {"oxygen_excess": SI(-0.1)}, "oxygen_excess must be >= 0, got -0.1"),
+        ("dissolve", {"solution_density": SI(-1.0)}, "solution_density must be > 0, got -1"),
+        ("leach", {"reductant_excess": SI(-0.5)}, "reductant_excess must be >= 0, got -0.5"),
+        ("one_pot", {"reagent_ratio": SI(-1.0)}, "reagent_ratio must be >= 0, got -1"),
+        ("precipitate", {"caustic_excess": SI(float("nan"))}, "caustic_excess must be >= 0, got nan"),
+        ("wash", {"temperature": SI(-5.0)}, "temperature must be > 0, got -5"),
+        ("wash", {"wash_efficiency": SI(1.5)}, "wash_efficiency must be >= 0 and <= 1, got 1.5"),
+        ("ship", {"distance": SI(float("nan"))}, "distance must be >= 0, got nan"),
+    ],
+)
+def test_every_bounded_parameter_is_checked_by_the_base_class(name, changes, problem):
+    # bounds are declared once, with the parameter; NaN is outside every bound
+    assert problem in dataclasses.replace(BY_NAME[name], **changes).problems()
+
+
 @pytest.mark.parametrize("operation", EXAMPLES, ids=lambda op: op.name)
 @pytest.mark.parametrize("seed", [0, 1, 2])
 def test_operation_conserves_every_element_for_random_feeds(operation, seed):
