@@ -158,6 +158,17 @@ def _solved(arguments: argparse.Namespace, solve_routes: bool = True) -> tuple[l
             failed += 1
             scenario = f"[{outcome.scenario}] " if outcome.scenario else ""
             print(f"error: {scenario}{outcome.error}", file=sys.stderr)
+    files: dict[str, list[str]] = {}
+    for outcome in outcomes:
+        if outcome.summary is not None:
+            files.setdefault(outcome.summary["route"], []).append(outcome.path)
+    for name, shared in files.items():
+        if len(shared) > 1:  # their columns, ratios and output files could not be told apart
+            print(
+                f"error: {len(shared)} routes are named {name!r} ({', '.join(shared)}); give each a name:",
+                file=sys.stderr,
+            )
+            return [], 1
     return outcomes, 1 if failed else 0
 
 
@@ -196,6 +207,10 @@ def _compare(arguments: argparse.Namespace) -> int:
             return 1
         baseline = matches[0]
     ordered = [solved[baseline], *(o for i, o in enumerate(solved) if i != baseline)]
+    bases = {f"{o.summary['basis']['value']:g} {o.summary['basis']['unit']}" for o in ordered if o.summary}
+    if len(bases) > 1:
+        print(f"error: the routes have different bases ({', '.join(sorted(bases))}); give --basis", file=sys.stderr)
+        return 1
     compared = compare([o.summary for o in ordered if o.summary is not None], baseline=0)
     text = render_comparison(compared, arguments.format)
     print(text)

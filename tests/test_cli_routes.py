@@ -79,10 +79,32 @@ def test_run_formats(fmt, capsys):
 
 
 def test_basis_override_scales_every_kpi(capsys):
+    assert main(["run", SULFATE, "--format", "json"]) == 0
+    [per_kg] = json.loads(capsys.readouterr().out)
     assert main(["run", SULFATE, "--basis", "50 kt/yr", "--format", "json"]) == 0
     [summary] = json.loads(capsys.readouterr().out)
     assert summary["basis"]["unit"] == "kilotonne / year"
     assert summary["kpis"]["sodium_sulfate"]["unit"] == "kilogram / hour"
+    kg_per_hour = 50e6 / (365.25 * 24)  # 50 kt/yr of CAM
+    for name in ("sodium_sulfate", "water_fresh", "freight", "co2e"):
+        assert summary["kpis"][name]["value"] == pytest.approx(per_kg["kpis"][name]["value"] * kg_per_hour, rel=1e-9)
+    assert summary["kpis"]["energy_total"]["unit"] == "megawatt"
+    assert summary["kpis"]["energy_total"]["value"] == pytest.approx(
+        per_kg["kpis"]["energy_total"]["value"] * kg_per_hour / 3600, rel=1e-9
+    )
+
+
+def test_routes_with_one_name_are_refused_not_merged(tmp_path, capsys):
+    (tmp_path / "copy.yaml").write_text(f"extends: {M2CAM}\n")  # keeps the parent's name
+    assert main(["compare", M2CAM, str(tmp_path / "copy.yaml")]) == 1
+    assert "2 routes are named 'nmc811-m2cam'" in capsys.readouterr().err
+
+
+def test_compare_refuses_routes_on_different_bases(tmp_path, capsys):
+    (tmp_path / "rated.yaml").write_text(f"extends: {M2CAM}\nname: rated\nbasis: 50 kt/yr\n")
+    assert main(["compare", M2CAM, str(tmp_path / "rated.yaml")]) == 1
+    assert "the routes have different bases (1 kilogram, 50 kilotonne / year); give --basis" in capsys.readouterr().err
+    assert main(["compare", M2CAM, str(tmp_path / "rated.yaml"), "--basis", "1 kg"]) == 0
 
 
 def test_check_accepts_directories_and_globs(capsys):
