@@ -10,6 +10,7 @@ from pathlib import Path
 
 from flowsheet.errors import FlowsheetError, RouteFileError, SolveError
 from flowsheet.report import summarize
+from flowsheet.results import Results
 from flowsheet.route_file import Route, load_route
 from flowsheet.solve import solve
 
@@ -44,16 +45,21 @@ def expand(arguments: Iterable[str]) -> list[Path]:
     return list(unique.values())
 
 
-def solve_route(route: Route, basis: str | None = None, label: str | None = None) -> dict:
-    """Solve a loaded route and return its summary (named ``label``, default the route's name)."""
+def solve_loaded(route: Route, basis: str | None = None) -> Results:
+    """Solve a loaded route; a solve error is located in the route file (unit and line)."""
     try:
-        results = solve(route.flowsheet, basis or route.spec.basis, route.spec.product)
+        return solve(route.flowsheet, basis or route.spec.basis, route.spec.product)
     except SolveError as err:
         file, line = route.locate("units", err.unit) if err.unit else (route.path, 0)
         where = ("units", err.unit) if err.unit else ()
         raise _in_route(route, file, line, where, err.problem, err.hint) from err
     except FlowsheetError as err:
         raise _in_route(route, route.path, 0, (), str(err).splitlines()[0], "") from err
+
+
+def solve_route(route: Route, basis: str | None = None, label: str | None = None) -> dict:
+    """Solve a loaded route and return its summary (named ``label``, default the route's name)."""
+    results = solve_loaded(route, basis)
     return summarize(results, label or route.name, route.path, route.spec.product)
 
 

@@ -36,7 +36,7 @@ from pathlib import Path
 import numpy as np
 
 import flowsheet
-from flowsheet.batch import Outcome, evaluate, expand, terminal_progress
+from flowsheet.batch import Outcome, evaluate, expand, solve_loaded, terminal_progress
 from flowsheet.chemistry import Formula, Reaction
 from flowsheet.errors import FlowsheetError, ReactionError, UnbalancedReactionError
 from flowsheet.report import compare, render_comparison, render_runs, render_sweep, render_trace
@@ -269,10 +269,8 @@ def _sweep(arguments: argparse.Namespace) -> int:
 
 
 def _trace(arguments: argparse.Namespace) -> int:
-    from flowsheet.solve import solve
-
     route = load_route(arguments.route)
-    results = solve(route.flowsheet, route.spec.basis, route.spec.product)
+    results = solve_loaded(route)
     try:
         frame = results.provenance(arguments.element)
     except ValueError as err:

@@ -141,3 +141,13 @@ def test_the_readme_states_every_kpi_boundary():
     readme = (Path(__file__).parents[1] / "README.md").read_text(encoding="utf-8")
     for name, boundary in KPIS.items():
         assert f"| `{name}` | {boundary} |" in readme
+
+
+def test_trace_locates_a_solve_error_in_the_route_file(tmp_path, capsys):
+    (tmp_path / "nobleed.yaml").write_text(
+        f"extends: {SULFATE}\nset:\n  units.liquor_split.fractions: {{recycle: 1.0, bleed: 0.0}}\n"
+    )
+    assert main(["trace", str(tmp_path / "nobleed.yaml"), "--element", "Ni"]) == 1
+    err = capsys.readouterr().err
+    assert "nobleed.yaml: units.liquor_mix: " in err
+    assert "accumulate(s) in the recycle loop" in err
