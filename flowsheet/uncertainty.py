@@ -86,8 +86,8 @@ def read_distribution(spec: dict, unit: str | None, field: str) -> Distribution:
         if len(items) != expected:
             raise UnitError(f"{field}.{kind}", f"{expected} values", str(raw), f"has {len(items)}")
         bounds = tuple(read(item, kind) for item in items)
-        if not bounds[0] <= nominal <= bounds[-1] or list(bounds) != sorted(bounds):
-            raise UnitError(f"{field}.{kind}", "ordered bounds around the value", str(raw), "they are not")
+        if not bounds[0] <= nominal <= bounds[-1] or list(bounds) != sorted(bounds) or bounds[0] == bounds[-1]:
+            raise UnitError(f"{field}.{kind}", "ordered bounds around the value, low < high", str(raw), "they are not")
         return Distribution(kind, nominal, bounds)
     if kind == "normal":
         spread = read(raw, kind)

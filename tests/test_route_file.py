@@ -115,6 +115,15 @@ MALFORMED = {
     "bad_kind": (GOOD.replace("{kind: emission}", "{kind: smoke}"), "kind: smoke", "Input should be"),
     "extends_missing": ("extends: nowhere.yaml\nname: x\n", "extends:", "no route file 'nowhere.yaml'"),
     "set_without_extends": (GOOD + "set: {units.dissolve.temperature: 90 degC}\n", "set:", "only a route that"),
+    "set_not_a_mapping": ("extends: base.yaml\nname: x\nset: [units.dissolve]\n", "set:", "set: must be a mapping"),
+    "remove_not_a_list": ("extends: base.yaml\nname: x\nremove: units.dissolve\n", "remove:", "remove: must be a list"),
+    "yaml_tag": (GOOD + "note: !python/name:os.system x\n", "note:", "YAML tag '!python/name:os.system' is not"),
+    "type_not_text": (GOOD.replace("type: dissolver", "type: [dissolver]"), "type: [dissolver]", "unknown unit type"),
+    "degenerate_range": (
+        GOOD.replace("temperature: 80 degC", "temperature: {value: 80 degC, triangular: [80 degC, 80 degC, 80 degC]}"),
+        "triangular:",
+        "low < high",
+    ),
     "negative_fraction": (
         LOOP.replace("{recycle: 1.0, purge: 0.0}", "{recycle: 1.5, purge: -0.5}"),
         "  split:",

@@ -24,6 +24,15 @@ def load_document(path: Path, chain: tuple[Path, ...] = ()) -> tuple[dict, Origi
                     shown, origins[(key,)][1], key, "only a route that 'extends' another may edit it"
                 )
         return data, origins
+    for key, kind, example in (
+        ("set", dict, "set: {units.calcine.temperature: 850 degC}"),
+        ("remove", list, "remove: [units.ship]"),
+        ("disconnect", list, "disconnect: ['ship -> slurry.feed']"),
+    ):
+        value = data.get(key)
+        if value is not None and not isinstance(value, kind):
+            what = "a mapping of dotted paths to values" if kind is dict else "a list"
+            raise RouteFileError.one(shown, origins[(key,)][1], key, f"must be {what}", f"e.g. {example}")
     line = origins[("extends",)][1]
     if not isinstance(data["extends"], str):
         raise RouteFileError.one(shown, line, "extends", "must be the path of another route file")

@@ -111,7 +111,7 @@ def validate(data: dict, report: Any) -> RouteSpec | None:
     ok = True
     for name, parameters in spec.units.items():
         kind = parameters.get("type")
-        if kind not in types:
+        if not isinstance(kind, str) or kind not in types:
             report(("units", name, "type"), f"unknown unit type {kind!r}", f"one of: {', '.join(types)}")
             ok = False
             continue

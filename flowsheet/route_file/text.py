@@ -80,7 +80,12 @@ def _construct(node: yaml.Node, path: tuple, origins: Origins, shown: str) -> An
         return found
     if isinstance(node, yaml.SequenceNode):
         return [_construct(item, (*path, i), origins, shown) for i, item in enumerate(node.value)]
-    return yaml.SafeLoader(" ").construct_object(node)
+    try:
+        return yaml.SafeLoader(" ").construct_object(node)
+    except yaml.constructor.ConstructorError:
+        raise RouteFileError.one(
+            shown, node.start_mark.line + 1, dotted(path), f"YAML tag {node.tag!r} is not allowed in route files"
+        ) from None
 
 
 def dotted(path: tuple) -> str:
