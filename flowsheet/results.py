@@ -8,6 +8,7 @@ basis: with a mass basis (``"1 kg"`` of product) flows are amounts per basis
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from functools import cached_property
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -249,6 +250,7 @@ class Results:
     def _feeds(self) -> list[Stream]:
         return [s for s in self.edges if isinstance(self.flowsheet.operation(s.source), Feed)]
 
+    @cached_property
     def _calculator(self) -> KpiCalculator:
         return KpiCalculator(self.flowsheet, self.components, self.edges)
 
@@ -318,7 +320,7 @@ class Results:
 
     def _legs(self) -> list[dict]:
         """Per transport leg: name, mode, distance [m], shipped [kg], tonne-km, fuel [J], CO2e [kg]."""
-        legs = self._calculator().legs(self.flows[None])
+        legs = self._calculator.legs(self.flows[None])
         return [
             {
                 "leg": leg.leg,
@@ -334,7 +336,7 @@ class Results:
 
     def _unit_energy(self) -> list[dict]:
         """Per unit: duty [J], utility, carrier, purchased energy [J], CO2e [kg]; heat removed is not bought."""
-        units = self._calculator().unit_energy(self.flows[None], self._duty_arrays())
+        units = self._calculator.unit_energy(self.flows[None], self._duty_arrays())
         return [
             {
                 "unit": u.unit,
@@ -395,9 +397,13 @@ class Results:
         columns = ["unit", f"duty [{energy}]", "utility", "carrier", f"purchased [{energy}]", f"co2e [{mass}]"]
         return pd.DataFrame(rows, columns=columns).set_index("unit")
 
+    @cached_property
+    def _kpi_values(self) -> dict[str, np.ndarray]:
+        return self._calculator.compute(self.flows[None], self._duty_arrays(), self.product)
+
     def totals(self) -> dict[str, pint.Quantity]:
         """The headline figures per basis, by the names of :data:`~flowsheet.kpis.KPIS` (boundaries there)."""
-        values = self._calculator().compute(self.flows[None], self._duty_arrays(), self.product)
+        values = self._kpi_values
         return {name: self._shown(KIND[name], float(array[0])) for name, array in values.items()}
 
     def __repr__(self) -> str:
