@@ -250,3 +250,18 @@ def test_every_unit_type_has_a_route_file_name():
         "splitter",
         "repulper",
     } <= set(unit_types())
+
+
+def test_a_variant_keeps_its_parents_sources_and_replaces_one_it_cites_again(tmp_path):
+    base = GOOD.replace(
+        'sources: [{key: test, cite: "a route written for the tests"}]',
+        "sources: [{key: test, cite: t}, {key: extra, cite: 'parent only'}]",
+    )
+    _write(tmp_path, "base", base)
+    child = "extends: base.yaml\nname: child\nsources:\n  - {key: extra, cite: 'child text'}\n  - {key: new, cite: n}\n"
+    _write(tmp_path, "child", child)
+    parent_keys = [s.key for s in load_route(tmp_path / "base.yaml").spec.sources]
+    sources = load_route(tmp_path / "child.yaml").spec.sources
+    assert parent_keys == ["test", "extra"]
+    assert [s.key for s in sources] == ["test", "extra", "new"]
+    assert next(s.cite for s in sources if s.key == "extra") == "child text"

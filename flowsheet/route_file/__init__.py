@@ -18,7 +18,8 @@ aliases are refused, so an alias bomb cannot expand)::
 Every dimensional value carries its unit; a bare number there is an error. A file
 may ``extends: other.yaml`` and then change it: top-level keys replace the parent's,
 entries of ``sites``/``feeds``/``products``/``units`` replace the parent's entry of
-the same name, ``streams`` are added, ``set`` overrides values by dotted path
+the same name, ``streams`` are added, ``sources`` are added (one with a parent's key
+replaces it: a variant's figures still rest on its parent's sources), ``set`` overrides values by dotted path
 (``units.calcine.temperature: 850 degC``; a key with dots goes in brackets,
 ``feeds.lithium.flows[LiOH·H2O]``), ``remove`` deletes entries by dotted path and
 ``disconnect`` deletes streams.

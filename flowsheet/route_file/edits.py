@@ -60,16 +60,25 @@ def load_document(path: Path, chain: tuple[Path, ...] = ()) -> tuple[dict, Origi
             for name, entry in value.items():
                 target[name] = entry
                 _replace_origins(merged_origins, origins, (key, name))
-        elif key == "streams" and isinstance(value, list):
-            base = len(merged.get("streams", []))
-            merged.setdefault("streams", []).extend(value)
-            for i in range(len(value)):
-                merged_origins[("streams", base + i)] = origins[("streams", i)]
+        elif key in ("streams", "sources") and isinstance(value, list):
+            # added to the parent's; a source with the parent's key replaces it (the variant's figures
+            # still rest on the parent's sources, so they are kept)
+            items = merged.setdefault(key, [])
+            for i, entry in enumerate(value):
+                keyed = [j for j, e in enumerate(items) if key == "sources" and _source_key(e) == _source_key(entry)]
+                at = keyed[0] if keyed and _source_key(entry) is not None else len(items)
+                items[at : at + 1] = [entry]
+                _replace_origins(merged_origins, {}, (key, at))
+                merged_origins.update({(key, at, *k[2:]): v for k, v in origins.items() if k[:2] == (key, i)})
         else:
             merged[key] = value
             _replace_origins(merged_origins, origins, (key,))
     apply_edits(data, origins, merged, merged_origins, shown)
     return merged, merged_origins
+
+
+def _source_key(entry: Any) -> Any:
+    return entry.get("key") if isinstance(entry, dict) else None
 
 
 def _replace_origins(into: Origins, source: Origins, prefix: tuple) -> None:
