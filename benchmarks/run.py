@@ -44,14 +44,13 @@ def warm_solve(repeats: int) -> dict:
     from flowsheet.sampling import evaluate
 
     route = load_route(ROOT / "routes" / "nmc811_sulfate.yaml")
-    sparse = median_time(lambda: solve(route.flowsheet, "1 kg", route.spec.product), repeats)
-    one = {"units.filter.wash_ratio": np.array([0.006])}
-    vectorised = median_time(lambda: evaluate(route, one), repeats)
-    results = solve(route.flowsheet, "1 kg", route.spec.product)
+    results = median_time(lambda: solve(route.flowsheet, "1 kg", route.spec.product).totals(), repeats)
+    changed = iter(np.linspace(0.004, 0.008, 10_000))
+    one = median_time(lambda: evaluate(route, {"units.filter.wash_ratio": np.array([next(changed)])}), repeats)
     return {
-        "sparse solve [ms]": sparse * 1e3,
-        "vectorised, 1 sample [ms]": vectorised * 1e3,
-        "mass closure": results.closure.worst,
+        "solve and totals [ms]": results * 1e3,
+        "changed wash ratio, KPIs [ms]": one * 1e3,
+        "mass closure": solve(route.flowsheet, "1 kg", route.spec.product).closure.worst,
     }
 
 
@@ -112,21 +111,30 @@ def chain(units: int):
 
 
 def scaling(sizes: list[int], repeats: int) -> list[dict]:
+    import numpy as np
+
     from flowsheet.solve import solve_mass
-    from flowsheet.solve.vectorized import solve_mass_batch
 
     rows = []
     for size in sizes:
+        start = time.perf_counter()
         sheet = chain(size)
         components = sheet.check()
-        sparse = median_time(lambda s=sheet, c=components: solve_mass(s, c), repeats)
-        vectorised = median_time(lambda s=sheet, c=components: solve_mass_batch(s, c, {}, 1), repeats)
+        solve_mass(sheet, components)
+        cold = time.perf_counter() - start
+        shares = iter(np.linspace(0.1, 0.3, 10_000))
+
+        def changed(s=sheet, c=components, shares=shares) -> object:
+            share = next(shares)
+            return solve_mass(s, c, {"s0": {"fractions.back": [share], "fractions.on": [1 - share]}})
+
+        warm = median_time(changed, repeats)
         rows.append(
             {
                 "units": size,
-                "sparse solve [ms]": sparse * 1e3,
-                "per unit [us]": sparse / size * 1e6,
-                "vectorised [ms]": vectorised * 1e3,
+                "build, check and first solve [ms]": cold * 1e3,
+                "changed first split, solve [ms]": warm * 1e3,
+                "per unit [us]": warm / size * 1e6,
             }
         )
     return rows
@@ -146,25 +154,24 @@ def loop_here(samples: int, repeats: int) -> dict:
     import numpy as np
     from precipitation_loop import build
 
-    from flowsheet.solve import solve_mass
-    from flowsheet.solve.checks import closure
-    from flowsheet.solve.vectorized import solve_mass_batch
+    from flowsheet.solve import study
 
     sheet = build()
-    components = sheet.check()
-    once = median_time(lambda: solve_mass(sheet, components), repeats)
-    vectorised_once = median_time(lambda: solve_mass_batch(sheet, components, {}, 1), repeats)
-    result = solve_mass(sheet, components)
+    changed = iter(np.linspace(0.25, 0.35, 10_000))
+
+    def one() -> object:
+        share = next(changed)
+        return study(sheet, samples={"split.fractions.recycle": [share], "split.fractions.purge": [1 - share]})
+
+    once = median_time(one, repeats)
     recycle = np.random.default_rng(0).uniform(0.1, 0.5, samples)
-    split = sheet.operation("split").sampled({"fractions.recycle": recycle, "fractions.purge": 1 - recycle})
     start = time.perf_counter()
-    solve_mass_batch(sheet, components, {"split": split}, samples)
+    many = study(sheet, samples={"split.fractions.recycle": recycle, "split.fractions.purge": 1 - recycle})
     batch = time.perf_counter() - start
     return {
-        "simulate, sparse [ms]": once * 1e3,
-        "simulate, vectorised path [ms]": vectorised_once * 1e3,
-        f"{samples} samples [s]": batch,
-        "mass closure": closure(sheet, result).worst,
+        "simulate, changed recycle, mass and energy [ms]": once * 1e3,
+        f"{samples} samples, mass and energy [s]": batch,
+        "mass closure, worst sample": float(max(many.mass.max(), many.elements.max())),
     }
 
 

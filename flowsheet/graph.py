@@ -268,29 +268,17 @@ class Flowsheet:
 
     def _reach_problems(self, components: Components) -> list[str]:
         """Species a unit's reactions need that no feed can bring to it (structural check)."""
-        present = {stream.name: np.zeros(len(components), bool) for stream in self.streams()}
-        for stream in self.streams():
-            source = self.operation(stream.source)
-            if isinstance(source, Feed):
-                present[stream.name] = source.vector(components) > 0
-        for _ in range(len(present) + 1):
-            changed = False
-            for operation in self.operations:
-                inlets = self.inlets(operation.name)
-                maps = operation.outlet_maps(components, None)
-                for port, by_inlet in maps.items():
-                    outlet = self.outlets(operation.name).get(port)
-                    if outlet is None:
-                        continue
-                    reach = present[outlet.name].copy()
-                    for key, matrix in by_inlet.items():
-                        sources = inlets.values() if key == ALL_INLETS else [inlets[key]]
-                        for inlet in sources:
-                            reach |= (np.abs(matrix) @ present[inlet.name]) > 0
-                    if (reach != present[outlet.name]).any():
-                        present[outlet.name], changed = reach, True
-            if not changed:
-                break
+        patterns = {
+            op.name: {
+                outlet: {port: matrix != 0.0 for port, matrix in by_port.items()}
+                for outlet, by_port in op.outlet_maps(components, None).items()
+            }
+            for op in self.operations
+        }
+        species_in = reachable_species(self, components, patterns)
+        present = {
+            stream.name: np.isin(np.arange(len(components)), species_in[stream.name]) for stream in self.streams()
+        }
         found = []
         for operation in self.operations:
             arriving = np.zeros(len(components), bool)
@@ -358,3 +346,50 @@ def _kind(operation: Operation) -> str:
 
 
 __all__ = ["Feed", "Flowsheet", "Product", "Stream"]
+
+
+def reachable_species(
+    sheet: Flowsheet, components: Components, patterns: dict[str, dict[str, dict[str, np.ndarray]]]
+) -> dict[str, np.ndarray]:
+    """Per stream, the indices of the species that can be non-zero in it (structural, for every sample).
+
+    Parameters
+    ----------
+    sheet : Flowsheet
+        The flowsheet.
+    components : Components
+        Its species.
+    patterns : dict
+        Per unit, where its outlet maps can be non-zero: ``{unit: {outlet: {port or "*in": bool (n, n)}}}``.
+
+    Notes
+    -----
+    Feeds bring the species they list; a unit's outlet holds what its maps can carry from what
+    reaches its inlets. Units are visited in the order of their strongly connected components,
+    each recycle loop until nothing new reaches it, so the work grows with the flowsheet's size.
+    """
+    present = {stream.name: np.zeros(len(components), bool) for stream in sheet.streams()}
+    condensed = nx.condensation(sheet.graph)
+    for group in nx.topological_sort(condensed):
+        members = [unit for unit in sheet.graph if unit in condensed.nodes[group]["members"]]
+        changed = True
+        while changed:
+            changed = False
+            for unit in members:
+                operation = sheet.operation(unit)
+                outlets, inlets = sheet.outlets(unit), sheet.inlets(unit)
+                if isinstance(operation, Feed):
+                    for stream in outlets.values():
+                        present[stream.name] = operation.vector(components) != 0
+                    continue
+                for port, by_key in patterns.get(unit, {}).items():
+                    outlet = outlets.get(port)
+                    if outlet is None:
+                        continue
+                    reach = present[outlet.name].copy()
+                    for key, pattern in by_key.items():
+                        for inlet in inlets.values() if key == ALL_INLETS else [inlets[key]]:
+                            reach |= (pattern.astype(float) @ present[inlet.name]) > 0
+                    if (reach != present[outlet.name]).any():
+                        present[outlet.name], changed = reach, True
+    return {name: np.flatnonzero(mask) for name, mask in present.items()}

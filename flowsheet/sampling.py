@@ -11,18 +11,15 @@ from __future__ import annotations
 import itertools
 from collections.abc import Mapping, Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 import numpy as np
 import pint
 
 from flowsheet.errors import FlowsheetError, SolveError, UnitError
 from flowsheet.kpis import KIND, KpiCalculator, display_unit
-from flowsheet.operations import Feed, Operation, Product
 from flowsheet.route_file import Route, load_route
-from flowsheet.solve.checks import CLOSURE_LIMIT, NEGATIVE_LIMIT
-from flowsheet.solve.energy import duties, solve_temperatures
-from flowsheet.solve.vectorized import solve_mass_batch
+from flowsheet.solve import study
 from flowsheet.units import magnitude, parse_basis
 
 if TYPE_CHECKING:
@@ -74,69 +71,28 @@ def evaluate(route: Route, values: Mapping[str, np.ndarray], basis: str | None =
     return {name: np.concatenate([chunk[name] for chunk in chunks]) for name in chunks[0]}
 
 
-def _operations(route: Route, values: Mapping[str, np.ndarray]) -> dict[str, Operation]:
-    grouped: dict[str, dict[str, np.ndarray]] = {}
-    for path, array in values.items():
-        unit, key = _target(route, path)
-        grouped.setdefault(unit, {})[key] = array
-    operations = {}
-    for unit, parameters in grouped.items():
-        nominal = route.flowsheet.operation(unit)
-        for key, array in parameters.items():  # every end of each range must make a valid unit
-            for end in (np.min(array), np.max(array)):
-                problems = nominal.sampled({key: np.asarray(end)}).problems()
-                if problems:
-                    raise UnitError(f"{unit}.{key}", "values the unit accepts", f"{end:g}", "; ".join(problems))
-        operations[unit] = nominal.sampled(parameters)
-    return operations
-
-
 def _evaluate_chunk(
     route: Route, values: Mapping[str, np.ndarray], basis: str | None, samples: int, first: int
 ) -> dict[str, np.ndarray]:
+    paths = {path: ".".join(_target(route, path)) for path in values}
+    try:
+        found = study(
+            route.flowsheet,
+            basis or route.spec.basis,
+            route.spec.product,
+            {paths[path]: value for path, value in values.items()},
+            describe=values,
+        )
+    except SolveError as err:
+        if first:
+            err.add_note(f"sample numbers count from {first}, the first of this chunk")
+        raise
     sheet = route.flowsheet
-    components = sheet.check()
-    operations = _operations(route, values)
-    mass = solve_mass_batch(sheet, components, operations, samples)
-    flows = mass.flows
-    _check(route, values, mass.flows, components, first)
-    calculator = KpiCalculator(sheet, components, mass.streams, operations)
-    _, target, rate = parse_basis(basis or route.spec.basis)
-    produced = calculator.product_mass(flows, route.spec.product)
-    if np.any(produced <= 0):
-        raise SolveError(sheet.name, f"no {route.spec.product} reaches the product for some samples", unit="")
-    scale = target / produced
-    temperatures = solve_temperatures(sheet, mass.streams, flows, operations)
-    heat = {unit: value * scale for unit, value in duties(sheet, mass.streams, flows, temperatures).items()}
-    kpis = calculator.compute(flows * scale[:, None, None], heat, route.spec.product)
+    solution = found.solution
+    calculator = KpiCalculator(sheet, solution.plan.components, solution.plan.streams, solution.operations)
+    rate = parse_basis(basis or route.spec.basis)[2]
+    kpis = calculator.compute(found.flows, found.duties, found.product)
     return {name: value * display_unit(KIND[name], rate)[1] for name, value in kpis.items()}
-
-
-def _check(route: Route, values: Mapping[str, np.ndarray], flows: np.ndarray, components: Any, first: int) -> None:
-    """Refuse samples with negative flows or bad closure, naming the first such sample and its values."""
-    largest = np.abs(flows).max(axis=(1, 2))
-    negative = (flows < -NEGATIVE_LIMIT * largest[:, None, None]).any(axis=(1, 2))
-    sheet = route.flowsheet
-    inflow = np.zeros((flows.shape[0], len(components)))
-    outflow = np.zeros_like(inflow)
-    for i, stream in enumerate(sheet.streams()):
-        source, target = sheet.operation(stream.source), sheet.operation(stream.target)
-        if isinstance(source, Feed):
-            inflow += flows[:, i]
-        if isinstance(target, Product):
-            outflow += flows[:, i]
-    atoms_in, atoms_out = inflow @ components.elements.T, outflow @ components.elements.T
-    scale = inflow @ np.abs(components.elements).T
-    closure = np.max(np.abs(atoms_in - atoms_out) / np.where(scale > 0, scale, 1.0), axis=1)
-    for bad, problem in ((negative, "a negative flow"), (closure > CLOSURE_LIMIT, "mass that does not close")):
-        if np.any(bad):
-            index = int(np.argmax(bad))
-            shown = ", ".join(f"{path} = {float(v[index]):.6g}" for path, v in values.items())
-            raise SolveError(
-                sheet.name,
-                f"sample {first + index} ({shown}) gives {problem}",
-                "narrow the sampled ranges; solve that sample alone for the stream and species",
-            )
 
 
 def _columns(route: Route, kpis: Mapping[str, np.ndarray], basis: str | None) -> dict[str, np.ndarray]:

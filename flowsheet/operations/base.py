@@ -8,9 +8,13 @@ A unit's mass balance is linear in its port flows. It states it in two parts:
   sets, such as NaOH in a precipitator), one linear equation ``Σ_p w[p] · n_p = 0``
   over the unit's ports.
 
-The solver assembles these into one sparse linear system. A unit whose maps
-depend on the solution (``nonlinear = True``) receives the previous iterate of
-its inlet flows as ``state`` and the solver iterates to a fixed point.
+Both are *multilinear* in the unit's parameters, each taken as it enters the balance
+(``enters`` of :func:`parameter`: the value itself, its reciprocal ``1/p`` or its odds
+``p/(1-p)``). The solver relies on it to evaluate a unit once per study, not once per
+sample (:mod:`flowsheet.solve.terms`). A unit whose balance depends on the solution
+(``nonlinear = True``) reduces that dependence to a few scalars computed from the flows
+into its ``state_ports`` (:meth:`Operation.state_values`, e.g. the fraction of the slurry
+liquor a filter cake holds); its balances are multilinear in those too.
 """
 
 from __future__ import annotations
@@ -33,6 +37,13 @@ ALL_INLETS = "*in"
 T_AMBIENT = 298.15
 """Default temperature of feeds and of units that do not set one, [K] (25 °C)."""
 
+ENTERS = {
+    "linear": lambda value: value,
+    "reciprocal": lambda value: 1.0 / value,
+    "odds": lambda value: value / (1.0 - value),
+}
+"""How a parameter may enter a unit's balances, which are multilinear in the transformed value."""
+
 WATER_DENSITY = 1000.0
 """Density of wash and process water, [kg/m3]; within 0.3 % for 4-25 °C (IAPWS-95)."""
 
@@ -50,6 +61,7 @@ def parameter(
     low: float | None = None,
     high: float | None = None,
     above: float | None = None,
+    enters: str = "linear",
 ) -> Any:
     """Declare a dataclass field that is given with a unit and stored as a float in `unit`.
 
@@ -66,8 +78,14 @@ def parameter(
         Closed bounds in the storage unit; :meth:`Operation.problems` reports a value outside them.
     above : float, optional
         An open lower bound (``above=0``: positive).
+    enters : str
+        How the value enters the unit's balances, which are multilinear in it so transformed:
+        ``"linear"`` (default), ``"reciprocal"`` (a molality ``b`` as ``1/b``) or ``"odds"``
+        (a moisture ``w`` as ``w/(1-w)``); a key of :data:`ENTERS`.
     """
-    metadata = {"unit": unit, "doc": doc, "low": low, "high": high, "above": above}
+    if enters not in ENTERS:
+        raise ValueError(f"enters must be one of {', '.join(ENTERS)}, got {enters!r}")
+    metadata = {"unit": unit, "doc": doc, "low": low, "high": high, "above": above, "enters": enters}
     if default is dataclasses.MISSING:
         return field(metadata=metadata)
     return field(default=default, metadata=metadata)
@@ -96,6 +114,7 @@ class Operation:
     outlets: ClassVar[tuple[str, ...]] = ("product",)
     dosed_inlets: ClassVar[tuple[str, ...]] = ()
     nonlinear: ClassVar[bool] = False
+    state_ports: ClassVar[tuple[str, ...]] = ()
 
     def __post_init__(self) -> None:
         if not isinstance(self.name, str) or not self.name or "." in self.name:
@@ -160,6 +179,14 @@ class Operation:
         self, components: Components, state: dict[str, np.ndarray] | None
     ) -> dict[str, dict[str, np.ndarray]]:
         """Return ``{dosed port: {port: w}}`` with ``Σ w · n_port = 0``, one equation per dosed port."""
+        return {}
+
+    def state_values(self, components: Components, inlets: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
+        """A nonlinear unit's state: scalars per sample from the flows into its ``state_ports``, [-].
+
+        `inlets` holds those flows, shape (N, n) each, [mol/s]. The balances take the result as
+        ``state`` and are multilinear in each value; ``state=None`` asks for a first guess.
+        """
         return {}
 
     def outlet_temperature(self, port: str, inlet_temperature: float) -> float:

@@ -62,7 +62,9 @@ class EvaporativeCrystallizer(Operation):
     """
 
     products: dict[str, float] = field(default_factory=dict)
-    molality: float = parameter("mol/kg", None, "dissolved species per kg water in the mother liquor", above=0)
+    molality: float = parameter(
+        "mol/kg", None, "dissolved species per kg water in the mother liquor", above=0, enters="reciprocal"
+    )
     temperature: float = parameter("K", None, "operating temperature", above=0)
 
     outlets = ("crystals", "mother_liquor", "vapor")

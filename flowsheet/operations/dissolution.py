@@ -58,9 +58,11 @@ class Dissolver(Operation):
     reactions: tuple = field(default=())
     acid: str = "H2SO4(aq)"
     excess: float = parameter("", 0.0, "acid excess over stoichiometric", low=0)
-    concentration: float | None = parameter("mol/m**3", None, "dissolved products per volume of solution", above=0)
+    concentration: float | None = parameter(
+        "mol/m**3", None, "dissolved products per volume of solution", above=0, enters="reciprocal"
+    )
     solution_density: float | None = parameter("kg/m**3", None, "density of the product solution", above=0)
-    molality: float | None = parameter("mol/kg", None, "dissolved products per kg water", above=0)
+    molality: float | None = parameter("mol/kg", None, "dissolved products per kg water", above=0, enters="reciprocal")
     oxygen_excess: float = parameter("", 0.0, "O2 above what oxidative reactions consume", low=0)
     temperature: float | None = parameter("K", None, "outlet temperature", above=0)
 

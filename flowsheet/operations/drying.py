@@ -42,7 +42,7 @@ class Dryer(Operation):
     The moisture coming in is whatever the feed carries.
     """
 
-    moisture: float = parameter("", None, "water mass fraction of dried product")
+    moisture: float = parameter("", None, "water mass fraction of dried product", enters="odds")
     temperature: float = parameter("K", None, "outlet temperature", above=0)
 
     inlets = ("wet",)

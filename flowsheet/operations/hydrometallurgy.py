@@ -109,7 +109,7 @@ class SolventExtraction(Operation):
     extracted: dict[str, float] = field(default_factory=dict)
     caustic_excess: float = parameter("", 0.0, "NaOH above 2 mol per mol metal", low=0)
     acid_excess: float = parameter("", 0.0, "strip acid above 1 mol per mol metal", low=0)
-    molality: float = parameter("mol/kg", None, "metal sulfate per kg water in the strip liquor")
+    molality: float = parameter("mol/kg", None, "metal sulfate per kg water in the strip liquor", enters="reciprocal")
     temperature: float | None = parameter("K", None, "outlet temperature", above=0)
 
     inlets = ("feed", "caustic", "acid", "water")

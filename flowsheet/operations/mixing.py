@@ -144,7 +144,7 @@ class Repulper(Operation):
     liquid species of the whole slurry count as liquid.
     """
 
-    solids_fraction: float = parameter("", None, "solids mass fraction of the slurry")
+    solids_fraction: float = parameter("", None, "solids mass fraction of the slurry", enters="reciprocal")
     temperature: float | None = parameter("K", None, "outlet temperature", above=0)
 
     inlets = ("feed", "water")

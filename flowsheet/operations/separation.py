@@ -46,17 +46,19 @@ class Washer(Operation):
     washing the cake holds the fraction ``f = L / m_liquor`` of the slurry liquor;
     washing leaves ``(1 - eta) f`` of each dissolved species, and water fills the
     rest of ``L``. Filtrate = all inlets - cake. Since ``f`` is a ratio of flows the
-    unit is nonlinear: the solver updates ``f`` from its last solution.
+    unit is nonlinear: its state is ``f`` (:meth:`state_values`), computed from the slurry
+    once the slurry is known, or iterated where the filtrate returns to it.
     The wash water dose is ``wash_ratio * rho_w * m_s``.
     """
 
-    cake_moisture: float = parameter("", None, "liquid mass fraction of wet cake")
+    cake_moisture: float = parameter("", None, "liquid mass fraction of wet cake", enters="odds")
     wash_ratio: float = parameter("m**3/kg", "0 L/kg", "wash water per mass of solids", low=0)
     wash_efficiency: float = parameter("", 0.0, "fraction of dissolved species displaced by washing", low=0, high=1)
     temperature: float | None = parameter("K", None, "outlet temperature", above=0)
 
     outlets = ("cake", "filtrate")
     nonlinear = True
+    state_ports = ("slurry",)
 
     def inlet_ports(self) -> tuple[str, ...]:
         return ("slurry", *self.dosed_ports())
@@ -81,19 +83,18 @@ class Washer(Operation):
         dissolved = components.mask("aq", "l") - components.unit_vector("H2O(l)")
         return solid, dissolved, components.molar_masses
 
-    def liquor_fraction(self, components: Components, slurry: np.ndarray | None) -> float | np.ndarray:
-        """Fraction of the slurry liquor the cake holds before washing, [-] (one per sample for ``(N, n)``)."""
-        if slurry is None:
-            return INITIAL_LIQUOR_FRACTION
+    def state_values(self, components: Components, inlets: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
+        """``{"liquor_fraction": f}``: the fraction of the slurry liquor the cake holds before washing, [-]."""
+        slurry = inlets["slurry"]
         solid, dissolved, masses = self._masks(components)
         liquor = (slurry * (1.0 - solid - components.mask("g"))) @ masses
         moisture = np.asarray(self.cake_moisture, dtype=float)
         held = moisture / (1.0 - moisture) * ((slurry * solid) @ masses)
-        return np.divide(held, liquor, out=np.zeros_like(held * liquor), where=liquor > 0)
+        return {"liquor_fraction": np.divide(held, liquor, out=np.zeros_like(held * liquor), where=liquor > 0)}
 
     def outlet_maps(self, components: Components, state: dict | None) -> dict:
         solid, dissolved, masses = self._masks(components)
-        fraction = self.liquor_fraction(components, None if state is None else state["slurry"])
+        fraction = INITIAL_LIQUOR_FRACTION if state is None else np.asarray(state["liquor_fraction"])
         kept = as_vector_scalar((1.0 - np.asarray(self.wash_efficiency)) * fraction)
         water = components.unit_vector("H2O(l)")
         moisture = as_vector_scalar(np.asarray(self.cake_moisture) / (1.0 - np.asarray(self.cake_moisture)))

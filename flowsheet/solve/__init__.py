@@ -1,20 +1,123 @@
-"""The solver: mass balance (one sparse linear solve), checks, temperatures and duties, scaled to a basis."""
+"""The solver: one path from a flowsheet to flows, temperatures and duties, for one sample or many.
+
+:func:`solve` builds the flowsheet's equations once per structure (:mod:`flowsheet.solve.plan`),
+evaluates them for every sample (:mod:`flowsheet.solve.engine`), checks that no flow is
+negative and that mass closes on every sample (:mod:`flowsheet.solve.checks`), then computes
+temperatures and duties (:mod:`flowsheet.solve.energy`) and scales to the basis.
+"""
 
 from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
 
 import numpy as np
 import pint
 
-from flowsheet.errors import SolveError
+from flowsheet.components import Components
+from flowsheet.errors import SolveError, UnitError
 from flowsheet.graph import Flowsheet
-from flowsheet.operations import Product
-from flowsheet.results import Results
+from flowsheet.results import Closure, Results
 from flowsheet.solve.checks import check_closure, check_negative, closure
 from flowsheet.solve.energy import duties, solve_temperatures
-from flowsheet.solve.mass import MassSolution, solve_mass
+from flowsheet.solve.engine import MassSolution, solve_mass
 from flowsheet.units import parse_basis
 
-__all__ = ["MassSolution", "solve", "solve_mass"]
+__all__ = ["MassSolution", "Study", "solve", "solve_mass", "study"]
+
+
+@dataclass(frozen=True)
+class Study:
+    """A flowsheet solved for N samples and scaled to its basis, as arrays with a leading sample axis.
+
+    Attributes
+    ----------
+    solution : MassSolution
+        Unscaled flows on the reduced layout, the plan, and the units with their sampled values.
+    scale : numpy.ndarray
+        Factor from the unscaled solve to the basis, per sample, (N,).
+    product : str
+        The basis species.
+    flows : numpy.ndarray
+        Molar flows per basis, (N, streams, species), [mol] or [mol/s].
+    temperatures : dict of str to numpy.ndarray
+        Per stream, (N,), [K].
+    duties : dict of str to numpy.ndarray
+        Per unit, per basis, (N,), [J] or [W].
+    elements : numpy.ndarray
+        Relative closure per element (names in ``solution.plan.components.element_names``), (N, E).
+    mass : numpy.ndarray
+        Relative mass closure, (N,).
+    """
+
+    solution: MassSolution
+    scale: np.ndarray
+    product: str
+    flows: np.ndarray
+    temperatures: dict[str, np.ndarray]
+    duties: dict[str, np.ndarray]
+    elements: np.ndarray
+    mass: np.ndarray
+
+
+def study(
+    sheet: Flowsheet,
+    basis: str | pint.Quantity = "1 kg",
+    product: str | None = None,
+    samples: Mapping[str, np.ndarray] | None = None,
+    describe: Mapping[str, np.ndarray] | None = None,
+) -> Study:
+    """Solve a flowsheet for every sample of its parameters and scale each to the basis.
+
+    Parameters
+    ----------
+    sheet : Flowsheet
+        The flowsheet; it is checked first and every problem reported at once.
+    basis : str or pint.Quantity
+        ``"1 kg"`` (amounts per kg of product) or a rate such as ``"50 kt/yr"``.
+    product : str, optional
+        The basis species; default the species of largest mass in the products of kind 'product'.
+    samples : mapping of str to numpy.ndarray, optional
+        ``{"unit.parameter": values}`` in the parameter's SI unit, one value per sample
+        (``"filter.wash_ratio"`` in m3/kg; a mapping entry as ``"split.fractions.bleed"``).
+    describe : mapping of str to numpy.ndarray, optional
+        The values to name a failing sample by (as the user gave them); default `samples`.
+
+    Raises
+    ------
+    SolveError
+        Naming the sample (and its values) whose balance fails: accumulation in a loop,
+        non-convergence, negative flows, bad closure, no product.
+    """
+    components = sheet.check()
+    _, target, _ = parse_basis(basis)
+    values = _by_unit(sheet, samples or {})
+    solution = solve_mass(sheet, components, values)
+    shown = describe if describe is not None else (samples or {})
+
+    def which(sample: int) -> str:
+        if not shown:
+            return ""
+        items = ", ".join(f"{path} = {float(np.asarray(v).reshape(-1)[sample]):.6g}" for path, v in shown.items())
+        return f"sample {sample} ({items}): "
+
+    check_negative(solution, which)
+    _, elements, mass = closure(solution)
+    check_closure(solution, elements, mass, which)
+    flows = solution.plan.expand(solution.flows)
+    label, produced = _product(sheet, components, solution, flows, product)
+    if np.any(produced <= 0):
+        sample = int(np.argmax(produced <= 0))
+        raise SolveError(
+            sheet.name,
+            f"{which(sample)}no {label} reaches a Product of kind 'product', so there is no basis to scale to",
+            "connect the product stream to Product(..., kind='product') or name another basis species",
+        )
+    scale = target / produced
+    streams = solution.plan.streams
+    temperatures = solve_temperatures(sheet, streams, flows, solution.operations)
+    heat = {unit: value * scale for unit, value in duties(sheet, streams, flows, temperatures).items()}
+    return Study(solution, scale, label, flows * scale[:, None, None], temperatures, heat, elements, mass)
 
 
 def solve(
@@ -47,54 +150,56 @@ def solve(
     SolveError
         On accumulation in a loop, non-convergence, negative flows or bad closure.
     """
-    components = sheet.check()
-    amount, target, _ = parse_basis(basis)
-    solution = solve_mass(sheet, components)
-    check_negative(sheet, solution)
-    found = closure(sheet, solution)
-    check_closure(sheet, found)
-    product_label, produced = _product(sheet, solution, product)
-    scale = target / produced
-    batch = solution.flows[None]
-    temperatures = {name: float(t[0]) for name, t in solve_temperatures(sheet, solution.streams, batch).items()}
-    heat = {
-        unit: float(d[0])
-        for unit, d in duties(
-            sheet, solution.streams, batch, {k: np.array([v]) for k, v in temperatures.items()}
-        ).items()
-    }
+    amount, _, _ = parse_basis(basis)
+    found = study(sheet, basis, product)
+    solution = found.solution
+    names = solution.plan.components.element_names
     return Results(
         flowsheet=sheet,
-        components=components,
-        edges=solution.streams,
-        flows=solution.flows * scale,
-        temperatures=temperatures,
-        duties={unit: value * scale for unit, value in heat.items()},
-        doses={feed: value * scale for feed, value in solution.doses.items()},
-        closure=found,
+        components=solution.plan.components,
+        edges=solution.plan.streams,
+        flows=found.flows[0],
+        temperatures={name: float(t[0]) for name, t in found.temperatures.items()},
+        duties={unit: float(d[0]) for unit, d in found.duties.items()},
+        doses={feed: float(d) for feed, d in zip(solution.plan.doses, solution.doses[0] * found.scale[0], strict=True)},
+        closure=Closure(dict(zip(names, map(float, found.elements[0]), strict=True)), float(found.mass[0])),
         iterations=solution.iterations,
         basis=amount,
-        product=product_label,
+        product=found.product,
     )
 
 
-def _product(sheet: Flowsheet, solution: MassSolution, product: str | None) -> tuple[str, float]:
-    """The basis species and its unscaled mass in the products of kind 'product', [kg/s]."""
-    components = solution.components
-    total = np.zeros(len(components))
-    for stream, flows in zip(solution.streams, solution.flows, strict=True):
-        target = sheet.operation(stream.target)
-        if isinstance(target, Product) and target.kind == "product":
-            total += flows
-    masses = total * components.molar_masses
-    if product is None:
-        index = int(np.argmax(masses))
-    else:
-        index = components.index(product)
-    if masses[index] <= 0:
-        raise SolveError(
-            sheet.name,
-            f"no {components.labels[index]} reaches a Product of kind 'product', so there is no basis to scale to",
-            "connect the product stream to Product(..., kind='product') or name another basis species",
-        )
-    return components.labels[index], float(masses[index])
+def _by_unit(sheet: Flowsheet, samples: Mapping[str, np.ndarray]) -> dict[str, dict[str, np.ndarray]]:
+    """``{"unit.parameter": values}`` to ``{unit: {parameter: values}}``, checking names and shapes."""
+    grouped: dict[str, dict[str, np.ndarray]] = {}
+    counts = set()
+    for path, value in samples.items():
+        unit, _, key = path.partition(".")
+        if unit not in sheet.graph or not key:
+            raise UnitError(path, "unit.parameter of a unit in the flowsheet", path, "names no unit parameter")
+        array = np.asarray(value, dtype=float).reshape(-1)
+        if not len(array) or not np.isfinite(array).all():
+            raise UnitError(path, "one finite value per sample", repr(value), "is not")
+        counts.add(len(array))
+        grouped.setdefault(unit, {})[key] = array
+    if len(counts) > 1:
+        raise UnitError("samples", "one value per sample for every parameter", str(sorted(counts)), "lengths differ")
+    for unit, parameters in grouped.items():  # the samples at each end of each range must make a valid unit
+        nominal = sheet.operation(unit)
+        ends = {int(f(array)) for array in parameters.values() for f in (np.argmin, np.argmax)}
+        for sample in sorted(ends):
+            problems = nominal.sampled({key: np.asarray(v[sample]) for key, v in parameters.items()}).problems()
+            if problems:
+                shown = ", ".join(f"{unit}.{key} = {v[sample]:g}" for key, v in parameters.items())
+                raise UnitError(unit, "values the unit accepts", shown, "; ".join(problems))
+    return grouped
+
+
+def _product(
+    sheet: Flowsheet, components: Components, solution: MassSolution, flows: np.ndarray, product: str | None
+) -> tuple[str, np.ndarray]:
+    """The basis species and its unscaled mass in the products of kind 'product', per sample, [kg/s]."""
+    rows = [i for i, stream in enumerate(solution.plan.streams) if stream in solution.plan.products("product")]
+    masses = flows[:, rows].sum(axis=1) * components.molar_masses
+    index = int(np.argmax(masses[0])) if product is None else components.index(product)
+    return components.labels[index], masses[:, index]

@@ -1,35 +1,39 @@
-"""Checks on a solved mass balance: no negative flows, and mass closing per element."""
+"""Checks on a solved mass balance, per sample: no negative flows, and mass closing per element."""
 
 from __future__ import annotations
+
+from collections.abc import Callable
 
 import numpy as np
 
 from flowsheet.errors import SolveError
-from flowsheet.graph import Flowsheet
-from flowsheet.operations import Feed, Product
-from flowsheet.results import Closure
-from flowsheet.solve.mass import MassSolution
+from flowsheet.solve.engine import MassSolution
 
 CLOSURE_LIMIT = 1e-9
 """Largest relative imbalance of any element, or of mass, a solve may report."""
 
 NEGATIVE_LIMIT = 1e-10
-"""A flow below minus this fraction of the largest flow is an error, not round-off."""
+"""A flow below minus this fraction of the sample's largest flow is an error, not round-off."""
 
 
-def check_negative(sheet: Flowsheet, solution: MassSolution) -> None:
-    """Raise :class:`SolveError` naming the first stream and species with a negative flow."""
-    flows = solution.flows
-    limit = -NEGATIVE_LIMIT * max(np.abs(flows).max(initial=0.0), 1e-300)
-    rows, cols = np.nonzero(flows < limit)
-    if len(rows) == 0:
+def check_negative(solution: MassSolution, describe: Callable[[int], str]) -> None:
+    """Raise :class:`SolveError` naming the first sample, stream and species with a negative flow.
+
+    `describe(sample)` says which sample it is (its parameter values), or ``""`` for a single solve.
+    """
+    flows, plan = solution.flows, solution.plan
+    limit = -NEGATIVE_LIMIT * np.maximum(np.abs(flows).max(axis=1, initial=0.0), 1e-300)
+    bad = flows < limit[:, None]
+    if not bad.any():
         return
-    stream, label = solution.streams[rows[0]], solution.components.labels[cols[0]]
-    others = len(rows) - 1
+    sample, column = (int(i) for i in np.argwhere(bad)[0])
+    stream = next(s for s in plan.streams if plan.slices[s.name].start <= column < plan.slices[s.name].stop)
+    label = plan.components.labels[plan.species[stream.name][column - plan.slices[stream.name].start]]
+    others = int(bad[sample].sum()) - 1
     more = f" (and {others} more negative flow{'s' if others > 1 else ''})" if others else ""
     raise SolveError(
-        sheet.name,
-        f"stream {stream.name!r} would carry {flows[rows[0], cols[0]]:.4g} mol/s of {label}, "
+        plan.sheet.name,
+        f"{describe(sample)}stream {stream.name!r} would carry {flows[sample, column]:.4g} mol/s of {label}, "
         f"from unit {stream.source!r}{more}",
         "the unit takes out more than comes in: check its parameters against its feed (a target concentration "
         "the feed is already past, a cake moisture the slurry cannot supply, a feed off the product's metal ratio)",
@@ -37,35 +41,43 @@ def check_negative(sheet: Flowsheet, solution: MassSolution) -> None:
     )
 
 
-def closure(sheet: Flowsheet, solution: MassSolution) -> Closure:
-    """Compare what feeds bring with what products take away, per element and in mass."""
-    components = solution.components
-    inflow = np.zeros(len(components))
-    outflow = np.zeros(len(components))
-    for stream, flows in zip(solution.streams, solution.flows, strict=True):
-        if isinstance(sheet.operation(stream.source), Feed):
-            inflow += flows
-        if isinstance(sheet.operation(stream.target), Product):
-            outflow += flows
-    atoms_in, atoms_out = components.elements @ inflow, components.elements @ outflow
-    elements = {}
-    for name, a_in, a_out, scale in zip(
-        components.element_names, atoms_in, atoms_out, np.abs(components.elements) @ np.abs(inflow), strict=True
-    ):
-        elements[name] = abs(a_in - a_out) / scale if scale > 0 else abs(a_out)
-    mass_in, mass_out = components.molar_masses @ inflow, components.molar_masses @ outflow
-    mass = abs(mass_in - mass_out) / mass_in if mass_in > 0 else abs(mass_out)
-    return Closure(elements, float(mass))
+def closure(solution: MassSolution) -> tuple[tuple[str, ...], np.ndarray, np.ndarray]:
+    """Compare what feeds bring with what products take away, per sample.
+
+    Returns
+    -------
+    tuple of (names, elements, mass)
+        Element names (``"charge"`` last), ``|in - out| / in`` per element, shape (N, E), and of
+        total mass, shape (N,), [-].
+    """
+    plan, flows = solution.plan, solution.flows
+    components = plan.components
+    into = np.stack([plan.weights(plan.feeds(), row) for row in components.elements], axis=1)
+    out = np.stack([plan.weights(plan.products(), row) for row in components.elements], axis=1)
+    scale = np.stack([plan.weights(plan.feeds(), np.abs(row)) for row in components.elements], axis=1)
+    atoms_in, atoms_out, atoms_scale = flows @ into, flows @ out, flows @ scale
+    elements = np.where(
+        atoms_scale > 0, np.abs(atoms_in - atoms_out) / np.where(atoms_scale > 0, atoms_scale, 1.0), np.abs(atoms_out)
+    )
+    mass_in = flows @ plan.weights(plan.feeds(), components.molar_masses)
+    mass_out = flows @ plan.weights(plan.products(), components.molar_masses)
+    mass = np.where(mass_in > 0, np.abs(mass_in - mass_out) / np.where(mass_in > 0, mass_in, 1.0), np.abs(mass_out))
+    return components.element_names, elements, mass
 
 
-def check_closure(sheet: Flowsheet, found: Closure) -> None:
-    """Raise :class:`SolveError` if any element or the mass closes worse than ``CLOSURE_LIMIT``."""
-    if found.worst <= CLOSURE_LIMIT:
+def check_closure(
+    solution: MassSolution, elements: np.ndarray, mass: np.ndarray, describe: Callable[[int], str]
+) -> None:
+    """Raise :class:`SolveError` if any element or the mass of any sample closes worse than ``CLOSURE_LIMIT``."""
+    worst = np.maximum(elements.max(axis=1, initial=0.0), mass)
+    if worst.max(initial=0.0) <= CLOSURE_LIMIT:
         return
-    worst = max(found.elements, key=found.elements.get)  # type: ignore[arg-type]
+    sample = int(np.argmax(worst))
+    names = solution.plan.components.element_names
+    element = names[int(np.argmax(elements[sample]))]
     raise SolveError(
-        sheet.name,
-        f"mass does not close: {worst} is off by {found.elements[worst]:.2e} (limit {CLOSURE_LIMIT:g}), "
-        f"mass by {found.mass:.2e}",
+        solution.plan.sheet.name,
+        f"{describe(sample)}mass does not close: {element} is off by {elements[sample].max():.2e} "
+        f"(limit {CLOSURE_LIMIT:g}), mass by {mass[sample]:.2e}",
         "a unit's balance does not conserve atoms; report it with the route",
     )

@@ -160,8 +160,11 @@ def _random_inlets(operation, components, seed=0):
     return {port: rng.uniform(0.1, 2.0, len(components)) for port in operation.inlet_ports()}
 
 
-def _state(operation, inlets):
-    return inlets if operation.nonlinear else None
+def _state(operation, inlets, components=None):
+    if not operation.nonlinear:
+        return None
+    components = components or _components(operation)
+    return operation.state_values(components, {port: inlets[port] for port in operation.state_ports})
 
 
 def test_every_operation_class_has_an_example():
@@ -283,7 +286,7 @@ def test_sampled_balances_equal_the_balances_of_each_sample(operation):
     batch = operation.sampled({name: value * factors for name, value in parameters.items()})
     inlets = _random_inlets(operation, components)
     state = _state(operation, inlets)
-    batched_state = None if state is None else {port: np.tile(v, (3, 1)) for port, v in state.items()}
+    batched_state = None if state is None else {name: np.tile(v, 3) for name, v in state.items()}
     maps = batch.outlet_maps(components, batched_state)
     specs = batch.dose_specs(components, batched_state)
     for k, factor in enumerate(factors):
