@@ -17,7 +17,7 @@ Layers, each importing only the ones above it (``tests/test_layers.py`` enforces
     kpis         the headline figures from flow arrays, for one sample or many
     provenance   each feed's share of an element in every stream, through recycles
     results      Results: solved streams, duties and totals as plain data
-    solve        the solver: sparse linear mass balance, energy, closure
+    solve        the one solver: units as multilinear terms, equations per structure, every sample at once
     route_file   YAML route files to checked flowsheets, errors at file and line
     sampling     Monte Carlo, sweeps and rank sensitivities, vectorised over samples
     report       headline figures as tables, JSON, CSV and Markdown; comparisons

@@ -35,10 +35,10 @@ def test_a_batch_equals_the_same_samples_evaluated_one_at_a_time(route):
             assert values[i] == pytest.approx(single[name][0], rel=1e-12, abs=1e-15), (i, name)
 
 
-def test_vectorised_samples_equal_independent_sparse_solves(route):
-    # the sparse solver (one LU of the whole flowsheet) is an independent check of the vectorised one.
-    # Flows agree to 1e-15; energy agrees to 1e-10 because an adiabatic temperature inherits the
-    # round-off of the NASA liquid-water polynomial (about 1e-9 K, terms of 1e7 cancelling to 1e3)
+def test_vectorised_samples_equal_routes_rebuilt_with_each_samples_values(route):
+    # a sampled unit is decomposed in multilinear terms; a route loaded with the sample's values evaluates
+    # its units directly. Flows agree to 1e-15; energy to 1e-10 because an adiabatic temperature inherits
+    # the round-off of the NASA liquid-water polynomial (about 1e-9 K, terms of 1e7 cancelling to 1e3)
     frame = sample(route, n=6, seed=3)
     for i in range(len(frame)):
         overrides = {path: _override(path, frame[path][i]) for path in route.uncertain}
