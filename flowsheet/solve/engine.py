@@ -165,8 +165,7 @@ class _Study:
         """The group with the terms of this study's sampled units (their corners differ from the plan's)."""
         if not self._units(group) & self.sampled:
             return group
-        fresh = self.plan.assemble(group.variables, self.terms)
-        return fresh
+        return self.plan.assemble(group.variables, self.terms)
 
     def _tau(self, term: Term) -> np.ndarray:
         """Weight of a term per sample: the product of its unit's coefficients named by the mask, (N or 1,)."""

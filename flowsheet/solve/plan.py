@@ -112,6 +112,7 @@ class Plan:
         self.streams = tuple(sheet.streams())
         self.row = {s.name: i for i, s in enumerate(self.streams)}
         self.patterns = {name: _patterns(unit_terms) for name, unit_terms in terms.items()}
+        self.masks = {name: set(unit_terms.masks) for name, unit_terms in terms.items()}
         self.species = reachable_species(sheet, components, self.patterns)
         self.slices: dict[str, slice] = {}
         start = 0
@@ -138,16 +139,13 @@ class Plan:
         for name, unit_terms in terms.items():
             mine = self.patterns.get(name)
             new = _patterns(unit_terms)
-            if mine is None or set(unit_terms.masks) - set(self._masks(name)):
+            if mine is None or set(unit_terms.masks) - self.masks[name]:
                 return False
             for outlet, by_port in new.items():
                 for port, pattern in by_port.items():
                     if (pattern & ~mine.get(outlet, {}).get(port, np.zeros_like(pattern))).any():
                         return False
         return True
-
-    def _masks(self, unit: str) -> set[int]:
-        return {mask for group in self.groups for u, mask in group.terms if u == unit} | {0}
 
     def ports(self, unit: str, key: str) -> list[Stream]:
         """The streams a balance key names: one port, or every inlet for ``"*in"``."""
