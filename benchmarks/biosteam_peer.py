@@ -1,6 +1,6 @@
 """The 6-unit precipitation loop in BioSTEAM, the peer the package is measured against.
 
-Run with a Python that has ``biosteam==2.52.14 thermosteam==0.52.11`` (see ../shared/peers.md and
+Run with a Python that has ``biosteam==2.52.14 thermosteam==0.52.11`` (see benchmarks/README.md and
 the ``bench`` extra); ``run.py --peer PYTHON`` calls it and reads the last line, a JSON object.
 Units as in ``precipitation_loop.py``: mixer, heater, NiSO4 + 2 NaOH precipitator, solids
 separator, 30 % filtrate recycle, flash evaporator.

@@ -2,7 +2,7 @@
 
 Mixer (fresh feed + recycled filtrate), heater, NiSO4 + 2 NaOH precipitator, solids
 separator, 30 % filtrate recycle, evaporator: the flowsheet measured in
-``../shared/peers.md`` and rebuilt in ``biosteam_peer.py``.
+benchmarks/README.md and rebuilt in ``biosteam_peer.py``.
 """
 
 from flowsheet import Flowsheet

@@ -96,7 +96,7 @@ def solved_impurity(route):
 
 
 def test_sulfate_nmc811_matches_the_published_stoichiometry(solved):
-    # shared/reference-data.md A.2: 2.6242 kg hydrated sulfates, 1.4601 kg Na2SO4 per kg NMC811
+    # stoichiometry (tests/chemistry/test_route_stoichiometry.py): 2.6242 kg hydrated sulfates, 1.4601 kg Na2SO4 per kg NMC811
     summary = solved["nmc811_sulfate"]
     assert kpi(summary, "shipped_mass") == pytest.approx(2.6242, abs=5e-4)
     assert kpi(summary, "sodium_sulfate") == pytest.approx(1.46, abs=0.002)

@@ -73,7 +73,7 @@ def test_distributions_stay_in_their_ranges(route):
     assert wash.min() >= 0.003 - 1e-12
     assert wash.max() <= 0.010 + 1e-12
     distance = frame["units.ship.distance"]
-    # sea distances of nickel exports, reference-data D: Australia 11,792, Indonesia 12,237, Russia 15,230 km
+    # sea distances of nickel exports, UNCTAD via premise (data/transport/lanes.csv): Australia 11,792, Indonesia 12,237, Russia 15,230 km
     assert 11_792e3 <= distance.min()
     assert distance.max() <= 15_230e3
     # a triangular (a, b, c) distribution has mean (a + b + c) / 3

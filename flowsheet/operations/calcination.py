@@ -64,7 +64,7 @@ class Calciner(Operation):
         ``"LiOH·H2O"``, ``"LiOH"`` or ``"Li2CO3"``, dosed by the ``"lithium"`` port.
     lithium_ratio : float
         Li per metal dosed, [mol/mol], default 1 (stoichiometric); 1.03-1.05 is
-        usual in industry (shared/reference-data.md A.3, unverified).
+        usual in industry and lab recipes (unverified).
     oxygen_excess : float
         O2 dosed above the reactions' need, [-], default 0. The ``"gas"`` port's feed
         sets the atmosphere: pure O2, or air (its N2 passes through).

@@ -61,7 +61,7 @@ class OnePotReactor(Calciner):
     ``conversion * m @ n``, ``m`` the metal atoms of the feed species), the coating
     conversion, the reagent's decomposition, excess lithium to Li2O. Reagent carbon
     is carried explicitly: acetate at 2 mol per mol metal, decomposed, gives about
-    1.8 kg CO2 per kg NMC811 (shared/reference-data.md B).
+    1.8 kg CO2 per kg NMC811 (4 mol CO2 per mol, from stoichiometry).
     """
 
     feed_species: tuple[str, ...] = ()

@@ -31,7 +31,7 @@ class Dryer(Operation):
         Water left in the dried product as a mass fraction of it, [-], e.g. 0.005.
     temperature : str or Quantity
         Outlet temperature of product and vapour, e.g. ``"110 degC"`` (pCAM is
-        typically dried at 100-120 °C, shared/reference-data.md A.1).
+        typically dried at 100-120 °C, an unsourced industry range).
 
     Notes
     -----

@@ -38,16 +38,16 @@ class CoPrecipitator(Operation):
         Fraction of the metal precipitated, [-], default 1.
     caustic_excess : float
         NaOH dosed above the stoichiometric 2 mol per mol metal, [-], default 0.
-        Industrial pH control runs about 1-3 % over (shared/reference-data.md A.3,
+        Industrial pH control runs about 1-3 % over (an unverified literature range,
         unverified); give the route's value with its source.
     ammonia_ratio : float
         NH3 per metal in the reactor, [mol/mol], default 0 (no complexing agent);
-        0.5-1.2 is reported (reference-data A.3).
+        0.5-1.2 is reported in the literature (unverified).
     ammonia_recovery : float
         Fraction of that NH3 stripped from the mother liquor and returned, [-];
         only the rest is dosed as make-up and leaves with the slurry.
     temperature : str or Quantity
-        Reactor temperature, default 60 °C (reference-data A.3, a 50 L CSTR at 60 °C).
+        Reactor temperature, default 60 °C (Yang et al., J. Energy Chem. 2021, doi:10.1016/j.jechem.2020.05.049: a 50 L CSTR at 60 °C).
 
     Notes
     -----

@@ -25,7 +25,7 @@ class TransportLeg(Operation):
         A mode of ``data/transport/modes.csv``: ``sea``, ``rail``, ``road`` or ``barge``.
     distance : str or Quantity
         E.g. ``"12237 km"`` (Indonesian nickel by sea, UNCTAD via premise;
-        shared/reference-data.md D).
+        the UNCTAD trade-and-transport dataset 2016-2021 as processed in premise).
     origin, destination : str
         The sites the leg joins, if known. A route file that names them and no
         mode or distance takes both from the lane between the sites' regions

@@ -57,7 +57,7 @@ def test_issue_2_hydrated_sulfates_shipped_per_kg_nmc811():
         for share, salt in ((0.8, "NiSO4·6H2O"), (0.1, "CoSO4·7H2O"), (0.1, "MnSO4·H2O"))
     )
     assert got == pytest.approx(expected, rel=1e-12)
-    assert got == pytest.approx(2.6242, abs=5e-4)  # shared/reference-data.md table A.2
+    assert got == pytest.approx(2.6242, abs=5e-4)  # NMC811 hydrated sulfates from stoichiometry, derived above
 
 
 def test_issue_2_calcination_closes_mass_to_1e_12():

@@ -15,7 +15,7 @@ def test_issue_2_lithium_hydroxide_dehydration_is_61_kj_per_mol():
 
 
 def test_heat_of_reaction_from_formation_enthalpies_at_298():
-    # Ni(OH)2 + LiOH + 1/4 O2 -> LiNiO2 + 3/2 H2O(g): shared/reference-data.md section E gives +59.2
+    # Ni(OH)2 + LiOH + 1/4 O2 -> LiNiO2 + 3/2 H2O(g): the formation enthalpies of data/thermo give +59.2
     expected = -593 + 1.5 * -241.826 - (-530.00) - (-484.93)
     got = heat_of_reaction("Ni(OH)2 + LiOH + 1/4 O2 -> LiNiO2 + 3/2 H2O(g)").magnitude
     assert got == pytest.approx(expected, abs=1e-9)
