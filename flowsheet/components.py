@@ -118,34 +118,5 @@ class Components:
         """Return 1.0 where a species is in one of `phases`, else 0.0."""
         return np.isin(self.phases, phases).astype(float)
 
-    def enthalpies(
-        self, temperature: float | np.ndarray, flows: np.ndarray | None = None, formation: bool = True
-    ) -> np.ndarray:
-        """Molar enthalpies at `temperature` [K], [J/mol]; shape (n,), or (N, n) for N temperatures.
-
-        Only species with nonzero `flows` (shape (n,) or (N, n)) are evaluated, and only
-        their temperatures are checked against the data's range. Without `formation`,
-        only the sensible and latent part H(T) - H(298.15 K).
-        """
-        t = np.asarray(temperature, dtype=float)
-        values = np.zeros((*t.shape, len(self)))
-        flowing = None if flows is None else np.asarray(flows) != 0.0
-        columns = range(len(self)) if flowing is None else np.flatnonzero(flowing.reshape(-1, len(self)).any(axis=0))
-        for j in columns:
-            item = self.species[j]
-            used = None if flowing is None else flowing[..., j]
-            change = item.heat_capacity.enthalpy_change(t)
-            offset = item.formation_enthalpy if formation else 0.0
-            values[..., j] = (change if used is None else np.where(used, change, 0.0)) + offset
-            item.check_temperature(t if used is None or t.ndim == 0 else t[used])
-        return values
-
-    def heat_capacities(self, temperature: np.ndarray, flows: np.ndarray) -> np.ndarray:
-        """Molar heat capacities, [J/(mol*K)], shape (N, n), for species with nonzero `flows`."""
-        values = np.zeros(np.shape(flows))
-        for j in np.flatnonzero((np.asarray(flows) != 0.0).reshape(-1, len(self)).any(axis=0)):
-            values[..., j] = self.species[j].heat_capacity.cp(temperature)
-        return values
-
     def __repr__(self) -> str:
         return f"Components({list(self.labels)!r})"

@@ -8,7 +8,6 @@ basis: with a mass basis (``"1 kg"`` of product) flows are amounts per basis
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from functools import cached_property
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -20,7 +19,7 @@ from flowsheet.diagrams import Link, sankey_figure
 from flowsheet.factors import modes
 from flowsheet.graph import Flowsheet, Stream
 from flowsheet.html import paragraph, table
-from flowsheet.kpis import KIND, KPIS, KpiCalculator, display_unit
+from flowsheet.kpis import BY_NAME, KPIS, display_unit
 from flowsheet.operations import Feed
 from flowsheet.provenance import element_shares
 from flowsheet.units import Quantity
@@ -123,6 +122,14 @@ class Results:
         The basis, e.g. ``1 kg`` or ``50 kt/yr`` of `product`.
     product : str
         The product species the basis refers to, e.g. ``"LiNi0.8Mn0.1Co0.1O2(s)"``.
+    kpis : dict of str to float
+        Every KPI of :data:`~flowsheet.kpis.KPIS` per basis, in SI: kg, J, t km (per second for a rate basis).
+    unit_energy : tuple of dict
+        Per unit: ``unit``, ``duty`` [J], ``utility``, ``carrier``, ``purchased`` [J], ``co2e`` [kg];
+        heat removed is not bought.
+    legs : tuple of dict
+        Per transport leg and mode: ``leg``, ``mode``, ``distance`` [m], ``shipped`` [kg], ``tonne_km``,
+        ``fuel`` [J], ``co2e`` [kg].
     """
 
     flowsheet: Flowsheet
@@ -136,6 +143,9 @@ class Results:
     iterations: int
     basis: pint.Quantity
     product: str
+    kpis: dict[str, float]
+    unit_energy: tuple[dict, ...]
+    legs: tuple[dict, ...]
     _rows: dict[str, int] = field(init=False, repr=False)
 
     def __post_init__(self) -> None:
@@ -195,7 +205,10 @@ class Results:
         """The headline figures: one row per KPI with its value, unit and boundary."""
         import pandas as pd
 
-        rows = [(name, float(value.magnitude), f"{value.units:~}", KPIS[name]) for name, value in self.totals().items()]
+        rows = [
+            (name, float(value.magnitude), f"{value.units:~}", BY_NAME[name].boundary)
+            for name, value in self.totals().items()
+        ]
         return pd.DataFrame(rows, columns=["kpi", "value", "unit", "boundary"]).set_index("kpi")
 
     def sankey(self, kind: str = "mass") -> Any:
@@ -211,7 +224,7 @@ class Results:
         unit, factor = display_unit("energy" if kind == "energy" else "mass", self.is_rate)
         links = []
         if kind == "energy":
-            for row in self._unit_energy():
+            for row in self.unit_energy:
                 if row["purchased"] > 0:
                     value = row["purchased"] * factor
                     links.append(
@@ -219,7 +232,7 @@ class Results:
                             row["carrier"], row["unit"], value, f"{row['carrier']} to {row['unit']}: {value:.4g} {unit}"
                         )
                     )
-            for leg in self._legs():
+            for leg in self.legs:
                 value = leg["fuel"] * factor
                 fuel = modes()[leg["mode"]].fuel
                 links.append(Link(fuel, leg["leg"], value, f"{fuel} for {leg['leg']}: {value:.4g} {unit}"))
@@ -237,7 +250,7 @@ class Results:
     def _repr_html_(self) -> str:
         totals = self.totals()
         rows = [[name, f"{value.magnitude:.4g}", f"{value.units:~}"] for name, value in totals.items()]
-        users = sorted(self._unit_energy(), key=lambda r: -r["purchased"])[:3]
+        users = sorted(self.unit_energy, key=lambda r: -r["purchased"])[:3]
         energy = "; ".join(
             f"{r['unit']} {self._energy(r['purchased']):.3g~} of {r['carrier']}" for r in users if r["purchased"]
         )
@@ -249,13 +262,6 @@ class Results:
 
     def _feeds(self) -> list[Stream]:
         return [s for s in self.edges if isinstance(self.flowsheet.operation(s.source), Feed)]
-
-    @cached_property
-    def _calculator(self) -> KpiCalculator:
-        return KpiCalculator(self.flowsheet, self.components, self.edges)
-
-    def _duty_arrays(self) -> dict[str, np.ndarray]:
-        return {unit: np.array([duty]) for unit, duty in self.duties.items()}
 
     # --- provenance -----------------------------------------------------------------------
     def _products(self) -> list[Stream]:
@@ -318,37 +324,6 @@ class Results:
         """Na2SO4 (as anhydrous, from any phase or hydrate) leaving in waste, wastewater and by-products."""
         return self.totals()["sodium_sulfate"]
 
-    def _legs(self) -> list[dict]:
-        """Per transport leg: name, mode, distance [m], shipped [kg], tonne-km, fuel [J], CO2e [kg]."""
-        legs = self._calculator.legs(self.flows[None])
-        return [
-            {
-                "leg": leg.leg,
-                "mode": leg.mode,
-                "distance": float(leg.distance[0]),
-                "shipped": float(leg.shipped[0]),
-                "tonne_km": float(leg.tonne_km[0]),
-                "fuel": float(leg.fuel[0]),
-                "co2e": float(leg.co2e[0]),
-            }
-            for leg in legs
-        ]
-
-    def _unit_energy(self) -> list[dict]:
-        """Per unit: duty [J], utility, carrier, purchased energy [J], CO2e [kg]; heat removed is not bought."""
-        units = self._calculator.unit_energy(self.flows[None], self._duty_arrays())
-        return [
-            {
-                "unit": u.unit,
-                "duty": float(u.duty[0]),
-                "utility": u.utility,
-                "carrier": u.carrier,
-                "purchased": float(u.purchased[0]),
-                "co2e": float(u.co2e[0]),
-            }
-            for u in units
-        ]
-
     def transport(self) -> pd.DataFrame:
         """Per transport leg (a row per mode where a leg mixes modes): mode, distance, shipped, t km, fuel and CO2e.
 
@@ -369,7 +344,7 @@ class Results:
                 leg["fuel"] * to_energy,
                 leg["co2e"] * to_mass,
             )
-            for leg in self._legs()
+            for leg in self.legs
         ]
         columns = ["leg", "mode", "distance [km]", f"shipped [{mass}]", f"tonne-km [{freight}]"]
         columns += [f"fuel [{energy}]", f"co2e [{mass}]"]
@@ -392,19 +367,14 @@ class Results:
                 r["purchased"] * to_energy,
                 r["co2e"] * to_mass,
             )
-            for r in self._unit_energy()
+            for r in self.unit_energy
         ]
         columns = ["unit", f"duty [{energy}]", "utility", "carrier", f"purchased [{energy}]", f"co2e [{mass}]"]
         return pd.DataFrame(rows, columns=columns).set_index("unit")
 
-    @cached_property
-    def _kpi_values(self) -> dict[str, np.ndarray]:
-        return self._calculator.compute(self.flows[None], self._duty_arrays(), self.product)
-
     def totals(self) -> dict[str, pint.Quantity]:
         """The headline figures per basis, by the names of :data:`~flowsheet.kpis.KPIS` (boundaries there)."""
-        values = self._kpi_values
-        return {name: self._shown(KIND[name], float(array[0])) for name, array in values.items()}
+        return {kpi.name: self._shown(kpi.kind, self.kpis[kpi.name]) for kpi in KPIS}
 
     def __repr__(self) -> str:
         return (

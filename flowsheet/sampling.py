@@ -17,7 +17,7 @@ import numpy as np
 import pint
 
 from flowsheet.errors import FlowsheetError, SolveError, UnitError
-from flowsheet.kpis import KIND, KpiCalculator, display_unit
+from flowsheet.kpis import BY_NAME, display_unit
 from flowsheet.route_file import Route, load_route
 from flowsheet.solve import study
 from flowsheet.units import magnitude, parse_basis
@@ -87,18 +87,14 @@ def _evaluate_chunk(
         if first:
             err.add_note(f"sample numbers count from {first}, the first of this chunk")
         raise
-    sheet = route.flowsheet
-    solution = found.solution
-    calculator = KpiCalculator(sheet, solution.plan.components, solution.plan.streams, solution.operations)
     rate = parse_basis(basis or route.spec.basis)[2]
-    kpis = calculator.compute(found.flows, found.duties, found.product)
-    return {name: value * display_unit(KIND[name], rate)[1] for name, value in kpis.items()}
+    return {name: value * display_unit(BY_NAME[name].kind, rate)[1] for name, value in found.kpis.items()}
 
 
 def _columns(route: Route, kpis: Mapping[str, np.ndarray], basis: str | None) -> dict[str, np.ndarray]:
     """KPI columns named with their units: kg, MJ, t*km per basis (kg/h, MW, t*km/h for a rate basis)."""
     rate = parse_basis(basis or route.spec.basis)[2]
-    return {f"{name} [{display_unit(KIND[name], rate)[0]}]": value for name, value in kpis.items()}
+    return {f"{name} [{display_unit(BY_NAME[name].kind, rate)[0]}]": value for name, value in kpis.items()}
 
 
 def _route(route: Route | str | Path) -> Route:

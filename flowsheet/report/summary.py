@@ -17,9 +17,10 @@ from __future__ import annotations
 
 import pint
 
-from flowsheet.results import KPIS, Results
+from flowsheet.kpis import KPIS
+from flowsheet.results import Results
 
-KPI_ORDER = tuple(KPIS)
+KPI_ORDER = tuple(kpi.name for kpi in KPIS)
 """KPI names in the order reports show them."""
 
 
@@ -30,7 +31,7 @@ def _value(quantity: pint.Quantity) -> dict:
 def summarize(results: Results, route: str, file: str, product: str) -> dict:
     """Return the JSON-ready summary of one solved route."""
     per_unit = {}
-    for row in results._unit_energy():
+    for row in results.unit_energy:
         per_unit[row["unit"]] = {
             "duty": _value(results._energy(row["duty"])),
             "energy": _value(results._energy(row["purchased"])),

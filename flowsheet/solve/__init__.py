@@ -8,19 +8,21 @@ temperatures and duties (:mod:`flowsheet.solve.energy`) and scales to the basis.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 
 import numpy as np
 import pint
 
-from flowsheet.components import Components
 from flowsheet.errors import SolveError, UnitError
 from flowsheet.graph import Flowsheet
+from flowsheet.kpis import Parts
 from flowsheet.results import Closure, Results
 from flowsheet.solve.checks import check_closure, check_negative, closure
-from flowsheet.solve.energy import duties, solve_temperatures
+from flowsheet.solve.energy import energy_of
 from flowsheet.solve.engine import MassSolution, solve_mass
+from flowsheet.solve.figures import calculator_of
+from flowsheet.solve.plan import Plan
 from flowsheet.units import parse_basis
 
 __all__ = ["MassSolution", "Study", "solve", "solve_mass", "study"]
@@ -39,7 +41,8 @@ class Study:
     product : str
         The basis species.
     flows : numpy.ndarray
-        Molar flows per basis, (N, streams, species), [mol] or [mol/s].
+        Molar flows per basis on the plan's reduced layout, (N, L), [mol] or [mol/s]
+        (:meth:`full` gives one sample over every stream and species).
     temperatures : dict of str to numpy.ndarray
         Per stream, (N,), [K].
     duties : dict of str to numpy.ndarray
@@ -48,6 +51,10 @@ class Study:
         Relative closure per element (names in ``solution.plan.components.element_names``), (N, E).
     mass : numpy.ndarray
         Relative mass closure, (N,).
+    parts : Parts
+        Flow sums, unit energies and transport legs per sample, per basis.
+    kpis : dict of str to numpy.ndarray
+        Every KPI of :data:`flowsheet.kpis.KPIS` per sample, in SI per basis.
     """
 
     solution: MassSolution
@@ -58,6 +65,12 @@ class Study:
     duties: dict[str, np.ndarray]
     elements: np.ndarray
     mass: np.ndarray
+    parts: Parts
+    kpis: dict[str, np.ndarray]
+
+    def full(self, sample: int = 0) -> np.ndarray:
+        """Molar flows of one sample over every stream and species, (streams, species), per basis."""
+        return self.solution.plan.expand(self.flows[sample : sample + 1])[0]
 
 
 def study(
@@ -104,8 +117,9 @@ def study(
     check_negative(solution, which)
     _, elements, mass = closure(solution)
     check_closure(solution, elements, mass, which)
-    flows = solution.plan.expand(solution.flows)
-    label, produced = _product(sheet, components, solution, flows, product)
+    plan = solution.plan
+    calculator = calculator_of(plan)
+    label, produced = _product(plan, calculator.product_mass, solution.flows, product)
     if np.any(produced <= 0):
         sample = int(np.argmax(produced <= 0))
         raise SolveError(
@@ -114,10 +128,14 @@ def study(
             "connect the product stream to Product(..., kind='product') or name another basis species",
         )
     scale = target / produced
-    streams = solution.plan.streams
-    temperatures = solve_temperatures(sheet, streams, flows, solution.operations)
-    heat = {unit: value * scale for unit, value in duties(sheet, streams, flows, temperatures).items()}
-    return Study(solution, scale, label, flows * scale[:, None, None], temperatures, heat, elements, mass)
+    flows = solution.flows * scale[:, None]
+    energy = energy_of(plan)
+    found = energy.temperatures(solution.flows, solution.operations)
+    heat = {unit: value * scale for unit, value in energy.duties(solution.flows, found).items()}
+    temperatures = {name: np.broadcast_to(t, scale.shape) for name, t in found.items()}
+    parts = calculator.parts(flows, heat, solution.operations, label)
+    kpis = calculator.compute(parts)
+    return Study(solution, scale, label, flows, temperatures, heat, elements, mass, parts, kpis)
 
 
 def solve(
@@ -158,7 +176,7 @@ def solve(
         flowsheet=sheet,
         components=solution.plan.components,
         edges=solution.plan.streams,
-        flows=found.flows[0],
+        flows=found.full(0),
         temperatures={name: float(t[0]) for name, t in found.temperatures.items()},
         duties={unit: float(d[0]) for unit, d in found.duties.items()},
         doses={feed: float(d) for feed, d in zip(solution.plan.doses, solution.doses[0] * found.scale[0], strict=True)},
@@ -166,6 +184,30 @@ def solve(
         iterations=solution.iterations,
         basis=amount,
         product=found.product,
+        kpis={name: float(value[0]) for name, value in found.kpis.items()},
+        unit_energy=tuple(
+            {
+                "unit": u.unit,
+                "duty": float(u.duty[0]),
+                "utility": u.utility,
+                "carrier": u.carrier,
+                "purchased": float(u.purchased[0]),
+                "co2e": float(u.co2e[0]),
+            }
+            for u in found.parts.units
+        ),
+        legs=tuple(
+            {
+                "leg": leg.leg,
+                "mode": leg.mode,
+                "distance": float(leg.distance[0]),
+                "shipped": float(leg.shipped[0]),
+                "tonne_km": float(leg.tonne_km[0]),
+                "fuel": float(leg.fuel[0]),
+                "co2e": float(leg.co2e[0]),
+            }
+            for leg in found.parts.legs
+        ),
     )
 
 
@@ -196,10 +238,18 @@ def _by_unit(sheet: Flowsheet, samples: Mapping[str, np.ndarray]) -> dict[str, d
 
 
 def _product(
-    sheet: Flowsheet, components: Components, solution: MassSolution, flows: np.ndarray, product: str | None
+    plan: Plan, product_mass: Callable[[np.ndarray, str], np.ndarray], flows: np.ndarray, product: str | None
 ) -> tuple[str, np.ndarray]:
-    """The basis species and its unscaled mass in the products of kind 'product', per sample, [kg/s]."""
-    rows = [i for i, stream in enumerate(solution.plan.streams) if stream in solution.plan.products("product")]
-    masses = flows[:, rows].sum(axis=1) * components.molar_masses
-    index = int(np.argmax(masses[0])) if product is None else components.index(product)
-    return components.labels[index], masses[:, index]
+    """The basis species and its unscaled mass in products of kind 'product', per sample, [kg/s].
+
+    By default the basis species is the largest by mass there, in the first sample.
+    """
+    if product is None:
+        masses = np.zeros(len(plan.components))
+        for stream in plan.products("product"):
+            columns = plan.species[stream.name]
+            masses[columns] += flows[0, plan.slices[stream.name]] * plan.components.molar_masses[columns]
+        label = plan.components.labels[int(np.argmax(masses))]
+    else:
+        label = plan.components.labels[plan.components.index(product)]
+    return label, product_mass(flows, label)

@@ -8,6 +8,7 @@ import numpy as np
 
 from flowsheet.errors import SolveError
 from flowsheet.solve.engine import MassSolution
+from flowsheet.solve.plan import Plan
 
 CLOSURE_LIMIT = 1e-9
 """Largest relative imbalance of any element, or of mass, a solve may report."""
@@ -22,7 +23,7 @@ def check_negative(solution: MassSolution, describe: Callable[[int], str]) -> No
     `describe(sample)` says which sample it is (its parameter values), or ``""`` for a single solve.
     """
     flows, plan = solution.flows, solution.plan
-    limit = -NEGATIVE_LIMIT * np.maximum(np.abs(flows).max(axis=1, initial=0.0), 1e-300)
+    limit = -NEGATIVE_LIMIT * np.maximum(flows.max(axis=1, initial=0.0), 1e-300)
     bad = flows < limit[:, None]
     if not bad.any():
         return
@@ -51,18 +52,26 @@ def closure(solution: MassSolution) -> tuple[tuple[str, ...], np.ndarray, np.nda
         total mass, shape (N,), [-].
     """
     plan, flows = solution.plan, solution.flows
-    components = plan.components
-    into = np.stack([plan.weights(plan.feeds(), row) for row in components.elements], axis=1)
-    out = np.stack([plan.weights(plan.products(), row) for row in components.elements], axis=1)
-    scale = np.stack([plan.weights(plan.feeds(), np.abs(row)) for row in components.elements], axis=1)
-    atoms_in, atoms_out, atoms_scale = flows @ into, flows @ out, flows @ scale
-    elements = np.where(
-        atoms_scale > 0, np.abs(atoms_in - atoms_out) / np.where(atoms_scale > 0, atoms_scale, 1.0), np.abs(atoms_out)
-    )
-    mass_in = flows @ plan.weights(plan.feeds(), components.molar_masses)
-    mass_out = flows @ plan.weights(plan.products(), components.molar_masses)
+    into, out, scale, mass_in, mass_out = (flows @ weights for weights in _closure_weights(plan))
+    elements = np.where(scale > 0, np.abs(into - out) / np.where(scale > 0, scale, 1.0), np.abs(out))
     mass = np.where(mass_in > 0, np.abs(mass_in - mass_out) / np.where(mass_in > 0, mass_in, 1.0), np.abs(mass_out))
-    return components.element_names, elements, mass
+    return plan.components.element_names, elements, mass
+
+
+def _closure_weights(plan: Plan) -> list[np.ndarray]:
+    """Columns of the flat layout giving atoms in, atoms out, the scale of atoms in, mass in and mass out."""
+    if "closure" not in plan.derived:
+        rows = plan.components.elements
+        masses = plan.components.molar_masses
+        feeds, products = plan.feeds(), plan.products()
+        plan.derived["closure"] = [
+            np.stack([plan.weights(feeds, row) for row in rows], axis=1),
+            np.stack([plan.weights(products, row) for row in rows], axis=1),
+            np.stack([plan.weights(feeds, np.abs(row)) for row in rows], axis=1),
+            plan.weights(feeds, masses),
+            plan.weights(products, masses),
+        ]
+    return plan.derived["closure"]  # type: ignore[return-value]
 
 
 def check_closure(

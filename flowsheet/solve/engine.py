@@ -144,8 +144,8 @@ class _Study:
         flows = np.zeros((self.samples, plan.width))
         for stream in plan.streams:
             flows[:, plan.slices[stream.name]] = self.values[("s", stream.name)]
-        largest = np.abs(flows).max(axis=1, keepdims=True)
-        flows[np.abs(flows) < ROUND_OFF * largest] = 0.0
+        threshold = ROUND_OFF * flows.max(axis=1, keepdims=True)  # flows are >= 0 up to round-off
+        flows *= np.abs(flows) >= threshold
         doses = np.zeros((self.samples, len(plan.doses)))
         for k, feed in enumerate(plan.doses):
             doses[:, k] = self.values[("d", feed)][:, 0]
@@ -153,12 +153,15 @@ class _Study:
 
     def _units(self, group: Group) -> set[str]:
         """Units whose balances make this group's equations (sampled or not)."""
+        if group.units is not None:
+            return group.units
         found = set()
         for kind, name in group.variables:
             if kind == "s":
                 found.add(self.plan.streams[self.plan.row[name]].source)
             else:
                 found.update(unit for (unit, _), feed in self.plan.dose_of.items() if feed == name)
+        group.units = found
         return found
 
     def _assembled(self, group: Group) -> Group:

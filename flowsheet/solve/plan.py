@@ -68,6 +68,8 @@ class Group:
     constant: np.ndarray = field(default_factory=lambda: np.zeros(0))
     state_units: list[str] = field(default_factory=list)
     identity: bool = False
+    units: set[str] | None = None
+    """Units whose balances make its equations, once known."""
 
     @property
     def size(self) -> int:
@@ -131,6 +133,8 @@ class Plan:
         self.nonlinear = [op.name for op in sheet.operations if op.nonlinear]
         self.kept: dict[Variable, np.ndarray] = {}
         """Values no sampled parameter can move, by unknown, (1, width): reused by later studies."""
+        self.derived: dict[str, object] = {}
+        """What later stages build once per plan (energy tables, KPI weights), by name."""
         self.groups = [self.assemble(variables, terms) for variables in self._order(terms)]
         self.group_of = {variable: g for g, group in enumerate(self.groups) for variable in group.variables}
 

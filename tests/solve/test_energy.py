@@ -73,3 +73,45 @@ def test_adiabatic_mixer_lands_between_its_inlets_with_no_duty():
     results = solve(sheet, "1 kg")
     assert results.temperatures["mix.product->out.in"] == pytest.approx(323.15, abs=0.1)  # Cp nearly constant
     assert results.duties["mix"] == pytest.approx(0.0, abs=1e-6 * 75 * 60)
+
+
+def _water_loop(mixer_temperature=None):
+    from flowsheet.operations import Splitter
+
+    sheet = Flowsheet("water loop")
+    sheet.add(
+        Feed("cold", {"H2O(l)": "1 mol/s"}, temperature="20 degC"),
+        Feed("hot", {"H2O(l)": "3 mol/s"}, temperature="80 degC"),
+        Mixer("mix", temperature=mixer_temperature),
+        Mixer("join"),
+        Splitter("split", fractions={"out": 0.4, "back": 0.6}),
+        Product("out"),
+    )
+    pairs = "cold join.in1, hot mix.in1, split.back mix.in2, mix join.in2, join split, split.out out"
+    for pair in pairs.split(", "):
+        sheet.connect(*pair.split())
+    return sheet
+
+
+def test_a_loop_of_adiabatic_mixers_settles_at_the_feeds_mixing_temperature():
+    from scipy.optimize import brentq
+
+    water = species("H2O(l)")
+    # what leaves (4 mol/s) holds what the feeds bring: 4 H(T) = 1 H(293.15) + 3 H(353.15)
+    brought = water.enthalpy(293.15) + 3 * water.enthalpy(353.15)
+    expected = brentq(lambda t: 4 * water.enthalpy(t) - brought, 293.15, 353.15, xtol=1e-12)
+    results = solve(_water_loop(), "1 kg", product="H2O(l)")
+    assert results.temperatures["split.out->out.in"] == pytest.approx(expected, abs=1e-8)
+    assert all(duty == 0.0 for duty in results.duties.values())
+
+
+def test_a_loop_opened_by_a_unit_at_a_set_temperature_takes_one_pass_and_balances():
+    # the heated mixer sets 60 °C whatever its inlets: its duty is all the heat the loop takes
+    water = species("H2O(l)")
+    results = solve(_water_loop(mixer_temperature="60 degC"), "1 kg", product="H2O(l)")
+    moles = results.flow("split.out->out.in")[results.components.index("H2O(l)")]
+    per_mole_fed = moles / 4  # the basis scales 4 mol/s of feed to 1 kg of product
+    leaving = 4 * water.enthalpy(results.temperatures["split.out->out.in"])
+    brought = water.enthalpy(293.15) + 3 * water.enthalpy(353.15)
+    assert results.duties["mix"] == pytest.approx(per_mole_fed * (leaving - brought), rel=1e-9)
+    assert results.duties["join"] == 0.0

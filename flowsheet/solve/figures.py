@@ -1,0 +1,119 @@
+"""KPIs of every sample from a plan's flat flows: the records of :mod:`flowsheet.kpis`, evaluated.
+
+:class:`KpiCalculator` is built once per plan (which streams of the reduced layout reach which
+kind of product, which species count as what) and turns flat flows (N, L) and duties (N,) per
+unit into every KPI with a leading sample axis, in SI: kg (or kg/s), J (or W), t km. Flow sums
+are one matrix product of the flows with a weight column per sum.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from flowsheet.chemistry import Formula
+from flowsheet.components import Components
+from flowsheet.factors import emission_factor, modes, utility
+from flowsheet.kpis import FEEDS, KPIS, Leg, Parts, UnitEnergy
+from flowsheet.operations import Feed, Operation, Product, TransportLeg
+from flowsheet.solve.plan import Plan
+
+SODIUM_SULFATE = ("Na2SO4", "Na2SO4·10H2O")
+"""Forms counted as sodium sulfate, as anhydrous Na2SO4."""
+
+
+def weights(components: Components) -> dict[str, np.ndarray]:
+    """Per-species weights flow sums use, by name, (species,): kg/mol of what they count."""
+    masses = components.molar_masses
+
+    def only(label: str) -> np.ndarray:
+        return components.unit_vector(label) if label in components else np.zeros(len(components))
+
+    sulfate_keys = {Formula(form).key for form in SODIUM_SULFATE}
+    sulfate = np.array([1.0 if s.formula.key in sulfate_keys else 0.0 for s in components.species])
+    return {
+        "mass": masses,
+        "water": masses * only("H2O(l)"),
+        "steam": masses * only("H2O(g)"),
+        "not_water": masses * (1.0 - only("H2O(l)")),
+        "co2": masses * only("CO2(g)"),
+        "sulfate": sulfate * Formula("Na2SO4").relative_mass / 1000.0,
+        "solids": masses * components.mask("s"),
+    }
+
+
+class KpiCalculator:
+    """Headline figures from a plan's flat flows, for a flowsheet whose structure is fixed.
+
+    Parameters
+    ----------
+    plan : Plan
+        The mass-balance plan: streams, reduced layout, products by kind.
+    """
+
+    def __init__(self, plan: Plan) -> None:
+        self.plan = plan
+        sheet, components = plan.sheet, plan.components
+        per_species = weights(components)
+        columns: dict[str, np.ndarray] = {}
+        for kpi in KPIS:
+            if kpi.weight:
+                streams = plan.feeds() if kpi.streams == FEEDS else plan.products(*kpi.streams)
+                columns[kpi.name] = plan.weights(streams, per_species[kpi.weight])
+        self.legs_of = [op.name for op in sheet.operations if isinstance(op, TransportLeg)]
+        for leg in self.legs_of:
+            columns[f"leg:{leg}"] = plan.weights([sheet.inlets(leg)["feed"]], components.molar_masses)
+        self.units = [op.name for op in sheet.operations if not isinstance(op, Feed | Product)]
+        for unit in self.units:
+            columns[f"solids:{unit}"] = plan.weights(list(sheet.outlets(unit).values()), per_species["solids"])
+        self.names = list(columns)
+        self.matrix = np.stack(list(columns.values()), axis=1) if columns else np.zeros((plan.width, 0))
+
+    def product_mass(self, flows: np.ndarray, label: str) -> np.ndarray:
+        """Mass of one species in products of kind 'product', per sample, [kg]."""
+        plan = self.plan
+        per_species = plan.components.molar_masses * plan.components.unit_vector(label)
+        return flows @ plan.weights(plan.products("product"), per_species)
+
+    def parts(
+        self, flows: np.ndarray, duties: dict[str, np.ndarray], operations: dict[str, Operation], product: str
+    ) -> Parts:
+        """Flow sums, unit energies and legs of flat flows (N, L) per basis and duties (N,) per unit."""
+        summed = flows @ self.matrix
+        sums = {name: summed[:, k] for k, name in enumerate(self.names)}
+        units = []
+        for unit in self.units:
+            operation, duty = operations[unit], duties[unit]
+            purchased, co2e, carrier = np.zeros_like(duty), np.zeros_like(duty), ""
+            if operation.utility:
+                supply = utility(operation.utility)
+                purchased = supply.purchased(duty, sums[f"solids:{unit}"])
+                carrier = supply.carrier
+                region = self.plan.sheet.regions.get(operation.site, "world")
+                co2e = purchased * emission_factor(carrier, region)
+            units.append(UnitEnergy(unit, operation.utility, carrier, duty, purchased, co2e))
+        legs = []
+        for name in self.legs_of:
+            operation = operations[name]
+            assert isinstance(operation, TransportLeg)
+            for mode_name, share, length in operation.parts():
+                mode = modes()[mode_name]
+                shipped = share * sums[f"leg:{name}"]
+                distance = np.zeros(flows.shape[0]) + np.asarray(length, dtype=np.float64)
+                fuel = mode.energy_intensity * shipped * distance
+                co2e = fuel * emission_factor(mode.fuel)
+                legs.append(Leg(name, mode_name, distance, shipped, shipped * distance / 1e6, fuel, co2e))
+        return Parts(sums, self.product_mass(flows, product), units, legs)
+
+    def compute(self, parts: Parts) -> dict[str, np.ndarray]:
+        """Every KPI of :data:`KPIS`, per sample, [kg], [J] or [t km] per the flows' basis."""
+        found: dict[str, np.ndarray] = {}
+        for kpi in KPIS:
+            found[kpi.name] = parts.sums[kpi.name] if kpi.weight else kpi.compute(parts, found)  # type: ignore[misc]
+        return found
+
+
+def calculator_of(plan: Plan) -> KpiCalculator:
+    """The plan's :class:`KpiCalculator`, built on first use and kept with the plan."""
+    if "kpis" not in plan.derived:
+        plan.derived["kpis"] = KpiCalculator(plan)
+    return plan.derived["kpis"]  # type: ignore[return-value]
