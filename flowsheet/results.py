@@ -8,6 +8,7 @@ basis: with a mass basis (``"1 kg"`` of product) flows are amounts per basis
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from functools import cached_property
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -22,7 +23,7 @@ from flowsheet.html import paragraph, table
 from flowsheet.kpis import BY_NAME, KPIS, display_unit
 from flowsheet.operations import Feed
 from flowsheet.provenance import element_shares
-from flowsheet.units import Quantity
+from flowsheet.units import Quantity, parse_unit
 
 if TYPE_CHECKING:  # pandas is imported when a table is asked for, to keep the command line quick
     import pandas as pd
@@ -152,15 +153,15 @@ class Results:
         object.__setattr__(self, "_rows", {s.name: i for i, s in enumerate(self.edges)})
 
     # --- units of the numbers -------------------------------------------------------------
-    @property
+    @cached_property
     def is_rate(self) -> bool:
         """True for a rate basis (flows per second), False for an amount basis."""
         return bool(self.basis.check("[mass]/[time]"))
 
     def _shown(self, kind: str, value: float) -> pint.Quantity:
         """A solver value [kg, J or t km, per second for a rate basis] in the unit reports show."""
-        unit, factor = display_unit(kind, self.is_rate)
-        return Quantity(value * factor, unit)
+        shown, factor = display_unit(kind, self.is_rate)
+        return Quantity(value * factor, parse_unit(shown))
 
     def _mass(self, kilograms: float) -> pint.Quantity:
         return self._shown("mass", kilograms)

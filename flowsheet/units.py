@@ -12,6 +12,7 @@ touched.
 
 from __future__ import annotations
 
+import functools
 import math
 import re
 
@@ -188,6 +189,22 @@ def _example_unit(expected: str) -> str:
 
 
 def parse_basis(basis: str | pint.Quantity) -> tuple[pint.Quantity, float, bool]:
+    """Read a basis (see :func:`_parse_basis`); one written as text is read once."""
+    return _parse_text_basis(basis) if isinstance(basis, str) else _parse_basis(basis)
+
+
+@functools.lru_cache(maxsize=64)
+def _parse_text_basis(basis: str) -> tuple[pint.Quantity, float, bool]:
+    return _parse_basis(basis)
+
+
+@functools.lru_cache(maxsize=64)
+def parse_unit(text: str) -> pint.Unit:
+    """The unit written as `text` (``"MJ"``, ``"kg/h"``), parsed once."""
+    return ureg.Unit(text)
+
+
+def _parse_basis(basis: str | pint.Quantity) -> tuple[pint.Quantity, float, bool]:
     """Read a basis: a positive mass (``"1 kg"``) or mass rate (``"50 kt/yr"``).
 
     Returns

@@ -29,8 +29,13 @@ MAX_PASSES = 100
 """Passes over a recycle loop's units allowed for its temperatures to settle."""
 
 NEWTON_STEPS = 8
-"""Newton steps for an adiabatic mixing temperature, always this many so that a sample's result never depends
-on the other samples solved with it; from the mass-weighted mean temperature, 3 already reach round-off."""
+"""Most Newton steps for an adiabatic mixing temperature; from the mass-weighted mean temperature, 3 already
+reach round-off. Each sample stops at its own convergence (a step below ``CONVERGED`` of its temperature),
+so its result never depends on the other samples solved with it."""
+
+CONVERGED = 1e-10
+"""A mixing temperature has converged when a Newton step moves it by less than this fraction (about 3e-8 K):
+Newton's error then shrinks quadratically, so the next step would be below round-off."""
 
 SAME = 1e-9
 """Inlets whose temperatures differ by less than this [K] mix at that temperature, with no Newton step."""
@@ -144,8 +149,8 @@ class Energy:
         """Temperature at which the summed inlets hold the inlets' total enthalpy, [K], (1,) or (N,).
 
         Newton's method on ``Σ n_j H_j(T) = Σ_inlets H``, from the mass-weighted mean
-        temperature, a fixed ``NEWTON_STEPS`` steps (round-off of the enthalpy polynomials,
-        about 1e-9 K, is the floor); inlets at one temperature give it exactly.
+        temperature, at most ``NEWTON_STEPS`` steps, each sample until its own step is below
+        ``CONVERGED``; inlets at one temperature give it exactly.
         """
         components = self.plan.components
         masses = [flows @ components.molar_masses[self.plan.species[name]] for flows, _, name in inlets]
@@ -174,6 +179,7 @@ class Energy:
         last = coefficients.shape[1] - 1
         rows = np.arange(samples)
         temperature = np.clip(start, low, high)
+        done = same.copy()
         for _ in range(NEWTON_STEPS):
             if last:
                 segment = np.clip(table.segment(temperature) - first, 0, last)
@@ -182,8 +188,11 @@ class Energy:
                 picked, anchor = coefficients[:, 0], table.anchors[first]
             residual = np.einsum("nk,nk->n", picked, basis(temperature, anchor)) - target
             slope = np.einsum("nk,nk->n", picked, slope_basis(temperature))
-            step = np.divide(residual, slope, out=np.zeros(samples), where=(slope != 0) & ~same)
+            step = np.divide(residual, slope, out=np.zeros(samples), where=(slope != 0) & ~done)
             temperature = np.clip(temperature - step, low, high)
+            done |= np.abs(step) <= CONVERGED * temperature
+            if done.all():
+                break
         if np.any(np.abs(step) > 1e-6):
             raise SolveError(
                 self.plan.sheet.name,

@@ -119,6 +119,8 @@ class EnthalpyTable:
         self.formation = np.array([s.formation_enthalpy for s in species])
         self.t_min = np.array([s.heat_capacity.t_min for s in species])
         self.t_max = np.array([s.heat_capacity.t_max for s in species])
+        self._at: dict[float, tuple[np.ndarray, np.ndarray]] = {}
+        """Molar enthalpies and out-of-range flags at temperatures asked before, a few dozen at most."""
 
     def segment(self, temperature: np.ndarray) -> np.ndarray:
         """Segment index of each temperature [K]."""
@@ -126,8 +128,18 @@ class EnthalpyTable:
 
     def molar(self, temperature: float) -> np.ndarray:
         """Molar enthalpy ΔfH° + H(T) - H(298.15 K) of each species at one temperature [K], (species,), [J/mol]."""
-        g = int(self.segment(np.array(temperature)))
-        return self.formation + self.coefficients[g] @ basis(np.array(temperature), self.anchors[g])
+        return self._at_temperature(temperature)[0]
+
+    def _at_temperature(self, temperature: float) -> tuple[np.ndarray, np.ndarray]:
+        found = self._at.get(temperature)
+        if found is None:
+            g = int(self.segment(np.array(temperature)))
+            molar = self.formation + self.coefficients[g] @ basis(np.array(temperature), self.anchors[g])
+            out = (temperature < self.t_min - 1e-9) | (temperature > self.t_max + 1e-9)
+            if len(self._at) >= 64:
+                self._at.clear()
+            found = self._at[temperature] = (molar, out)
+        return found
 
     def mixture(self, flows: np.ndarray, low: float, high: float) -> tuple[np.ndarray, int]:
         """Per sample, the mixture's coefficients ``n @ C[g]`` for the segments in ``[low, high]`` [K].
@@ -142,8 +154,12 @@ class EnthalpyTable:
 
         `temperature` has shape (1,) for one temperature of every sample, or (N,); `flows` (N, species).
         """
-        t = np.asarray(temperature)[:, None]
-        out = (t < self.t_min - 1e-9) | (t > self.t_max + 1e-9)
+        t = np.asarray(temperature)
+        out = (
+            self._at_temperature(float(t[0]))[1]
+            if t.shape == (1,)
+            else ((t[:, None] < self.t_min - 1e-9) | (t[:, None] > self.t_max + 1e-9))
+        )
         if not out.any():
             return None
         bad = (out & (flows != 0.0)).any(axis=0)
