@@ -154,19 +154,19 @@ def loop_here(samples: int, repeats: int) -> dict:
     import numpy as np
     from precipitation_loop import build
 
-    from flowsheet.solve import study
+    from flowsheet.solve import solve
 
     sheet = build()
     changed = iter(np.linspace(0.25, 0.35, 10_000))
 
     def one() -> object:
         share = next(changed)
-        return study(sheet, samples={"split.fractions.recycle": [share], "split.fractions.purge": [1 - share]})
+        return solve(sheet, samples={"split.fractions.recycle": [share], "split.fractions.purge": [1 - share]})
 
     once = median_time(one, repeats)
     recycle = np.random.default_rng(0).uniform(0.1, 0.5, samples)
     start = time.perf_counter()
-    many = study(sheet, samples={"split.fractions.recycle": recycle, "split.fractions.purge": 1 - recycle})
+    many = solve(sheet, samples={"split.fractions.recycle": recycle, "split.fractions.purge": 1 - recycle})
     batch = time.perf_counter() - start
     return {
         "simulate, changed recycle, mass and energy [ms]": once * 1e3,

@@ -14,15 +14,19 @@ Layers, each importing only the ones above it (``tests/test_layers.py`` enforces
     diagrams     plotly Sankey figures and matplotlib flowsheet drawings from plain data
     operations   unit operations, each a frozen dataclass with a linear balance
     graph        Flowsheet: units and streams on a networkx graph; checks
-    kpis         the headline figures from flow arrays, for one sample or many
-    provenance   each feed's share of an element in every stream, through recycles
-    results      Results: solved streams, duties and totals as plain data
+    kpis         one record per headline figure: name, unit, boundary, how it is computed
+    results      Results: flows, temperatures, duties, KPIs and closure of N samples, as plain data
+    provenance   each feed's share of an element in every stream of a Results, through recycles
     solve        the one solver: units as multilinear terms, equations per structure, every sample at once
     route_file   YAML route files to checked flowsheets, errors at file and line
     sampling     Monte Carlo, sweeps and rank sensitivities, vectorised over samples
     report       headline figures as tables, JSON, CSV and Markdown; comparisons
     batch        many route files at once, each failure reported on its own
     cli          the ``flowsheet`` command
+
+One path runs through them: a route file (``route_file``) builds a ``Flowsheet`` (``graph``);
+``solve`` turns it, for one sample or many, into ``Results`` (``results``); ``report`` renders
+those as tables, JSON and figures, and ``provenance`` traces their elements back to the feeds.
 
 Quick start
 -----------
@@ -48,11 +52,22 @@ try:
 except PackageNotFoundError:  # a source tree that was never installed
     __version__ = "0+unknown"
 
-_LAZY = {"sample": "flowsheet.sampling", "sweep": "flowsheet.sampling", "load_route": "flowsheet.route_file"}
+_LAZY = {
+    "sample": "flowsheet.sampling",
+    "sweep": "flowsheet.sampling",
+    "load_route": "flowsheet.route_file",
+    "provenance": "flowsheet.provenance",
+    "recycled_content": "flowsheet.provenance",
+    "sankey": "flowsheet.report",
+    "draw": "flowsheet.report",
+}
 
 
 def __getattr__(name: str) -> object:
-    """Import the sampling and route-file layers only when used (pydantic and YAML cost start-up time)."""
+    """Import the sampling, route-file, provenance and report layers only when used.
+
+    pydantic, YAML, scipy.sparse and plotly cost start-up time.
+    """
     if name in _LAZY:
         import importlib
 
@@ -69,11 +84,15 @@ __all__ = [
     "Results",
     "Species",
     "__version__",
+    "draw",
     "heat_of_reaction",
     "load_route",
     "molar_mass",
     "parse_quantity",
+    "provenance",
+    "recycled_content",
     "sample",
+    "sankey",
     "solve",
     "species",
     "sweep",

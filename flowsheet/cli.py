@@ -39,6 +39,7 @@ import flowsheet
 from flowsheet.batch import Outcome, evaluate, expand, solve_loaded, terminal_progress
 from flowsheet.chemistry import Formula, Reaction
 from flowsheet.errors import FlowsheetError, ReactionError, UnbalancedReactionError
+from flowsheet.provenance import provenance, recycled_content
 from flowsheet.report import compare, render_comparison, render_runs, render_sweep, render_trace
 from flowsheet.report.tables import FORMATS
 from flowsheet.route_file import load_route
@@ -272,12 +273,12 @@ def _trace(arguments: argparse.Namespace) -> int:
     route = load_route(arguments.route)
     results = solve_loaded(route)
     try:
-        frame = results.provenance(arguments.element)
+        frame = provenance(results, arguments.element)
     except ValueError as err:
         print(f"error: {route.path}: {err}", file=sys.stderr)
         return 1
     shares = {product: {feed: float(v) for feed, v in row.items()} for product, row in frame.iterrows()}
-    print(render_trace(route.name, arguments.element, shares, results.recycled_content(), arguments.format))
+    print(render_trace(route.name, arguments.element, shares, recycled_content(results), arguments.format))
     return 0
 
 

@@ -10,7 +10,6 @@ import networkx as nx
 import numpy as np
 
 from flowsheet.components import Components
-from flowsheet.diagrams import Node, draw_graph, save_drawing
 from flowsheet.errors import FlowsheetCheckError, FlowsheetError
 from flowsheet.factors import utilities
 from flowsheet.html import table
@@ -300,49 +299,10 @@ class Flowsheet:
         caption = f"{self.name}: {self.graph.number_of_nodes()} units, {self.graph.number_of_edges()} streams"
         return table(["unit", "type", "site", "utility", "inlets", "outlets"], rows, caption)
 
-    def draw(self, path: str | None = None) -> Any:
-        """Draw the flowsheet: units in flow order, coloured by site, transport legs dashed.
-
-        Parameters
-        ----------
-        path : str, optional
-            Also save the drawing there; PNG, SVG or PDF by the suffix.
-
-        Returns
-        -------
-        matplotlib.figure.Figure
-        """
-        sites = {op.name: op.site for op in self.operations}
-        for stream in self.streams():  # feeds and products without a site take their neighbour's
-            sites[stream.source] = sites[stream.source] or self.operation(stream.target).site
-            sites[stream.target] = sites[stream.target] or self.operation(stream.source).site
-        nodes = [Node(op.name, _kind(op), sites[op.name]) for op in self.operations]
-        edges = [
-            (
-                s.source,
-                s.target,
-                isinstance(self.operation(s.source), TransportLeg)
-                or isinstance(self.operation(s.target), TransportLeg),
-            )
-            for s in self.streams()
-        ]
-        figure = draw_graph(nodes, edges, self.name)
-        if path is not None:
-            save_drawing(figure, path)
-        return figure
-
     def __repr__(self) -> str:
         return (
             f"<Flowsheet {self.name!r}: {self.graph.number_of_nodes()} units, {self.graph.number_of_edges()} streams>"
         )
-
-
-def _kind(operation: Operation) -> str:
-    if isinstance(operation, Feed):
-        return "feed"
-    if isinstance(operation, Product):
-        return "product"
-    return "transport" if isinstance(operation, TransportLeg) else "unit"
 
 
 __all__ = ["Feed", "Flowsheet", "Product", "Stream"]

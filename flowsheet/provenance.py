@@ -16,23 +16,29 @@ does not resolve.
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import numpy as np
 import scipy.sparse as sp
 import scipy.sparse.linalg as spla
 
-from flowsheet.graph import Flowsheet, Stream
-from flowsheet.operations import Feed
+from flowsheet.chemistry import atomic_weights
+from flowsheet.graph import Stream
+from flowsheet.results import Results
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 
-def element_shares(sheet: Flowsheet, streams: tuple[Stream, ...], atoms: np.ndarray) -> dict[str, np.ndarray]:
+def element_shares(streams: tuple[Stream, ...], feeds: list[str], atoms: np.ndarray) -> dict[str, np.ndarray]:
     """Each feed's share of an element in every stream.
 
     Parameters
     ----------
-    sheet : Flowsheet
-        The solved flowsheet.
     streams : tuple of Stream
-        Its streams, in the order of `atoms`.
+        The flowsheet's streams, in the order of `atoms`.
+    feeds : list of str
+        Its feeds (units without inlets whose share of themselves is 1).
     atoms : numpy.ndarray
         Atoms of the element in each stream, shape ``(streams,)``, [mol/s or mol].
 
@@ -42,9 +48,8 @@ def element_shares(sheet: Flowsheet, streams: tuple[Stream, ...], atoms: np.ndar
         By feed name, its share of the element in each stream, [-], shape ``(streams,)``;
         zero in streams without the element.
     """
-    names = [operation.name for operation in sheet.operations]
+    names = list(dict.fromkeys([*feeds, *(u for s in streams for u in (s.source, s.target))]))
     index = {name: i for i, name in enumerate(names)}
-    feeds = [operation.name for operation in sheet.operations if isinstance(operation, Feed)]
     inflow = np.zeros(len(names))
     rows: list[int] = []
     cols: list[int] = []
@@ -68,3 +73,51 @@ def element_shares(sheet: Flowsheet, streams: tuple[Stream, ...], atoms: np.ndar
         rhs[index[feed], k] = 1.0
     shares = spla.splu(matrix).solve(rhs)[[index[s.source] for s in streams]] * (np.asarray(atoms) > 0)[:, None]
     return {feed: shares[:, k] for k, feed in enumerate(feeds)}
+
+
+def _shares(results: Results, element: str, sample: int) -> dict[str, np.ndarray]:
+    names = results.components.element_names[:-1]
+    if element not in names:
+        raise ValueError(f"{element!r} is not in the flowsheet; elements: {', '.join(names)}")
+    row = results.components.elements[results.components.element_names.index(element)]
+    atoms = np.array([row @ results.flow(s.name, sample) for s in results.edges])
+    return element_shares(results.edges, list(results.feeds), atoms)
+
+
+def provenance(results: Results, element: str, sample: int = 0) -> pd.DataFrame:
+    """Fraction of `element` in each product that came from each feed, through recycles; rows sum to 1.
+
+    Each unit pools the element's atoms from all its inlets (see the module's notes): one
+    sparse solve per element. Products of kind 'product' without the element are left out.
+    """
+    import pandas as pd
+
+    shares = _shares(results, element, sample)
+    row = {s.name: i for i, s in enumerate(results.edges)}
+    rows = {
+        stream.target: {feed: float(share[row[stream.name]]) for feed, share in shares.items()}
+        for stream in results.product_streams()
+    }
+    frame = pd.DataFrame(rows).T
+    frame = frame.loc[frame.sum(axis=1) > 0]
+    return frame.loc[:, (frame > 1e-12).any()]
+
+
+def recycled_content(results: Results, sample: int = 0) -> dict[str, float]:
+    """Per product: the share of its mass, counting every element but O and H, from recycled feeds, [-]."""
+    recycled = [feed for feed, is_recycled in results.feeds.items() if is_recycled]
+    products = results.product_streams()
+    row = {s.name: i for i, s in enumerate(results.edges)}
+    found = dict.fromkeys((stream.target for stream in products), 0.0)
+    totals = dict.fromkeys(found, 0.0)
+    components = results.components
+    for k, element in enumerate(components.element_names[:-1]):
+        if element in ("O", "H"):
+            continue
+        shares = _shares(results, element, sample) if recycled else {}
+        weight = atomic_weights()[element]
+        for stream in products:
+            mass = weight * float(components.elements[k] @ results.flow(stream.name, sample))
+            totals[stream.target] += mass
+            found[stream.target] += mass * sum(float(shares[f][row[stream.name]]) for f in recycled)
+    return {product: found[product] / totals[product] if totals[product] else 0.0 for product in found}

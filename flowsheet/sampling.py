@@ -19,7 +19,7 @@ import pint
 from flowsheet.errors import FlowsheetError, SolveError, UnitError
 from flowsheet.kpis import BY_NAME, display_unit
 from flowsheet.route_file import Route, load_route
-from flowsheet.solve import study
+from flowsheet.solve import solve
 from flowsheet.units import magnitude, parse_basis
 
 if TYPE_CHECKING:
@@ -76,7 +76,7 @@ def _evaluate_chunk(
 ) -> dict[str, np.ndarray]:
     paths = {path: ".".join(_target(route, path)) for path in values}
     try:
-        found = study(
+        results = solve(
             route.flowsheet,
             basis or route.spec.basis,
             route.spec.product,
@@ -88,7 +88,7 @@ def _evaluate_chunk(
             err.add_note(f"sample numbers count from {first}, the first of this chunk")
         raise
     rate = parse_basis(basis or route.spec.basis)[2]
-    return {name: value * display_unit(BY_NAME[name].kind, rate)[1] for name, value in found.kpis.items()}
+    return {name: value * display_unit(BY_NAME[name].kind, rate)[1] for name, value in results.kpis.items()}
 
 
 def _columns(route: Route, kpis: Mapping[str, np.ndarray], basis: str | None) -> dict[str, np.ndarray]:

@@ -6,6 +6,7 @@ import pytest
 
 import flowsheet
 from flowsheet.diagrams import save_figure
+from flowsheet.report import draw, sankey
 from flowsheet.route_file import load_route
 
 ROUTE = Path(__file__).parents[1] / "routes" / "nmc811_sulfate.yaml"
@@ -65,7 +66,7 @@ def test_a_solved_streams_repr_is_the_feed_that_recreates_it(solved):
 @pytest.mark.parametrize("kind", ["mass", "water", "energy"])
 def test_sankey_renders_to_html_with_the_expected_nodes(kind, solved, tmp_path):
     _, results = solved
-    path = save_figure(results.sankey(kind), tmp_path / f"{kind}.html")
+    path = save_figure(sankey(results, kind), tmp_path / f"{kind}.html")
     text = path.read_text(encoding="utf-8")
     assert path.stat().st_size > 10_000
     expected = {
@@ -79,7 +80,7 @@ def test_sankey_renders_to_html_with_the_expected_nodes(kind, solved, tmp_path):
 
 def test_sankey_exports_png_and_svg(solved, tmp_path):
     _, results = solved
-    figure = results.sankey("mass")
+    figure = sankey(results, "mass")
     png = save_figure(figure, tmp_path / "mass.png")
     assert png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
     assert png.stat().st_size > 20_000
@@ -90,13 +91,13 @@ def test_sankey_exports_png_and_svg(solved, tmp_path):
 
 def test_flowsheet_drawing_renders_headless_with_every_unit(solved, tmp_path):
     route, _ = solved
-    figure = route.flowsheet.draw(tmp_path / "flowsheet.svg")
+    figure = draw(route.flowsheet, tmp_path / "flowsheet.svg")
     labels = {text.get_text() for text in figure.axes[0].texts}
     assert {op.name for op in route.flowsheet.operations} <= labels
     svg = (tmp_path / "flowsheet.svg").read_text(encoding="utf-8")
     assert "salt_crystallize" in svg
     assert "ship" in svg
-    route.flowsheet.draw(tmp_path / "flowsheet.png")
+    draw(route.flowsheet, tmp_path / "flowsheet.png")
     assert (tmp_path / "flowsheet.png").read_bytes()[:4] == b"\x89PNG"
 
 

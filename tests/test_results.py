@@ -86,3 +86,30 @@ def test_a_rate_basis_shows_energy_in_mw_and_mass_per_hour(results):
     )
     assert rated.totals()["freight"].check("[mass] * [length] / [time]")
     assert "MW of electricity" in rated._repr_html_()
+
+
+def test_a_sampled_results_shows_each_sample_as_its_own_solve_would():
+    import numpy as np
+
+    from flowsheet.provenance import provenance
+
+    sheet = build(utilities=True)
+    bleeds = np.array([0.05, 0.1, 0.3])  # the liquor bleed moves every stream of the loop and its temperature
+    samples = {"liquor_split.fractions.bleed": bleeds, "liquor_split.fractions.recycle": 1 - bleeds}
+    many = solve(sheet, "1 kg", samples=samples)
+    assert many.samples == 3
+    assert many.parameters["liquor_split.fractions.bleed"].tolist() == bleeds.tolist()
+    for i, bleed in enumerate(bleeds):
+        one = solve(build(bleed=float(bleed), utilities=True), "1 kg")
+        assert one.samples == 1
+        for stream in one.edges:
+            np.testing.assert_allclose(many.flow(stream.name, i), one.flow(stream.name), rtol=1e-12, atol=1e-15)
+            assert many.temperatures[stream.name][i] == pytest.approx(one.temperatures[stream.name][0], rel=1e-12)
+        for name, value in one.totals().items():
+            assert many.totals(i)[name].magnitude == pytest.approx(value.magnitude, rel=1e-12, abs=1e-15), name
+        numbers = many.energy(i).select_dtypes("number")
+        np.testing.assert_allclose(numbers, one.energy().select_dtypes("number"), rtol=1e-12, atol=1e-12)
+        np.testing.assert_allclose(provenance(many, "Na", i), provenance(one, "Na"), atol=1e-12)
+    columns = many.kpi_columns()
+    assert columns["water_fresh [kg]"].shape == (3,)
+    assert columns["energy_total [MJ]"][1] == pytest.approx(many.totals(1)["energy_total"].to("MJ").magnitude)

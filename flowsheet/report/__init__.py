@@ -1,6 +1,17 @@
-"""Reports: the headline figures of solved routes as JSON-ready data, tables and comparisons."""
+"""Reports: the headline figures of solved routes as JSON-ready data, tables, comparisons and figures."""
 
+from flowsheet.report.figures import draw, sankey
 from flowsheet.report.summary import KPI_ORDER, compare, summarize
 from flowsheet.report.tables import render_comparison, render_runs, render_sweep, render_trace
 
-__all__ = ["KPI_ORDER", "compare", "render_comparison", "render_runs", "render_sweep", "render_trace", "summarize"]
+__all__ = [
+    "KPI_ORDER",
+    "compare",
+    "draw",
+    "render_comparison",
+    "render_runs",
+    "render_sweep",
+    "render_trace",
+    "sankey",
+    "summarize",
+]

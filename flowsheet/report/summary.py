@@ -32,11 +32,11 @@ def summarize(results: Results, route: str, file: str, product: str) -> dict:
     """Return the JSON-ready summary of one solved route."""
     per_unit = {}
     for row in results.unit_energy:
-        per_unit[row["unit"]] = {
-            "duty": _value(results._energy(row["duty"])),
-            "energy": _value(results._energy(row["purchased"])),
-            "utility": row["utility"],
-            "carrier": row["carrier"],
+        per_unit[row.unit] = {
+            "duty": _value(results.quantity("energy", float(row.duty[0]))),
+            "energy": _value(results.quantity("energy", float(row.purchased[0]))),
+            "utility": row.utility,
+            "carrier": row.carrier,
         }
     return {
         "route": route,
@@ -44,7 +44,10 @@ def summarize(results: Results, route: str, file: str, product: str) -> dict:
         "product": product,
         "basis": {"value": float(results.basis.magnitude), "unit": str(results.basis.units)},
         "kpis": {name: _value(value) for name, value in results.totals().items()},
-        "closure": {"mass_relative_error": results.closure.mass, "elements": dict(results.closure.elements)},
+        "closure": {
+            "mass_relative_error": float(results.closure.mass[0]),
+            "elements": {name: float(value[0]) for name, value in results.closure.elements.items()},
+        },
         "iterations": results.iterations,
         "units": per_unit,
     }

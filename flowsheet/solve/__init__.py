@@ -2,22 +2,22 @@
 
 :func:`solve` builds the flowsheet's equations once per structure (:mod:`flowsheet.solve.plan`),
 evaluates them for every sample (:mod:`flowsheet.solve.engine`), checks that no flow is
-negative and that mass closes on every sample (:mod:`flowsheet.solve.checks`), then computes
-temperatures and duties (:mod:`flowsheet.solve.energy`) and scales to the basis.
+negative and that mass closes on every sample (:mod:`flowsheet.solve.checks`), scales to the
+basis, computes temperatures and duties (:mod:`flowsheet.solve.energy`) and every KPI
+(:mod:`flowsheet.solve.figures`), and returns them as plain data in :class:`~flowsheet.results.Results`.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
 
 import numpy as np
 import pint
 
 from flowsheet.errors import SolveError, UnitError
 from flowsheet.graph import Flowsheet
-from flowsheet.kpis import Parts
-from flowsheet.results import Closure, Results
+from flowsheet.operations import Feed, Product
+from flowsheet.results import Closure, Layout, Results
 from flowsheet.solve.checks import check_closure, check_negative, closure
 from flowsheet.solve.energy import energy_of
 from flowsheet.solve.engine import MassSolution, solve_mass
@@ -25,62 +25,17 @@ from flowsheet.solve.figures import calculator_of
 from flowsheet.solve.plan import Plan
 from flowsheet.units import parse_basis
 
-__all__ = ["MassSolution", "Study", "solve", "solve_mass", "study"]
+__all__ = ["MassSolution", "solve", "solve_mass"]
 
 
-@dataclass(frozen=True)
-class Study:
-    """A flowsheet solved for N samples and scaled to its basis, as arrays with a leading sample axis.
-
-    Attributes
-    ----------
-    solution : MassSolution
-        Unscaled flows on the reduced layout, the plan, and the units with their sampled values.
-    scale : numpy.ndarray
-        Factor from the unscaled solve to the basis, per sample, (N,).
-    product : str
-        The basis species.
-    flows : numpy.ndarray
-        Molar flows per basis on the plan's reduced layout, (N, L), [mol] or [mol/s]
-        (:meth:`full` gives one sample over every stream and species).
-    temperatures : dict of str to numpy.ndarray
-        Per stream, (N,), [K].
-    duties : dict of str to numpy.ndarray
-        Per unit, per basis, (N,), [J] or [W].
-    elements : numpy.ndarray
-        Relative closure per element (names in ``solution.plan.components.element_names``), (N, E).
-    mass : numpy.ndarray
-        Relative mass closure, (N,).
-    parts : Parts
-        Flow sums, unit energies and transport legs per sample, per basis.
-    kpis : dict of str to numpy.ndarray
-        Every KPI of :data:`flowsheet.kpis.KPIS` per sample, in SI per basis.
-    """
-
-    solution: MassSolution
-    scale: np.ndarray
-    product: str
-    flows: np.ndarray
-    temperatures: dict[str, np.ndarray]
-    duties: dict[str, np.ndarray]
-    elements: np.ndarray
-    mass: np.ndarray
-    parts: Parts
-    kpis: dict[str, np.ndarray]
-
-    def full(self, sample: int = 0) -> np.ndarray:
-        """Molar flows of one sample over every stream and species, (streams, species), per basis."""
-        return self.solution.plan.expand(self.flows[sample : sample + 1])[0]
-
-
-def study(
+def solve(
     sheet: Flowsheet,
     basis: str | pint.Quantity = "1 kg",
     product: str | None = None,
     samples: Mapping[str, np.ndarray] | None = None,
     describe: Mapping[str, np.ndarray] | None = None,
-) -> Study:
-    """Solve a flowsheet for every sample of its parameters and scale each to the basis.
+) -> Results:
+    """Solve a flowsheet's mass and energy balance, for one sample or many, and scale each to a basis.
 
     Parameters
     ----------
@@ -89,21 +44,31 @@ def study(
     basis : str or pint.Quantity
         ``"1 kg"`` (amounts per kg of product) or a rate such as ``"50 kt/yr"``.
     product : str, optional
-        The basis species; default the species of largest mass in the products of kind 'product'.
+        The species the basis counts, e.g. ``"LiNi0.8Mn0.1Co0.1O2"``; default the species of
+        largest mass across the products of kind ``"product"``.
     samples : mapping of str to numpy.ndarray, optional
         ``{"unit.parameter": values}`` in the parameter's SI unit, one value per sample
         (``"filter.wash_ratio"`` in m3/kg; a mapping entry as ``"split.fractions.bleed"``).
+        Without it, one sample of the flowsheet as built.
     describe : mapping of str to numpy.ndarray, optional
         The values to name a failing sample by (as the user gave them); default `samples`.
 
+    Returns
+    -------
+    Results
+        Flows, temperatures, duties, KPIs and closure of every sample; closure is below 1e-9
+        on every sample or the solve fails.
+
     Raises
     ------
+    FlowsheetCheckError
+        If the flowsheet is not well built.
     SolveError
         Naming the sample (and its values) whose balance fails: accumulation in a loop,
         non-convergence, negative flows, bad closure, no product.
     """
     components = sheet.check()
-    _, target, _ = parse_basis(basis)
+    amount, target, _ = parse_basis(basis)
     values = _by_unit(sheet, samples or {})
     solution = solve_mass(sheet, components, values)
     shown = describe if describe is not None else (samples or {})
@@ -115,7 +80,7 @@ def study(
         return f"sample {sample} ({items}): "
 
     check_negative(solution, which)
-    _, elements, mass = closure(solution)
+    names, elements, mass = closure(solution)
     check_closure(solution, elements, mass, which)
     plan = solution.plan
     calculator = calculator_of(plan)
@@ -131,83 +96,27 @@ def study(
     flows = solution.flows * scale[:, None]
     energy = energy_of(plan)
     found = energy.temperatures(solution.flows, solution.operations)
-    heat = {unit: value * scale for unit, value in energy.duties(solution.flows, found).items()}
-    temperatures = {name: np.broadcast_to(t, scale.shape) for name, t in found.items()}
-    parts = calculator.parts(flows, heat, solution.operations, label)
-    kpis = calculator.compute(parts)
-    return Study(solution, scale, label, flows, temperatures, heat, elements, mass, parts, kpis)
-
-
-def solve(
-    sheet: Flowsheet,
-    basis: str | pint.Quantity = "1 kg",
-    product: str | None = None,
-) -> Results:
-    """Solve a flowsheet's mass and energy balance and scale it to a basis.
-
-    Parameters
-    ----------
-    sheet : Flowsheet
-        The flowsheet; it is checked first and every problem reported at once.
-    basis : str or pint.Quantity
-        ``"1 kg"`` (amounts per kg of product) or a rate such as ``"50 kt/yr"``.
-    product : str, optional
-        The species the basis counts, e.g. ``"LiNi0.8Mn0.1Co0.1O2"``; default the
-        species of largest mass across the products of kind ``"product"``.
-
-    Returns
-    -------
-    Results
-        Flows, temperatures, duties and closure; closure is below 1e-9 or the
-        solve fails.
-
-    Raises
-    ------
-    FlowsheetCheckError
-        If the flowsheet is not well built.
-    SolveError
-        On accumulation in a loop, non-convergence, negative flows or bad closure.
-    """
-    amount, _, _ = parse_basis(basis)
-    found = study(sheet, basis, product)
-    solution = found.solution
-    names = solution.plan.components.element_names
+    duties = {unit: value * scale for unit, value in energy.duties(solution.flows, found).items()}
+    parts = calculator.parts(flows, duties, solution.operations, label)
     return Results(
-        flowsheet=sheet,
-        components=solution.plan.components,
-        edges=solution.plan.streams,
-        flows=found.full(0),
-        temperatures={name: float(t[0]) for name, t in found.temperatures.items()},
-        duties={unit: float(d[0]) for unit, d in found.duties.items()},
-        doses={feed: float(d) for feed, d in zip(solution.plan.doses, solution.doses[0] * found.scale[0], strict=True)},
-        closure=Closure(dict(zip(names, map(float, found.elements[0]), strict=True)), float(found.mass[0])),
+        name=sheet.name,
+        edges=plan.streams,
+        feeds={op.name: op.recycled for op in sheet.operations if isinstance(op, Feed)},
+        products={op.name: op.kind for op in sheet.operations if isinstance(op, Product)},
+        components=components,
+        layout=Layout(plan.species, plan.slices, plan.width),
+        flows=flows,
+        temperatures={name: np.broadcast_to(t, scale.shape) for name, t in found.items()},
+        duties=duties,
+        doses={feed: solution.doses[:, k] * scale for k, feed in enumerate(plan.doses)},
+        closure=Closure(dict(zip(names, elements.T, strict=True)), mass),
         iterations=solution.iterations,
         basis=amount,
-        product=found.product,
-        kpis={name: float(value[0]) for name, value in found.kpis.items()},
-        unit_energy=tuple(
-            {
-                "unit": u.unit,
-                "duty": float(u.duty[0]),
-                "utility": u.utility,
-                "carrier": u.carrier,
-                "purchased": float(u.purchased[0]),
-                "co2e": float(u.co2e[0]),
-            }
-            for u in found.parts.units
-        ),
-        legs=tuple(
-            {
-                "leg": leg.leg,
-                "mode": leg.mode,
-                "distance": float(leg.distance[0]),
-                "shipped": float(leg.shipped[0]),
-                "tonne_km": float(leg.tonne_km[0]),
-                "fuel": float(leg.fuel[0]),
-                "co2e": float(leg.co2e[0]),
-            }
-            for leg in found.parts.legs
-        ),
+        product=label,
+        kpis=calculator.compute(parts),
+        unit_energy=tuple(parts.units),
+        legs=tuple(parts.legs),
+        parameters={path: np.asarray(v, dtype=float).reshape(-1) for path, v in (samples or {}).items()},
     )
 
 

@@ -9,7 +9,6 @@ from flowsheet import solve
 from flowsheet.errors import FlowsheetError
 from flowsheet.operations import Mixer
 from flowsheet.route_file import load_route
-from flowsheet.solve import study
 from flowsheet.solve.terms import unit_terms
 from tests.operations.test_common import EXAMPLES, _components, _numeric_parameters, _random_inlets, _state
 
@@ -80,8 +79,8 @@ def test_a_washer_fed_from_upstream_is_solved_in_closed_form():
 def test_values_kept_between_studies_are_those_a_fresh_flowsheet_gives():
     route = load_route(ROUTE)
     samples = {"filter.wash_ratio": np.array([0.004, 0.009]), "calcine.lithium_ratio": np.array([1.04, 1.03])}
-    first = study(route.flowsheet, samples=samples)
-    again = study(route.flowsheet, samples={k: v[::-1] for k, v in samples.items()})  # the plan and kept values reused
-    fresh = study(load_route(ROUTE).flowsheet, samples={k: v[::-1] for k, v in samples.items()})
+    first = solve(route.flowsheet, samples=samples)
+    again = solve(route.flowsheet, samples={k: v[::-1] for k, v in samples.items()})  # the plan and kept values reused
+    fresh = solve(load_route(ROUTE).flowsheet, samples={k: v[::-1] for k, v in samples.items()})
     assert np.array_equal(again.flows, fresh.flows)
     assert np.allclose(again.flows[::-1], first.flows, rtol=1e-14, atol=0)
