@@ -26,11 +26,12 @@ failed, 2 for a usage error.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import os
 import re
 import sys
 import tempfile
-from collections.abc import Sequence
+from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 
 import numpy as np
@@ -227,8 +228,9 @@ def _sweep(arguments: argparse.Namespace) -> int:
         print("error: --samples needs at least 2", file=sys.stderr)
         return 2
     route = load_route(arguments.route)
-    frame = sample(route, arguments.samples, arguments.seed, arguments.basis)
-    parameters = list(route.uncertain)
+    with _progress_bar(f"{route.name}: {arguments.samples:,} samples") as progress:
+        frame = sample(route, arguments.samples, arguments.seed, arguments.basis, progress)
+    parameters = list(frame.columns[: len(route.uncertain)])
     correlations = sensitivity(frame, parameters)
     summary: dict = {
         "route": route.name,
@@ -236,10 +238,7 @@ def _sweep(arguments: argparse.Namespace) -> int:
         "samples": arguments.samples,
         "seed": arguments.seed,
         "basis": arguments.basis or route.spec.basis,
-        "parameters": {
-            path: {"kind": d.kind, "nominal": d.nominal, "parameters": list(d.parameters)}
-            for path, d in route.uncertain.items()
-        },
+        "parameters": {path: d.described() for path, d in route.uncertain.items()},
         "kpis": {},
         "drivers": {},
     }
@@ -267,6 +266,21 @@ def _sweep(arguments: argparse.Namespace) -> int:
         _write(Path(arguments.output) / f"{name}-samples.csv", frame.to_csv(index=False).rstrip("\n"))
         _write(Path(arguments.output) / f"{name}-sweep.{EXTENSIONS[arguments.format]}", text)
     return 0
+
+
+@contextlib.contextmanager
+def _progress_bar(title: str) -> Iterator[Callable[[int, int], None] | None]:
+    """A progress bar on the terminal's stderr (nothing when stderr is not a terminal)."""
+    if not sys.stderr.isatty():
+        yield None
+        return
+    from rich.console import Console
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeRemainingColumn
+
+    columns = ("{task.description}", BarColumn(), MofNCompleteColumn(), TimeRemainingColumn())
+    with Progress(*columns, console=Console(stderr=True), transient=True) as bar:
+        task = bar.add_task(title, total=None)
+        yield lambda done, total: bar.update(task, completed=done, total=total)
 
 
 def _trace(arguments: argparse.Namespace) -> int:

@@ -16,9 +16,10 @@ from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
+import pint
 
 from flowsheet.errors import UnitError
-from flowsheet.units import magnitude
+from flowsheet.units import Quantity, magnitude, parse_quantity
 
 KINDS = ("range", "triangular", "normal", "lognormal")
 
@@ -35,11 +36,34 @@ class Distribution:
         The value used by single solves.
     parameters : tuple of float
         (low, high), (low, mode, high), (standard deviation,) or (sigma of ln,).
+    storage : str
+        The parameter's storage unit (SI, ``""`` when dimensionless).
+    unit : str
+        The unit its value is written in, in the route file (``"L/kg"``, ``"km"``; ``""`` for a
+        plain number): samples are reported in it.
     """
 
     kind: str
     nominal: float
     parameters: tuple[float, ...]
+    storage: str = ""
+    unit: str = ""
+
+    def shown(self, values: np.ndarray | float) -> np.ndarray:
+        """Values [storage unit] in the route file's unit (offsets such as degC included)."""
+        return convert(values, self.storage, self.unit)
+
+    def described(self) -> dict:
+        """Kind, nominal value and parameters in the route file's unit, for reports."""
+        nominal = float(self.shown(self.nominal))
+        if self.kind == "normal":  # a standard deviation is a difference: scale it without the unit's offset
+            step = float(self.shown(self.nominal + 1.0)) - nominal
+            parameters = [p * step for p in self.parameters]
+        elif self.kind == "lognormal":
+            parameters = list(self.parameters)
+        else:
+            parameters = [float(v) for v in self.shown(np.array(self.parameters))]
+        return {"kind": self.kind, "unit": self.unit, "nominal": nominal, "parameters": parameters}
 
     def draw(self, generator: np.random.Generator, count: int) -> np.ndarray:
         """Draw `count` values."""
@@ -79,6 +103,7 @@ def read_distribution(spec: dict, unit: str | None, field: str) -> Distribution:
         return magnitude(value, unit, field=f"{field}.{part}")
 
     nominal = read(spec["value"], "value")
+    written = (written_unit(spec["value"]) or unit) if unit else ""
     raw = spec[kind]
     if kind in ("range", "triangular"):
         items = list(raw) if isinstance(raw, list | tuple) else [raw]
@@ -88,11 +113,28 @@ def read_distribution(spec: dict, unit: str | None, field: str) -> Distribution:
         bounds = tuple(read(item, kind) for item in items)
         if not bounds[0] <= nominal <= bounds[-1] or list(bounds) != sorted(bounds) or bounds[0] == bounds[-1]:
             raise UnitError(f"{field}.{kind}", "ordered bounds around the value, low < high", str(raw), "they are not")
-        return Distribution(kind, nominal, bounds)
+        return Distribution(kind, nominal, bounds, unit or "", written)
     if kind == "normal":
         spread = read(raw, kind)
     else:
         spread = magnitude(raw, "", field=f"{field}.{kind}")
     if spread <= 0:
         raise UnitError(f"{field}.{kind}", "a positive spread", str(raw), "is not positive")
-    return Distribution(kind, nominal, (spread,))
+    return Distribution(kind, nominal, (spread,), unit or "", written)
+
+
+def convert(values: np.ndarray | float, storage: str, unit: str) -> np.ndarray:
+    """Values stored in `storage` (SI) expressed in `unit` (offsets such as degC included)."""
+    if unit == storage:
+        return np.asarray(values, dtype=float)
+    return np.asarray(Quantity(np.asarray(values, dtype=float), storage).to(unit).magnitude)
+
+
+def written_unit(value: Any) -> str:
+    """The unit a value is written in: ``"5 L/kg"`` -> ``"L/kg"`` (pint's short form if not spaced); ``""`` for a number."""
+    if isinstance(value, pint.Quantity):
+        return f"{value.units:~}"
+    if not isinstance(value, str):
+        return ""
+    parts = value.strip().split(maxsplit=1)
+    return parts[1] if len(parts) == 2 else f"{parse_quantity(value, None, field='value').units:~}"

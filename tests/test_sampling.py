@@ -10,7 +10,8 @@ from flowsheet.batch import solve_route
 from flowsheet.cli import main
 from flowsheet.errors import FlowsheetError, RouteFileError, SolveError, UnitError
 from flowsheet.route_file import load_route
-from flowsheet.sampling import evaluate, sample, sensitivity, sweep
+from flowsheet.sampling import evaluate, parameter_column, sample, sensitivity, sweep
+from flowsheet.uncertainty import convert
 
 ROUTE = Path(__file__).parents[1] / "routes" / "nmc811_sulfate.yaml"
 SI_UNITS = {"units.ship.distance": "m", "units.filter.wash_ratio": "m**3/kg"}  # the others are dimensionless
@@ -21,16 +22,24 @@ def route():
     return load_route(ROUTE)
 
 
+def _si(route, frame):
+    """The sampled parameters of a frame (in route-file units) back in SI, by path."""
+    return {
+        path: convert(frame[parameter_column(path, d.unit)].to_numpy(), d.unit, d.storage)
+        for path, d in route.uncertain.items()
+    }
+
+
 def _override(path, value):
     unit = SI_UNITS.get(path)
     return f"{float(value)!r} {unit}" if unit else float(value)
 
 
 def test_a_batch_equals_the_same_samples_evaluated_one_at_a_time(route):
-    frame = sample(route, n=40, seed=3)
-    batch = evaluate(route, {path: frame[path].to_numpy() for path in route.uncertain})
+    drawn = _si(route, sample(route, n=40, seed=3))
+    batch = evaluate(route, drawn)
     for i in (0, 17, 39):
-        single = evaluate(route, {path: frame[path].to_numpy()[i : i + 1] for path in route.uncertain})
+        single = evaluate(route, {path: v[i : i + 1] for path, v in drawn.items()})
         for name, values in batch.items():
             assert values[i] == pytest.approx(single[name][0], rel=1e-12, abs=1e-15), (i, name)
 
@@ -40,8 +49,9 @@ def test_vectorised_samples_equal_routes_rebuilt_with_each_samples_values(route)
     # its units directly. Flows agree to 1e-15; energy to 1e-10 because an adiabatic temperature inherits
     # the round-off of the NASA liquid-water polynomial (about 1e-9 K, terms of 1e7 cancelling to 1e3)
     frame = sample(route, n=6, seed=3)
+    values = _si(route, frame)
     for i in range(len(frame)):
-        overrides = {path: _override(path, frame[path][i]) for path in route.uncertain}
+        overrides = {path: _override(path, values[path][i]) for path in route.uncertain}
         single = solve_route(load_route(ROUTE, overrides=overrides))["kpis"]
         for name, value in single.items():
             column = next(c for c in frame.columns if c.startswith(f"{name} ["))
@@ -56,7 +66,9 @@ def test_sweep_is_the_cartesian_product_and_matches_single_solves(route):
     single = solve_route(
         load_route(ROUTE, overrides={"units.calcine.temperature": "850 degC", "units.filter.wash_ratio": "8 L/kg"})
     )["kpis"]
-    row = frame[(frame["units.calcine.temperature"] == 1123.15) & np.isclose(frame["units.filter.wash_ratio"], 0.008)]
+    # parameters are reported in the units the grid writes them in
+    hot = np.isclose(frame["units.calcine.temperature [degC]"], 850.0)
+    row = frame[hot & np.isclose(frame["units.filter.wash_ratio [L/kg]"], 8.0)]
     assert row["energy_total [MJ]"].item() == pytest.approx(single["energy_total"]["value"], rel=1e-12)
     assert row["water_fresh [kg]"].item() == pytest.approx(single["water_fresh"]["value"], rel=1e-12)
 
@@ -69,23 +81,23 @@ def test_same_seed_same_samples(route):
 
 def test_distributions_stay_in_their_ranges(route):
     frame = sample(route, 2000, seed=0)
-    wash = frame["units.filter.wash_ratio"]
-    assert wash.min() >= 0.003 - 1e-12
-    assert wash.max() <= 0.010 + 1e-12
-    distance = frame["units.ship.distance"]
+    wash = frame["units.filter.wash_ratio [L/kg]"]  # as the route file writes it
+    assert wash.min() >= 3 - 1e-9
+    assert wash.max() <= 10 + 1e-9
+    distance = frame["units.ship.distance [km]"]
     # sea distances of nickel exports, UNCTAD via premise (data/transport/lanes.csv): Australia 11,792, Indonesia 12,237, Russia 15,230 km
-    assert 11_792e3 <= distance.min()
-    assert distance.max() <= 15_230e3
+    assert 11_792 - 1e-9 <= distance.min()
+    assert distance.max() <= 15_230 + 1e-9
     # a triangular (a, b, c) distribution has mean (a + b + c) / 3
-    assert distance.mean() == pytest.approx((11_792e3 + 12_237e3 + 15_230e3) / 3, rel=0.01)
+    assert distance.mean() == pytest.approx((11_792 + 12_237 + 15_230) / 3, rel=0.01)
 
 
 def test_rank_correlation_finds_the_wash_ratio_behind_fresh_water(route):
     frame = sample(route, 500, seed=1)
-    correlations = sensitivity(frame, list(route.uncertain))
-    assert correlations.loc["units.filter.wash_ratio", "water_fresh [kg]"] > 0.95
-    assert abs(correlations.loc["units.ship.distance", "water_fresh [kg]"]) < 0.2
-    assert correlations.loc["units.ship.distance", "freight [t*km]"] > 0.99
+    correlations = sensitivity(frame, list(frame.columns[: len(route.uncertain)]))
+    assert correlations.loc["units.filter.wash_ratio [L/kg]", "water_fresh [kg]"] > 0.95
+    assert abs(correlations.loc["units.ship.distance [km]", "water_fresh [kg]"]) < 0.2
+    assert correlations.loc["units.ship.distance [km]", "freight [t*km]"] > 0.99
 
 
 def test_memory_stays_bounded_by_chunks(route):
@@ -143,7 +155,14 @@ def test_cli_sweep_prints_percentiles_and_drivers(capsys, tmp_path):
     assert summary["seed"] == 2
     water = summary["kpis"]["water_fresh"]
     assert water["p5"] < water["p50"] < water["p95"]
-    assert summary["drivers"]["water_fresh"][0]["parameter"] == "units.filter.wash_ratio"
+    assert summary["drivers"]["water_fresh"][0]["parameter"] == "units.filter.wash_ratio [L/kg]"
+    # parameters are described in the units the route file writes them in
+    assert summary["parameters"]["units.filter.wash_ratio"] == {
+        "kind": "range",
+        "unit": "L/kg",
+        "nominal": pytest.approx(5.0),
+        "parameters": pytest.approx([3.0, 10.0]),
+    }
     assert sorted(p.name for p in tmp_path.iterdir()) == ["nmc811-sulfate-samples.csv", "nmc811-sulfate-sweep.json"]
 
 
@@ -152,7 +171,7 @@ def test_a_rate_basis_labels_and_scales_every_kpi_per_hour(route):
     # times that, per hour; every energy per kg times the rate in kg/s, in MW
     kg_per_hour = 50e6 / (365.25 * 24)
     per_hour = sample(route, n=2, basis="50 kt/yr")
-    per_kg = evaluate(route, {path: per_hour[path].to_numpy() for path in route.uncertain})
+    per_kg = evaluate(route, _si(route, per_hour))
     assert per_hour["product [kg/h]"].to_numpy() == pytest.approx(kg_per_hour, rel=1e-12)
     for name, unit, factor in [
         ("water_fresh", "kg/h", kg_per_hour),
@@ -178,3 +197,22 @@ def test_evaluate_refuses_values_that_are_not_one_finite_number_per_sample(route
     with pytest.raises(UnitError, match=r"units.filter.wash_ratio expects one finite value per sample") as caught:
         evaluate(route, {"units.filter.wash_ratio": value})
     assert words in str(caught.value)
+
+
+def test_progress_is_reported_after_every_chunk(route, monkeypatch):
+    import flowsheet.sampling as sampling
+
+    whole = sample(route, n=20, seed=1)
+    monkeypatch.setattr(sampling, "CHUNK", 7)
+    seen = []
+    frame = sample(route, n=20, seed=1, progress=lambda done, total: seen.append((done, total)))
+    assert seen == [(7, 20), (14, 20), (20, 20)]
+    np.testing.assert_allclose(frame.to_numpy(), whole.to_numpy(), rtol=1e-12)  # chunks change nothing
+
+
+def test_the_command_line_draws_a_progress_bar_only_on_a_terminal(capsys, monkeypatch):
+    assert main(["sweep", str(ROUTE), "--samples", "50"]) == 0
+    assert capsys.readouterr().err == ""  # not a terminal: nothing but the table
+    monkeypatch.setattr("sys.stderr.isatty", lambda: True)
+    assert main(["sweep", str(ROUTE), "--samples", "50"]) == 0
+    assert "50 samples" in capsys.readouterr().err
