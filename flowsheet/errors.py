@@ -8,6 +8,7 @@ and how to mend it.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from fractions import Fraction
 
 
@@ -209,6 +210,40 @@ def _balance_hint(residuals: dict[str, Fraction]) -> str:
     return "check the formulas and coefficients; Reaction.balance(...) proposes coefficients"
 
 
+@dataclass(frozen=True)
+class Problem:
+    """One reason a flowsheet cannot be solved: where it is, what is wrong, how to mend it.
+
+    Attributes
+    ----------
+    unit : str
+        The unit, feed or product it concerns; ``""`` for the flowsheet as a whole.
+    port : str
+        One of the unit's ports, or ``""``.
+    field : str
+        One of the unit's parameters (``"wash_ratio"``, ``"fractions.bleed"``), or ``""``.
+    message : str
+        What is wrong.
+    hint : str
+        How to mend it, or ``""``.
+    """
+
+    unit: str = ""
+    port: str = ""
+    field: str = ""
+    message: str = ""
+    hint: str = ""
+
+    @property
+    def where(self) -> str:
+        """``unit.port``, ``unit.field``, ``unit`` or ``""``."""
+        detail = self.port or self.field
+        return f"{self.unit}.{detail}" if self.unit and detail else self.unit
+
+    def __str__(self) -> str:
+        return _with_hint(f"{self.where}: {self.message}" if self.where else self.message, self.hint)
+
+
 class FlowsheetCheckError(FlowsheetError, ValueError):
     """A flowsheet cannot be solved as built; every problem found is listed at once.
 
@@ -216,16 +251,16 @@ class FlowsheetCheckError(FlowsheetError, ValueError):
     ----------
     flowsheet : str
         The flowsheet's name.
-    problems : list of str
-        One line per problem, each naming the unit, port, stream or species.
+    problems : list of Problem
+        Every problem, each naming its unit, port or field, with its hint.
     """
 
-    def __init__(self, flowsheet: str, problems: list[str]) -> None:
+    def __init__(self, flowsheet: str, problems: list[Problem]) -> None:
         super().__init__(flowsheet, list(problems))
         self.flowsheet, self.problems = flowsheet, list(problems)
 
     def __str__(self) -> str:
-        lines = "\n".join(f"  - {problem}" for problem in self.problems)
+        lines = "\n".join(f"  - {problem}".replace("\n", "\n  ") for problem in self.problems)
         return f"flowsheet {self.flowsheet!r} has {len(self.problems)} problem(s):\n{lines}"
 
 

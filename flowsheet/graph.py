@@ -10,7 +10,7 @@ import networkx as nx
 import numpy as np
 
 from flowsheet.components import Components
-from flowsheet.errors import FlowsheetCheckError, FlowsheetError
+from flowsheet.errors import FlowsheetCheckError, FlowsheetError, Problem
 from flowsheet.factors import utilities
 from flowsheet.html import table
 from flowsheet.operations import Feed, Operation, Product, TransportLeg
@@ -73,9 +73,12 @@ class Flowsheet:
         """Add unit operations; names must be unique."""
         for operation in operations:
             if not isinstance(operation, Operation):
-                raise FlowsheetCheckError(self.name, [f"{operation!r} is not a unit operation"])
+                raise FlowsheetCheckError(self.name, [Problem(message=f"{operation!r} is not a unit operation")])
             if operation.name in self.graph:
-                raise FlowsheetCheckError(self.name, [f"a unit named {operation.name!r} exists already"])
+                raise FlowsheetCheckError(
+                    self.name,
+                    [Problem(operation.name, message="a unit of this name exists already", hint="rename one")],
+                )
             self.graph.add_node(operation.name, operation=operation)
             self._changed()
 
@@ -95,7 +98,9 @@ class Flowsheet:
         target_unit, target_port = self._port(target, "inlet")
         stream_name = name or f"{source_unit}.{source_port}->{target_unit}.{target_port}"
         if any(stream_name == key for _, _, key in self.graph.edges(keys=True)):
-            raise FlowsheetCheckError(self.name, [f"a stream named {stream_name!r} exists already"])
+            raise FlowsheetCheckError(
+                self.name, [Problem(message=f"a stream named {stream_name!r} exists already", hint="name it otherwise")]
+            )
         stream = Stream(stream_name, source_unit, source_port, target_unit, target_port)
         self.graph.add_edge(source_unit, target_unit, key=stream_name, stream=stream)
         self._changed()
@@ -104,18 +109,36 @@ class Flowsheet:
     def _port(self, text: str, kind: str) -> tuple[str, str]:
         unit, _, port = text.partition(".")
         if unit not in self.graph:
-            raise FlowsheetCheckError(self.name, [f"no unit named {unit!r} (in {text!r})"])
+            raise FlowsheetCheckError(
+                self.name,
+                [Problem(message=f"no unit named {unit!r} (in {text!r})", hint="add the unit before its streams")],
+            )
         operation = self.operation(unit)
         ports = operation.outlet_ports() if kind == "outlet" else operation.inlet_ports()
         if not port:
             if len(ports) != 1:
                 raise FlowsheetCheckError(
-                    self.name, [f"{unit!r} has {kind} ports {', '.join(ports) or 'none'}: name one as '{unit}.PORT'"]
+                    self.name,
+                    [
+                        Problem(
+                            unit,
+                            message=f"has {kind} ports {', '.join(ports) or 'none'}",
+                            hint=f"name one as '{unit}.PORT'",
+                        )
+                    ],
                 )
             port = ports[0]
         if port not in ports:
             raise FlowsheetCheckError(
-                self.name, [f"{unit!r} has no {kind} port {port!r}; its {kind} ports: {', '.join(ports) or 'none'}"]
+                self.name,
+                [
+                    Problem(
+                        unit,
+                        port=port,
+                        message=f"no such {kind} port",
+                        hint=f"its {kind} ports: {', '.join(ports) or 'none'}",
+                    )
+                ],
             )
         return unit, port
 
@@ -174,14 +197,14 @@ class Flowsheet:
                 yield sorted(group, key=list(self.graph).index)
 
     # --- checking ------------------------------------------------------------------------
-    def problems(self) -> list[str]:
+    def problems(self) -> list[Problem]:
         """Return every reason the flowsheet cannot be solved, all at once; empty if none."""
         found = []
         for operation in self.operations:
-            unit = operation.name
-            found += [f"{unit}: {problem}" for problem in operation.problems()]
+            found += operation.problems()
             if operation.utility and operation.utility not in utilities():
-                found.append(f"{unit}: unknown utility {operation.utility!r}; known: {', '.join(utilities())}")
+                message = f"unknown utility {operation.utility!r}"
+                found.append(operation.problem(message, field="utility", hint=f"known: {', '.join(utilities())}"))
             found += self._port_problems(operation)
         unknown = self._species_problems()
         if unknown:
@@ -191,7 +214,12 @@ class Flowsheet:
             found += self._dose_problems(components)
             found += self._reach_problems(components)
         if not any(isinstance(op, Feed) and not op.dosed for op in self.operations):
-            found.append("no fixed-rate Feed: nothing sets the scale of the flowsheet")
+            found.append(
+                Problem(
+                    message="no fixed-rate Feed: nothing sets the scale of the flowsheet",
+                    hint="give one Feed its rates (not dosed)",
+                )
+            )
         return found
 
     def check(self) -> Components:
@@ -201,22 +229,22 @@ class Flowsheet:
             raise FlowsheetCheckError(self.name, found)
         return self.components()
 
-    def _species_problems(self) -> list[str]:
+    def _species_problems(self) -> list[Problem]:
         found = []
         for operation in self.operations:
             try:
                 labels = operation.species()
             except FlowsheetError as err:
-                found.append(f"{operation.name}: {err}")
+                found.append(operation.problem(*_message_and_hint(err)))
                 continue
             for label in labels:
                 try:
                     species(label)
                 except FlowsheetError as err:
-                    found.append(f"{operation.name}: {str(err).splitlines()[0]}")
+                    found.append(operation.problem(*_message_and_hint(err)))
         return found
 
-    def _port_problems(self, operation: Operation) -> list[str]:
+    def _port_problems(self, operation: Operation) -> list[Problem]:
         found = []
         unit = operation.name
         for port_kind, ports, edges in (
@@ -228,9 +256,9 @@ class Flowsheet:
                 count = attached.count(port)
                 if count == 0:
                     where = "a Feed or an upstream unit" if port_kind == "inlet" else "a Product or a downstream unit"
-                    found.append(f"{unit}.{port}: {port_kind} port not connected; connect it to {where}")
+                    found.append(Problem(unit, port, "", f"{port_kind} port not connected", f"connect it to {where}"))
                 elif count > 1:
-                    found.append(f"{unit}.{port}: {count} streams into one {port_kind} port; add a Mixer")
+                    found.append(Problem(unit, port, "", f"{count} streams into one {port_kind} port", "add a Mixer"))
         return found
 
     def dose_source(self, unit: str, port: str) -> Feed | None:
@@ -245,27 +273,28 @@ class Flowsheet:
             stream = self.inlets(source.name).get("feed")
         return None
 
-    def _dose_problems(self, components: Components) -> list[str]:
+    def _dose_problems(self, components: Components) -> list[Problem]:
         found = []
         served = set()
         for operation in self.operations:
             for port in operation.dosed_ports():
                 feed = self.dose_source(operation.name, port)
                 if feed is None:
-                    found.append(
-                        f"{operation.name}.{port}: the unit sets this reagent's amount; connect a Feed with dosed=True"
-                    )
+                    message, hint = "the unit sets this reagent's amount", "connect a Feed with dosed=True"
+                    found.append(operation.problem(message, port=port, hint=hint))
                     continue
                 served.add(feed.name)
                 key = operation.key_species(port)
                 if key is not None and feed.vector(components)[components.index(key)] <= 0:
-                    found.append(f"{feed.name}: {operation.name}.{port} doses {key}, which this feed lacks")
+                    message = f"{operation.name}.{port} doses {key}, which this feed lacks"
+                    found.append(feed.problem(message, field="flows", hint=f"add {key} to the feed's flows"))
         for operation in self.operations:
             if isinstance(operation, Feed) and operation.dosed and operation.name not in served:
-                found.append(f"{operation.name}: a dosed Feed must reach a dosed port (directly or by transport legs)")
+                message = "a dosed Feed must reach a dosed port (directly or by transport legs)"
+                found.append(operation.problem(message, field="dosed", hint="connect it, or give it rates and no dose"))
         return found
 
-    def _reach_problems(self, components: Components) -> list[str]:
+    def _reach_problems(self, components: Components) -> list[Problem]:
         """Species a unit's reactions need that no feed can bring to it (structural check)."""
         patterns = {
             op.name: {
@@ -285,9 +314,9 @@ class Flowsheet:
                 arriving |= present[stream.name]
             for step in getattr(operation, "reactions", ()):
                 if not arriving[components.index(step.limiting)]:
-                    found.append(
-                        f"{operation.name}: {step.limiting} never reaches the unit, so '{step.reaction}' cannot run"
-                    )
+                    message = f"{step.limiting} never reaches the unit, so '{step.reaction}' cannot run"
+                    hint = f"feed {step.limiting} to the unit, or check the streams into it"
+                    found.append(operation.problem(message, field="reactions", hint=hint))
         return found
 
     def _repr_html_(self) -> str:
@@ -305,7 +334,13 @@ class Flowsheet:
         )
 
 
-__all__ = ["Feed", "Flowsheet", "Product", "Stream"]
+def _message_and_hint(err: FlowsheetError) -> tuple[str, str, str]:
+    """An error as (message, field, hint) for a Problem: its first line, and its hint whole."""
+    message, _, rest = str(err).partition("\n")
+    return message, "", getattr(err, "hint", "") or rest.strip().removeprefix("hint:").strip()
+
+
+__all__ = ["Feed", "Flowsheet", "Problem", "Product", "Stream"]
 
 
 def reachable_species(

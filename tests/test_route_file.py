@@ -65,6 +65,16 @@ ALIAS_BOMB = "name: &a [x, x]\nb: &b [*a, *a]\nc: &c [*b, *b]\nd: [*c, *c]\n"
 
 # name -> (file text or bytes, text on the line the error must point at, words in the message)
 MALFORMED = {
+    "out_of_bounds": (
+        GOOD.replace("molality: 2 mol/kg", "molality: 2 mol/kg\n    excess: -0.5"),
+        "excess: -0.5",
+        "units.dissolve.excess: must be >= 0, got -0.5\n  hint: ",
+    ),
+    "unknown_utility": (
+        GOOD.replace("utility: steam_gas_boiler", "utility: steam_gas_boilerr"),
+        "utility: steam_gas_boilerr",
+        "units.dissolve.utility: unknown utility 'steam_gas_boilerr'\n  hint: known: electric_kiln",
+    ),
     "wrong_units": (GOOD.replace("molality: 2 mol/kg", "molality: 2 mol/L"), "molality:", "expects mol/kg"),
     "bare_number": (GOOD.replace("temperature: 80 degC", "temperature: 80"), "temperature: 80", "bare number"),
     "unknown_top_key": (GOOD + "colour: blue\n", "colour:", "unknown key"),

@@ -110,7 +110,7 @@ def test_memory_stays_bounded_by_chunks(route):
 def test_a_sample_outside_what_a_unit_accepts_is_named(route):
     with pytest.raises(
         UnitError,
-        match=r"filter expects values the unit accepts, got 'filter.cake_moisture = 1.2': cake_moisture must be",
+        match=r"filter expects values the unit accepts, got 'filter.cake_moisture = 1.2': cake_moisture: must be",
     ):
         evaluate(route, {"units.filter.cake_moisture": np.array([0.2, 1.2])})
 

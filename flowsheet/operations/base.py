@@ -27,7 +27,7 @@ import numpy as np
 
 from flowsheet.chemistry import Formula
 from flowsheet.components import Components
-from flowsheet.errors import FlowsheetError, UnitError
+from flowsheet.errors import FlowsheetError, Problem, UnitError
 from flowsheet.thermo import find_species, species
 from flowsheet.units import magnitude
 
@@ -141,11 +141,12 @@ class Operation:
         return self.dosed_inlets
 
     # --- model ---------------------------------------------------------------------------
-    def problems(self) -> list[str]:
+    def problems(self) -> list[Problem]:
         """Return every reason these parameters cannot be solved; empty if none.
 
         Here: every bounded :func:`parameter` outside its bounds, or not a number. A unit
-        adds its own checks to these (``found = super().problems()``).
+        adds its own checks to these (``found = super().problems()``), each made by
+        :meth:`problem`.
         """
         found = []
         for item in dataclasses.fields(self):
@@ -162,8 +163,15 @@ class Operation:
                 wanted = [f">= {low:g}" if low is not None else "", f"> {above:g}" if above is not None else ""]
                 wanted += [f"<= {high:g}" if high is not None else ""]
                 shown = f"{float(values.flat[int(np.argmin(ok))]):g}"
-                found.append(f"{item.name} must be {' and '.join(w for w in wanted if w)}, got {shown}")
+                allowed = " and ".join(w for w in wanted if w)
+                unit, doc = item.metadata.get("unit") or "", item.metadata.get("doc") or item.name
+                hint = f"{doc}; checked in {unit}" if unit else doc
+                found.append(self.problem(f"must be {allowed}, got {shown}", field=item.name, hint=hint))
         return found
+
+    def problem(self, message: str, field: str = "", hint: str = "", port: str = "") -> Problem:
+        """A :class:`~flowsheet.errors.Problem` of this unit, at one of its fields or ports."""
+        return Problem(self.name, port, field, message, hint)
 
     def species(self) -> list[str]:
         """Species this unit needs in the flowsheet's component set (reactions, doses)."""

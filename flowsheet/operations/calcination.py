@@ -9,7 +9,7 @@ import numpy as np
 
 from flowsheet.chemistry import Formula, Reaction
 from flowsheet.components import Components
-from flowsheet.errors import FlowsheetError
+from flowsheet.errors import FlowsheetError, Problem
 from flowsheet.operations.base import (
     ALL_INLETS,
     Operation,
@@ -112,17 +112,19 @@ class Calciner(Operation):
         """Decomposition of lithium dosed beyond the firing reaction to Li2O."""
         return balanced([self.lithium_source], ["Li2O", *volatile_products(self.lithium_source)])
 
-    def problems(self) -> list[str]:
+    def problems(self) -> list[Problem]:
         found = super().problems()
         if self.temperature is None:
-            found.append("temperature must be given, e.g. '800 degC'")
+            found.append(self.problem("must be given", field="temperature", hint="e.g. '800 degC'"))
         try:
             self.reaction()
             self.excess_lithium_reaction()
         except FlowsheetError as err:
-            found.append(str(err))
+            found.append(self.problem(str(err), field="product"))
         if self.lithium_ratio < 1:
-            found.append(f"lithium_ratio below 1 leaves metal unlithiated; got {self.lithium_ratio}")
+            found.append(
+                self.problem(f"below 1 leaves metal unlithiated; got {self.lithium_ratio}", field="lithium_ratio")
+            )
         return found
 
     def species(self) -> list[str]:

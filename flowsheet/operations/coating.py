@@ -8,6 +8,7 @@ import numpy as np
 
 from flowsheet.chemistry import Formula, Reaction
 from flowsheet.components import Components
+from flowsheet.errors import Problem
 from flowsheet.operations.base import (
     ALL_INLETS,
     any_positive,
@@ -115,12 +116,16 @@ class OnePotReactor(Calciner):
             return None
         return balanced([self.reagent, OXYGEN], volatile_products(self.reagent))
 
-    def problems(self) -> list[str]:
+    def problems(self) -> list[Problem]:
         found = super().problems()
         if self.reagent_fate not in REAGENT_FATES:
-            found.append(f"reagent_fate must be one of {', '.join(REAGENT_FATES)}, got {self.reagent_fate!r}")
+            found.append(
+                self.problem(
+                    f"must be one of {', '.join(REAGENT_FATES)}, got {self.reagent_fate!r}", field="reagent_fate"
+                )
+            )
         if self.coating and self.coating_ratio <= 0:
-            found.append("coating_ratio must be positive when a coating is given")
+            found.append(self.problem("must be positive when a coating is given", field="coating_ratio"))
         return found
 
     def species(self) -> list[str]:

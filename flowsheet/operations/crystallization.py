@@ -9,6 +9,7 @@ import numpy as np
 
 from flowsheet.chemistry import Formula
 from flowsheet.components import Components
+from flowsheet.errors import Problem
 from flowsheet.operations.base import (
     ALL_INLETS,
     Operation,
@@ -69,13 +70,23 @@ class EvaporativeCrystallizer(Operation):
 
     outlets = ("crystals", "mother_liquor", "vapor")
 
-    def problems(self) -> list[str]:
+    def problems(self) -> list[Problem]:
         found = super().problems()
-        found += [f"yield of {p} must be in [0, 1], got {y}" for p, y in self.products.items() if not 0 <= y <= 1]
+        found += [
+            self.problem(f"yield must be in [0, 1], got {y}", field=f"products.{p}")
+            for p, y in self.products.items()
+            if not 0 <= y <= 1
+        ]
         if self.molality is None or self.molality <= 0:
-            found.append("molality of the mother liquor must be given and positive, e.g. '2.5 mol/kg'")
+            found.append(
+                self.problem(
+                    "the mother liquor's molality must be given and positive",
+                    field="molality",
+                    hint="e.g. '2.5 mol/kg'",
+                )
+            )
         if self.temperature is None:
-            found.append("temperature must be given, e.g. '60 degC'")
+            found.append(self.problem("must be given", field="temperature", hint="e.g. '60 degC'"))
         return found
 
     def salts(self) -> dict[str, tuple[str, int]]:

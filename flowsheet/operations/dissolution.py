@@ -8,6 +8,7 @@ import numpy as np
 
 from flowsheet.chemistry import Formula
 from flowsheet.components import Components
+from flowsheet.errors import Problem
 from flowsheet.operations.base import ALL_INLETS, Operation, as_vector_scalar, gases, parameter, phase_split
 from flowsheet.operations.reaction import as_steps, chain, consumption
 
@@ -83,18 +84,28 @@ class Dissolver(Operation):
         super().__post_init__()
         object.__setattr__(self, "reactions", as_steps(list(self.reactions)))
 
-    def problems(self) -> list[str]:
-        found = super().problems() + [p for step in self.reactions for p in step.problems()]
+    def problems(self) -> list[Problem]:
+        found = super().problems() + [
+            self.problem(p, field="reactions") for step in self.reactions for p in step.problems()
+        ]
         if not self.reactions:
-            found.append("no reactions given")
+            found.append(self.problem("no reactions given", field="reactions"))
         by_volume = self.concentration is not None
         if by_volume == (self.molality is not None):
-            found.append("give either concentration (with solution_density) or molality")
+            found.append(
+                self.problem("give either concentration (with solution_density) or molality", field="molality")
+            )
         if by_volume and self.solution_density is None:
-            found.append("concentration needs solution_density (e.g. '1.3 kg/L'), which depends on the salt")
+            found.append(
+                self.problem(
+                    "concentration needs solution_density, which depends on the salt",
+                    field="solution_density",
+                    hint="e.g. '1.3 kg/L'",
+                )
+            )
         for value, label in ((self.concentration, "concentration"), (self.molality, "molality")):
             if value is not None and value <= 0:
-                found.append(f"{label} must be positive")
+                found.append(self.problem("must be positive", field=label))
         return found
 
     def species(self) -> list[str]:

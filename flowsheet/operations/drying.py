@@ -7,6 +7,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from flowsheet.components import Components
+from flowsheet.errors import Problem
 from flowsheet.operations.base import (
     ALL_INLETS,
     Operation,
@@ -48,12 +49,18 @@ class Dryer(Operation):
     inlets = ("wet",)
     outlets = ("dry", "vapor")
 
-    def problems(self) -> list[str]:
+    def problems(self) -> list[Problem]:
         found = super().problems()
         if self.moisture is None or not 0 <= self.moisture < 1:
-            found.append(f"moisture must be given in [0, 1), got {self.moisture}")
+            found.append(
+                self.problem(
+                    f"must be given in [0, 1), got {self.moisture}",
+                    field="moisture",
+                    hint="the mass fraction of water left in the dried solids, e.g. 0.01",
+                )
+            )
         if self.temperature is None:
-            found.append("temperature must be given, e.g. '110 degC'")
+            found.append(self.problem("must be given", field="temperature", hint="e.g. '110 degC'"))
         return found
 
     def species(self) -> list[str]:

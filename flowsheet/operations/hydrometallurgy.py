@@ -8,6 +8,7 @@ import numpy as np
 
 from flowsheet.chemistry import Formula
 from flowsheet.components import Components
+from flowsheet.errors import Problem
 from flowsheet.operations.base import ALL_INLETS, Operation, as_vector_scalar, diagonal, outer, parameter
 from flowsheet.operations.dissolution import Dissolver
 from flowsheet.operations.reaction import chain, consumption
@@ -116,17 +117,25 @@ class SolventExtraction(Operation):
     outlets = ("product", "raffinate")
     dosed_inlets = ("caustic", "acid", "water")
 
-    def problems(self) -> list[str]:
+    def problems(self) -> list[Problem]:
         found = super().problems()
-        found += [f"fraction of {k} must be in [0, 1], got {v}" for k, v in self.extracted.items() if not 0 <= v <= 1]
+        found += [
+            self.problem(f"must be in [0, 1], got {v}", field=f"extracted.{k}")
+            for k, v in self.extracted.items()
+            if not 0 <= v <= 1
+        ]
         if not self.extracted:
-            found.append("no extracted sulfates given")
+            found.append(self.problem("no extracted sulfates given", field="extracted"))
         for label in self.extracted:
             elements = Formula(label).elements
             if "S" not in elements or elements.get("O", 0) < 4 * elements["S"] or {"H", "Na"} & set(elements):
-                found.append(f"{label} is not a metal sulfate (the acid and Na2SO4 are not extracted)")
+                found.append(
+                    self.problem(
+                        f"{label} is not a metal sulfate (the acid and Na2SO4 are not extracted)", field="extracted"
+                    )
+                )
         if self.molality is None or self.molality <= 0:
-            found.append("molality of the strip liquor must be given and positive")
+            found.append(self.problem("the strip liquor's molality must be given and positive", field="molality"))
         return found
 
     def species(self) -> list[str]:

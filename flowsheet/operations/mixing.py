@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from flowsheet.components import Components
+from flowsheet.errors import Problem
 from flowsheet.operations.base import ALL_INLETS, Operation, as_matrix_scalar, as_vector_scalar, diagonal, parameter
 
 
@@ -35,10 +36,10 @@ class Mixer(Operation):
     def inlet_ports(self) -> tuple[str, ...]:
         return tuple(self.inlet_names)
 
-    def problems(self) -> list[str]:
+    def problems(self) -> list[Problem]:
         found = super().problems()
         if len(set(self.inlet_names)) != len(self.inlet_names) or not self.inlet_names:
-            found.append(f"inlet_names must be distinct and not empty, got {self.inlet_names!r}")
+            found.append(self.problem(f"must be distinct and not empty, got {self.inlet_names!r}", field="inlet_names"))
         return found
 
     def outlet_maps(self, components: Components, state: dict | None) -> dict:
@@ -67,15 +68,23 @@ class Splitter(Operation):
     def outlet_ports(self) -> tuple[str, ...]:
         return tuple(self.fractions)
 
-    def problems(self) -> list[str]:
+    def problems(self) -> list[Problem]:
         found = super().problems()
         found += [
-            f"fraction of {port!r} must be in [0, 1], got {f}" for port, f in self.fractions.items() if not 0 <= f <= 1
+            self.problem(f"must be in [0, 1], got {f}", field=f"fractions.{port}")
+            for port, f in self.fractions.items()
+            if not 0 <= f <= 1
         ]
         if len(self.fractions) < 2:
-            found.append("needs at least two outlets")
+            found.append(self.problem("needs at least two outlets", field="fractions"))
         if abs(sum(self.fractions.values()) - 1.0) > 1e-12:
-            found.append(f"fractions must sum to 1, got {sum(self.fractions.values())!r}")
+            found.append(
+                self.problem(
+                    f"must sum to 1, got {sum(self.fractions.values())!r}",
+                    field="fractions",
+                    hint="write the last fraction as 1 minus the others",
+                )
+            )
         return found
 
     def outlet_maps(self, components: Components, state: dict | None) -> dict:
@@ -107,10 +116,12 @@ class ComponentSplitter(Operation):
 
     outlets = ("selected", "rest")
 
-    def problems(self) -> list[str]:
+    def problems(self) -> list[Problem]:
         values = {**self.fractions, "default": self.default}
         return super().problems() + [
-            f"fraction of {k!r} must be in [0, 1], got {f}" for k, f in values.items() if not 0 <= f <= 1
+            self.problem(f"must be in [0, 1], got {f}", field="default" if k == "default" else f"fractions.{k}")
+            for k, f in values.items()
+            if not 0 <= f <= 1
         ]
 
     def species(self) -> list[str]:
@@ -151,9 +162,9 @@ class Repulper(Operation):
     outlets = ("slurry",)
     dosed_inlets = ("water",)
 
-    def problems(self) -> list[str]:
+    def problems(self) -> list[Problem]:
         if self.solids_fraction is None or not 0 < self.solids_fraction <= 1:
-            return [f"solids_fraction must be given in (0, 1], got {self.solids_fraction}"]
+            return [self.problem(f"must be given in (0, 1], got {self.solids_fraction}", field="solids_fraction")]
         return super().problems()
 
     def species(self) -> list[str]:

@@ -10,7 +10,7 @@ import pint
 
 from flowsheet.chemistry import Formula
 from flowsheet.components import Components
-from flowsheet.errors import UnitError
+from flowsheet.errors import Problem, UnitError
 from flowsheet.operations.base import SI, Operation, parameter
 from flowsheet.units import parse_quantity
 
@@ -63,11 +63,13 @@ class Feed(Operation):
             f"temperature='{float(self.temperature)!r} K'{extras})"
         )
 
-    def problems(self) -> list[str]:
+    def problems(self) -> list[Problem]:
         found = super().problems()
         if not self.flows:
-            found.append("no species given")
-        found.extend(f"{label} is negative" for label, value in self.flows.items() if value < 0)
+            found.append(self.problem("no species given", field="flows"))
+        found.extend(
+            self.problem("is negative", field=f"flows.{label}") for label, value in self.flows.items() if value < 0
+        )
         return found
 
     def species(self) -> list[str]:
@@ -115,9 +117,9 @@ class Product(Operation):
     inlets: ClassVar[tuple[str, ...]] = ("in",)
     outlets: ClassVar[tuple[str, ...]] = ()
 
-    def problems(self) -> list[str]:
+    def problems(self) -> list[Problem]:
         if self.kind not in PRODUCT_KINDS:
-            return [f"kind must be one of {', '.join(PRODUCT_KINDS)}, got {self.kind!r}"]
+            return [self.problem(f"must be one of {', '.join(PRODUCT_KINDS)}, got {self.kind!r}", field="kind")]
         return []
 
     def outlet_maps(self, components: Components, state: dict | None) -> dict:

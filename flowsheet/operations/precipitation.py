@@ -8,7 +8,7 @@ import numpy as np
 
 from flowsheet.chemistry import Formula, Reaction
 from flowsheet.components import Components
-from flowsheet.errors import FlowsheetError
+from flowsheet.errors import FlowsheetError, Problem
 from flowsheet.operations.base import (
     ALL_INLETS,
     Operation,
@@ -84,12 +84,12 @@ class CoPrecipitator(Operation):
         """The balanced net reaction, smallest integer coefficients."""
         return Reaction.balance([*self.sulfates(), CAUSTIC], [self.product, "Na2SO4(aq)"])
 
-    def problems(self) -> list[str]:
+    def problems(self) -> list[Problem]:
         found = super().problems()
         try:
             self.reaction()
         except FlowsheetError as err:
-            found.append(f"product {self.product!r}: {err}")
+            found.append(self.problem(f"{self.product!r}: {err}", field="product"))
         return found
 
     def species(self) -> list[str]:

@@ -8,6 +8,7 @@ import numpy as np
 
 from flowsheet.chemistry import Formula, Reaction
 from flowsheet.components import Components
+from flowsheet.errors import Problem
 from flowsheet.operations.base import Operation, parameter, phase_split, reaction_operator
 
 
@@ -113,9 +114,11 @@ class StoichiometricReactor(Operation):
         super().__post_init__()
         object.__setattr__(self, "reactions", as_steps(list(self.reactions)))
 
-    def problems(self) -> list[str]:
-        found = super().problems() + [problem for step in self.reactions for problem in step.problems()]
-        return found + ([] if self.reactions else ["no reactions given"])
+    def problems(self) -> list[Problem]:
+        found = super().problems() + [
+            self.problem(problem, field="reactions") for step in self.reactions for problem in step.problems()
+        ]
+        return found + ([] if self.reactions else [self.problem("no reactions given", field="reactions")])
 
     def species(self) -> list[str]:
         return [label for step in self.reactions for label in step.species()]

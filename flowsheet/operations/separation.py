@@ -7,6 +7,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from flowsheet.components import Components
+from flowsheet.errors import Problem
 from flowsheet.operations.base import (
     ALL_INLETS,
     WATER_DENSITY,
@@ -66,10 +67,16 @@ class Washer(Operation):
     def dosed_ports(self) -> tuple[str, ...]:
         return ("wash_water",) if any_positive(self.wash_ratio) else ()
 
-    def problems(self) -> list[str]:
+    def problems(self) -> list[Problem]:
         found = super().problems()
         if self.cake_moisture is None or not 0 <= self.cake_moisture < 1:
-            found.append(f"cake_moisture must be given in [0, 1), got {self.cake_moisture}")
+            found.append(
+                self.problem(
+                    f"must be given in [0, 1), got {self.cake_moisture}",
+                    field="cake_moisture",
+                    hint="the mass fraction of liquor in the filter cake, e.g. 0.2",
+                )
+            )
         return found
 
     def species(self) -> list[str]:

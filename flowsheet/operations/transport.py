@@ -7,7 +7,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from flowsheet.components import Components
-from flowsheet.errors import UnitError
+from flowsheet.errors import Problem, UnitError
 from flowsheet.factors import modes
 from flowsheet.operations.base import ALL_INLETS, SI, Operation, parameter
 from flowsheet.units import magnitude
@@ -65,19 +65,27 @@ class TransportLeg(Operation):
         """``(mode, mass share, distance [m])`` per mode: the mix, or everything by ``mode``."""
         return self.mix or ((self.mode, 1.0, self.distance),)
 
-    def problems(self) -> list[str]:
+    def problems(self) -> list[Problem]:
         found = super().problems()
         for mode, share, distance in self.parts():
             if mode not in modes():
-                found.append(f"mode must be one of {', '.join(modes())} (data/transport/modes.csv), got {mode!r}")
+                found.append(
+                    self.problem(
+                        f"must be one of {', '.join(modes())} (data/transport/modes.csv), got {mode!r}", field="mode"
+                    )
+                )
             if distance is None:
-                found.append("distance must be given, e.g. '13300 km'")
+                found.append(self.problem("must be given", field="distance", hint="e.g. '13300 km'"))
             elif self.mix and not distance >= 0:  # the leg's own distance is bounded as a parameter
-                found.append(f"the {mode} distance must be >= 0, got {distance:g} m")
+                found.append(self.problem(f"the {mode} distance must be >= 0, got {distance:g} m", field="mix"))
             if not 0 < share <= 1:
-                found.append(f"the {mode} share must be in (0, 1], got {share}")
+                found.append(self.problem(f"the {mode} share must be in (0, 1], got {share}", field="mix"))
         if self.mix and abs(sum(share for _, share, _ in self.mix) - 1) > 1e-9:
-            found.append(f"the mix shares must sum to 1, got {sum(share for _, share, _ in self.mix):.6g}")
+            found.append(
+                self.problem(
+                    f"the mix shares must sum to 1, got {sum(share for _, share, _ in self.mix):.6g}", field="mix"
+                )
+            )
         return found
 
     def outlet_maps(self, components: Components, state: dict | None) -> dict:

@@ -133,7 +133,8 @@ def load_route(path: str | Path, overrides: dict[str, Any] | None = None, check:
     sheet = build_flowsheet(spec, report, uncertain)
     if not issues and check:
         for problem in sheet.problems():
-            report(problem_path(spec, problem), problem)
+            message = f"{problem.port}: {problem.message}" if problem.port else problem.message
+            report(problem_path(spec, problem), message, problem.hint)
     if issues:
         raise _error(shown, issues)
     return Route(shown, spec, sheet, origins, uncertain)

@@ -7,7 +7,7 @@ import re
 from collections.abc import Iterator
 from typing import Any
 
-from flowsheet.errors import FlowsheetCheckError, FlowsheetError, MissingDataError, UnitError
+from flowsheet.errors import FlowsheetCheckError, FlowsheetError, MissingDataError, Problem, UnitError
 from flowsheet.factors import lane
 from flowsheet.graph import Flowsheet
 from flowsheet.operations import Feed, Operation, Product, TransportLeg
@@ -64,7 +64,7 @@ def build_flowsheet(spec: RouteSpec, report: Any, uncertain: dict[str, Distribut
         try:
             sheet.connect(source.strip(), target.strip())
         except FlowsheetCheckError as err:
-            report(("streams", i), "; ".join(err.problems))
+            report(("streams", i), "; ".join(f"{p.where}: {p.message}" if p.where else p.message for p in err.problems))
     return sheet
 
 
@@ -144,11 +144,9 @@ def _field_path(field: str) -> tuple[str, ...]:
     return (match.group(1), match.group(2)) if match else (field,)
 
 
-def problem_path(spec: RouteSpec, problem: str) -> tuple:
-    """Locate a flowsheet problem ('unit.port: ...' or 'unit: ...') at its unit, feed or product."""
-    head = problem.split(":", 1)[0]
-    name = head.split(".", 1)[0]
+def problem_path(spec: RouteSpec, problem: Problem) -> tuple:
+    """Where a flowsheet problem sits in the route file: its unit, feed or product, and its field there."""
     for section in ("units", "feeds", "products"):
-        if name in getattr(spec, section):
-            return (section, name)
+        if problem.unit in getattr(spec, section):
+            return (section, problem.unit, *problem.field.split(".")) if problem.field else (section, problem.unit)
     return ()

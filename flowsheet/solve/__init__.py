@@ -142,7 +142,10 @@ def _by_unit(sheet: Flowsheet, samples: Mapping[str, np.ndarray]) -> dict[str, d
             problems = nominal.sampled({key: np.asarray(v[sample]) for key, v in parameters.items()}).problems()
             if problems:
                 shown = ", ".join(f"{unit}.{key} = {v[sample]:g}" for key, v in parameters.items())
-                raise UnitError(unit, "values the unit accepts", shown, "; ".join(problems))
+                listed = "; ".join(
+                    f"{p.field or p.port}: {p.message}" if p.field or p.port else p.message for p in problems
+                )
+                raise UnitError(unit, "values the unit accepts", shown, listed, problems[0].hint)
     return grouped
 
 

@@ -201,7 +201,10 @@ BY_NAME = {example.name: example for example in EXAMPLES}
 )
 def test_every_bounded_parameter_is_checked_by_the_base_class(name, changes, problem):
     # bounds are declared once, with the parameter; NaN is outside every bound
-    assert problem in dataclasses.replace(BY_NAME[name], **changes).problems()
+    found = dataclasses.replace(BY_NAME[name], **changes).problems()
+    field, message = problem.split(" ", 1)
+    assert (field, message) in [(p.field, p.message) for p in found]
+    assert all(p.unit == name and p.hint for p in found)  # located at the unit's field, with what it means
 
 
 @pytest.mark.parametrize("operation", EXAMPLES, ids=lambda op: op.name)

@@ -47,4 +47,4 @@ def test_reagents_follow_the_sulfate_moved_not_the_formula_units():
 @pytest.mark.parametrize("label", ["H2SO4(aq)", "Na2SO4(aq)", "NiCl2"])
 def test_only_metal_sulfates_are_extracted(label):
     problems = SolventExtraction("extract", extracted={label: 0.5}, molality="1 mol/kg").problems()
-    assert f"{label} is not a metal sulfate" in " ".join(problems)
+    assert f"{label} is not a metal sulfate" in " ".join(p.message for p in problems)
