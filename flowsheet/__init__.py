@@ -18,6 +18,7 @@ Layers, each importing only the ones above it (``tests/test_layers.py`` enforces
     results      Results: flows, temperatures, duties, KPIs and closure of N samples, as plain data
     provenance   each feed's share of an element in every stream of a Results, through recycles
     solve        the one solver: units as multilinear terms, equations per structure, every sample at once
+    testing      check_operation: the battery every unit operation passes, ours or a user's
     route_file   YAML route files to checked flowsheets, errors at file and line
     sampling     Monte Carlo, sweeps and rank sensitivities, vectorised over samples
     report       headline figures as tables, JSON, CSV and Markdown; comparisons

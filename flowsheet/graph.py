@@ -312,7 +312,7 @@ class Flowsheet:
             arriving = np.zeros(len(components), bool)
             for stream in self.inlets(operation.name).values():
                 arriving |= present[stream.name]
-            for step in getattr(operation, "reactions", ()):
+            for step in operation.reaction_steps():
                 if not arriving[components.index(step.limiting)]:
                     message = f"{step.limiting} never reaches the unit, so '{step.reaction}' cannot run"
                     hint = f"feed {step.limiting} to the unit, or check the streams into it"

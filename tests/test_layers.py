@@ -23,6 +23,7 @@ LAYERS = [
     "results",
     "provenance",
     "solve",
+    "testing",
     "route_file",
     "sampling",
     "report",

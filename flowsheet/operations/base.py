@@ -115,6 +115,8 @@ class Operation:
     dosed_inlets: ClassVar[tuple[str, ...]] = ()
     nonlinear: ClassVar[bool] = False
     state_ports: ClassVar[tuple[str, ...]] = ()
+    sets_temperature: ClassVar[bool] = False
+    """True for a unit whose ``temperature`` parameter, when given, is its outlets' temperature."""
 
     def __post_init__(self) -> None:
         if not isinstance(self.name, str) or not self.name or "." in self.name:
@@ -197,10 +199,13 @@ class Operation:
         """
         return {}
 
-    def outlet_temperature(self, port: str, inlet_temperature: float) -> float:
-        """Temperature of an outlet, [K]; by default that of the (mixed) inlet."""
-        temperature = getattr(self, "temperature", None)
-        return inlet_temperature if temperature is None else temperature
+    def fixed_temperature(self) -> float | np.ndarray | None:
+        """The temperature the unit gives its outlets, [K]; None: they leave at their inlets' mixing temperature."""
+        return vars(self)["temperature"] if self.sets_temperature else None
+
+    def reaction_steps(self) -> tuple:
+        """The unit's reactions (:class:`~flowsheet.operations.ReactionStep`), whose limiting species must reach it."""
+        return ()
 
     def derived_species(self, labels: list[str]) -> list[str]:
         """Species this unit makes from whatever reaches it (e.g. dried salts), given all others."""

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from functools import lru_cache
+from typing import ClassVar
 
 import numpy as np
 
@@ -94,6 +95,7 @@ class Calciner(Operation):
     oxygen_excess: float = parameter("", 0.0, "O2 above the reactions' need", low=0)
     conversion: float = parameter("", 1.0, "fraction of precursor converted", above=0, high=1)
     temperature: float = parameter("K", None, "firing temperature", above=0)
+    sets_temperature: ClassVar[bool] = True
 
     inlets = ("feed", "lithium", "gas")
     outlets = ("product", "offgas")

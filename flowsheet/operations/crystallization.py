@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from typing import ClassVar
 
 import numpy as np
 
@@ -67,6 +68,7 @@ class EvaporativeCrystallizer(Operation):
         "mol/kg", None, "dissolved species per kg water in the mother liquor", above=0, enters="reciprocal"
     )
     temperature: float = parameter("K", None, "operating temperature", above=0)
+    sets_temperature: ClassVar[bool] = True
 
     outlets = ("crystals", "mother_liquor", "vapor")
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import ClassVar
 
 import numpy as np
 
@@ -10,7 +11,7 @@ from flowsheet.chemistry import Formula
 from flowsheet.components import Components
 from flowsheet.errors import Problem
 from flowsheet.operations.base import ALL_INLETS, Operation, as_vector_scalar, gases, parameter, phase_split
-from flowsheet.operations.reaction import as_steps, chain, consumption
+from flowsheet.operations.reaction import ReactionStep, as_steps, chain, consumption
 
 OXYGEN = "O2(g)"
 
@@ -66,6 +67,7 @@ class Dissolver(Operation):
     molality: float | None = parameter("mol/kg", None, "dissolved products per kg water", above=0, enters="reciprocal")
     oxygen_excess: float = parameter("", 0.0, "O2 above what oxidative reactions consume", low=0)
     temperature: float | None = parameter("K", None, "outlet temperature", above=0)
+    sets_temperature: ClassVar[bool] = True
 
     outlets = ("solution", "gas")
 
@@ -107,6 +109,9 @@ class Dissolver(Operation):
             if value is not None and value <= 0:
                 found.append(self.problem("must be positive", field=label))
         return found
+
+    def reaction_steps(self) -> tuple[ReactionStep, ...]:
+        return self.reactions
 
     def species(self) -> list[str]:
         acid = [self.acid] if self.acid else []

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import ClassVar
 
 import numpy as np
 
@@ -45,6 +46,7 @@ class Dryer(Operation):
 
     moisture: float = parameter("", None, "water mass fraction of dried product", enters="odds")
     temperature: float = parameter("K", None, "outlet temperature", above=0)
+    sets_temperature: ClassVar[bool] = True
 
     inlets = ("wet",)
     outlets = ("dry", "vapor")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import ClassVar
 
 import numpy as np
 
@@ -112,6 +113,7 @@ class SolventExtraction(Operation):
     acid_excess: float = parameter("", 0.0, "strip acid above 1 mol per mol metal", low=0)
     molality: float = parameter("mol/kg", None, "metal sulfate per kg water in the strip liquor", enters="reciprocal")
     temperature: float | None = parameter("K", None, "outlet temperature", above=0)
+    sets_temperature: ClassVar[bool] = True
 
     inlets = ("feed", "caustic", "acid", "water")
     outlets = ("product", "raffinate")

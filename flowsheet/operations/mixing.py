@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import ClassVar
 
 import numpy as np
 
@@ -32,6 +33,7 @@ class Mixer(Operation):
 
     inlet_names: tuple[str, ...] = ("in1", "in2")
     temperature: float | None = parameter("K", None, "outlet temperature", above=0)
+    sets_temperature: ClassVar[bool] = True
 
     def inlet_ports(self) -> tuple[str, ...]:
         return tuple(self.inlet_names)
@@ -157,6 +159,7 @@ class Repulper(Operation):
 
     solids_fraction: float = parameter("", None, "solids mass fraction of the slurry", enters="reciprocal")
     temperature: float | None = parameter("K", None, "outlet temperature", above=0)
+    sets_temperature: ClassVar[bool] = True
 
     inlets = ("feed", "water")
     outlets = ("slurry",)

@@ -43,6 +43,7 @@ class Feed(Operation):
     dosed: bool = False
     recycled: bool = False
     temperature: float = parameter("K", "25 degC", "feed temperature", above=0)
+    sets_temperature: ClassVar[bool] = True
 
     inlets: ClassVar[tuple[str, ...]] = ()
     outlets: ClassVar[tuple[str, ...]] = ("out",)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import ClassVar
 
 import numpy as np
 
@@ -64,6 +65,7 @@ class CoPrecipitator(Operation):
     ammonia_ratio: float = parameter("", 0.0, "NH3 per metal, mol/mol", low=0)
     ammonia_recovery: float = parameter("", 0.0, "fraction of NH3 recovered", low=0, high=1)
     temperature: float = parameter("K", "60 degC", "reactor temperature", above=0)
+    sets_temperature: ClassVar[bool] = True
 
     outlets = ("slurry",)
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import ClassVar
 
 import numpy as np
 
@@ -107,6 +108,7 @@ class StoichiometricReactor(Operation):
 
     reactions: tuple = field(default=())
     temperature: float | None = parameter("K", None, "outlet temperature", above=0)
+    sets_temperature: ClassVar[bool] = True
 
     outlets = ("product", "gas")
 
@@ -119,6 +121,9 @@ class StoichiometricReactor(Operation):
             self.problem(problem, field="reactions") for step in self.reactions for problem in step.problems()
         ]
         return found + ([] if self.reactions else [self.problem("no reactions given", field="reactions")])
+
+    def reaction_steps(self) -> tuple[ReactionStep, ...]:
+        return self.reactions
 
     def species(self) -> list[str]:
         return [label for step in self.reactions for label in step.species()]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import ClassVar
 
 import numpy as np
 
@@ -56,6 +57,7 @@ class Washer(Operation):
     wash_ratio: float = parameter("m**3/kg", "0 L/kg", "wash water per mass of solids", low=0)
     wash_efficiency: float = parameter("", 0.0, "fraction of dissolved species displaced by washing", low=0, high=1)
     temperature: float | None = parameter("K", None, "outlet temperature", above=0)
+    sets_temperature: ClassVar[bool] = True
 
     outlets = ("cake", "filtrate")
     nonlinear = True

@@ -133,7 +133,7 @@ class Energy:
         seen: dict[str, tuple[list[np.ndarray], np.ndarray]],
     ) -> np.ndarray:
         """The unit's temperature, or its inlets' mixing temperature (`seen` keeps it while they do not move)."""
-        fixed = getattr(operation, "temperature", None)
+        fixed = operation.fixed_temperature()
         if fixed is not None:  # feeds have a temperature too
             return np.atleast_1d(np.asarray(fixed, dtype=np.float64))
         inlets = list(self.plan.sheet.inlets(unit).values())
@@ -250,9 +250,7 @@ def _temperature_order(sheet: Flowsheet, members: list[str]) -> tuple[list[str],
     opened = nx.DiGraph()
     opened.add_nodes_from(members)
     opened.add_edges_from(
-        (a, b)
-        for a, b in sheet.graph.subgraph(members).edges()
-        if getattr(sheet.operation(b), "temperature", None) is None
+        (a, b) for a, b in sheet.graph.subgraph(members).edges() if sheet.operation(b).fixed_temperature() is None
     )
     if nx.is_directed_acyclic_graph(opened):
         return list(nx.lexicographical_topological_sort(opened, key=members.index)), False

@@ -1,18 +1,12 @@
-"""One battery of checks on every unit operation class.
-
-Because a unit's balance is linear, atoms are conserved for *every* feed if they
-are for random ones; each element is checked on its own, never summed.
-"""
+"""Every unit operation class passes the public battery (:func:`flowsheet.testing.check_operation`), and more."""
 
 import dataclasses
 import pickle
 
-import numpy as np
 import pytest
 
 import flowsheet.operations as ops
 from flowsheet.chemistry import Reaction
-from flowsheet.components import Components
 from flowsheet.errors import UnitError
 from flowsheet.operations import (
     Calciner,
@@ -33,6 +27,7 @@ from flowsheet.operations import (
     Washer,
 )
 from flowsheet.operations.base import SI
+from flowsheet.testing import check_operation
 
 EXAMPLES = [
     Mixer("mix", inlet_names=("a", "b", "c")),
@@ -146,25 +141,6 @@ BROKEN = {
     "leach": {"reductant_excess": SI(-0.5), "molality": None},
     "extract": {"extracted": {"NiSO4(aq)": 1.5}},
 }
-POOL = ["H2O(l)", "H2O(g)", "O2(g)", "N2(g)", "Na2SO4(aq)", "NiSO4(aq)", "NH3(aq)", "Ni(OH)2(s)", "Na2SO4(s)"]
-
-
-def _components(operation):
-    labels = operation.species() + POOL
-    labels += operation.derived_species(labels)
-    return Components(labels)
-
-
-def _random_inlets(operation, components, seed=0):
-    rng = np.random.default_rng(seed)
-    return {port: rng.uniform(0.1, 2.0, len(components)) for port in operation.inlet_ports()}
-
-
-def _state(operation, inlets, components=None):
-    if not operation.nonlinear:
-        return None
-    components = components or _components(operation)
-    return operation.state_values(components, {port: inlets[port] for port in operation.state_ports})
 
 
 def test_every_operation_class_has_an_example():
@@ -173,14 +149,9 @@ def test_every_operation_class_has_an_example():
 
 
 @pytest.mark.parametrize("operation", EXAMPLES, ids=lambda op: op.name)
-def test_examples_have_no_problems(operation):
-    assert operation.problems() == []
-
-
-@pytest.mark.parametrize("operation", EXAMPLES, ids=lambda op: op.name)
-def test_broken_parameters_are_reported(operation):
-    broken = dataclasses.replace(operation, **BROKEN[operation.name])
-    assert broken.problems() != []
+def test_every_operation_passes_the_public_battery(operation):
+    # conservation per element, zero feed, doses, sampled = one at a time, multilinear terms, copies, broken
+    check_operation(operation, broken=BROKEN[operation.name])
 
 
 BY_NAME = {example.name: example for example in EXAMPLES}
@@ -208,42 +179,6 @@ def test_every_bounded_parameter_is_checked_by_the_base_class(name, changes, pro
 
 
 @pytest.mark.parametrize("operation", EXAMPLES, ids=lambda op: op.name)
-@pytest.mark.parametrize("seed", [0, 1, 2])
-def test_operation_conserves_every_element_for_random_feeds(operation, seed):
-    components = _components(operation)
-    inlets = _random_inlets(operation, components, seed)
-    outlets = operation.apply(components, inlets, _state(operation, inlets))
-    assert set(outlets) == set(operation.outlet_ports())
-    atoms_in = components.elements @ sum(inlets.values())
-    atoms_out = components.elements @ sum(outlets.values())
-    scale = np.abs(components.elements) @ sum(inlets.values())
-    for name, a_in, a_out, s in zip(components.element_names, atoms_in, atoms_out, scale, strict=True):
-        assert abs(a_out - a_in) <= 1e-12 * s, f"{operation.name}: {name} in {a_in}, out {a_out}"
-
-
-@pytest.mark.parametrize("operation", EXAMPLES, ids=lambda op: op.name)
-def test_zero_feed_gives_zero_outlets(operation):
-    components = _components(operation)
-    zeros = {port: np.zeros(len(components)) for port in operation.inlet_ports()}
-    for flows in operation.apply(components, zeros, _state(operation, zeros)).values():
-        assert not flows.any()
-
-
-@pytest.mark.parametrize("operation", EXAMPLES, ids=lambda op: op.name)
-def test_dose_specifications_are_well_formed(operation):
-    components = _components(operation)
-    inlets = _random_inlets(operation, components)
-    specs = operation.dose_specs(components, _state(operation, inlets))
-    assert set(specs) == set(operation.dosed_ports())
-    ports = set(operation.inlet_ports()) | set(operation.outlet_ports()) | {"*in"}
-    for port, weights in specs.items():
-        assert set(weights) <= ports
-        assert operation.key_species(port) in components
-        assert all(np.isfinite(w).all() and w.shape == (len(components),) for w in weights.values())
-        assert any(np.abs(w).max() > 0 for w in weights.values())
-
-
-@pytest.mark.parametrize("operation", EXAMPLES, ids=lambda op: op.name)
 def test_pickle_and_repr_round_trip(operation):
     assert pickle.loads(pickle.dumps(operation)) == operation
     namespace = {name: getattr(ops, name) for name in ops.__all__} | {"Reaction": Reaction}
@@ -267,38 +202,3 @@ def test_bad_units_name_the_parameter_and_its_expected_unit(make, field, expecte
     assert caught.value.expected.startswith(expected)
 
 
-def _numeric_parameters(operation):
-    """Every scalar parameter of an example, as sampled() names it, with its value."""
-    found = {}
-    for item in dataclasses.fields(operation):
-        value = getattr(operation, item.name)
-        if item.metadata.get("unit") is not None and isinstance(value, float) and item.name != "temperature":
-            found[item.name] = float(value)
-        elif isinstance(value, dict) and all(isinstance(v, float) for v in value.values()):
-            found.update({f"{item.name}.{key}": float(v) for key, v in value.items()})
-    return found
-
-
-@pytest.mark.parametrize("operation", EXAMPLES, ids=lambda op: op.name)
-def test_sampled_balances_equal_the_balances_of_each_sample(operation):
-    components = _components(operation)
-    parameters = _numeric_parameters(operation)
-    if not parameters:
-        pytest.skip("no numeric parameter")
-    factors = np.array([0.9, 1.0, 1.05])
-    batch = operation.sampled({name: value * factors for name, value in parameters.items()})
-    inlets = _random_inlets(operation, components)
-    state = _state(operation, inlets)
-    batched_state = None if state is None else {name: np.tile(v, 3) for name, v in state.items()}
-    maps = batch.outlet_maps(components, batched_state)
-    specs = batch.dose_specs(components, batched_state)
-    for k, factor in enumerate(factors):
-        single = operation.sampled({name: value * factor for name, value in parameters.items()})
-        for outlet, by_port in single.outlet_maps(components, state).items():
-            for port, matrix in by_port.items():
-                assert np.allclose(
-                    np.broadcast_to(maps[outlet][port], (3, *matrix.shape))[k], matrix, rtol=1e-14, atol=0
-                )
-        for port, weights in single.dose_specs(components, state).items():
-            for key, row in weights.items():
-                assert np.allclose(np.broadcast_to(specs[port][key], (3, *row.shape))[k], row, rtol=1e-14, atol=0)

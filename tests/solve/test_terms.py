@@ -1,4 +1,8 @@
-"""Units decomposed into multilinear terms reproduce their balances at every sample."""
+"""Units as multilinear terms: a unit that is not multilinear is refused; values kept between studies are sound.
+
+That every shipped unit's terms reproduce its balances at every sample is part of the public battery
+(:func:`flowsheet.testing.check_operation`, run on every unit in ``tests/operations/test_common.py``).
+"""
 
 import dataclasses
 
@@ -10,48 +14,9 @@ from flowsheet.errors import FlowsheetError
 from flowsheet.operations import Mixer
 from flowsheet.route_file import load_route
 from flowsheet.solve.terms import unit_terms
-from tests.operations.test_common import EXAMPLES, _components, _numeric_parameters, _random_inlets, _state
+from flowsheet.testing import operation_components
 
 ROUTE = "routes/nmc811_sulfate.yaml"
-
-
-def _rebuilt(terms, columns, balance, outer, inner):
-    """Σ_S Π_{k in S} t_k A_S for each sample, from the decomposition."""
-    total = 0.0
-    for mask, by_outer in balance.items():
-        weight = np.prod(columns[:, [k for k in range(columns.shape[1]) if mask >> k & 1]], axis=1)
-        term = by_outer.get(outer, {}).get(inner)
-        if term is not None:
-            total = total + weight.reshape(-1, *([1] * term.ndim)) * term
-    return total
-
-
-@pytest.mark.parametrize("operation", EXAMPLES, ids=lambda op: op.name)
-def test_terms_reproduce_the_balance_of_every_sample(operation):
-    components = _components(operation)
-    parameters = _numeric_parameters(operation)
-    if not parameters:
-        pytest.skip("no numeric parameter")
-    factors = np.array([0.8, 0.93, 1.0, 1.07])  # inside every bound of the examples' parameters
-    values = {name: value * factors for name, value in parameters.items()}
-    terms, sampled = unit_terms(operation, components, values)
-    inlets = _random_inlets(operation, components)
-    state = _state(operation, inlets, components)
-    columns = terms.coefficients(values)
-    if terms.state:
-        state_columns = np.stack([np.full(len(factors), float(state[name])) for name in terms.state], axis=1)
-        columns = np.concatenate([np.broadcast_to(columns, (len(factors), columns.shape[1])), state_columns], axis=1)
-    for k, factor in enumerate(factors):
-        single = operation.sampled({name: value * factor for name, value in parameters.items()})
-        for outlet, by_port in single.outlet_maps(components, state).items():
-            for port, matrix in by_port.items():
-                rebuilt = np.broadcast_to(_rebuilt(terms, columns, terms.maps, outlet, port), (4, *matrix.shape))[k]
-                assert np.allclose(rebuilt, matrix, rtol=1e-12, atol=1e-12 * np.abs(matrix).max()), (outlet, port)
-        for port, weights in single.dose_specs(components, state).items():
-            for key, row in weights.items():
-                rebuilt = np.broadcast_to(_rebuilt(terms, columns, terms.specs, port, key), (4, *row.shape))[k]
-                assert np.allclose(rebuilt, row, rtol=1e-12, atol=1e-12 * np.abs(row).max()), (port, key)
-    assert sampled is not operation
 
 
 @dataclasses.dataclass(frozen=True, repr=False)
@@ -65,7 +30,7 @@ class SquaredMixer(Mixer):
 
 
 def test_a_balance_that_is_not_multilinear_is_refused_by_name():
-    components = _components(Mixer("m"))
+    components = operation_components(Mixer("m"))
     with pytest.raises(FlowsheetError, match="squared: its outlet map product/\\*in is not multilinear in gain"):
         unit_terms(SquaredMixer("squared"), components, {"gain": np.array([1.0, 2.0])})
 
