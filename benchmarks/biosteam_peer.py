@@ -3,7 +3,10 @@
 Run with a Python that has ``biosteam==2.52.14 thermosteam==0.52.11`` (see benchmarks/README.md and
 the ``bench`` extra); ``run.py --peer PYTHON`` calls it and reads the last line, a JSON object.
 Units as in ``precipitation_loop.py``: mixer, heater, NiSO4 + 2 NaOH precipitator, solids
-separator, 30 % filtrate recycle, flash evaporator.
+separator, 30 % filtrate recycle, flash evaporator. Timed twice: at BioSTEAM's default
+tolerance, and at 1e-9 set on every subsystem (``set_tolerance(..., subsystems=True)``; the
+top-level ``molar_tolerance`` alone never reaches the recycle loop), which is what matches
+this package's closure.
 """
 
 import argparse
@@ -75,6 +78,24 @@ def closure(system) -> float:
     return abs(mass_in - mass_out) / mass_in
 
 
+def timed(system, feed, caustic, splitter, repeats: int, samples: int) -> dict:
+    """One simulate (mass and energy: heater and flash duties) with a changed feed, and a loop of samples."""
+    times = []
+    for i in range(repeats):  # a changed feed each time, as a new sample would be
+        feed.imol["NiSO4"] = 1.0 + 0.001 * (i % 7)
+        caustic.imol["NaOH"] = 2.0 * feed.imol["NiSO4"]
+        start = time.perf_counter()
+        system.simulate()
+        times.append(time.perf_counter() - start)
+    start = time.perf_counter()
+    worst = 0.0
+    for i in range(samples):
+        splitter.split[:] = 0.1 + 0.4 * ((i * 0.6180339887) % 1.0)
+        system.simulate()
+        worst = max(worst, closure(system))
+    return {"simulate [ms]": statistics.median(times) * 1e3, "samples [s]": time.perf_counter() - start, "worst": worst}
+
+
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--samples", type=int, default=1000)
@@ -82,34 +103,24 @@ def main() -> None:
     arguments = parser.parse_args()
     system, feed, caustic, splitter = build()
     system.simulate()
-    times = []
-    for i in range(arguments.repeats):  # a changed feed each time, as a new sample would be
-        feed.imol["NiSO4"] = 1.0 + 0.001 * (i % 7)
-        caustic.imol["NaOH"] = 2.0 * feed.imol["NiSO4"]
-        start = time.perf_counter()
-        system.simulate()
-        times.append(time.perf_counter() - start)
-    default_closure = closure(system)
-    start = time.perf_counter()
-    for i in range(arguments.samples):
-        splitter.split[:] = 0.1 + 0.4 * ((i * 0.6180339887) % 1.0)
-        system.simulate()
-    loop = time.perf_counter() - start
-    system.molar_tolerance = 1e-9
-    system.relative_molar_tolerance = 1e-9
+    default = timed(system, feed, caustic, splitter, arguments.repeats, arguments.samples)
+    # like for like with a closure of 1e-9: the tolerance must reach the recycle loop's own subsystem
+    system.set_tolerance(mol=1e-9, rmol=1e-9, subsystems=True)
     system.simulate()
+    tight = timed(system, feed, caustic, splitter, arguments.repeats, arguments.samples)
     print(
         json.dumps(
             {
                 "import [s]": IMPORT_SECONDS,
-                "simulate [ms]": statistics.median(times) * 1e3,
-                f"{arguments.samples} samples [s]": loop,
-                "mass closure (default tolerance)": default_closure,
-                "mass closure (tight tolerance)": closure(system),
+                "simulate, tolerance 1e-9 [ms]": tight["simulate [ms]"],
+                f"{arguments.samples} samples, tolerance 1e-9 [s]": tight["samples [s]"],
+                "mass closure, tolerance 1e-9, worst sample": tight["worst"],
+                "simulate, default tolerance [ms]": default["simulate [ms]"],
+                f"{arguments.samples} samples, default tolerance [s]": default["samples [s]"],
+                "mass closure, default tolerance, worst sample": default["worst"],
             }
         )
     )
-
 
 if __name__ == "__main__":
     main()
