@@ -64,6 +64,7 @@ class Flowsheet:
         self.name = name
         self.regions = dict(regions or {})
         self.graph = nx.MultiDiGraph()
+        self._stream_names: set[str] = set()
         self.version = 0
         """Counts changes (units added, streams connected); what is derived from the structure is kept per version."""
         self._derived: dict[str, Any] = {}
@@ -97,12 +98,13 @@ class Flowsheet:
         source_unit, source_port = self._port(source, "outlet")
         target_unit, target_port = self._port(target, "inlet")
         stream_name = name or f"{source_unit}.{source_port}->{target_unit}.{target_port}"
-        if any(stream_name == key for _, _, key in self.graph.edges(keys=True)):
+        if stream_name in self._stream_names:
             raise FlowsheetCheckError(
                 self.name, [Problem(message=f"a stream named {stream_name!r} exists already", hint="name it otherwise")]
             )
         stream = Stream(stream_name, source_unit, source_port, target_unit, target_port)
         self.graph.add_edge(source_unit, target_unit, key=stream_name, stream=stream)
+        self._stream_names.add(stream_name)
         self._changed()
         return stream_name
 
@@ -365,8 +367,9 @@ def reachable_species(
     """
     present = {stream.name: np.zeros(len(components), bool) for stream in sheet.streams()}
     condensed = nx.condensation(sheet.graph)
+    position = {unit: i for i, unit in enumerate(sheet.graph)}
     for group in nx.topological_sort(condensed):
-        members = [unit for unit in sheet.graph if unit in condensed.nodes[group]["members"]]
+        members = sorted(condensed.nodes[group]["members"], key=position.__getitem__)
         changed = True
         while changed:
             changed = False

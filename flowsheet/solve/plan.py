@@ -314,13 +314,6 @@ class Plan:
             column[self.slices[stream.name]] += per_species[self.species[stream.name]]
         return column
 
-    def expand(self, flat: np.ndarray) -> np.ndarray:
-        """Flows over every stream and species, (N, streams, species), from the flat layout (N, L)."""
-        full = np.zeros((flat.shape[0], len(self.streams), len(self.components)))
-        for i, stream in enumerate(self.streams):
-            full[:, i, self.species[stream.name]] = flat[:, self.slices[stream.name]]
-        return full
-
 
 def _patterns(terms: UnitTerms) -> dict[str, dict[str, np.ndarray]]:
     """Where a unit's outlet maps can be non-zero over all its terms: ``{outlet: {port: bool matrix}}``."""
