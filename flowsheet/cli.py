@@ -40,7 +40,6 @@ import flowsheet
 from flowsheet.batch import Outcome, evaluate, expand, solve_loaded, terminal_progress
 from flowsheet.chemistry import Formula, Reaction
 from flowsheet.errors import FlowsheetError, ReactionError, UnbalancedReactionError
-from flowsheet.provenance import provenance, recycled_content
 from flowsheet.report import compare, render_comparison, render_runs, render_sweep, render_trace
 from flowsheet.report.tables import FORMATS
 from flowsheet.route_file import load_route
@@ -284,6 +283,8 @@ def _progress_bar(title: str) -> Iterator[Callable[[int, int], None] | None]:
 
 
 def _trace(arguments: argparse.Namespace) -> int:
+    from flowsheet.provenance import provenance, recycled_content
+
     route = load_route(arguments.route)
     results = solve_loaded(route)
     try:

@@ -19,8 +19,6 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 import numpy as np
-import scipy.sparse as sp
-import scipy.sparse.linalg as spla
 
 from flowsheet.chemistry import atomic_weights
 from flowsheet.graph import Stream
@@ -48,6 +46,9 @@ def element_shares(streams: tuple[Stream, ...], feeds: list[str], atoms: np.ndar
         By feed name, its share of the element in each stream, [-], shape ``(streams,)``;
         zero in streams without the element.
     """
+    import scipy.sparse as sp  # here, not at import: the command line starts without it
+    import scipy.sparse.linalg as spla
+
     names = list(dict.fromkeys([*feeds, *(u for s in streams for u in (s.source, s.target))]))
     index = {name: i for i, name in enumerate(names)}
     inflow = np.zeros(len(names))
