@@ -9,6 +9,7 @@ sample takes ``sample`` (default the first). Amounts are per basis: with a mass 
 
 from __future__ import annotations
 
+import difflib
 from dataclasses import dataclass
 from functools import cached_property
 from typing import TYPE_CHECKING
@@ -200,9 +201,19 @@ class Results:
     # --- streams ---------------------------------------------------------------------------
     def flow(self, stream: str, sample: int = 0) -> np.ndarray:
         """Molar flows of one stream per basis over every species, (species,), [mol] or [mol/s]."""
+        if stream not in self.layout.slices:
+            close = difflib.get_close_matches(stream, list(self.layout.slices), n=3)
+            raise KeyError(
+                f"no stream {stream!r} in {self.name!r}" + (f"; did you mean {', '.join(close)}?" if close else "")
+            )
         full = np.zeros(len(self.components))
-        full[self.layout.species[stream]] = self.flows[sample, self.layout.slices[stream]]
+        full[self.layout.species[stream]] = self.flows[self._sample(sample), self.layout.slices[stream]]
         return full
+
+    def _sample(self, sample: int) -> int:
+        if not -self.samples <= sample < self.samples:
+            raise IndexError(f"sample {sample} of {self.samples}: samples count from 0 to {self.samples - 1}")
+        return sample
 
     def mass(self, stream: str, sample: int = 0) -> float:
         """Mass of one stream per basis, [kg] or [kg/s]."""
@@ -241,6 +252,7 @@ class Results:
     # --- totals ---------------------------------------------------------------------------
     def totals(self, sample: int = 0) -> dict[str, pint.Quantity]:
         """The headline figures per basis, by the names of :data:`~flowsheet.kpis.KPIS` (boundaries there)."""
+        sample = self._sample(sample)
         return {kpi.name: self.quantity(kpi.kind, float(self.kpis[kpi.name][sample])) for kpi in KPIS}
 
     def to_frame(self, sample: int = 0) -> pd.DataFrame:
@@ -278,6 +290,8 @@ class Results:
         """
         import pandas as pd
 
+        sample = self._sample(sample)
+
         (mass, to_mass), (freight, to_freight), (energy, to_energy) = (
             display_unit(kind, self.is_rate) for kind in ("mass", "freight", "energy")
         )
@@ -303,6 +317,8 @@ class Results:
         Units are in the column names: MJ and kg per basis (MW and kg/h for a rate basis).
         """
         import pandas as pd
+
+        sample = self._sample(sample)
 
         (mass, to_mass), (energy, to_energy) = (display_unit(kind, self.is_rate) for kind in ("mass", "energy"))
         rows = [
