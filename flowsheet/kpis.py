@@ -52,11 +52,14 @@ class Parts:
     Attributes
     ----------
     sums : dict of str to numpy.ndarray
-        Per KPI declared as a flow sum, its value, (N,).
+        Flow sums by name, (N,): each KPI declared as one, the mass into each transport leg
+        (``"leg:<name>"``) and the solids leaving each unit (``"solids:<name>"``), [kg].
     product : numpy.ndarray
         Mass of the basis species in products of kind 'product', (N,), [kg].
     units : list of UnitEnergy
+        Every unit but feeds and products.
     legs : list of Leg
+        Every transport leg, one record per mode of a mixed leg.
     """
 
     sums: dict[str, np.ndarray]
