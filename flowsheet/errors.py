@@ -20,6 +20,13 @@ def _with_hint(text: str, hint: str) -> str:
     return f"{text}\n  hint: {hint}" if hint else text
 
 
+def message_and_hint(err: Exception) -> tuple[str, str]:
+    """An error as (message, hint): its message without the hint line, and its hint whole."""
+    message, _, rest = str(err).partition("\n  hint: ")
+    hint = getattr(err, "hint", "") or rest.strip()
+    return message.strip() or type(err).__name__, hint
+
+
 class FormulaError(FlowsheetError, ValueError):
     """A chemical formula cannot be read.
 

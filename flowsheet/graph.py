@@ -10,7 +10,7 @@ import networkx as nx
 import numpy as np
 
 from flowsheet.components import Components
-from flowsheet.errors import FlowsheetCheckError, FlowsheetError, Problem
+from flowsheet.errors import FlowsheetCheckError, FlowsheetError, Problem, message_and_hint
 from flowsheet.factors import utilities
 from flowsheet.html import table
 from flowsheet.operations import Feed, Operation, Product, TransportLeg
@@ -237,13 +237,13 @@ class Flowsheet:
             try:
                 labels = operation.species()
             except FlowsheetError as err:
-                found.append(operation.problem(*_message_and_hint(err)))
+                found.append(operation.problem(message_and_hint(err)[0], hint=message_and_hint(err)[1]))
                 continue
             for label in labels:
                 try:
                     species(label)
                 except FlowsheetError as err:
-                    found.append(operation.problem(*_message_and_hint(err)))
+                    found.append(operation.problem(message_and_hint(err)[0], hint=message_and_hint(err)[1]))
         return found
 
     def _port_problems(self, operation: Operation) -> list[Problem]:
@@ -334,12 +334,6 @@ class Flowsheet:
         return (
             f"<Flowsheet {self.name!r}: {self.graph.number_of_nodes()} units, {self.graph.number_of_edges()} streams>"
         )
-
-
-def _message_and_hint(err: FlowsheetError) -> tuple[str, str, str]:
-    """An error as (message, field, hint) for a Problem: its first line, and its hint whole."""
-    message, _, rest = str(err).partition("\n")
-    return message, "", getattr(err, "hint", "") or rest.strip().removeprefix("hint:").strip()
 
 
 __all__ = ["Feed", "Flowsheet", "Problem", "Product", "Stream"]

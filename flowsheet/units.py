@@ -16,6 +16,7 @@ import functools
 import math
 import re
 
+import numpy as np
 import pint
 
 from flowsheet.errors import UnitError
@@ -30,7 +31,66 @@ ureg.define("kilotonne = 1e6 kg = kt")
 
 Quantity = ureg.Quantity
 
-_NUMBER_THEN_UNIT = re.compile(r"^\s*([-+]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][-+]?\d+)?)\s*(.*?)\s*$")
+_NUMBER_THEN_UNIT = re.compile(r"^\s*([-+]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][-+]?\d+)?)\s*(.*?)\s*$", re.ASCII)
+
+MAX_TEXT = 100
+"""Longest quantity text read, [characters]."""
+
+_UNIT_TOKEN = re.compile(
+    r"\s*(?:(?P<name>[A-Za-z_%°µΩ][A-Za-z_0-9°µΩ]*)|(?P<power>\*\*|\^)|(?P<op>[*/])|(?P<open>\()|(?P<close>\))|(?P<exponent>-?[1-9][0-9]?))"
+)
+
+
+def _unit_problem(text: str) -> str:
+    """Why `text` is not a unit expression, or ``""``.
+
+    The grammar pint is given, so that nothing is evaluated: unit names joined by ``*``, ``/``
+    or a space, each optionally raised to a non-zero integer power below 100 (``m**3``,
+    ``s**-1``), in at most three levels of parentheses.
+    """
+    if not text:
+        return ""
+    tokens: list[tuple[str, str]] = []
+    at = 0
+    while at < len(text):
+        match = _UNIT_TOKEN.match(text, at)
+        if match is None or match.end() == at:
+            rest = text[at:].strip()
+            return f"{rest[:1]!r} cannot stand in a unit" if rest else ""
+        kind = match.lastgroup or ""
+        tokens.append((kind, match.group(kind)))
+        at = match.end()
+    depth, expect_factor = 0, True
+    previous = ""
+    for kind, value in tokens:
+        if kind == "name" or kind == "open":
+            if not expect_factor and previous not in ("name", "close", "exponent"):
+                return "a unit name is missing"
+            if kind == "open":
+                depth += 1
+                if depth > 3:
+                    return "parentheses nest deeper than three levels"
+            expect_factor = kind == "open"
+        elif kind == "close":
+            if expect_factor or depth == 0:
+                return "a parenthesis closes where nothing is open or nothing is inside"
+            depth -= 1
+        elif kind == "op":
+            if expect_factor:
+                return f"{value!r} follows no unit"
+            expect_factor = True
+        elif kind == "power":
+            if previous not in ("name", "close"):
+                return "a power follows no unit"
+        elif kind == "exponent":
+            if previous != "power":
+                return "a number stands where a unit name belongs"
+        previous = kind
+    if depth:
+        return "a parenthesis is never closed"
+    if expect_factor or previous == "power":
+        return "the unit ends in an operator"
+    return ""
 
 
 def _expected_text(expected: str) -> str:
@@ -141,32 +201,63 @@ def magnitude(
     >>> magnitude("750 degC", "K", field="temperature")
     1023.15
     """
-    return float(parse_quantity(value, unit, field).to(unit).magnitude)
+    quantity = parse_quantity(value, unit, field)
+    try:
+        found = float(quantity.to(unit).magnitude)
+    except OverflowError:
+        found = math.inf
+    if not math.isfinite(found):
+        raise UnitError(
+            field, _expected_text(unit), str(value), f"overflows in {unit}", "give a value of a sensible magnitude"
+        )
+    return found
 
 
 def _read(value: str | float | int | pint.Quantity, wanted: str, field: str) -> pint.Quantity:
     if isinstance(value, pint.Quantity):
-        if value._REGISTRY is ureg:
-            return value
-        return Quantity(value.magnitude, str(value.units))
+        quantity = value if value._REGISTRY is ureg else _read(f"{value.magnitude!r} {value.units}", wanted, field)
+        _check_finite(float(np.max(np.abs(quantity.magnitude))), wanted, str(value), field)
+        return quantity
     if isinstance(value, bool):
         raise UnitError(field, wanted, str(value), "is a boolean, not a quantity")
     if isinstance(value, int | float):
-        return Quantity(float(value), ureg.dimensionless)
+        number = _finite_number(value, wanted, field)
+        return Quantity(number, ureg.dimensionless)
     if not isinstance(value, str):
         raise UnitError(field, wanted, repr(value), f"is a {type(value).__name__}, not a quantity")
+    if len(value) > MAX_TEXT:
+        raise UnitError(field, wanted, value[:40] + "...", f"is longer than {MAX_TEXT} characters")
     match = _NUMBER_THEN_UNIT.match(value)
     if match is None:
         raise UnitError(
             field, wanted, value, "does not start with a number", "write a number then a unit, e.g. '5 L/kg'"
         )
-    number, unit_text = match.groups()
+    number_text, unit_text = match.groups()
+    problem = _unit_problem(unit_text)
+    if problem:
+        hint = "units are names joined by *, / and **integer, e.g. 'J/(mol*K)' or 'm**3/kg'"
+        raise UnitError(field, wanted, value, f"unit {unit_text!r} is not understood: {problem}", hint)
     try:
         units = ureg.parse_units(unit_text) if unit_text else ureg.dimensionless
-    except (pint.PintError, AssertionError, SyntaxError, TypeError, ValueError) as err:
+    except (pint.PintError, AssertionError, SyntaxError, TypeError, ValueError, KeyError, AttributeError) as err:
         detail = f" ({err})" if str(err) else ""
-        raise UnitError(field, wanted, value, f"unit {unit_text!r} is not understood{detail}") from err
-    return Quantity(float(number), units)
+        hint = "check the spelling; pint's unit names are used, e.g. 'kg', 'L', 'degC', 'kWh', 'km'"
+        raise UnitError(field, wanted, value, f"unit {unit_text!r} is not understood{detail}", hint) from err
+    return Quantity(_finite_number(float(number_text), wanted, field, shown=value), units)
+
+
+def _finite_number(value: float, wanted: str, field: str, shown: str | None = None) -> float:
+    try:
+        number = float(value)
+    except OverflowError:
+        number = math.inf
+    _check_finite(number, wanted, shown if shown is not None else repr(value), field)
+    return number
+
+
+def _check_finite(number: float, wanted: str, shown: str, field: str) -> None:
+    if not math.isfinite(number):
+        raise UnitError(field, wanted, shown, "is not a finite number", "give a finite value, e.g. '5 L/kg'")
 
 
 def _example_unit(expected: str) -> str:

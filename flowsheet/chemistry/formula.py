@@ -33,10 +33,18 @@ PHASES = ("s", "l", "g", "aq")
 """Phase tags a formula may carry: solid, liquid, gas, aqueous."""
 
 _PHASE = re.compile(r"\((s|l|g|aq|cr)\)$")
-_CHARGE = re.compile(r"([+-])(\d*)$")
-_NUMBER = re.compile(r"\d+(?:\.\d+|/\d+)?")
+_CHARGE = re.compile(r"([+-])(\d*)$", re.ASCII)
+_NUMBER = re.compile(r"\d+(?:\.\d+|/\d+)?", re.ASCII)
 _WATER_AFTER_POINT = re.compile(r"\d*H2O(?![a-z])")
 _SEPARATORS = "·*."
+_DIGITS = "0123456789"
+_SUBSCRIPTS = str.maketrans("₀₁₂₃₄₅₆₇₈₉", _DIGITS)
+"""Subscript digits are read as digits: "H₂O" is "H2O"."""
+_SUPERSCRIPTS = "⁰¹²³⁴⁵⁶⁷⁸⁹⁺⁻"
+MAX_LENGTH = 200
+"""Longest formula read, [characters]."""
+MAX_DEPTH = 8
+"""Deepest nesting of brackets in a formula."""
 _CLOSING = {"(": ")", "[": "]"}
 
 
@@ -78,8 +86,8 @@ class Formula:
 
     def __init__(self, text: str) -> None:
         if not isinstance(text, str):
-            raise TypeError(f"a formula is text, got {type(text).__name__}")
-        self.text = text.strip()
+            raise FormulaError(repr(text), 1, f"a formula is text, got {type(text).__name__}", "e.g. 'LiOH·H2O'")
+        self.text = text.strip().translate(_SUBSCRIPTS)
         elements, self.charge, self.phase = _parse_cached(self.text)
         self.elements = dict(elements)
         self.key: tuple[frozenset[tuple[str, Fraction]], int] = (frozenset(elements), self.charge)
@@ -153,6 +161,12 @@ def _parse_cached(text: str) -> tuple[tuple[tuple[str, Fraction], ...], int, str
 def _parse(text: str) -> tuple[dict[str, Fraction], int, str | None]:
     if not text:
         raise FormulaError(text, 1, "empty formula")
+    if len(text) > MAX_LENGTH:
+        raise FormulaError(text[:40] + "...", 1, f"longer than {MAX_LENGTH} characters")
+    for position, char in enumerate(text):
+        if char in _SUPERSCRIPTS:
+            hint = "write a charge at the end with its sign first, e.g. 'Ni+2' or 'SO4-2'"
+            raise FormulaError(text, position + 1, f"superscript {char!r} is not read", hint)
     body, phase = text, None
     if match := _PHASE.search(body):
         phase = "s" if match.group(1) == "cr" else match.group(1)
@@ -174,7 +188,7 @@ class _Parser:
     """Recursive-descent reader of the formula body (no phase, no charge)."""
 
     def __init__(self, text: str, body: str) -> None:
-        self.text, self.body, self.at = text, body, 0
+        self.text, self.body, self.at, self.depth = text, body, 0, 0
         self.weights = atomic_weights()
 
     def fail(self, problem: str, hint: str = "", at: int | None = None) -> FormulaError:
@@ -196,7 +210,7 @@ class _Parser:
                 raise self.fail("nothing after the separator", at=self.at - 1)
 
     def part(self) -> dict[str, Fraction]:
-        multiplier = self.number() if self.peek().isdigit() else Fraction(1)
+        multiplier = self.number() if self.peek() in _DIGITS and self.peek() else Fraction(1)
         counts = self.groups(closing="")
         return {element: count * multiplier for element, count in counts.items()}
 
@@ -214,8 +228,12 @@ class _Parser:
         char = self.peek()
         if char in _CLOSING:
             opened = self.at
+            self.depth += 1
+            if self.depth > MAX_DEPTH:
+                raise self.fail(f"brackets nest deeper than {MAX_DEPTH} levels", at=opened)
             self.at += 1
             inner = self.groups(closing=_CLOSING[char])
+            self.depth -= 1
             if self.peek() != _CLOSING[char]:
                 raise self.fail(f"{char!r} is never closed", f"add {_CLOSING[char]!r}", at=opened)
             self.at += 1
@@ -234,7 +252,7 @@ class _Parser:
             inner = {symbol: Fraction(1)}
         else:
             raise self.fail(f"unexpected {char!r}", _hint_for(char))
-        count = self.number() if self.peek().isdigit() else Fraction(1)
+        count = self.number() if self.peek() in _DIGITS and self.peek() else Fraction(1)
         return {element: n * count for element, n in inner.items()}
 
     def number(self) -> Fraction:
@@ -245,6 +263,8 @@ class _Parser:
         if "." in text and _WATER_AFTER_POINT.match(self.body, start + text.index(".") + 1):
             text = text[: text.index(".")]  # "NiSO4.6H2O": the point separates a hydrate
         self.at = start + len(text)
+        if "/" in text and int(text.partition("/")[2]) == 0:
+            raise self.fail("a fraction with denominator 0", "write a fraction such as '1/3'", at=start)
         value = Fraction(text)
         if value == 0:
             raise self.fail("a count of zero", "leave the element out", at=start)

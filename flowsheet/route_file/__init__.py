@@ -124,7 +124,9 @@ def load_route(path: str | Path, overrides: dict[str, Any] | None = None, check:
 
     def report(where: tuple, problem: str, hint: str = "") -> None:
         file, line = _locate(origins, where, shown)
-        issues.append((file, line, dotted(where), problem, hint))
+        issue = (file, line, dotted(where), problem, hint)
+        if issue not in issues:  # a value read twice (an uncertain value's nominal) is reported once
+            issues.append(issue)
 
     spec = validate(data, report)
     if spec is None:

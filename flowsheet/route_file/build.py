@@ -7,7 +7,14 @@ import re
 from collections.abc import Iterator
 from typing import Any
 
-from flowsheet.errors import FlowsheetCheckError, FlowsheetError, MissingDataError, Problem, UnitError
+from flowsheet.errors import (
+    FlowsheetCheckError,
+    FlowsheetError,
+    MissingDataError,
+    Problem,
+    UnitError,
+    message_and_hint,
+)
 from flowsheet.factors import lane
 from flowsheet.graph import Flowsheet
 from flowsheet.operations import Feed, Operation, Product, TransportLeg
@@ -127,15 +134,24 @@ def _plain(value: Any) -> Any:
 
 def _make(cls: type[Operation], name: str, parameters: dict, where: tuple, report: Any) -> Iterator[Operation]:
     try:
-        yield cls(name, **parameters)
+        operation = cls(name, **parameters)
     except UnitError as err:
         _, _, field = err.field.partition(".")
         path = (*where, *_field_path(field)) if field else where
         report(path, f"expects {err.expected}, got {err.got!r}: {err.problem}", err.hint)
+        return
     except FlowsheetError as err:
-        report(where, str(err).splitlines()[0] if str(err) else type(err).__name__)
+        report(where, *message_and_hint(err))
+        return
     except (TypeError, ValueError) as err:
         report(where, f"cannot build a {cls.__name__}: {err}")
+        return
+    problems = operation.problems()
+    for problem in problems:  # a value out of range is reported as such, before its ports are relied on
+        path = (*where, *problem.field.split(".")) if problem.field else where
+        report(path, f"{problem.port}: {problem.message}" if problem.port else problem.message, problem.hint)
+    if not problems:
+        yield operation
 
 
 def _field_path(field: str) -> tuple[str, ...]:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import copy
+import os
 import re
 from pathlib import Path
 from typing import Any
@@ -11,6 +12,18 @@ from flowsheet.errors import RouteFileError
 from flowsheet.route_file.text import Origins, read_yaml
 
 EDIT_KEYS = ("extends", "set", "remove", "disconnect")
+
+ROUTE_PATH = "FLOWSHEET_ROUTE_PATH"
+"""Environment variable listing (by ``os.pathsep``) further folders a route may extend files from."""
+
+SHIPPED = Path(__file__).resolve().parents[2] / "routes"
+"""The routes shipped with a source checkout: any route may extend them."""
+
+
+def allowed_folders() -> list[Path]:
+    """Folders besides a route's own that its ``extends`` may reach: the shipped routes and ``FLOWSHEET_ROUTE_PATH``."""
+    listed = [Path(p) for p in os.environ.get(ROUTE_PATH, "").split(os.pathsep) if p]
+    return [folder.resolve() for folder in (SHIPPED, *listed) if folder.is_dir()]
 
 
 def load_document(path: Path, chain: tuple[Path, ...] = ()) -> tuple[dict, Origins]:
@@ -37,6 +50,15 @@ def load_document(path: Path, chain: tuple[Path, ...] = ()) -> tuple[dict, Origi
     if not isinstance(data["extends"], str):
         raise RouteFileError.one(shown, line, "extends", "must be the path of another route file")
     parent_path = path.parent / data["extends"]
+    roots = [path.parent.resolve(), *allowed_folders()]
+    if not any(parent_path.resolve().is_relative_to(root) for root in roots):
+        raise RouteFileError.one(
+            shown,
+            line,
+            "extends",
+            "names a file outside this route's folder and the allowed folders",
+            f"extend a route in this folder or below it, or list its folder in {ROUTE_PATH}",
+        )
     seen = [p.resolve() for p in (*chain, path)]
     if parent_path.resolve() in seen:
         cycle = " -> ".join(p.name for p in (*chain, path, parent_path))
@@ -90,15 +112,21 @@ def _replace_origins(into: Origins, source: Origins, prefix: tuple) -> None:
 _SEGMENT = re.compile(r"\[([^\]]+)\]|([^.\[\]]+)")
 
 
-def _path(text: str) -> tuple[str, ...]:
-    return tuple(bracket or plain for bracket, plain in _SEGMENT.findall(text))
+def _path(text: str, shown: str = "", line: int = 0, field: str = "") -> tuple[str, ...]:
+    """``units.calcine.temperature`` -> its keys; a key with dots in brackets: ``flows[LiOH·H2O]``."""
+    keys = tuple(bracket or plain for bracket, plain in _SEGMENT.findall(text))
+    if not keys or not all(k.strip() for k in keys) or ".." in text or text.startswith(".") or text.endswith("."):
+        raise RouteFileError.one(
+            shown, line, field, f"{text!r} is not a dotted path", "e.g. units.calcine.temperature or flows[LiOH·H2O]"
+        )
+    return keys
 
 
 def apply_edits(data: dict, origins: Origins, merged: dict, merged_origins: Origins, shown: str) -> None:
     """Apply the ``set``, ``remove`` and ``disconnect`` of `data` to `merged`, keeping origins in step."""
     for entry_path, value in (data.get("set") or {}).items():
         line = origins[("set", entry_path)][1]
-        keys = _path(entry_path)
+        keys = _path(entry_path, shown, line, "set")
         parent = _walk(merged, keys[:-1], shown, line, f"set.{entry_path}")
         parent[keys[-1]] = value
         prefix = tuple(keys)
@@ -109,7 +137,7 @@ def apply_edits(data: dict, origins: Origins, merged: dict, merged_origins: Orig
                 merged_origins[prefix + key[2:]] = (file, item_line)
     for i, entry_path in enumerate(data.get("remove") or []):
         line = origins[("remove", i)][1]
-        keys = _path(str(entry_path))
+        keys = _path(str(entry_path), shown, line, "remove")
         parent = _walk(merged, keys[:-1], shown, line, "remove")
         if keys[-1] not in parent:
             raise RouteFileError.one(shown, line, "remove", f"{entry_path!r} is not in the route")

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import dataclasses
 import re
-from typing import Any, Literal
+import typing
+from typing import Any, Literal, Union
 
-from pydantic import BaseModel, ConfigDict, ValidationError, create_model
+from pydantic import BaseModel, ConfigDict, StrictBool, StrictFloat, StrictInt, StrictStr, ValidationError, create_model
 
 import flowsheet.operations as operations
 from flowsheet.factors import regions
@@ -79,12 +80,60 @@ def unit_types() -> dict[str, type[Operation]]:
     return found
 
 
+Number = Union[StrictInt, StrictFloat, dict[StrictStr, Any]]  # noqa: UP007 - pydantic reads the union
+"""A plain number, or ``{value: ..., range: [...]}`` (checked by :mod:`flowsheet.uncertainty`)."""
+
+Measured = Union[StrictStr, StrictInt, StrictFloat, dict[StrictStr, Any]]  # noqa: UP007
+"""A number with its unit (``"5 L/kg"``), a plain number where dimensionless, or an uncertain value."""
+
+_ROUTE_TYPES: dict[Any, Any] = {
+    str: StrictStr,
+    bool: StrictBool,
+    float: Number,
+    dict[str, float]: dict[StrictStr, Number],
+    tuple[str, ...]: list[StrictStr],
+    tuple: list[Union[StrictStr, list[Union[StrictStr, StrictInt, StrictFloat]]]],  # noqa: UP007 - reactions
+    tuple[tuple[str, float, float], ...]: list[list[Union[StrictStr, StrictInt, StrictFloat]]],  # noqa: UP007
+}
+"""The route-file type of each parameter type a unit declares (YAML lists for tuples)."""
+
+TYPE_HINTS = {
+    StrictStr: "a text",
+    StrictBool: "true or false",
+    Number: "a number (or {value: ..., range: [...]})",
+    Measured: "a number with its unit, e.g. '5 L/kg' (or {value: ..., range: [...]})",
+    _ROUTE_TYPES[dict[str, float]]: "a mapping of names to plain numbers, e.g. {recycle: 0.95, bleed: 0.05}",
+    _ROUTE_TYPES[tuple[str, ...]]: "a list of texts",
+    _ROUTE_TYPES[tuple]: "a list of reactions, each a text or [reaction, limiting species, conversion]",
+    _ROUTE_TYPES[tuple[tuple[str, float, float], ...]]: "a list of [mode, share, distance] lists",
+}
+
+
+def _route_type(cls: type[Operation], item: dataclasses.Field) -> Any:
+    """What a route file may write for one parameter of a unit."""
+    if item.metadata.get("unit") is not None:
+        return Measured
+    hint = typing.get_type_hints(cls).get(item.name)
+    return _ROUTE_TYPES.get(hint, Any)
+
+
 def _parameter_model(cls: type[Operation]) -> type[BaseModel]:
-    fields: dict[str, Any] = {"type": (str, ...), "note": (str, "")}
+    fields: dict[str, Any] = {"type": (StrictStr, ...), "note": (StrictStr, "")}
     for item in dataclasses.fields(cls):
         if item.name != "name":
-            fields[item.name] = (Any, None)
+            fields[item.name] = (_route_type(cls, item) | None, None)
     return create_model(f"{cls.__name__}Parameters", __config__=ConfigDict(extra="forbid"), **fields)
+
+
+def _wanted(cls: type[Operation], key: str) -> str:
+    """What a parameter expects, in words, for a hint."""
+    for item in dataclasses.fields(cls):
+        if item.name == key:
+            kind = _route_type(cls, item)
+            words = TYPE_HINTS.get(kind, "a value of another type")
+            doc = item.metadata.get("doc")
+            return f"{key} is {words}" + (f": {doc}" if doc else "")
+    return ""
 
 
 _PYDANTIC = {
@@ -121,9 +170,20 @@ def validate(data: dict, report: Any) -> RouteSpec | None:
         except ValidationError as err:
             ok = False
             allowed = ", ".join(f for f in model.model_fields if f != "type")
+            reported = set()
             for item in err.errors():
-                problem = _PYDANTIC.get(item["type"], item["msg"])
-                report(("units", name, *item["loc"]), f"{problem} for a {kind}", f"allowed keys: {allowed}")
+                key = str(item["loc"][0])
+                if key in reported:  # one problem per parameter: a union reports each alternative
+                    continue
+                reported.add(key)
+                if item["type"] == "extra_forbidden":
+                    report(("units", name, key), f"unknown key for a {kind}", f"allowed keys: {allowed}")
+                    continue
+                value = parameters[key]
+                entry = item["loc"][1] if len(item["loc"]) > 1 and isinstance(value, dict) else None
+                where = ("units", name, key) if entry is None or entry not in value else ("units", name, key, entry)
+                found = type(value if entry is None or entry not in value else value[entry]).__name__
+                report(where, f"has the wrong type ({found})", _wanted(types[kind], key))
     known = regions()
     for name, site in spec.sites.items():
         if site.region not in known:
@@ -132,7 +192,7 @@ def validate(data: dict, report: Any) -> RouteSpec | None:
     for section in ("feeds", "products", "units"):
         for name, entry in getattr(spec, section).items():
             site = entry.site if not isinstance(entry, dict) else entry.get("site", "")
-            if site and site not in spec.sites:
+            if site and isinstance(site, str) and site not in spec.sites:
                 report(
                     (section, name, "site"),
                     f"unknown site {site!r}",

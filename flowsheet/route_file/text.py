@@ -12,6 +12,11 @@ from flowsheet.errors import RouteFileError
 MAX_BYTES = 1_000_000
 """Largest route file read, [bytes]."""
 
+MAX_DEPTH = 20
+"""Deepest nesting of mappings and lists in a route file."""
+
+_COLLECTION_TAGS = ("tag:yaml.org,2002:map", "tag:yaml.org,2002:seq")
+
 Origins = dict[tuple, tuple[str, int]]
 
 
@@ -31,14 +36,9 @@ class _SafeComposer(yaml.SafeLoader):
 def read_yaml(path: Path) -> tuple[Any, Origins]:
     """Read one YAML file into plain data and the (file, line) of every key and item."""
     shown = str(path)
-    try:
-        raw = path.read_bytes()
-    except FileNotFoundError:
-        raise RouteFileError.one(shown, 0, "", "no such file") from None
-    except OSError as err:
-        raise RouteFileError.one(shown, 0, "", f"cannot be read: {err.strerror}") from None
+    raw = _read_bounded(path, shown)
     if len(raw) > MAX_BYTES:
-        raise RouteFileError.one(shown, 1, "", f"is {len(raw)} bytes; route files are limited to {MAX_BYTES}")
+        raise RouteFileError.one(shown, 1, "", f"is over {MAX_BYTES} bytes, the limit of a route file")
     if b"\x00" in raw:
         raise RouteFileError.one(shown, 1, "", "is binary, not a YAML text file")
     try:
@@ -53,9 +53,12 @@ def read_yaml(path: Path) -> tuple[Any, Origins]:
     except yaml.MarkedYAMLError as err:
         mark = err.problem_mark or err.context_mark
         line = mark.line + 1 if mark is not None else 1
-        raise RouteFileError.one(shown, line, "", f"is not valid YAML: {err.problem}") from None
+        hint = "check the indentation and the quotes of that line; a value with ': ' or '#' needs quotes"
+        raise RouteFileError.one(shown, line, "", f"is not valid YAML: {err.problem}", hint) from None
     except yaml.YAMLError as err:
         raise RouteFileError.one(shown, 1, "", f"is not valid YAML: {err}") from None
+    except RecursionError:
+        raise RouteFileError.one(shown, 1, "", f"nests deeper than {MAX_DEPTH} levels") from None
     if not isinstance(node, yaml.MappingNode):
         line = node.start_mark.line + 1 if node is not None else 1
         raise RouteFileError.one(shown, line, "", "must be a mapping of keys (name:, units:, ...)")
@@ -63,8 +66,25 @@ def read_yaml(path: Path) -> tuple[Any, Origins]:
     return _construct(node, (), origins, shown), origins
 
 
+def _read_bounded(path: Path, shown: str) -> bytes:
+    """The file's bytes, at most ``MAX_BYTES + 1``: only a regular file is opened (not a FIFO or a device)."""
+    try:
+        if not path.is_file():
+            problem = "no such file" if not path.exists() else "is not a regular file"
+            raise RouteFileError.one(shown, 0, "", problem, "name a route file, e.g. routes/nmc811_sulfate.yaml")
+        with path.open("rb") as stream:
+            return stream.read(MAX_BYTES + 1)
+    except OSError as err:
+        raise RouteFileError.one(shown, 0, "", f"cannot be read: {err.strerror}") from None
+
+
 def _construct(node: yaml.Node, path: tuple, origins: Origins, shown: str) -> Any:
     origins.setdefault(path, (shown, node.start_mark.line + 1))
+    line = node.start_mark.line + 1
+    if len(path) > MAX_DEPTH:
+        raise RouteFileError.one(shown, line, dotted(path[:3]), f"nests deeper than {MAX_DEPTH} levels")
+    if isinstance(node, yaml.MappingNode | yaml.SequenceNode) and node.tag not in _COLLECTION_TAGS:
+        raise RouteFileError.one(shown, line, dotted(path), f"YAML tag {node.tag!r} is not allowed in route files")
     if isinstance(node, yaml.MappingNode):
         found: dict[str, Any] = {}
         for key_node, value_node in node.value:
