@@ -50,8 +50,9 @@ def solve_loaded(route: Route, basis: str | None = None) -> Results:
     try:
         return solve(route.flowsheet, basis or route.spec.basis, route.spec.product)
     except SolveError as err:
-        file, line = route.locate("units", err.unit) if err.unit else (route.path, 0)
-        where = ("units", err.unit) if err.unit else ()
+        section = next((s for s in ("units", "feeds", "products") if err.unit in getattr(route.spec, s)), "")
+        where = (section, err.unit) if err.unit and section else ()
+        file, line = route.locate(*where) if where else (route.path, 0)
         raise _in_route(route, file, line, where, err.problem, err.hint) from err
     except FlowsheetError as err:
         raise _in_route(route, route.path, 0, (), str(err).splitlines()[0], "") from err

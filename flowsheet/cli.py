@@ -29,8 +29,10 @@ import argparse
 import contextlib
 import os
 import re
+import signal
 import sys
 import tempfile
+import threading
 from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 
@@ -58,12 +60,35 @@ def main(argv: Sequence[str] | None = None) -> int:
     if arguments.command is None:
         parser.print_help()
         return 2
+    main_thread = threading.current_thread() is threading.main_thread()
+    previous = signal.signal(signal.SIGTERM, _terminated) if main_thread else None  # a kill ends like Ctrl-C
     try:
         return int(arguments.run(arguments) or 0)
     except FlowsheetError as err:
         sys.stdout.flush()
         print(f"error: {err}", file=sys.stderr)
         return 1
+    except KeyboardInterrupt:
+        print("\ninterrupted; no partial output was left", file=sys.stderr)
+        return 130
+    except BrokenPipeError:  # the reader went away (| head): end quietly, as a shell tool does
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 141
+    except Exception as err:  # noqa: BLE001 - the last boundary: a bug is reported, never a bare traceback
+        command = " ".join(["flowsheet", *(argv if argv is not None else sys.argv[1:])])
+        print(
+            f"internal error ({type(err).__name__}: {err}) while running: {command}\n"
+            "  hint: this is a bug in cathode-flowsheet; please report it with this command and its input files",
+            file=sys.stderr,
+        )
+        return 70
+    finally:
+        if main_thread:
+            signal.signal(signal.SIGTERM, previous)
+
+
+def _terminated(number: int, frame: object) -> None:
+    raise KeyboardInterrupt
 
 
 def _parser() -> argparse.ArgumentParser:

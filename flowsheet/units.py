@@ -36,6 +36,10 @@ _NUMBER_THEN_UNIT = re.compile(r"^\s*([-+]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][-+]?\d
 MAX_TEXT = 100
 """Longest quantity text read, [characters]."""
 
+MAX_MAGNITUDE = 1e15
+"""Largest magnitude a value may have in its SI storage unit: beyond any plant (1e15 kg/s, 1e15 m), and far
+enough below float overflow that scaling, summing and squaring in a solve stay finite."""
+
 _UNIT_TOKEN = re.compile(
     r"\s*(?:(?P<name>[A-Za-z_%°µΩ][A-Za-z_0-9°µΩ]*)|(?P<power>\*\*|\^)|(?P<op>[*/])|(?P<open>\()|(?P<close>\))|(?P<exponent>-?[1-9][0-9]?))"
 )
@@ -206,9 +210,13 @@ def magnitude(
         found = float(quantity.to(unit).magnitude)
     except OverflowError:
         found = math.inf
-    if not math.isfinite(found):
+    if not math.isfinite(found) or abs(found) > MAX_MAGNITUDE:
         raise UnitError(
-            field, _expected_text(unit), str(value), f"overflows in {unit}", "give a value of a sensible magnitude"
+            field,
+            _expected_text(unit),
+            str(value),
+            f"is {found:.3g} {unit or '(dimensionless)'}, beyond the {MAX_MAGNITUDE:g} any plant stays within",
+            "check the number and the unit's prefix",
         )
     return found
 
@@ -313,6 +321,8 @@ def _parse_basis(basis: str | pint.Quantity) -> tuple[pint.Quantity, float, bool
     if not (rate or amount.check("[mass]")):
         raise UnitError("basis", "a positive mass or mass rate", str(basis), "is not one", "e.g. '1 kg' or '50 kt/yr'")
     target = float(amount.to("kg/s" if rate else "kg").magnitude)
+    if target > MAX_MAGNITUDE:
+        raise UnitError("basis", "a positive mass or mass rate", str(basis), f"is beyond {MAX_MAGNITUDE:g} kg or kg/s")
     if not (target > 0 and math.isfinite(target)):
         raise UnitError("basis", "a positive mass or mass rate", str(basis), "is not positive", "e.g. '1 kg'")
     return amount, target, rate

@@ -12,7 +12,7 @@ from flowsheet.chemistry import Formula
 from flowsheet.components import Components
 from flowsheet.errors import Problem, UnitError
 from flowsheet.operations.base import SI, Operation, parameter
-from flowsheet.units import parse_quantity
+from flowsheet.units import magnitude, parse_quantity
 
 PRODUCT_KINDS = ("product", "waste", "wastewater", "emission", "byproduct")
 """What a product stream is, for the totals: saleable product, solid waste, liquid waste, gas to air, by-product."""
@@ -94,7 +94,7 @@ def _moles(amount: str | float | pint.Quantity, label: str, feed: Feed) -> float
         accepted += [("[substance]", "mol", 1.0), ("[mass]", "kg", per_mole)]
     for dimension, unit, scale in accepted:
         if quantity.check(dimension):
-            return float(quantity.to(unit).magnitude) * scale
+            return magnitude(amount if isinstance(amount, str) else quantity, unit, field=where) * scale
     expected = "an amount or rate (mol, kg, mol/s, kg/h)" if feed.dosed else "a rate (mol/s, kg/h)"
     problem = "a bare number has no unit" if quantity.dimensionless else f"has {quantity.dimensionality}"
     raise UnitError(where, expected, str(amount), problem, "e.g. '1 mol/s' or '100 kg/h'")

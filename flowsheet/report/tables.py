@@ -56,7 +56,7 @@ def _grid(header: list[str], rows: list[list[str]], fmt: str) -> str:
 def render_runs(summaries: list[dict], fmt: str) -> str:
     """One route's KPIs per block (table, markdown), long rows (csv) or a JSON list."""
     if fmt == "json":
-        return json.dumps(summaries, indent=2)
+        return json.dumps(summaries, indent=2, allow_nan=False)
     if fmt == "csv":
         rows = [
             [s["route"], name, repr(s["kpis"][name]["value"]), s["kpis"][name]["unit"]]
@@ -82,7 +82,7 @@ def render_comparison(compared: list[dict], fmt: str) -> str:
     CSV gives values and ratios in separate columns; JSON the summaries with their ``ratios``.
     """
     if fmt == "json":
-        return json.dumps(compared, indent=2)
+        return json.dumps(compared, indent=2, allow_nan=False)
     baseline = compared[0]["baseline"]
     if fmt == "csv":
         others = [c for c in compared if c["route"] != baseline]
@@ -115,7 +115,7 @@ def render_comparison(compared: list[dict], fmt: str) -> str:
 def render_sweep(summary: dict, fmt: str) -> str:
     """Percentiles of every KPI over the samples and its strongest drivers (rank correlation)."""
     if fmt == "json":
-        return json.dumps(summary, indent=2)
+        return json.dumps(summary, indent=2, allow_nan=False)
     header = ["kpi", "unit", "p5", "p50", "p95", "top drivers (Spearman)"]
     rows = []
     for name, stats in summary["kpis"].items():
@@ -149,7 +149,9 @@ def render_trace(
     feeds = sorted({feed for row in shares.values() for feed in row})
     if fmt == "json":
         return json.dumps(
-            {"route": route, "element": element, "shares": shares, "recycled_content": recycled}, indent=2
+            {"route": route, "element": element, "shares": shares, "recycled_content": recycled},
+            indent=2,
+            allow_nan=False,
         )
     header = ["product", *feeds, "recycled content"]
     rows = [

@@ -18,7 +18,7 @@ from flowsheet.errors import SolveError, UnitError
 from flowsheet.graph import Flowsheet
 from flowsheet.operations import Feed, Product
 from flowsheet.results import Closure, Layout, Results
-from flowsheet.solve.checks import check_closure, check_negative, closure
+from flowsheet.solve.checks import check_closure, check_finite, check_negative, closure
 from flowsheet.solve.energy import energy_of
 from flowsheet.solve.engine import MassSolution, solve_mass
 from flowsheet.solve.figures import calculator_of
@@ -67,6 +67,17 @@ def solve(
         Naming the sample (and its values) whose balance fails: accumulation in a loop,
         non-convergence, negative flows, bad closure, no product.
     """
+    with np.errstate(over="ignore", invalid="ignore", divide="ignore"):  # non-finite values are caught and named
+        return _solve(sheet, basis, product, samples, describe)
+
+
+def _solve(
+    sheet: Flowsheet,
+    basis: str | pint.Quantity,
+    product: str | None,
+    samples: Mapping[str, np.ndarray] | None,
+    describe: Mapping[str, np.ndarray] | None,
+) -> Results:
     components = sheet.check()
     amount, target, _ = parse_basis(basis)
     values = _by_unit(sheet, samples or {})
@@ -79,10 +90,11 @@ def solve(
         items = ", ".join(f"{path} = {float(np.asarray(v).reshape(-1)[sample]):.6g}" for path, v in shown.items())
         return f"sample {sample} ({items}): "
 
+    plan = solution.plan
+    check_finite(sheet.name, {s.name: solution.flows[:, plan.slices[s.name]] for s in plan.streams}, "flow", which)
     check_negative(solution, which)
     names, elements, mass = closure(solution)
     check_closure(solution, elements, mass, which)
-    plan = solution.plan
     calculator = calculator_of(plan)
     label, produced = _product(plan, calculator.product_mass, solution.flows, product)
     if np.any(produced <= 0):
@@ -98,6 +110,16 @@ def solve(
     found = energy.temperatures(solution.flows, solution.operations)
     duties = {unit: value * scale for unit, value in energy.duties(solution.flows, found).items()}
     parts = calculator.parts(flows, duties, solution.operations, label)
+    kpis = calculator.compute(parts)
+    scaled = [flows, *(duty[:, None] for duty in duties.values())]
+    if not all(np.isfinite(values).all() for values in scaled):
+        sample = int(np.argmax(~np.isfinite(np.hstack(scaled)).all(axis=1)))
+        raise SolveError(
+            sheet.name,
+            f"{which(sample)}the basis {amount:~} scales flows or duties beyond the range of numbers",
+            "give a basis of sensible magnitude, e.g. '1 kg' or '50 kt/yr'",
+        )
+    check_finite(sheet.name, kpis, "KPI", which)
     return Results(
         name=sheet.name,
         edges=plan.streams,
@@ -113,7 +135,7 @@ def solve(
         iterations=solution.iterations,
         basis=amount,
         product=label,
-        kpis=calculator.compute(parts),
+        kpis=kpis,
         unit_energy=tuple(parts.units),
         legs=tuple(parts.legs),
         parameters={path: np.asarray(v, dtype=float).reshape(-1) for path, v in (samples or {}).items()},

@@ -17,6 +17,24 @@ NEGATIVE_LIMIT = 1e-10
 """A flow below minus this fraction of the sample's largest flow is an error, not round-off."""
 
 
+def check_finite(flowsheet: str, arrays: dict[str, np.ndarray], what: str, describe: Callable[[int], str]) -> None:
+    """Raise :class:`SolveError` naming the first sample and entry (a stream, unit or KPI) that is NaN or infinite.
+
+    `arrays` holds one array per entry with a leading sample axis; `what` says what they are, e.g. "duty".
+    """
+    for name, values in arrays.items():
+        bad = ~np.isfinite(values)
+        if bad.any():
+            sample = int(np.argwhere(bad)[0][0])
+            raise SolveError(
+                flowsheet,
+                f"{describe(sample)}the {what} of {name!r} is not a finite number",
+                "a value is too large or too small for the arithmetic (a feed rate or basis many orders of magnitude "
+                "from 1, a distance of 1e300 m): give values of sensible magnitude",
+                unit=name.partition(".")[0] if what in ("flow", "duty") else "",
+            )
+
+
 def check_negative(solution: MassSolution, describe: Callable[[int], str]) -> None:
     """Raise :class:`SolveError` naming the first sample, stream and species with a negative flow.
 
