@@ -122,5 +122,6 @@ def main() -> None:
         )
     )
 
+
 if __name__ == "__main__":
     main()

@@ -2,19 +2,45 @@
 
 from __future__ import annotations
 
+import contextlib
 import glob
+import signal
 import sys
-from collections.abc import Callable, Iterable, Sequence
+import threading
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from flowsheet.errors import FlowsheetError, RouteFileError, SolveError
+from flowsheet.errors import FlowsheetError, RouteFileError, SolveError, message_and_hint
 from flowsheet.report import summarize
 from flowsheet.results import Results
 from flowsheet.route_file import Route, load_route
 from flowsheet.solve import solve
 
 SUFFIXES = (".yaml", ".yml")
+
+TIME_LIMIT = 120.0
+"""Seconds one route file may take to load and solve in a batch before it is given up, [s]."""
+
+
+@contextlib.contextmanager
+def time_limit(seconds: float | None, path: str) -> Iterator[None]:
+    """Give up on one file after `seconds` (only in the main thread, where signals arrive; None: no limit)."""
+    if not seconds or threading.current_thread() is not threading.main_thread() or not hasattr(signal, "SIGALRM"):
+        yield
+        return
+
+    def expire(number: int, frame: object) -> None:
+        hint = "look for a very large flowsheet or sample count; give more time with --time-limit SECONDS"
+        raise RouteFileError.one(path, 0, "", f"did not finish within {seconds:g} s", hint)
+
+    previous = signal.signal(signal.SIGALRM, expire)
+    signal.setitimer(signal.ITIMER_REAL, seconds)
+    try:
+        yield
+    finally:
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        signal.signal(signal.SIGALRM, previous)
 
 
 @dataclass(frozen=True)
@@ -49,13 +75,18 @@ def solve_loaded(route: Route, basis: str | None = None) -> Results:
     """Solve a loaded route; a solve error is located in the route file (unit and line)."""
     try:
         return solve(route.flowsheet, basis or route.spec.basis, route.spec.product)
-    except SolveError as err:
+    except FlowsheetError as err:
+        raise in_route(route, err) from err
+
+
+def in_route(route: Route, err: FlowsheetError) -> RouteFileError:
+    """An error of solving a route, located in its file: the unit's (or feed's, product's) line."""
+    if isinstance(err, SolveError):
         section = next((s for s in ("units", "feeds", "products") if err.unit in getattr(route.spec, s)), "")
         where = (section, err.unit) if err.unit and section else ()
         file, line = route.locate(*where) if where else (route.path, 0)
-        raise _in_route(route, file, line, where, err.problem, err.hint) from err
-    except FlowsheetError as err:
-        raise _in_route(route, route.path, 0, (), str(err).splitlines()[0], "") from err
+        return _in_route(route, file, line, where, err.problem, err.hint)
+    return _in_route(route, route.path, 0, (), *message_and_hint(err))
 
 
 def solve_route(route: Route, basis: str | None = None, label: str | None = None) -> dict:
@@ -77,6 +108,7 @@ def evaluate(
     solve_routes: bool = True,
     progress: Callable[[int, int, str], None] | None = None,
     scenarios: Sequence[dict[str, str]] = (),
+    seconds: float | None = TIME_LIMIT,
 ) -> list[Outcome]:
     """Load (and solve) every route, in every regional scenario; one bad file does not stop the others.
 
@@ -85,6 +117,8 @@ def evaluate(
     scenarios : sequence of dict, optional
         Each maps site names to regions, e.g. ``{"refinery": "CA"}``; every route is
         evaluated once per scenario and its summary named ``"route@refinery=CA"``.
+    seconds : float, optional
+        Time limit per file and scenario, [s]; one that takes longer is reported and the batch goes on.
     """
     runs = [(path, scenario) for path in paths for scenario in (scenarios or [{}])]
     outcomes = []
@@ -93,8 +127,11 @@ def evaluate(
             progress(index, len(runs), str(path))
         named = ",".join(f"{site}={region}" for site, region in scenario.items())
         try:
-            route = load_route(path, overrides={f"sites.{site}.region": region for site, region in scenario.items()})
-            summary = solve_route(route, basis, f"{route.name}@{named}" if named else None) if solve_routes else None
+            with time_limit(seconds, str(path)):
+                overrides = {f"sites.{site}.region": region for site, region in scenario.items()}
+                route = load_route(path, overrides=overrides)
+                label = f"{route.name}@{named}" if named else None
+                summary = solve_route(route, basis, label) if solve_routes else None
             outcomes.append(Outcome(str(path), summary=summary, scenario=named))
         except FlowsheetError as err:
             outcomes.append(Outcome(str(path), error=err, scenario=named))

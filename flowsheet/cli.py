@@ -31,7 +31,6 @@ import os
 import re
 import signal
 import sys
-import tempfile
 import threading
 from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
@@ -39,14 +38,18 @@ from pathlib import Path
 import numpy as np
 
 import flowsheet
-from flowsheet.batch import Outcome, evaluate, expand, solve_loaded, terminal_progress
+from flowsheet.batch import TIME_LIMIT, Outcome, evaluate, expand, in_route, solve_loaded, terminal_progress
 from flowsheet.chemistry import Formula, Reaction
-from flowsheet.errors import FlowsheetError, ReactionError, UnbalancedReactionError
+from flowsheet.errors import FlowsheetError, ReactionError, SolveError, UnbalancedReactionError
 from flowsheet.report import compare, render_comparison, render_runs, render_sweep, render_trace
+from flowsheet.report.folder import OutputFolder
 from flowsheet.report.tables import FORMATS
 from flowsheet.route_file import load_route
 from flowsheet.thermo import heat_of_reaction
 from flowsheet.units import magnitude
+
+MAX_SAMPLES = 10_000_000
+"""Most samples one sweep draws: its table then takes about 2 GB."""
 
 _ARROW = re.compile(r"\s*(?:->|→|=>|=)\s*")
 _COEFFICIENT = re.compile(r"^\d+(?:\.\d+|/\d+)?\s+")
@@ -62,6 +65,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 2
     main_thread = threading.current_thread() is threading.main_thread()
     previous = signal.signal(signal.SIGTERM, _terminated) if main_thread else None  # a kill ends like Ctrl-C
+    arguments.command_line = " ".join(["flowsheet", *(argv if argv is not None else sys.argv[1:])])
     try:
         return int(arguments.run(arguments) or 0)
     except FlowsheetError as err:
@@ -72,12 +76,12 @@ def main(argv: Sequence[str] | None = None) -> int:
         print("\ninterrupted; no partial output was left", file=sys.stderr)
         return 130
     except BrokenPipeError:  # the reader went away (| head): end quietly, as a shell tool does
-        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        with contextlib.suppress(OSError, ValueError, AttributeError):  # no flush of the dead pipe at exit
+            os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
         return 141
     except Exception as err:  # noqa: BLE001 - the last boundary: a bug is reported, never a bare traceback
-        command = " ".join(["flowsheet", *(argv if argv is not None else sys.argv[1:])])
         print(
-            f"internal error ({type(err).__name__}: {err}) while running: {command}\n"
+            f"internal error ({type(err).__name__}: {err}) while running: {arguments.command_line}\n"
             "  hint: this is a bug in cathode-flowsheet; please report it with this command and its input files",
             file=sys.stderr,
         )
@@ -146,6 +150,13 @@ def _route_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--format", choices=FORMATS, default="table", help="output format (default: table)")
     parser.add_argument("--output", metavar="DIR", help="also write the output into DIR (whole files only)")
     parser.add_argument(
+        "--time-limit",
+        type=float,
+        default=TIME_LIMIT,
+        metavar="SECONDS",
+        help=f"give up on a route file after this long; the others still run (default {TIME_LIMIT:g})",
+    )
+    parser.add_argument(
         "--region",
         action="append",
         type=_scenario,
@@ -177,6 +188,7 @@ def _solved(arguments: argparse.Namespace, solve_routes: bool = True) -> tuple[l
         solve_routes,
         progress=terminal_progress,
         scenarios=getattr(arguments, "region", ()),
+        seconds=getattr(arguments, "time_limit", TIME_LIMIT),
     )
     failed = 0
     for outcome in outcomes:
@@ -199,23 +211,31 @@ def _solved(arguments: argparse.Namespace, solve_routes: bool = True) -> tuple[l
 
 
 def _run(arguments: argparse.Namespace) -> int:
+    folder = _folder(arguments)
     outcomes, status = _solved(arguments)
     summaries = [o.summary for o in outcomes if o.summary is not None]
     if summaries:
         print(render_runs(summaries, arguments.format))
-        if arguments.output:
+        if folder is not None:
             for summary in summaries:
-                name = re.sub(r"[^\w.-]+", "_", summary["route"])
-                _write(
-                    Path(arguments.output) / f"{name}.{EXTENSIONS[arguments.format]}",
+                folder.write(
+                    f"{folder.stem(summary['route'])}.{EXTENSIONS[arguments.format]}",
                     render_runs([summary], arguments.format)
                     if arguments.format != "json"
                     else render_runs([summary], "json")[1:-1].strip().replace("\n  ", "\n"),
                 )
+    if folder is not None:
+        folder.close()
     return status
 
 
+def _folder(arguments: argparse.Namespace) -> OutputFolder | None:
+    """The ``--output`` folder, opened before any work so that a bad one is said at once."""
+    return OutputFolder(arguments.output, arguments.command_line) if arguments.output else None
+
+
 def _compare(arguments: argparse.Namespace) -> int:
+    folder = _folder(arguments)
     if arguments.baseline and arguments.baseline not in arguments.routes:
         arguments.routes = [arguments.baseline, *arguments.routes]
     outcomes, status = _solved(arguments)
@@ -240,20 +260,29 @@ def _compare(arguments: argparse.Namespace) -> int:
     compared = compare([o.summary for o in ordered if o.summary is not None], baseline=0)
     text = render_comparison(compared, arguments.format)
     print(text)
-    if arguments.output:
-        _write(Path(arguments.output) / f"comparison.{EXTENSIONS[arguments.format]}", text)
+    if folder is not None:
+        folder.write(f"comparison.{EXTENSIONS[arguments.format]}", text)
+        folder.close()
     return status
 
 
 def _sweep(arguments: argparse.Namespace) -> int:
     from flowsheet.sampling import sample, sensitivity
 
-    if arguments.samples < 2:
-        print("error: --samples needs at least 2", file=sys.stderr)
+    if not 2 <= arguments.samples <= MAX_SAMPLES:
+        print(
+            f"error: --samples must be between 2 and {MAX_SAMPLES:,} (about 300 bytes each); "
+            "run larger studies as several sweeps with different --seed",
+            file=sys.stderr,
+        )
         return 2
+    folder = _folder(arguments)
     route = load_route(arguments.route)
     with _progress_bar(f"{route.name}: {arguments.samples:,} samples") as progress:
-        frame = sample(route, arguments.samples, arguments.seed, arguments.basis, progress)
+        try:
+            frame = sample(route, arguments.samples, arguments.seed, arguments.basis, progress)
+        except SolveError as err:
+            raise in_route(route, err) from err
     parameters = list(frame.columns[: len(route.uncertain)])
     correlations = sensitivity(frame, parameters)
     summary: dict = {
@@ -285,10 +314,11 @@ def _sweep(arguments: argparse.Namespace) -> int:
         ]
     text = render_sweep(summary, arguments.format)
     print(text)
-    if arguments.output:
-        name = re.sub(r"[^\w.-]+", "_", route.name)
-        _write(Path(arguments.output) / f"{name}-samples.csv", frame.to_csv(index=False).rstrip("\n"))
-        _write(Path(arguments.output) / f"{name}-sweep.{EXTENSIONS[arguments.format]}", text)
+    if folder is not None:
+        name = folder.stem(route.name)
+        folder.write(f"{name}-samples.csv", frame.to_csv(index=False).rstrip("\n"))
+        folder.write(f"{name}-sweep.{EXTENSIONS[arguments.format]}", text)
+        folder.close()
     return 0
 
 
@@ -328,19 +358,6 @@ def _check(arguments: argparse.Namespace) -> int:
         if outcome.error is None:
             print(f"ok: {outcome.path}")
     return status
-
-
-def _write(path: Path, text: str) -> None:
-    """Write `text` to `path` whole or not at all: a temporary file beside it, then a rename."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(handle, "w", encoding="utf-8") as stream:
-            stream.write(text + "\n")
-        os.replace(temporary, path)
-    except BaseException:
-        Path(temporary).unlink(missing_ok=True)
-        raise
 
 
 def _formula(arguments: argparse.Namespace) -> None:

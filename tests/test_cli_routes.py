@@ -62,9 +62,15 @@ def test_run_writes_whole_files_into_the_output_folder(tmp_path, capsys):
     assert main(["run", SULFATE, M2CAM, "--format", "json", "--output", str(tmp_path)]) == 0
     capsys.readouterr()
     written = sorted(p.name for p in tmp_path.iterdir())
-    assert written == ["nmc811-m2cam.json", "nmc811-sulfate.json"]  # no temporary files left behind
+    assert written == ["manifest.json", "nmc811-m2cam.json", "nmc811-sulfate.json"]  # no temporary files left
     summary = json.loads((tmp_path / "nmc811-sulfate.json").read_text())
     assert summary["route"] == "nmc811-sulfate"
+    # the manifest, written last, lists the run's files with their sizes and digests
+    manifest = json.loads((tmp_path / "manifest.json").read_text())
+    assert [f["file"] for f in manifest["files"]] == ["nmc811-m2cam.json", "nmc811-sulfate.json"]
+    assert manifest["files"][1]["bytes"] == (tmp_path / "nmc811-sulfate.json").stat().st_size
+    assert manifest["command"].startswith("flowsheet run ")
+    assert (tmp_path / "nmc811-sulfate.json").stat().st_mode & 0o777 == 0o644  # readable by all
 
 
 @pytest.mark.parametrize("fmt", ["table", "csv", "markdown"])

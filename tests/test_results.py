@@ -116,7 +116,9 @@ def test_a_sampled_results_shows_each_sample_as_its_own_solve_would():
 
 
 def test_a_wrong_stream_or_sample_is_named(results):
-    with pytest.raises(KeyError, match=r"no stream 'ship.product->redisolve.feed' .* did you mean ship.product->redissolve"):
+    with pytest.raises(
+        KeyError, match=r"no stream 'ship.product->redisolve.feed' .* did you mean ship.product->redissolve"
+    ):
         results.flow("ship.product->redisolve.feed")
     with pytest.raises(IndexError, match=r"sample 1 of 1: samples count from 0 to 0"):
         results.totals(sample=1)

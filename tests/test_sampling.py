@@ -163,7 +163,11 @@ def test_cli_sweep_prints_percentiles_and_drivers(capsys, tmp_path):
         "nominal": pytest.approx(5.0),
         "parameters": pytest.approx([3.0, 10.0]),
     }
-    assert sorted(p.name for p in tmp_path.iterdir()) == ["nmc811-sulfate-samples.csv", "nmc811-sulfate-sweep.json"]
+    assert sorted(p.name for p in tmp_path.iterdir()) == [
+        "manifest.json",
+        "nmc811-sulfate-samples.csv",
+        "nmc811-sulfate-sweep.json",
+    ]
 
 
 def test_a_rate_basis_labels_and_scales_every_kpi_per_hour(route):

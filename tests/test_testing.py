@@ -49,7 +49,9 @@ def test_a_unit_that_loses_mass_fails_conservation_per_element():
 
 
 def test_a_unit_not_multilinear_in_a_parameter_is_named():
-    with pytest.raises(AssertionError, match=r"samples: squared: its outlet map product/\*in is not multilinear in gain"):
+    with pytest.raises(
+        AssertionError, match=r"samples: squared: its outlet map product/\*in is not multilinear in gain"
+    ):
         check_operation(SquaredMixer("squared"))
 
 

@@ -200,5 +200,3 @@ def test_bad_units_name_the_parameter_and_its_expected_unit(make, field, expecte
         make()
     assert caught.value.field == field
     assert caught.value.expected.startswith(expected)
-
-
