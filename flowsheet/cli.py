@@ -369,6 +369,7 @@ def _formula(arguments: argparse.Namespace) -> None:
 
 
 def _balance(arguments: argparse.Namespace) -> None:
+    magnitude(arguments.temperature, "K", field="--temperature")  # a wrong unit is an error, not 'not available'
     try:
         reaction = Reaction(arguments.reaction)
         print(f"balanced: {reaction}")

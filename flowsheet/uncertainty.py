@@ -94,7 +94,13 @@ def read_distribution(spec: dict, unit: str | None, field: str) -> Distribution:
     unknown = set(spec) - {"value", *KINDS}
     if len(kinds) != 1 or unknown:
         problem = f"unknown keys {sorted(unknown)}" if unknown else f"give exactly one of {', '.join(KINDS)}"
-        raise UnitError(field, "{value: ..., range|triangular|normal|lognormal: ...}", str(spec), problem)
+        raise UnitError(
+            field,
+            "{value: ..., range|triangular|normal|lognormal: ...}",
+            str(spec),
+            problem,
+            "e.g. {value: 5 L/kg, range: [3 L/kg, 10 L/kg]} or {value: 0.2, normal: 0.02}",
+        )
     kind = kinds[0]
 
     def read(value: Any, part: str) -> float:
@@ -109,17 +115,35 @@ def read_distribution(spec: dict, unit: str | None, field: str) -> Distribution:
         items = list(raw) if isinstance(raw, list | tuple) else [raw]
         expected = 2 if kind == "range" else 3
         if len(items) != expected:
-            raise UnitError(f"{field}.{kind}", f"{expected} values", str(raw), f"has {len(items)}")
+            raise UnitError(
+                f"{field}.{kind}",
+                f"{expected} values",
+                str(raw),
+                f"has {len(items)}",
+                "e.g. {value: 5 L/kg, range: [3 L/kg, 10 L/kg]} or {value: 0.2, normal: 0.02}",
+            )
         bounds = tuple(read(item, kind) for item in items)
         if not bounds[0] <= nominal <= bounds[-1] or list(bounds) != sorted(bounds) or bounds[0] == bounds[-1]:
-            raise UnitError(f"{field}.{kind}", "ordered bounds around the value, low < high", str(raw), "they are not")
+            raise UnitError(
+                f"{field}.{kind}",
+                "ordered bounds around the value, low < high",
+                str(raw),
+                "they are not",
+                "e.g. {value: 5 L/kg, range: [3 L/kg, 10 L/kg]}",
+            )
         return Distribution(kind, nominal, bounds, unit or "", written)
     if kind == "normal":
         spread = read(raw, kind)
     else:
         spread = magnitude(raw, "", field=f"{field}.{kind}")
     if spread <= 0:
-        raise UnitError(f"{field}.{kind}", "a positive spread", str(raw), "is not positive")
+        raise UnitError(
+            f"{field}.{kind}",
+            "a positive spread",
+            str(raw),
+            "is not positive",
+            "e.g. {value: 5 L/kg, range: [3 L/kg, 10 L/kg]} or {value: 0.2, normal: 0.02}",
+        )
     return Distribution(kind, nominal, (spread,), unit or "", written)
 
 

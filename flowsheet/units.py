@@ -232,7 +232,8 @@ def _read(value: str | float | int | pint.Quantity, wanted: str, field: str) -> 
         number = _finite_number(value, wanted, field)
         return Quantity(number, ureg.dimensionless)
     if not isinstance(value, str):
-        raise UnitError(field, wanted, repr(value), f"is a {type(value).__name__}, not a quantity")
+        hint = "write a number then its unit, e.g. '5 L/kg'; an uncertain value as {value: ..., range: [..., ...]}"
+        raise UnitError(field, wanted, repr(value), f"is a {type(value).__name__}, not a quantity", hint)
     if len(value) > MAX_TEXT:
         raise UnitError(field, wanted, value[:40] + "...", f"is longer than {MAX_TEXT} characters")
     match = _NUMBER_THEN_UNIT.match(value)

@@ -68,7 +68,7 @@ def test_a_leg_over_a_mode_mix_ships_each_share_by_its_mode(tmp_path):
         ((("sea", 0.5, "100 km"), ("road", 0.4, "10 km")), "the mix shares must sum to 1, got 0.9"),
         (
             (("boat", 1.0, "100 km"),),
-            "ship.mode: must be one of rail, barge, sea, road (data/transport/modes.csv), got 'boat'",
+            "ship.mode: must be one of rail, barge, sea, road, got 'boat'\n  hint: the modes of data/transport/modes.csv",
         ),
         ((("air", 1.0, "100 km"),), "got 'air'"),  # no factors for air freight in data/
         ((("sea", 1.0, "-5 km"),), "the sea distance must be >= 0, got -5000 m"),

@@ -185,6 +185,7 @@ def test_each_malformed_route_gives_one_clear_error_at_its_line(case, tmp_path):
     line = _line_of(content if isinstance(content, str) else "", marker)
     assert first.startswith(f"{path}:{line}:") or (marker is None and first.startswith(f"{path}:")), message
     assert words in message, message
+    assert "\n  hint: " in message, message  # every error says how to mend it
 
 
 def test_a_batch_reports_every_bad_file_and_still_runs_the_good_ones(tmp_path, capsys):

@@ -27,7 +27,7 @@ import numpy as np
 
 from flowsheet.chemistry import Formula
 from flowsheet.components import Components
-from flowsheet.errors import FlowsheetError, Problem, UnitError
+from flowsheet.errors import FlowsheetError, Problem, UnitError, message_and_hint
 from flowsheet.thermo import find_species, species
 from flowsheet.units import magnitude
 
@@ -117,6 +117,8 @@ class Operation:
     state_ports: ClassVar[tuple[str, ...]] = ()
     sets_temperature: ClassVar[bool] = False
     """True for a unit whose ``temperature`` parameter, when given, is its outlets' temperature."""
+    formula_fields: ClassVar[tuple[str, ...]] = ()
+    """Text parameters that are formulas (or mappings keyed by formulas): each is read before anything else."""
 
     def __post_init__(self) -> None:
         if not isinstance(self.name, str) or not self.name or "." in self.name:
@@ -150,7 +152,7 @@ class Operation:
         adds its own checks to these (``found = super().problems()``), each made by
         :meth:`problem`.
         """
-        found = []
+        found = self._formula_problems()
         for item in dataclasses.fields(self):
             low, high, above = (item.metadata.get(key) for key in ("low", "high", "above"))
             value = getattr(self, item.name)
@@ -169,6 +171,22 @@ class Operation:
                 unit, doc = item.metadata.get("unit") or "", item.metadata.get("doc") or item.name
                 hint = f"{doc}; checked in {unit}" if unit else doc
                 found.append(self.problem(f"must be {allowed}, got {shown}", field=item.name, hint=hint))
+        return found
+
+    def _formula_problems(self) -> list[Problem]:
+        """Each formula parameter that cannot be read, at its own field (a mapping: at its key)."""
+        found = []
+        for name in self.formula_fields:
+            value = vars(self)[name]
+            texts = [(name, value)] if isinstance(value, str) else [(f"{name}.{key}", key) for key in value]
+            for field_name, text in texts:
+                if not text:
+                    continue
+                try:
+                    Formula(text)
+                except FlowsheetError as err:
+                    message, hint = message_and_hint(err)
+                    found.append(self.problem(message.splitlines()[0], field=field_name, hint=hint))
         return found
 
     def problem(self, message: str, field: str = "", hint: str = "", port: str = "") -> Problem:

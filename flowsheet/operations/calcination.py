@@ -10,7 +10,7 @@ import numpy as np
 
 from flowsheet.chemistry import Formula, Reaction
 from flowsheet.components import Components
-from flowsheet.errors import FlowsheetError, Problem
+from flowsheet.errors import FlowsheetError, Problem, message_and_hint
 from flowsheet.operations.base import (
     ALL_INLETS,
     Operation,
@@ -88,6 +88,8 @@ class Calciner(Operation):
     reactions consume.
     """
 
+    formula_fields: ClassVar[tuple[str, ...]] = ("product", "precursor", "lithium_source")
+
     product: str = ""
     precursor: str = ""
     lithium_source: str = "LiOH·H2O"
@@ -118,14 +120,20 @@ class Calciner(Operation):
         found = super().problems()
         if self.temperature is None:
             found.append(self.problem("must be given", field="temperature", hint="e.g. '800 degC'"))
-        try:
-            self.reaction()
-            self.excess_lithium_reaction()
-        except FlowsheetError as err:
-            found.append(self.problem(str(err), field="product"))
+        if not any(p.field in self.formula_fields for p in found):  # a formula that cannot be read is said once
+            try:
+                self.reaction()
+                self.excess_lithium_reaction()
+            except FlowsheetError as err:
+                message, hint = message_and_hint(err)
+                found.append(self.problem(message, field="product", hint=hint))
         if self.lithium_ratio < 1:
             found.append(
-                self.problem(f"below 1 leaves metal unlithiated; got {self.lithium_ratio}", field="lithium_ratio")
+                self.problem(
+                    f"below 1 leaves metal unlithiated; got {self.lithium_ratio}",
+                    field="lithium_ratio",
+                    hint="mol Li per mol metal, typically 1.01-1.05",
+                )
             )
         return found
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import ClassVar
 
 import numpy as np
 
@@ -64,6 +65,15 @@ class OnePotReactor(Calciner):
     is carried explicitly: acetate at 2 mol per mol metal, decomposed, gives about
     1.8 kg CO2 per kg NMC811 (4 mol CO2 per mol, from stoichiometry).
     """
+
+    formula_fields: ClassVar[tuple[str, ...]] = (
+        "product",
+        "precursor",
+        "lithium_source",
+        "coating",
+        "coating_product",
+        "reagent",
+    )
 
     feed_species: tuple[str, ...] = ()
     coating: str = ""

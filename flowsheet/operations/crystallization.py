@@ -63,6 +63,8 @@ class EvaporativeCrystallizer(Operation):
     in the flowsheet (a Splitter and a Mixer).
     """
 
+    formula_fields: ClassVar[tuple[str, ...]] = ("products",)
+
     products: dict[str, float] = field(default_factory=dict)
     molality: float = parameter(
         "mol/kg", None, "dissolved species per kg water in the mother liquor", above=0, enters="reciprocal"

@@ -57,6 +57,8 @@ class Dissolver(Operation):
     molality ``M_w n_w = Σ_p n_p / b``.
     """
 
+    formula_fields: ClassVar[tuple[str, ...]] = ("acid",)
+
     reactions: tuple = field(default=())
     acid: str = "H2SO4(aq)"
     excess: float = parameter("", 0.0, "acid excess over stoichiometric", low=0)

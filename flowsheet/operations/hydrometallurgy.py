@@ -42,6 +42,8 @@ class Leach(Dissolver):
     (graphite, unleached cathode, foil left) to ``"residue"``, the rest to ``"solution"``.
     """
 
+    formula_fields: ClassVar[tuple[str, ...]] = ("acid", "reductant")
+
     reductant: str = "H2O2(aq)"
     reductant_excess: float = parameter("", 0.0, "reductant above what the reactions consume", low=0)
 
@@ -107,6 +109,8 @@ class SolventExtraction(Operation):
     as sodium sulfate waste), and the strip liquor carries the transferred sulfates,
     the strip water and the acid's excess.
     """
+
+    formula_fields: ClassVar[tuple[str, ...]] = ("extracted",)
 
     extracted: dict[str, float] = field(default_factory=dict)
     caustic_excess: float = parameter("", 0.0, "NaOH above 2 mol per mol metal", low=0)

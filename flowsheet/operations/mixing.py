@@ -73,7 +73,7 @@ class Splitter(Operation):
     def problems(self) -> list[Problem]:
         found = super().problems()
         found += [
-            self.problem(f"must be in [0, 1], got {f}", field=f"fractions.{port}")
+            self.problem(f"must be in [0, 1], got {f}", field=f"fractions.{port}", hint="the share of the feed to it")
             for port, f in self.fractions.items()
             if not 0 <= f <= 1
         ]
@@ -112,6 +112,8 @@ class ComponentSplitter(Operation):
     -----
     ``n_selected = diag(s) n_feed``, ``n_rest = (I - diag(s)) n_feed``.
     """
+
+    formula_fields: ClassVar[tuple[str, ...]] = ("fractions",)
 
     fractions: dict[str, float] = field(default_factory=dict)
     default: float = 0.0

@@ -39,6 +39,8 @@ class Feed(Operation):
         Feed temperature, default 25 °C.
     """
 
+    formula_fields: ClassVar[tuple[str, ...]] = ("flows",)
+
     flows: dict = field(default_factory=dict)
     dosed: bool = False
     recycled: bool = False

@@ -9,7 +9,7 @@ import numpy as np
 
 from flowsheet.chemistry import Formula, Reaction
 from flowsheet.components import Components
-from flowsheet.errors import FlowsheetError, Problem
+from flowsheet.errors import FlowsheetError, Problem, message_and_hint
 from flowsheet.operations.base import (
     ALL_INLETS,
     Operation,
@@ -59,6 +59,8 @@ class CoPrecipitator(Operation):
     ``n_NH3 = ratio (1 - recovery) m @ n_feed``. NH3 takes no part in the net reaction.
     """
 
+    formula_fields: ClassVar[tuple[str, ...]] = ("product",)
+
     product: str = ""
     conversion: float = parameter("", 1.0, "fraction of the metal precipitated", low=0, high=1)
     caustic_excess: float = parameter("", 0.0, "NaOH above stoichiometric", low=0)
@@ -88,10 +90,12 @@ class CoPrecipitator(Operation):
 
     def problems(self) -> list[Problem]:
         found = super().problems()
-        try:
-            self.reaction()
-        except FlowsheetError as err:
-            found.append(self.problem(f"{self.product!r}: {err}", field="product"))
+        if not found:
+            try:
+                self.reaction()
+            except FlowsheetError as err:
+                message, hint = message_and_hint(err)
+                found.append(self.problem(f"{self.product!r}: {message}", field="product", hint=hint))
         return found
 
     def species(self) -> list[str]:

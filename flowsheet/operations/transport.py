@@ -71,7 +71,9 @@ class TransportLeg(Operation):
             if mode not in modes():
                 found.append(
                     self.problem(
-                        f"must be one of {', '.join(modes())} (data/transport/modes.csv), got {mode!r}", field="mode"
+                        f"must be one of {', '.join(modes())}, got {mode!r}",
+                        field="mode",
+                        hint="the modes of data/transport/modes.csv; a leg of several modes is a mix",
                     )
                 )
             if distance is None:

@@ -71,7 +71,8 @@ def build_flowsheet(spec: RouteSpec, report: Any, uncertain: dict[str, Distribut
         try:
             sheet.connect(source.strip(), target.strip())
         except FlowsheetCheckError as err:
-            report(("streams", i), "; ".join(f"{p.where}: {p.message}" if p.where else p.message for p in err.problems))
+            message = "; ".join(f"{p.where}: {p.message}" if p.where else p.message for p in err.problems)
+            report(("streams", i), message, "; ".join(p.hint for p in err.problems if p.hint))
     return sheet
 
 

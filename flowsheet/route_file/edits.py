@@ -34,7 +34,11 @@ def load_document(path: Path, chain: tuple[Path, ...] = ()) -> tuple[dict, Origi
         for key in EDIT_KEYS[1:]:
             if key in data:
                 raise RouteFileError.one(
-                    shown, origins[(key,)][1], key, "only a route that 'extends' another may edit it"
+                    shown,
+                    origins[(key,)][1],
+                    key,
+                    "only a route that 'extends' another may edit it",
+                    "add 'extends: parent.yaml', or write the value in place",
                 )
         return data, origins
     for key, kind, example in (
@@ -48,7 +52,9 @@ def load_document(path: Path, chain: tuple[Path, ...] = ()) -> tuple[dict, Origi
             raise RouteFileError.one(shown, origins[(key,)][1], key, f"must be {what}", f"e.g. {example}")
     line = origins[("extends",)][1]
     if not isinstance(data["extends"], str):
-        raise RouteFileError.one(shown, line, "extends", "must be the path of another route file")
+        raise RouteFileError.one(
+            shown, line, "extends", "must be the path of another route file", "e.g. extends: nmc811_sulfate.yaml"
+        )
     parent_path = path.parent / data["extends"]
     roots = [path.parent.resolve(), *allowed_folders()]
     if not any(parent_path.resolve().is_relative_to(root) for root in roots):
@@ -62,9 +68,17 @@ def load_document(path: Path, chain: tuple[Path, ...] = ()) -> tuple[dict, Origi
     seen = [p.resolve() for p in (*chain, path)]
     if parent_path.resolve() in seen:
         cycle = " -> ".join(p.name for p in (*chain, path, parent_path))
-        raise RouteFileError.one(shown, line, "extends", f"extends cycle: {cycle}")
+        raise RouteFileError.one(
+            shown, line, "extends", f"extends cycle: {cycle}", "one of them must not extend the other"
+        )
     if not parent_path.exists():
-        raise RouteFileError.one(shown, line, "extends", f"no route file {data['extends']!r} beside this one")
+        raise RouteFileError.one(
+            shown,
+            line,
+            "extends",
+            f"no route file {data['extends']!r} beside this one",
+            "give its path relative to this file",
+        )
     try:
         merged, merged_origins = load_document(parent_path, (*chain, path))
     except RouteFileError as err:

@@ -150,7 +150,7 @@ def validate(data: dict, report: Any) -> RouteSpec | None:
         for item in err.errors():
             where = tuple(item["loc"])
             problem = _PYDANTIC.get(item["type"], item["msg"])
-            hint = ""
+            hint = _hint_for(item)
             if item["type"] == "extra_forbidden":
                 model = _model_at(where[:-1])
                 hint = f"allowed keys: {', '.join(model.model_fields)}" if model else ""
@@ -200,6 +200,16 @@ def validate(data: dict, report: Any) -> RouteSpec | None:
                 )
                 ok = False
     return spec if ok else None
+
+
+def _hint_for(item: Any) -> str:
+    """How to mend a pydantic problem of the route's own keys."""
+    if item["type"] == "missing":
+        return f"add '{item['loc'][-1]}:' to the route file"
+    if item["type"] == "literal_error":
+        return f"one of {item['ctx']['expected']}"
+    words = {"string_type": "a text", "bool_type": "true or false", "list_type": "a list", "dict_type": "a mapping"}
+    return f"{item['loc'][-1]} is {words[item['type']]}" if item["type"] in words else "see the route files in routes/"
 
 
 def _model_at(path: tuple) -> type[BaseModel] | None:

@@ -40,12 +40,12 @@ def read_yaml(path: Path) -> tuple[Any, Origins]:
     if len(raw) > MAX_BYTES:
         raise RouteFileError.one(shown, 1, "", f"is over {MAX_BYTES} bytes, the limit of a route file")
     if b"\x00" in raw:
-        raise RouteFileError.one(shown, 1, "", "is binary, not a YAML text file")
+        raise RouteFileError.one(shown, 1, "", "is binary, not a YAML text file", "start from a route in routes/")
     try:
         text = raw.decode("utf-8")
     except UnicodeDecodeError as err:
         line = raw[: err.start].count(b"\n") + 1
-        raise RouteFileError.one(shown, line, "", "is not UTF-8 text") from None
+        raise RouteFileError.one(shown, line, "", "is not UTF-8 text", "save the file as UTF-8") from None
     if not text.strip():
         raise RouteFileError.one(shown, 1, "", "is empty", "start from a shipped route in routes/")
     try:
@@ -61,7 +61,9 @@ def read_yaml(path: Path) -> tuple[Any, Origins]:
         raise RouteFileError.one(shown, 1, "", f"nests deeper than {MAX_DEPTH} levels") from None
     if not isinstance(node, yaml.MappingNode):
         line = node.start_mark.line + 1 if node is not None else 1
-        raise RouteFileError.one(shown, line, "", "must be a mapping of keys (name:, units:, ...)")
+        raise RouteFileError.one(
+            shown, line, "", "must be a mapping of keys (name:, units:, ...)", "start from a route in routes/"
+        )
     origins: Origins = {}
     return _construct(node, (), origins, shown), origins
 
@@ -84,7 +86,10 @@ def _construct(node: yaml.Node, path: tuple, origins: Origins, shown: str) -> An
     if len(path) > MAX_DEPTH:
         raise RouteFileError.one(shown, line, dotted(path[:3]), f"nests deeper than {MAX_DEPTH} levels")
     if isinstance(node, yaml.MappingNode | yaml.SequenceNode) and node.tag not in _COLLECTION_TAGS:
-        raise RouteFileError.one(shown, line, dotted(path), f"YAML tag {node.tag!r} is not allowed in route files")
+        hint = "remove the tag: route files hold plain values"
+        raise RouteFileError.one(
+            shown, line, dotted(path), f"YAML tag {node.tag!r} is not allowed in route files", hint
+        )
     if isinstance(node, yaml.MappingNode):
         found: dict[str, Any] = {}
         for key_node, value_node in node.value:
@@ -94,7 +99,9 @@ def _construct(node: yaml.Node, path: tuple, origins: Origins, shown: str) -> An
                 raise RouteFileError.one(shown, line, dotted(path), "keys must be text")
             key = str(key)
             if key in found:
-                raise RouteFileError.one(shown, line, dotted((*path, key)), "appears twice in the same mapping")
+                raise RouteFileError.one(
+                    shown, line, dotted((*path, key)), "appears twice in the same mapping", "keep one of the two"
+                )
             origins[(*path, key)] = (shown, line)
             found[key] = _construct(value_node, (*path, key), origins, shown)
         return found
@@ -104,7 +111,11 @@ def _construct(node: yaml.Node, path: tuple, origins: Origins, shown: str) -> An
         return yaml.SafeLoader(" ").construct_object(node)
     except yaml.constructor.ConstructorError:
         raise RouteFileError.one(
-            shown, node.start_mark.line + 1, dotted(path), f"YAML tag {node.tag!r} is not allowed in route files"
+            shown,
+            node.start_mark.line + 1,
+            dotted(path),
+            f"YAML tag {node.tag!r} is not allowed in route files",
+            "remove the tag: route files hold plain values",
         ) from None
 
 
