@@ -209,9 +209,9 @@ def test_extends_cycle_is_named(tmp_path):
     (tmp_path / "b.yaml").write_text("extends: a.yaml\nname: b\n")
     with pytest.raises(RouteFileError) as caught:
         load_route(tmp_path / "a.yaml")
-    assert (
-        str(caught.value)
-        == f"{tmp_path / 'a.yaml'}:1: extends: {tmp_path / 'b.yaml'}:1: extends: extends cycle: a.yaml -> b.yaml -> a.yaml"
+    assert str(caught.value) == (
+        f"{tmp_path / 'a.yaml'}:1: extends: {tmp_path / 'b.yaml'}:1: extends: extends cycle: a.yaml -> b.yaml -> a.yaml"
+        "\n  hint: one of them must not extend the other"
     )
 
 
