@@ -123,13 +123,21 @@ def read_distribution(spec: dict, unit: str | None, field: str) -> Distribution:
                 "e.g. {value: 5 L/kg, range: [3 L/kg, 10 L/kg]} or {value: 0.2, normal: 0.02}",
             )
         bounds = tuple(read(item, kind) for item in items)
-        if not bounds[0] <= nominal <= bounds[-1] or list(bounds) != sorted(bounds) or bounds[0] == bounds[-1]:
+        if list(bounds) != sorted(bounds) or bounds[0] == bounds[-1]:
             raise UnitError(
                 f"{field}.{kind}",
-                "ordered bounds around the value, low < high",
+                "ordered bounds, low < high",
                 str(raw),
                 "they are not",
                 "e.g. {value: 5 L/kg, range: [3 L/kg, 10 L/kg]}",
+            )
+        if not bounds[0] <= nominal <= bounds[-1]:
+            raise UnitError(
+                f"{field}.value",
+                f"a value within its {kind}",
+                str(spec["value"]),
+                f"lies outside {raw}",
+                "the value single runs use must lie between the bounds",
             )
         return Distribution(kind, nominal, bounds, unit or "", written)
     if kind == "normal":

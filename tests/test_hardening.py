@@ -88,3 +88,92 @@ def test_every_exception_ends_at_the_boundary_without_a_traceback(raised, status
 def test_too_many_samples_is_a_usage_error(capsys):
     assert main(["sweep", SULFATE, "--samples", "1000000000000"]) == 2
     assert "--samples must be between 2 and 10,000,000" in capsys.readouterr().err
+
+
+def _route_with(tmp_path, old, new, name="case"):
+    text = Path(SULFATE).read_text(encoding="utf-8")
+    assert old in text
+    path = tmp_path / f"{name}.yaml"
+    path.write_text(text.replace(old, new, 1), encoding="utf-8")
+    return str(path)
+
+
+ISSUE_CASES = {  # from the hardening issue: a hang, a crash or a silent wrong number before
+    "power_in_unit": ("temperature: 800 degC", "temperature: 800 10**10**10 K", "is not understood"),
+    "divide_by_zero_unit": ("temperature: 800 degC", "temperature: 800 1/0", "is not understood"),
+    "open_parenthesis": ("temperature: 800 degC", "temperature: 800 (", "parenthesis is never closed"),
+    "zero_power": ("temperature: 800 degC", "temperature: 800 K**-0", "is not understood"),
+    "huge_integer": ("moisture: 0.005", "moisture: " + "9" * 400, "is not a finite number"),
+    "unicode_formula": ("lithium_source: LiOH·H2O", "lithium_source: LiOH·H₂O²", "superscript"),
+    "nested_formula": ("lithium_source: LiOH·H2O", "lithium_source: " + "(" * 1000 + "Li" + ")" * 1000, "longer"),
+    "zero_denominator": ("lithium_source: LiOH·H2O", "lithium_source: LiOH1/0", "denominator 0"),
+    "fraction_with_unit": ("{recycle: 0.95, bleed: 0.05}", "{recycle: 0.95 kg, bleed: 0.05}", "wrong type"),
+    "null_reaction": ("reactions:\n      - NiSO4·6H2O", "reactions:\n      - null\n      - NiSO4·6H2O", "wrong type"),
+    "site_as_list": ("    site: cathode_plant\n    cake", "    site: [cathode_plant]\n    cake", "wrong type"),
+    "lithium_source_number": ("lithium_source: LiOH·H2O", "lithium_source: 2", "wrong type"),
+    "infinite_excess": ("oxygen_excess: 1.0", "oxygen_excess: .inf", "is not a finite number"),
+    "infinite_distance": ("{value: 12237 km, triangular: [11792 km, 12237 km, 15230 km]}", "1e400 km", "finite"),
+    "huge_feed": ("{Ni: 0.8 mol/s", "{Ni: 1e300 mol/s", "beyond the 1e+15"),
+    "out_of_range_recovery": ("ammonia_recovery: 0.96", "ammonia_recovery: 1.5", "must be >= 0 and <= 1"),
+    "long_name": ("name: nmc811-sulfate", "name: " + "n" * 300, ""),  # solves; its output file is cut (below)
+    "python_tag_on_mapping": ("products: {Na2SO4: 0.95}", "products: !!python/object:os.system {Na2SO4: 0.95}", "tag"),
+}
+
+
+@pytest.mark.parametrize("case", sorted(ISSUE_CASES))
+def test_the_issues_bad_inputs_give_clear_errors(case, tmp_path, capsys):
+    old, new, words = ISSUE_CASES[case]
+    path = _route_with(tmp_path, old, new)
+    status = main(["run", path, "--format", "json", "--output", str(tmp_path / "out")])
+    captured = capsys.readouterr()
+    assert "Traceback" not in captured.err
+    if not words:
+        assert status == 0
+        written = [p.name for p in (tmp_path / "out").iterdir()]
+        assert len(written) == 2  # the route's file and the manifest
+        assert all(len(name) < 100 for name in written)
+        return
+    assert status == 1
+    line = next(i for i, text in enumerate(Path(path).read_text().splitlines(), 1) if new.splitlines()[-1] in text)
+    assert captured.err.startswith(f"error: {path}:"), captured.err
+    assert words in captured.err, captured.err
+    assert "\n  hint: " in captured.err, captured.err
+    assert abs(int(captured.err.split(":")[2]) - line) <= 1, captured.err  # the line edited (or the one above)
+    assert not (tmp_path / "out" / "manifest.json").exists() or "Infinity" not in captured.out
+
+
+@pytest.mark.parametrize(
+    ("argv", "words"),
+    [
+        (["run", SULFATE, "--basis", "1 10**10**10 kg"], "is not understood"),
+        (["run", SULFATE, "--basis", "1e306 kg"], "beyond 1e+15"),
+        (["balance", "Ni + H2SO4 -> NiSO4 + H2", "--temperature", "5 kg"], "--temperature expects K"),
+        (["formula", "H₂O²"], "superscript"),
+        (["check", "/dev/zero"], "is not a regular file"),
+    ],
+)
+def test_bad_command_line_values_give_clear_errors(argv, words, capsys):
+    assert main(argv) == 1
+    err = capsys.readouterr().err
+    assert words in err
+    assert "Traceback" not in err
+
+
+def test_a_fifo_is_refused_without_waiting_for_a_writer(tmp_path, capsys):
+    fifo = tmp_path / "route.yaml"
+    os.mkfifo(fifo)
+    assert main(["check", str(fifo)]) == 1
+    assert "is not a regular file" in capsys.readouterr().err
+
+
+def test_extends_outside_the_routes_folder_is_refused_without_reading_it(tmp_path, capsys):
+    secret = tmp_path / "elsewhere" / "secret.yaml"
+    secret.parent.mkdir()
+    secret.write_text("name: root:x:0:0\n")
+    route = tmp_path / "routes" / "child.yaml"
+    route.parent.mkdir()
+    route.write_text("extends: ../elsewhere/secret.yaml\n")
+    assert main(["check", str(route)]) == 1
+    err = capsys.readouterr().err
+    assert "outside this route's folder" in err
+    assert "root:x" not in err

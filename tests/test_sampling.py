@@ -141,7 +141,7 @@ def test_bad_distributions_are_reported_at_their_line(tmp_path):
     assert str(caught.value).startswith(f"{tmp_path / 'wrong.yaml'}:{line}: units.filter.wash_ratio")
     outside = base.replace("{value: 5 L/kg, range: [3 L/kg, 10 L/kg]}", "{value: 12 L/kg, range: [3 L/kg, 10 L/kg]}")
     (tmp_path / "outside.yaml").write_text(outside, encoding="utf-8")
-    with pytest.raises(RouteFileError, match="ordered bounds around the value"):
+    with pytest.raises(RouteFileError, match=r"expects a value within its range, got .12 L/kg.: lies outside"):
         load_route(tmp_path / "outside.yaml")
 
 

@@ -162,7 +162,9 @@ def _parse(text: str) -> tuple[dict[str, Fraction], int, str | None]:
     if not text:
         raise FormulaError(text, 1, "empty formula")
     if len(text) > MAX_LENGTH:
-        raise FormulaError(text[:40] + "...", 1, f"longer than {MAX_LENGTH} characters")
+        raise FormulaError(
+            text[:40] + "...", 1, f"longer than {MAX_LENGTH} characters", "a formula names one species, e.g. 'LiOH·H2O'"
+        )
     for position, char in enumerate(text):
         if char in _SUPERSCRIPTS:
             hint = "write a charge at the end with its sign first, e.g. 'Ni+2' or 'SO4-2'"
@@ -192,6 +194,7 @@ class _Parser:
         self.weights = atomic_weights()
 
     def fail(self, problem: str, hint: str = "", at: int | None = None) -> FormulaError:
+        hint = hint or "a formula is element symbols with counts, e.g. 'Ni0.8Mn0.1Co0.1(OH)2' or 'NiSO4·6H2O'"
         return FormulaError(self.text, (self.at if at is None else at) + 1, problem, hint)
 
     def peek(self) -> str:

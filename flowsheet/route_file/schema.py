@@ -180,9 +180,12 @@ def validate(data: dict, report: Any) -> RouteSpec | None:
                     report(("units", name, key), f"unknown key for a {kind}", f"allowed keys: {allowed}")
                     continue
                 value = parameters[key]
-                entry = item["loc"][1] if len(item["loc"]) > 1 and isinstance(value, dict) else None
-                where = ("units", name, key) if entry is None or entry not in value else ("units", name, key, entry)
-                found = type(value if entry is None or entry not in value else value[entry]).__name__
+                entry = item["loc"][1] if len(item["loc"]) > 1 else None
+                inside = (isinstance(value, dict) and entry in value) or (
+                    isinstance(value, list) and isinstance(entry, int) and 0 <= entry < len(value)
+                )
+                where = ("units", name, key, entry) if inside else ("units", name, key)
+                found = type(value[entry] if inside else value).__name__
                 report(where, f"has the wrong type ({found})", _wanted(types[kind], key))
     known = regions()
     for name, site in spec.sites.items():
