@@ -184,9 +184,9 @@ def validate(data: dict, report: Any) -> RouteSpec | None:
                 inside = (isinstance(value, dict) and entry in value) or (
                     isinstance(value, list) and isinstance(entry, int) and 0 <= entry < len(value)
                 )
-                where = ("units", name, key, entry) if inside else ("units", name, key)
+                location = ("units", name, key, entry) if inside else ("units", name, key)
                 found = type(value[entry] if inside else value).__name__
-                report(where, f"has the wrong type ({found})", _wanted(types[kind], key))
+                report(location, f"has the wrong type ({found})", _wanted(types[kind], key))
     known = regions()
     for name, site in spec.sites.items():
         if site.region not in known:
