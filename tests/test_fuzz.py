@@ -30,7 +30,10 @@ settings.register_profile(
     "ci", max_examples=120, deadline=None, derandomize=True, suppress_health_check=[HealthCheck.too_slow]
 )
 settings.register_profile(
-    "long", max_examples=25_000, deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large]
+    "long",
+    max_examples=150_000,
+    deadline=None,
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
 )
 settings.load_profile(os.environ.get("FLOWSHEET_FUZZ", "ci"))
 LONG = os.environ.get("FLOWSHEET_FUZZ") == "long"
@@ -129,7 +132,7 @@ def mutated_routes(draw):
     return data
 
 
-@settings(max_examples=2_000 if LONG else 60)
+@settings(max_examples=15_000 if LONG else 60)
 @given(mutated_routes())
 def test_any_mutated_route_is_solved_and_closes_or_refused_clearly(data):
     with tempfile.TemporaryDirectory() as folder:

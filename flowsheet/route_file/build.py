@@ -47,7 +47,10 @@ def build_flowsheet(spec: RouteSpec, report: Any, uncertain: dict[str, Distribut
     for name, parameters in spec.units.items():
         cls = types[str(parameters["type"])]
         values = {k: _plain(v) for k, v in parameters.items() if k not in ("type", "note")}
-        values = _nominal(cls, name, values, report, {} if uncertain is None else uncertain)
+        read = _nominal(cls, name, values, report, {} if uncertain is None else uncertain)
+        if read is None:
+            continue
+        values = read
         if cls is TransportLeg:
             values = _with_lane(name, values, spec, report)
         built += _make(cls, name, values, ("units", name), report)
@@ -76,15 +79,31 @@ def build_flowsheet(spec: RouteSpec, report: Any, uncertain: dict[str, Distribut
     return sheet
 
 
-def _nominal(cls: type[Operation], name: str, values: dict, report: Any, uncertain: dict[str, Distribution]) -> dict:
-    """Replace uncertain values by their nominal value, recording their distribution by dotted path."""
+def _nominal(
+    cls: type[Operation], name: str, values: dict, report: Any, uncertain: dict[str, Distribution]
+) -> dict | None:
+    """Replace uncertain values by their nominal value, recording their distribution by dotted path.
+
+    Returns None, every problem reported, if a value cannot be read: the unit is then not built.
+    """
     units = {f.name: f.metadata.get("unit") for f in dataclasses.fields(cls)}
-    found = {}
+    mappings = {f.name for f in dataclasses.fields(cls) if str(f.type).startswith("dict")}
+    found, ok = {}, True
     for key, value in values.items():
+        if key in mappings and is_uncertain(value):
+            hint = "give each entry its own: {recycle: {value: 0.9, range: [0.85, 0.95]}, bleed: ...}"
+            report(("units", name, key), "is a mapping of entries, not one uncertain value", hint)
+            ok = False
+            continue
         entries = value.items() if isinstance(value, dict) and not is_uncertain(value) else [(None, value)]
         nominal = {}
         for entry, item in entries:
             path = ("units", name, key) if entry is None else ("units", name, key, entry)
+            if isinstance(item, dict) and not is_uncertain(item) and entry is not None:
+                hint = "an entry is a number, or an uncertain one: {value: 0.2, range: [0.1, 0.3]}"
+                report(path, "is a mapping, not a value", hint)
+                ok = False
+                continue
             if not is_uncertain(item):
                 nominal[entry] = item
                 continue
@@ -93,12 +112,12 @@ def _nominal(cls: type[Operation], name: str, values: dict, report: Any, uncerta
                 distribution = read_distribution(item, unit if unit is not None else "", ".".join(map(str, path)))
             except UnitError as err:
                 report(path, f"expects {err.expected}, got {err.got!r}: {err.problem}", err.hint)
-                nominal[entry] = item.get("value")
+                ok = False
                 continue
             uncertain[".".join(map(str, path))] = distribution
             nominal[entry] = SI(distribution.nominal) if entry is None and units.get(key) else distribution.nominal
         found[key] = nominal[None] if None in nominal else nominal
-    return found
+    return found if ok else None
 
 
 def _with_lane(name: str, values: dict, spec: RouteSpec, report: Any) -> dict:
@@ -147,7 +166,11 @@ def _make(cls: type[Operation], name: str, parameters: dict, where: tuple, repor
     except (TypeError, ValueError) as err:
         report(where, f"cannot build a {cls.__name__}: {err}")
         return
-    problems = operation.problems()
+    try:
+        problems = operation.problems()
+    except (TypeError, ValueError, AttributeError) as err:  # a value of a type the unit cannot check
+        report(where, f"cannot check its parameters: {err}", "see the unit's parameters in its route-file schema")
+        return
     for problem in problems:  # a value out of range is reported as such, before its ports are relied on
         path = (*where, *problem.field.split(".")) if problem.field else where
         report(path, f"{problem.port}: {problem.message}" if problem.port else problem.message, problem.hint)

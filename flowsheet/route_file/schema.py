@@ -120,8 +120,9 @@ def _route_type(cls: type[Operation], item: dataclasses.Field) -> Any:
 def _parameter_model(cls: type[Operation]) -> type[BaseModel]:
     fields: dict[str, Any] = {"type": (StrictStr, ...), "note": (StrictStr, "")}
     for item in dataclasses.fields(cls):
-        if item.name != "name":
-            fields[item.name] = (_route_type(cls, item) | None, None)
+        if item.name != "name":  # may be left out; null only where the unit's own default is None
+            kind = _route_type(cls, item)
+            fields[item.name] = (kind | None if item.default is None else kind, None)
     return create_model(f"{cls.__name__}Parameters", __config__=ConfigDict(extra="forbid"), **fields)
 
 
