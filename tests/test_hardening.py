@@ -177,3 +177,13 @@ def test_extends_outside_the_routes_folder_is_refused_without_reading_it(tmp_pat
     err = capsys.readouterr().err
     assert "outside this route's folder" in err
     assert "root:x" not in err
+
+
+def test_a_temperature_beyond_a_species_data_is_located_at_its_unit(tmp_path, capsys):
+    path = _route_with(tmp_path, "temperature: 110 degC", "temperature: 3000 degC")
+    assert main(["run", path]) == 1
+    err = capsys.readouterr().err
+    unit_line = next(i for i, text in enumerate(Path(path).read_text().splitlines(), 1) if text == "  dry:")
+    assert err.startswith(f"error: {path}:{unit_line}: units.dry: stream 'dry.dry->calcine.feed' carries H2O(l)")
+    assert "asked at 3273.15 K" in err
+    assert "hint: set unit 'dry' to a temperature within that range" in err

@@ -15,7 +15,7 @@ from __future__ import annotations
 import networkx as nx
 import numpy as np
 
-from flowsheet.errors import FlowsheetError, SolveError
+from flowsheet.errors import MissingDataError, SolveError
 from flowsheet.graph import Flowsheet
 from flowsheet.operations import Feed, Operation, Product
 from flowsheet.operations.base import T_AMBIENT
@@ -215,9 +215,14 @@ class Energy:
             temperature = temperatures[stream.name]
             try:
                 item.check_temperature(temperature if temperature.shape[0] == 1 else temperature[used])
-            except FlowsheetError as err:
-                err.add_note(f"while computing the enthalpy of stream {stream.name!r} of unit {stream.source!r}")
-                raise
+            except MissingDataError as err:
+                raise SolveError(
+                    self.plan.sheet.name,
+                    f"stream {stream.name!r} carries {err.species} at a temperature outside its data: {err.problem}",
+                    f"set unit {stream.source!r} to a temperature within that range, or add heat-capacity data for "
+                    f"{err.species} covering it ({err.table})",
+                    unit=stream.source,
+                ) from err
 
     def duties(self, flat: np.ndarray, temperatures: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
         """Heat duty of every unit (not feeds or products), (N,) each, [W]; positive when heat is supplied."""
