@@ -67,9 +67,9 @@ def _unit_problem(text: str) -> str:
     depth, expect_factor = 0, True
     previous = ""
     for kind, value in tokens:
-        if kind == "name" or kind == "open":
-            if not expect_factor and previous not in ("name", "close", "exponent"):
-                return "a unit name is missing"
+        if kind in ("name", "open"):
+            if previous == "power":
+                return "a power needs a whole-number exponent"
             if kind == "open":
                 depth += 1
                 if depth > 3:
@@ -235,7 +235,9 @@ def _read(value: str | float | int | pint.Quantity, wanted: str, field: str) -> 
         hint = "write a number then its unit, e.g. '5 L/kg'; an uncertain value as {value: ..., range: [..., ...]}"
         raise UnitError(field, wanted, repr(value), f"is a {type(value).__name__}, not a quantity", hint)
     if len(value) > MAX_TEXT:
-        raise UnitError(field, wanted, value[:40] + "...", f"is longer than {MAX_TEXT} characters")
+        raise UnitError(
+            field, wanted, value[:40] + "...", f"is longer than {MAX_TEXT} characters", "write a number then its unit"
+        )
     match = _NUMBER_THEN_UNIT.match(value)
     if match is None:
         raise UnitError(

@@ -82,3 +82,33 @@ def test_the_application_registry_is_untouched():
 def test_kilotonne_not_knot():
     assert magnitude("50 kt/yr", "t/yr") == pytest.approx(50_000)
     assert magnitude("1 knot", "m/s") == pytest.approx(1852 / 3600)
+
+
+@pytest.mark.parametrize(
+    "text", ["5 L/kg", "5 J/(mol*K)", "5 m**3/kg", "5 s**-1", "5 t km", "5 kg/(m**3)", "5 %", "5 kWh/t", "5 MJ/(t*km)"]
+)
+def test_the_unit_grammar_reads_the_units_routes_use(text):
+    assert parse_quantity(text).magnitude == 5.0
+
+
+@pytest.mark.parametrize(
+    ("text", "words"),
+    [
+        ("5 10**10**10 K", "a number stands where a unit name belongs"),
+        ("5 1/0", "'0' cannot stand in a unit"),
+        ("5 K**-0", "'-' cannot stand in a unit"),
+        ("5 m**K", "a power needs a whole-number exponent"),
+        ("5 kg/", "the unit ends in an operator"),
+        ("5 (kg", "a parenthesis is never closed"),
+        ("5 kg)", "a parenthesis closes where nothing is open"),
+        ("5 ((((kg))))", "parentheses nest deeper than three levels"),
+        ("5 kg; import os", "';' cannot stand in a unit"),
+        ("1e400 kg", "is not a finite number"),
+        ("5 " + "k" * 200, "is longer than 100 characters"),
+    ],
+)
+def test_a_unit_the_grammar_refuses_is_named_with_a_hint(text, words):
+    with pytest.raises(UnitError) as caught:
+        parse_quantity(text, field="x")
+    assert words in str(caught.value)
+    assert caught.value.hint
