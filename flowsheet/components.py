@@ -14,7 +14,7 @@ import numpy as np
 
 from flowsheet.chemistry import Formula, Reaction
 from flowsheet.errors import UnknownSpeciesError
-from flowsheet.thermo import Species, species
+from flowsheet.thermo import Species, SpeciesData, package_data
 
 
 class Components:
@@ -25,6 +25,8 @@ class Components:
     labels : iterable of str
         Species as written, e.g. ``["Ni(s)", "H2SO4(aq)", "H2O"]``; a label
         without phase takes the standard-state phase.
+    data : SpeciesData, optional
+        Where species are looked up; default the package's own tables.
 
     Attributes
     ----------
@@ -34,10 +36,11 @@ class Components:
         Canonical labels with phase, e.g. ``"H2O(l)"``.
     """
 
-    def __init__(self, labels: Iterable[str | Species]) -> None:
+    def __init__(self, labels: Iterable[str | Species], data: SpeciesData | None = None) -> None:
+        self.data = data or package_data()
         found: dict[str, Species] = {}
         for label in labels:
-            item = label if isinstance(label, Species) else species(label)
+            item = label if isinstance(label, Species) else self.data.species(label)
             found.setdefault(item.label, item)
         self.species = tuple(found.values())
         self.labels = tuple(found)
@@ -55,7 +58,7 @@ class Components:
 
     def index(self, label: str | Formula | Species) -> int:
         """Return the position of a species; raise :class:`UnknownSpeciesError` if it is not in the set."""
-        item = label if isinstance(label, Species) else species(label)
+        item = label if isinstance(label, Species) else self.data.species(label)
         try:
             return self._position[(item.formula.key, item.phase)]
         except KeyError:

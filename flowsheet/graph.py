@@ -15,7 +15,7 @@ from flowsheet.factors import utilities
 from flowsheet.html import table
 from flowsheet.operations import Feed, Operation, Product, TransportLeg
 from flowsheet.operations.base import ALL_INLETS
-from flowsheet.thermo import species
+from flowsheet.thermo import SpeciesData, package_data
 
 
 @dataclass(frozen=True)
@@ -47,6 +47,8 @@ class Flowsheet:
     regions : dict of str to str, optional
         Region of each site (``{"refinery": "ID", "cam_plant": "KR"}``), for the
         electricity emission factor of units standing there.
+    species_data : SpeciesData, optional
+        Where its species are looked up; default the package's own tables.
 
     Examples
     --------
@@ -60,9 +62,12 @@ class Flowsheet:
     'mix.product->out.in'
     """
 
-    def __init__(self, name: str = "flowsheet", regions: dict[str, str] | None = None) -> None:
+    def __init__(
+        self, name: str = "flowsheet", regions: dict[str, str] | None = None, species_data: SpeciesData | None = None
+    ) -> None:
         self.name = name
         self.regions = dict(regions or {})
+        self.species_data = species_data or package_data()
         self.graph = nx.MultiDiGraph()
         self._stream_names: set[str] = set()
         self.version = 0
@@ -189,8 +194,8 @@ class Flowsheet:
     def _components(self) -> Components:
         labels = [label for operation in self.operations for label in operation.species()]
         for operation in self.operations:
-            labels += operation.derived_species(labels)
-        return Components(labels)
+            labels += operation.derived_species(labels, self.species_data)
+        return Components(labels, self.species_data)
 
     def loops(self) -> Iterator[list[str]]:
         """Strongly connected groups of units that form recycle loops."""
@@ -241,7 +246,7 @@ class Flowsheet:
                 continue
             for label in labels:
                 try:
-                    species(label)
+                    self.species_data.species(label)
                 except FlowsheetError as err:
                     found.append(operation.problem(message_and_hint(err)[0], hint=message_and_hint(err)[1]))
         return found

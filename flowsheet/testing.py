@@ -27,6 +27,7 @@ from flowsheet.errors import FlowsheetError
 from flowsheet.operations import Operation
 from flowsheet.operations.base import ALL_INLETS
 from flowsheet.solve.terms import unit_terms
+from flowsheet.thermo import package_data
 
 POOL = ("H2O(l)", "H2O(g)", "O2(g)", "N2(g)", "Na2SO4(aq)", "NiSO4(aq)", "NH3(aq)", "Ni(OH)2(s)", "Na2SO4(s)")
 """Species fed besides the unit's own, so that a balance also meets species it does not name."""
@@ -38,7 +39,7 @@ FACTORS = (0.9, 0.97, 1.0, 1.05)
 def operation_components(operation: Operation, extra: Sequence[str] = POOL) -> Components:
     """The species a check feeds a unit: those it names, a common pool, and those it derives from them."""
     labels = [*operation.species(), *extra]
-    return Components([*labels, *operation.derived_species(labels)])
+    return Components([*labels, *operation.derived_species(labels, package_data())])
 
 
 def numeric_parameters(operation: Operation) -> dict[str, float]:

@@ -28,7 +28,7 @@ import numpy as np
 from flowsheet.chemistry import Formula
 from flowsheet.components import Components
 from flowsheet.errors import FlowsheetError, Problem, UnitError, message_and_hint
-from flowsheet.thermo import find_species, species
+from flowsheet.thermo import SpeciesData, package_data
 from flowsheet.units import magnitude
 
 ALL_INLETS = "*in"
@@ -230,7 +230,7 @@ class Operation:
         """The unit's reactions (:class:`~flowsheet.operations.ReactionStep`), whose limiting species must reach it."""
         return ()
 
-    def derived_species(self, labels: list[str]) -> list[str]:
+    def derived_species(self, labels: list[str], data: SpeciesData) -> list[str]:
         """Species this unit makes from whatever reaches it (e.g. dried salts), given all others."""
         return []
 
@@ -355,7 +355,7 @@ def metal_basis(components: Components, product: str, species: list[str]) -> np.
     return components.elements[rows].sum(axis=0) * mask
 
 
-def dried_form(label: str, temperature: float | None = None) -> str | None:
+def dried_form(label: str, temperature: float | None = None, data: SpeciesData | None = None) -> str | None:
     """The form a species takes when its solution is dried or fired at `temperature` [K].
 
     Dissolved and liquid species take the first of solid, liquid, gas known to the
@@ -365,7 +365,8 @@ def dried_form(label: str, temperature: float | None = None) -> str | None:
     800 °C gives ``NaOH(l)``); water gives ``H2O(g)``. None when the species keeps
     its form (gases, solids in range, ions, or no other form known).
     """
-    item = species(label)
+    data = data or package_data()
+    item = data.species(label)
     if item.phase == "g":
         return None
     if item.formula.key == Formula("H2O").key:
@@ -375,7 +376,7 @@ def dried_form(label: str, temperature: float | None = None) -> str | None:
         return None
     bare = item.label.removesuffix(f"({item.phase})")
     order = ("l", "g") if item.phase == "s" else ("s", "l", "g")
-    forms = [form for phase in order if phase != item.phase and (form := find_species(f"{bare}({phase})"))]
+    forms = [form for phase in order if phase != item.phase and (form := data.find(f"{bare}({phase})"))]
     for form in forms:
         if temperature is None or form.heat_capacity.t_min <= temperature <= form.heat_capacity.t_max:
             return form.label
@@ -408,16 +409,16 @@ def drying_operator(
     for j, label in enumerate(components.labels):
         if keep_water and label == "H2O(l)":
             continue
-        target = dried_form(label, single)
+        target = dried_form(label, single, components.data)
         if target is not None and target != label and target in components:
             operator[j, j] = 0.0
             operator[components.index(target), j] = 1.0
     return operator
 
 
-def dried_labels(labels: list[str], temperature: float | None = None) -> list[str]:
+def dried_labels(labels: list[str], temperature: float | None, data: SpeciesData) -> list[str]:
     """The dried forms at `temperature` [K] of the dissolved and liquid species among `labels`."""
-    return [target for label in labels if (target := dried_form(label, temperature)) is not None]
+    return [target for label in labels if (target := dried_form(label, temperature, data)) is not None]
 
 
 def phase_split(components: Components, operator: np.ndarray, gas_port: str, other_port: str) -> dict:

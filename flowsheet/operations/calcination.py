@@ -24,6 +24,7 @@ from flowsheet.operations.base import (
     reaction_operator,
 )
 from flowsheet.operations.reaction import consumption
+from flowsheet.thermo import SpeciesData
 
 OXYGEN = "O2(g)"
 
@@ -147,8 +148,8 @@ class Calciner(Operation):
     def key_species(self, port: str) -> str | None:
         return {"lithium": self.lithium_source, "gas": OXYGEN}.get(port)
 
-    def derived_species(self, labels: list[str]) -> list[str]:
-        return dried_labels(labels, self.temperature)
+    def derived_species(self, labels: list[str], data: SpeciesData) -> list[str]:
+        return dried_labels(labels, self.temperature, data)
 
     def operator(self, components: Components) -> np.ndarray:
         """Linear map of the firing: main reaction, excess lithium to Li2O, then what is left dried or melted."""

@@ -19,6 +19,7 @@ from flowsheet.operations.base import (
     outer,
     parameter,
 )
+from flowsheet.thermo import SpeciesData
 
 
 @dataclass(frozen=True, repr=False)
@@ -68,8 +69,8 @@ class Dryer(Operation):
     def species(self) -> list[str]:
         return ["H2O(l)", "H2O(g)"]
 
-    def derived_species(self, labels: list[str]) -> list[str]:
-        return dried_labels(labels, self.temperature)
+    def derived_species(self, labels: list[str], data: SpeciesData) -> list[str]:
+        return dried_labels(labels, self.temperature, data)
 
     def outlet_maps(self, components: Components, state: dict | None) -> dict:
         drying = drying_operator(components, True, self.temperature)

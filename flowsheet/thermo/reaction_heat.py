@@ -8,7 +8,7 @@ from flowsheet.chemistry import Reaction as StoichiometricReaction
 from flowsheet.errors import FlowsheetError
 from flowsheet.html import paragraph, table
 from flowsheet.thermo.heat_capacity import T_REFERENCE
-from flowsheet.thermo.species import species
+from flowsheet.thermo.species import SpeciesData, package_data
 from flowsheet.units import Quantity, magnitude
 
 
@@ -37,22 +37,26 @@ class Reaction(StoichiometricReaction):
         return table(["element", "reactants", "products"], self.balance_table(), f"{self} (balanced)") + paragraph(heat)
 
 
-def reaction_enthalpy(reaction: StoichiometricReaction, temperature: float = T_REFERENCE) -> float:
+def reaction_enthalpy(
+    reaction: StoichiometricReaction, temperature: float = T_REFERENCE, data: SpeciesData | None = None
+) -> float:
     """Return the enthalpy of `reaction` as written at `temperature` [K], [J/mol of reaction].
 
-    Each term is looked up with :func:`~flowsheet.thermo.species.species`, so a
-    term without a phase tag takes its standard-state phase (``H2O`` is liquid).
+    Each term is looked up in `data` (default the package's tables), so a term without a
+    phase tag takes its standard-state phase (``H2O`` is liquid).
     """
+    data = data or package_data()
     total = 0.0
     for sign, side in ((-1, reaction.reactants), (1, reaction.products)):
         for coefficient, formula in side:
-            total += sign * float(coefficient) * float(species(formula).enthalpy(temperature))
+            total += sign * float(coefficient) * float(data.species(formula).enthalpy(temperature))
     return total
 
 
 def heat_of_reaction(
     reaction: str | StoichiometricReaction,
     temperature: str | float | pint.Quantity = "298.15 K",
+    data: SpeciesData | None = None,
 ) -> pint.Quantity:
     """Return the heat (enthalpy) of reaction, [kJ/mol of reaction as written].
 
@@ -63,6 +67,8 @@ def heat_of_reaction(
     temperature : str, float or pint.Quantity
         Temperature of reactants and products, e.g. ``"800 degC"``; a bare
         number is not accepted.
+    data : SpeciesData, optional
+        Where the species are looked up; default the package's tables.
 
     Returns
     -------
@@ -81,4 +87,4 @@ def heat_of_reaction(
     """
     parsed = reaction if isinstance(reaction, StoichiometricReaction) else Reaction(reaction)
     kelvin = magnitude(temperature, "K", field="temperature")
-    return Quantity(reaction_enthalpy(parsed, kelvin) / 1000.0, "kJ/mol")
+    return Quantity(reaction_enthalpy(parsed, kelvin, data) / 1000.0, "kJ/mol")

@@ -17,6 +17,7 @@ from __future__ import annotations
 import difflib
 import re
 from collections import defaultdict
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from functools import cache
 
@@ -193,6 +194,80 @@ def _constant_models() -> dict[tuple, tuple[ConstantHeatCapacity, str, str]]:
     return models
 
 
+@dataclass(frozen=True, eq=False)
+class SpeciesData:
+    """The species a flowsheet may use, in layers: the package's tables, then user folders, then a route's own.
+
+    A later layer's species replaces an earlier one's of the same formula and phase; what was
+    replaced is listed in `overridden`. Objects of this class are built once and shared: they
+    hold no state that changes.
+
+    Attributes
+    ----------
+    entries : dict
+        Species by (formula key, phase), in the order they were first known.
+    layers : tuple of str
+        Where the layers came from, first to last: ``"package"``, a folder, a route file.
+    overridden : tuple of str
+        ``"LiNiO2(s) from <layer>"`` for every species a later layer replaced.
+    """
+
+    entries: dict[tuple, Species]
+    layers: tuple[str, ...] = ("package",)
+    overridden: tuple[str, ...] = ()
+    _cache: dict[str, Species] = field(default_factory=dict, repr=False)
+
+    def species(self, text: str | Formula) -> Species:
+        """The species a formula names (see :func:`species`); raise :class:`UnknownSpeciesError` if unknown."""
+        if isinstance(text, str):
+            found = self._cache.get(text)
+            if found is None:
+                found = self._cache[text] = self._lookup(Formula(text), text)
+            return found
+        return self._lookup(text, str(text))
+
+    def find(self, text: str | Formula) -> Species | None:
+        """Like :meth:`species`, but None for a species not in the data."""
+        try:
+            return self.species(text)
+        except UnknownSpeciesError:
+            return None
+
+    def all(self) -> tuple[Species, ...]:
+        """Every species, in the order first known."""
+        return tuple(self.entries.values())
+
+    def layered(self, name: str, added: Iterable[Species]) -> SpeciesData:
+        """These data with one more layer on top: `added` replaces species of the same formula and phase."""
+        entries = dict(self.entries)
+        overridden = list(self.overridden)
+        for item in added:
+            key = (item.formula.key, item.phase)
+            if key in entries:
+                overridden.append(f"{item.label} from {name}")
+            entries[key] = item
+        return SpeciesData(entries, (*self.layers, name), tuple(overridden))
+
+    def _lookup(self, formula: Formula, text: str) -> Species:
+        phases = [phase for phase in PHASE_PREFERENCE if (formula.key, phase) in self.entries]
+        if formula.phase is not None and formula.phase in phases:
+            return self.entries[(formula.key, formula.phase)]
+        if formula.phase is None and phases:
+            return self.entries[(formula.key, phases[0])]
+        known = [s.label for s in self.entries.values()]
+        bare = _PHASE_TAG.sub("", formula.text)
+        suggestions = [f"{bare}({phase})" for phase in phases]
+        if not suggestions:
+            suggestions = difflib.get_close_matches(formula.text, known, n=3, cutoff=0.6)
+        raise UnknownSpeciesError(str(text), FORMATION_TABLE, tuple(suggestions))
+
+
+@cache
+def package_data() -> SpeciesData:
+    """The species of the package's own tables (``data/thermo``)."""
+    return SpeciesData(_database())
+
+
 def species(text: str | Formula) -> Species:
     """Return a species from the shipped data.
 
@@ -214,40 +289,14 @@ def species(text: str | Formula) -> Species:
     >>> species("H2O(g)").formation_enthalpy
     -241826.0
     """
-    if isinstance(text, str):
-        return _species_by_text(text)
-    return _lookup(text, str(text))
+    return package_data().species(text)
 
 
-@cache
-def _species_by_text(text: str) -> Species:
-    return _lookup(Formula(text), text)
-
-
-def _lookup(formula: Formula, text: str) -> Species:
-    database = _database()
-    phases = [phase for phase in PHASE_PREFERENCE if (formula.key, phase) in database]
-    if formula.phase is not None and formula.phase in phases:
-        return database[(formula.key, formula.phase)]
-    if formula.phase is None and phases:
-        return database[(formula.key, phases[0])]
-    known = [s.label for s in database.values()]
-    bare = _PHASE_TAG.sub("", formula.text)
-    suggestions = [f"{bare}({phase})" for phase in phases]
-    if not suggestions:
-        suggestions = difflib.get_close_matches(formula.text, known, n=3, cutoff=0.6)
-    raise UnknownSpeciesError(str(text), FORMATION_TABLE, tuple(suggestions))
-
-
-@cache
 def find_species(text: str) -> Species | None:
     """Like :func:`species`, but None instead of an error for a species not in the data."""
-    try:
-        return species(text)
-    except UnknownSpeciesError:
-        return None
+    return package_data().find(text)
 
 
 def all_species() -> tuple[Species, ...]:
     """Return every species in the shipped data, in table order."""
-    return tuple(_database().values())
+    return package_data().all()
