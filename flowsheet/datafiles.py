@@ -68,15 +68,27 @@ class Row:
 
 
 @cache
-def sources() -> dict[str, dict[str, str]]:
-    """Return the citation registry ``data/sources.toml`` as a dict by source key."""
+def sources(folder: Path | None = None) -> dict[str, dict[str, str]]:
+    """Return the citation registry ``sources.toml`` as a dict by source key.
+
+    For a user's data `folder`, its own ``sources.toml`` (if any) added to the package's.
+    """
     with open(data_dir() / "sources.toml", "rb") as handle:
-        return tomllib.load(handle)
+        found = tomllib.load(handle)
+    if folder is not None and (folder / "sources.toml").is_file():
+        try:
+            with open(folder / "sources.toml", "rb") as handle:
+                found = {**found, **tomllib.load(handle)}
+        except (tomllib.TOMLDecodeError, OSError) as err:
+            raise DataFileError(str(folder / "sources.toml"), 0, "", f"cannot be read: {err}") from None
+    return found
 
 
 @cache
-def read_table(relative_path: str, required: tuple[str, ...] = ("source",)) -> tuple[Row, ...]:
-    """Read a CSV table of the data folder and check its columns and sources.
+def read_table(
+    relative_path: str, required: tuple[str, ...] = ("source",), folder: Path | None = None
+) -> tuple[Row, ...]:
+    """Read a CSV table of the data folder (or of a user's data `folder`) and check its columns and sources.
 
     Parameters
     ----------
@@ -84,6 +96,9 @@ def read_table(relative_path: str, required: tuple[str, ...] = ("source",)) -> t
         Path below the data folder, e.g. ``"atomic_weights.csv"``.
     required : tuple of str
         Columns that must exist and be non-empty in every row.
+    folder : Path, optional
+        A user's data folder in the same layout; its rows may cite the keys of its own
+        ``sources.toml`` and the package's. Rows then name the file by its full path.
 
     Returns
     -------
@@ -95,16 +110,17 @@ def read_table(relative_path: str, required: tuple[str, ...] = ("source",)) -> t
     DataFileError
         On a missing column, an empty required cell or an unknown source key.
     """
-    path = data_dir() / relative_path
-    known = sources()
+    path = (folder or data_dir()) / relative_path
+    shown = relative_path if folder is None else str(path)
+    known = sources(folder)
     rows = []
     with open(path, newline="", encoding="utf-8") as handle:
         reader = csv.DictReader(handle)
         missing = [column for column in required if column not in (reader.fieldnames or ())]
         if missing:
-            raise DataFileError(relative_path, 1, missing[0], "column missing from the header")
+            raise DataFileError(shown, 1, missing[0], "column missing from the header")
         for values in reader:
-            row = Row(relative_path, reader.line_num, {k: (v or "").strip() for k, v in values.items()})
+            row = Row(shown, reader.line_num, {k: (v or "").strip() for k, v in values.items()})
             for column in required:
                 if not row[column]:
                     raise row.error(column, "empty; every row needs a value here")

@@ -157,6 +157,12 @@ class Results:
         Per transport leg and mode: distance, shipped mass, t km, fuel and CO2e, (N,) each.
     parameters : dict of str to numpy.ndarray
         The sampled parameters by ``unit.parameter``, (N,) each, in SI; empty for a single solve.
+    species_layers : tuple of str
+        Where the species data came from, first to last: ``"package"``, user folders, the route file.
+    overridden : tuple of str
+        Species a later layer replaced, ``"LiNiO2(s) from <layer>"``.
+    estimated : tuple of str
+        The species whose formation enthalpy or heat capacity is an estimate, ``"LiNiO2(s): heat_capacity"``.
     """
 
     name: str
@@ -177,6 +183,9 @@ class Results:
     unit_energy: tuple[UnitEnergy, ...]
     legs: tuple[Leg, ...]
     parameters: dict[str, np.ndarray]
+    species_layers: tuple[str, ...] = ("package",)
+    overridden: tuple[str, ...] = ()
+    estimated: tuple[str, ...] = ()
 
     @property
     def samples(self) -> int:

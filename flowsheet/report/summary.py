@@ -7,7 +7,8 @@ Each route becomes::
      "kpis": {name: {"value": float, "unit": pint unit string}, ...},
      "closure": {"mass_relative_error": float, "elements": {element: float}},
      "iterations": int,
-     "units": {unit: {"duty": {...}, "energy": {...}, "utility": str, "carrier": str}}}
+     "units": {unit: {"duty": {...}, "energy": {...}, "utility": str, "carrier": str}},
+     "species": {"layers": [str], "overridden": [str], "estimated": [str]}}
 
 and a comparison adds ``"ratios": {kpi: float or null}`` (route / baseline; null
 where the baseline is zero).
@@ -50,6 +51,11 @@ def summarize(results: Results, route: str, file: str, product: str) -> dict:
         },
         "iterations": results.iterations,
         "units": per_unit,
+        "species": {
+            "layers": list(results.species_layers),
+            "overridden": list(results.overridden),
+            "estimated": list(results.estimated),
+        },
     }
 
 

@@ -32,16 +32,18 @@ ties them together in :func:`load_route`.
 from __future__ import annotations
 
 import dataclasses
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from flowsheet.errors import RouteFileError
+from flowsheet.errors import FlowsheetError, RouteFileError, message_and_hint
 from flowsheet.graph import Flowsheet
 from flowsheet.route_file.build import build_flowsheet, problem_path
 from flowsheet.route_file.edits import apply_edits, load_document
 from flowsheet.route_file.schema import FeedSpec, ProductSpec, RouteSpec, Site, Source, unit_types, validate
 from flowsheet.route_file.text import Origins, dotted, read_yaml
+from flowsheet.thermo import default_data
 from flowsheet.uncertainty import Distribution
 
 __all__ = [
@@ -96,7 +98,12 @@ def _locate(origins: Origins, path: tuple, fallback: str) -> tuple[str, int]:
     return fallback, 0
 
 
-def load_route(path: str | Path, overrides: dict[str, Any] | None = None, check: bool = True) -> Route:
+def load_route(
+    path: str | Path,
+    overrides: dict[str, Any] | None = None,
+    check: bool = True,
+    data_folders: Sequence[str | Path] = (),
+) -> Route:
     """Load a route file into a checked :class:`Route`.
 
     Parameters
@@ -108,6 +115,10 @@ def load_route(path: str | Path, overrides: dict[str, Any] | None = None, check:
         ``{"units.filter.wash_ratio": "10 L/kg"}``.
     check : bool
         Check the flowsheet (ports, doses, species) as well as the file.
+    data_folders : sequence of str or Path, optional
+        Folders of species data (the package's ``data/thermo`` layout), each on top of the
+        package's tables and of the folders in ``FLOWSHEET_DATA``; the route's own ``species:``
+        go on top of all.
 
     Raises
     ------
@@ -132,7 +143,13 @@ def load_route(path: str | Path, overrides: dict[str, Any] | None = None, check:
     if spec is None:
         raise _error(shown, issues)
     uncertain: dict[str, Distribution] = {}
-    sheet = build_flowsheet(spec, report, uncertain)
+    layers = default_data()
+    for folder in data_folders:
+        try:
+            layers = layers.with_folder(folder)
+        except FlowsheetError as err:
+            raise RouteFileError.one(shown, 0, "", f"species data {folder}: {message_and_hint(err)[0]}") from err
+    sheet = build_flowsheet(spec, report, uncertain, layers, shown)
     if not issues and check:
         for problem in sheet.problems():
             message = f"{problem.port}: {problem.message}" if problem.port else problem.message

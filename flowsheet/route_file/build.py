@@ -7,9 +7,11 @@ import re
 from collections.abc import Iterator
 from typing import Any
 
+from flowsheet.chemistry import Formula
 from flowsheet.errors import (
     FlowsheetCheckError,
     FlowsheetError,
+    FormulaError,
     MissingDataError,
     Problem,
     UnitError,
@@ -20,17 +22,28 @@ from flowsheet.graph import Flowsheet
 from flowsheet.operations import Feed, Operation, Product, TransportLeg
 from flowsheet.operations.base import SI
 from flowsheet.route_file.schema import RouteSpec, unit_types
+from flowsheet.thermo import ConstantHeatCapacity, Species, SpeciesData, package_data
 from flowsheet.uncertainty import Distribution, is_uncertain, read_distribution
+from flowsheet.units import magnitude
 
 
-def build_flowsheet(spec: RouteSpec, report: Any, uncertain: dict[str, Distribution] | None = None) -> Flowsheet:
+def build_flowsheet(
+    spec: RouteSpec,
+    report: Any,
+    uncertain: dict[str, Distribution] | None = None,
+    data: SpeciesData | None = None,
+    where: str = "route",
+) -> Flowsheet:
     """Build the flowsheet a validated spec describes; every problem goes to ``report(path, problem, hint)``.
 
     Uncertain values are replaced by their nominal value and their distributions
-    recorded in `uncertain` by dotted path.
+    recorded in `uncertain` by dotted path. Species are looked up in `data` (default the
+    package's), with the route's own ``species:`` on top, named after `where` (the file).
     """
     regions = {name: site.region for name, site in spec.sites.items()}
-    sheet = Flowsheet(spec.name, regions=regions)
+    data = data or package_data()
+    own = route_species(spec, report, where)
+    sheet = Flowsheet(spec.name, regions=regions, species_data=data.layered(where, own) if own else data)
     types = unit_types()
     built: list[Operation] = []
     for name, feed in spec.feeds.items():
@@ -118,6 +131,46 @@ def _nominal(
             nominal[entry] = SI(distribution.nominal) if entry is None and units.get(key) else distribution.nominal
         found[key] = nominal[None] if None in nominal else nominal
     return found if ok else None
+
+
+def route_species(spec: RouteSpec, report: Any, where: str) -> list[Species]:
+    """The species a route's ``species:`` section brings; each value must carry its unit and a source of the route."""
+    keys = {source.key for source in spec.sources}
+    found = []
+    for i, entry in enumerate(spec.species):
+        path = ("species", i)
+        if entry.source not in keys:
+            report((*path, "source"), f"{entry.source!r} is not a key of the route's sources", "add it to sources:")
+            continue
+        try:
+            formula = Formula(entry.formula)
+            if formula.phase is not None:
+                raise FormulaError(entry.formula, 1, "give the phase in phase:, not in the formula")
+            low, high = (magnitude(t, "K", field=name) for t, name in ((entry.t_min, "t_min"), (entry.t_max, "t_max")))
+            cp = magnitude(entry.heat_capacity, "J/(mol*K)", field="heat_capacity")
+            formation = magnitude(entry.formation_enthalpy, "J/mol", field="formation_enthalpy")
+        except UnitError as err:
+            report((*path, err.field), f"expects {err.expected}, got {err.got!r}: {err.problem}", err.hint)
+            continue
+        except FlowsheetError as err:
+            report((*path, "formula"), *message_and_hint(err))
+            continue
+        if not 0 < low < high or cp <= 0:
+            report(path, "needs 0 < t_min < t_max and a positive heat capacity", "e.g. t_min: 273.15 K, t_max: 1500 K")
+            continue
+        cited = f"{entry.source} ({where}: species[{i}])"
+        found.append(
+            Species(
+                formula=formula,
+                phase=entry.phase,
+                name=entry.name,
+                formation_enthalpy=formation,
+                heat_capacity=ConstantHeatCapacity(cp, low, high),
+                sources={"formation_enthalpy": cited, "heat_capacity": cited},
+                estimated=("formation_enthalpy", "heat_capacity") if entry.estimate else (),
+            )
+        )
+    return found
 
 
 def _with_lane(name: str, values: dict, spec: RouteSpec, report: Any) -> dict:

@@ -54,6 +54,20 @@ class ProductSpec(_Strict):
     note: str = ""
 
 
+class SpeciesSpec(_Strict):
+    """A species the route brings itself: formula, phase, formation enthalpy and heat capacity, with a source."""
+
+    formula: StrictStr
+    phase: Literal["s", "l", "g", "aq"]
+    name: StrictStr = ""
+    formation_enthalpy: StrictStr
+    heat_capacity: StrictStr
+    t_min: StrictStr = "273.15 K"
+    t_max: StrictStr
+    source: StrictStr
+    estimate: StrictBool = False
+
+
 class RouteSpec(_Strict):
     """A whole route file, after ``extends`` has been resolved."""
 
@@ -64,6 +78,7 @@ class RouteSpec(_Strict):
     sources: list[Source] = []
     assumptions: list[str] = []
     sites: dict[str, Site] = {}
+    species: list[SpeciesSpec] = []
     feeds: dict[str, FeedSpec]
     products: dict[str, ProductSpec]
     units: dict[str, dict[str, Any]]
@@ -223,6 +238,7 @@ def _model_at(path: tuple) -> type[BaseModel] | None:
         ("products",): ProductSpec,
         ("sites",): Site,
         ("sources",): Source,
+        ("species",): SpeciesSpec,
     }
     if len(path) >= 2:
         return models.get(path[:1])

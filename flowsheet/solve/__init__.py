@@ -139,6 +139,9 @@ def _solve(
         unit_energy=tuple(parts.units),
         legs=tuple(parts.legs),
         parameters={path: np.asarray(v, dtype=float).reshape(-1) for path, v in (samples or {}).items()},
+        species_layers=sheet.species_data.layers,
+        overridden=sheet.species_data.overridden,
+        estimated=tuple(f"{s.label}: {', '.join(s.estimated)}" for s in components.species if s.estimated),
     )
 
 

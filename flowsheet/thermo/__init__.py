@@ -2,7 +2,15 @@
 
 from flowsheet.thermo.heat_capacity import ConstantHeatCapacity, Nasa9
 from flowsheet.thermo.reaction_heat import Reaction, heat_of_reaction, reaction_enthalpy
-from flowsheet.thermo.species import Species, SpeciesData, all_species, find_species, package_data, species
+from flowsheet.thermo.species import (
+    Species,
+    SpeciesData,
+    all_species,
+    default_data,
+    find_species,
+    package_data,
+    species,
+)
 
 __all__ = [
     "ConstantHeatCapacity",
@@ -11,6 +19,7 @@ __all__ = [
     "Species",
     "SpeciesData",
     "all_species",
+    "default_data",
     "find_species",
     "heat_of_reaction",
     "package_data",

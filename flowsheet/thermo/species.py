@@ -15,11 +15,13 @@ a phase tag takes the first phase known for its formula in the order s, l, g, aq
 from __future__ import annotations
 
 import difflib
+import os
 import re
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from functools import cache
+from pathlib import Path
 
 import numpy as np
 import pint
@@ -105,16 +107,39 @@ class Species:
 
 
 @cache
-def _database() -> dict[tuple, Species]:
-    nasa = _nasa_models()
-    constant = _constant_models()
+def _database(folder: Path | None = None, below: SpeciesData | None = None) -> dict[tuple, Species]:
+    """The species of the package's tables, or of a user's data `folder` on top of `below`.
+
+    A user's folder holds the same tables (``thermo/formation_enthalpy.csv`` and one or both of
+    ``thermo/nasa9.csv``, ``thermo/heat_capacity.csv``; or the same files directly in it). A row of
+    its formation table may keep the heat capacity of the species `below` it replaces.
+    """
+    if folder is not None and (folder / "thermo").is_dir():
+        folder = folder / "thermo"
+        prefix = ""
+    else:
+        prefix = "" if folder is not None else "thermo/"
+    tables = {name: f"{prefix}{name}" for name in ("formation_enthalpy.csv", "nasa9.csv", "heat_capacity.csv")}
+    if folder is not None:
+        if not (folder / tables["formation_enthalpy.csv"]).is_file():
+            raise DataFileError(
+                str(folder), 0, "", "holds no formation_enthalpy.csv (nor thermo/formation_enthalpy.csv)"
+            )
+        tables = {name: path for name, path in tables.items() if (folder / path).is_file()}
+    nasa = _nasa_models(tables.get("nasa9.csv"), folder)
+    constant = _constant_models(tables.get("heat_capacity.csv"), folder)
     found: dict[tuple, Species] = {}
-    for row in read_table(FORMATION_TABLE, required=("species", "phase", "dHf_298", "unit", "source", "estimate")):
+    required = ("species", "phase", "dHf_298", "unit", "source", "estimate")
+    for row in read_table(tables["formation_enthalpy.csv"], required=required, folder=folder):
         formula = _formula(row)
         key = (formula.key, row["phase"])
         if key in found:
             raise row.error("species", f"{row['species']}({row['phase']}) appears twice")
-        models = [m for m in (nasa.get(key), constant.get(key)) if m is not None]
+        models: list[tuple[HeatCapacity, str, str]] = [m for m in (nasa.get(key), constant.get(key)) if m is not None]
+        if not models and below is not None and key in below.entries:  # only the formation enthalpy is replaced
+            kept = below.entries[key]
+            flag = "yes" if "heat_capacity" in kept.estimated else "no"
+            models = [(kept.heat_capacity, kept.sources["heat_capacity"], flag)]
         if len(models) != 1:
             problem = "no heat-capacity model" if not models else "heat capacity in two tables"
             raise row.error(
@@ -159,9 +184,12 @@ def _joule_per_mole(row: Row) -> float:
     return magnitude(value, "J/mol", field=f"{row.path}:{row.line} dHf_298")
 
 
-def _nasa_models() -> dict[tuple, tuple[Nasa9, str, str]]:
+def _nasa_models(table: str | None = NASA_TABLE, folder: Path | None = None) -> dict[tuple, tuple[Nasa9, str, str]]:
+    if table is None:
+        return {}
     grouped: dict[tuple, list[Row]] = defaultdict(list)
-    for row in read_table(NASA_TABLE, required=("species", "phase", "t_min", "t_max", "a1", "b1", "source")):
+    required = ("species", "phase", "t_min", "t_max", "a1", "b1", "source")
+    for row in read_table(table, required=required, folder=folder):
         grouped[(_formula(row).key, row["phase"])].append(row)
     models = {}
     for key, rows in grouped.items():
@@ -182,9 +210,14 @@ def _nasa_models() -> dict[tuple, tuple[Nasa9, str, str]]:
     return models
 
 
-def _constant_models() -> dict[tuple, tuple[ConstantHeatCapacity, str, str]]:
+def _constant_models(
+    table: str | None = CONSTANT_CP_TABLE, folder: Path | None = None
+) -> dict[tuple, tuple[ConstantHeatCapacity, str, str]]:
+    if table is None:
+        return {}
     models = {}
-    for row in read_table(CONSTANT_CP_TABLE, required=("species", "phase", "cp", "unit", "t_min", "t_max", "source")):
+    required = ("species", "phase", "cp", "unit", "t_min", "t_max", "source")
+    for row in read_table(table, required=required, folder=folder):
         key = (_formula(row).key, row["phase"])
         if key in models:
             raise row.error("species", f"{row['species']}({row['phase']}) appears twice")
@@ -237,6 +270,13 @@ class SpeciesData:
         """Every species, in the order first known."""
         return tuple(self.entries.values())
 
+    def with_folder(self, folder: str | Path) -> SpeciesData:
+        """These data with a user's data folder on top (the package's table layout; see :func:`_database`)."""
+        path = Path(folder).resolve()
+        if not path.is_dir():
+            raise DataFileError(str(folder), 0, "", "is not a folder of species data")
+        return self.layered(str(path), _database(path, self).values())
+
     def layered(self, name: str, added: Iterable[Species]) -> SpeciesData:
         """These data with one more layer on top: `added` replaces species of the same formula and phase."""
         entries = dict(self.entries)
@@ -266,6 +306,23 @@ class SpeciesData:
 def package_data() -> SpeciesData:
     """The species of the package's own tables (``data/thermo``)."""
     return SpeciesData(_database())
+
+
+DATA_PATH = "FLOWSHEET_DATA"
+"""Environment variable listing (by ``os.pathsep``) folders of species data every route loads on the package's."""
+
+
+def default_data() -> SpeciesData:
+    """The package's species with the folders of ``FLOWSHEET_DATA`` on top, in the order listed."""
+    return _layered_folders(os.environ.get(DATA_PATH, ""))
+
+
+@cache
+def _layered_folders(listed: str) -> SpeciesData:
+    data = package_data()
+    for folder in (p for p in listed.split(os.pathsep) if p):
+        data = data.with_folder(folder)
+    return data
 
 
 def species(text: str | Formula) -> Species:
