@@ -109,6 +109,7 @@ def evaluate(
     progress: Callable[[int, int, str], None] | None = None,
     scenarios: Sequence[dict[str, str]] = (),
     seconds: float | None = TIME_LIMIT,
+    data_folders: Sequence[str | Path] = (),
 ) -> list[Outcome]:
     """Load (and solve) every route, in every regional scenario; one bad file does not stop the others.
 
@@ -119,6 +120,8 @@ def evaluate(
         evaluated once per scenario and its summary named ``"route@refinery=CA"``.
     seconds : float, optional
         Time limit per file and scenario, [s]; one that takes longer is reported and the batch goes on.
+    data_folders : sequence of str or Path, optional
+        Folders of species data every route loads on top of the package's (see :func:`load_route`).
     """
     runs = [(path, scenario) for path in paths for scenario in (scenarios or [{}])]
     outcomes = []
@@ -129,7 +132,7 @@ def evaluate(
         try:
             with time_limit(seconds, str(path)):
                 overrides = {f"sites.{site}.region": region for site, region in scenario.items()}
-                route = load_route(path, overrides=overrides)
+                route = load_route(path, overrides=overrides, data_folders=data_folders)
                 label = f"{route.name}@{named}" if named else None
                 summary = solve_route(route, basis, label) if solve_routes else None
             outcomes.append(Outcome(str(path), summary=summary, scenario=named))

@@ -45,7 +45,7 @@ from flowsheet.report import compare, render_comparison, render_runs, render_swe
 from flowsheet.report.folder import OutputFolder
 from flowsheet.report.tables import FORMATS
 from flowsheet.route_file import load_route
-from flowsheet.thermo import heat_of_reaction
+from flowsheet.thermo import Nasa9, default_data, heat_of_reaction
 from flowsheet.units import magnitude
 
 MAX_SAMPLES = 10_000_000
@@ -118,6 +118,7 @@ def _parser() -> argparse.ArgumentParser:
     sweep_cmd.add_argument("--samples", type=int, default=1000, help="number of samples (default 1000)")
     sweep_cmd.add_argument("--seed", type=int, default=0, help="random seed (default 0)")
     sweep_cmd.add_argument("--basis", help="override the route's basis")
+    _data_argument(sweep_cmd)
     sweep_cmd.add_argument("--format", choices=FORMATS, default="table", help="output format (default: table)")
     sweep_cmd.add_argument("--output", metavar="DIR", help="also write the samples (CSV) and the summary into DIR")
     sweep_cmd.set_defaults(run=_sweep)
@@ -126,10 +127,17 @@ def _parser() -> argparse.ArgumentParser:
     trace_cmd.add_argument("route", metavar="ROUTE", help="a route file")
     trace_cmd.add_argument("--element", required=True, help="an element symbol, e.g. Co")
     trace_cmd.add_argument("--format", choices=FORMATS, default="table", help="output format (default: table)")
+    _data_argument(trace_cmd)
     trace_cmd.set_defaults(run=_trace)
+
+    species_cmd = commands.add_parser("species", help="what is known of a species, and where it came from")
+    species_cmd.add_argument("formulas", nargs="+", metavar="FORMULA", help='e.g. "LiNi0.8Mn0.1Co0.1O2" or "H2O(g)"')
+    _data_argument(species_cmd)
+    species_cmd.set_defaults(run=_species)
 
     check_cmd = commands.add_parser("check", help="validate route files without solving them")
     check_cmd.add_argument("routes", nargs="+", metavar="ROUTE", help="route files, directories or globs")
+    _data_argument(check_cmd)
     check_cmd.set_defaults(run=_check)
 
     balance = commands.add_parser("balance", help="check or complete a reaction; its heat and masses")
@@ -144,7 +152,18 @@ def _parser() -> argparse.ArgumentParser:
     return parser
 
 
+def _data_argument(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--data",
+        action="append",
+        default=[],
+        metavar="DIR",
+        help="a folder of species data (data/thermo's tables) on top of the package's; repeat for more",
+    )
+
+
 def _route_arguments(parser: argparse.ArgumentParser) -> None:
+    _data_argument(parser)
     parser.add_argument("routes", nargs="+", metavar="ROUTE", help="route files, directories or globs")
     parser.add_argument("--basis", help='override each route\'s basis, e.g. "1 kg" or "50 kt/yr"')
     parser.add_argument("--format", choices=FORMATS, default="table", help="output format (default: table)")
@@ -189,6 +208,7 @@ def _solved(arguments: argparse.Namespace, solve_routes: bool = True) -> tuple[l
         progress=terminal_progress,
         scenarios=getattr(arguments, "region", ()),
         seconds=getattr(arguments, "time_limit", TIME_LIMIT),
+        data_folders=arguments.data,
     )
     failed = 0
     for outcome in outcomes:
@@ -277,7 +297,7 @@ def _sweep(arguments: argparse.Namespace) -> int:
         )
         return 2
     folder = _folder(arguments)
-    route = load_route(arguments.route)
+    route = load_route(arguments.route, data_folders=arguments.data)
     with _progress_bar(f"{route.name}: {arguments.samples:,} samples") as progress:
         try:
             frame = sample(route, arguments.samples, arguments.seed, arguments.basis, progress)
@@ -340,7 +360,7 @@ def _progress_bar(title: str) -> Iterator[Callable[[int, int], None] | None]:
 def _trace(arguments: argparse.Namespace) -> int:
     from flowsheet.provenance import provenance, recycled_content
 
-    route = load_route(arguments.route)
+    route = load_route(arguments.route, data_folders=arguments.data)
     results = solve_loaded(route)
     try:
         frame = provenance(results, arguments.element)
@@ -349,6 +369,31 @@ def _trace(arguments: argparse.Namespace) -> int:
         return 1
     shares = {product: {feed: float(v) for feed, v in row.items()} for product, row in frame.iterrows()}
     print(render_trace(route.name, arguments.element, shares, recycled_content(results), arguments.format))
+    return 0
+
+
+def _species(arguments: argparse.Namespace) -> int:
+    data = default_data()
+    for folder in arguments.data:
+        data = data.with_folder(folder)
+    for text in arguments.formulas:
+        item = data.species(text)
+        model = item.heat_capacity
+        kind = (
+            "NASA 9-coefficient polynomial"
+            if isinstance(model, Nasa9)
+            else f"constant {model.cp(298.15):.2f} J/(mol*K)"
+        )
+        estimated = f" (estimated: {', '.join(item.estimated)})" if item.estimated else ""
+        print(
+            f"{item.label}{f' ({item.name})' if item.name else ''}: {item.formula.relative_mass:.4f} g/mol{estimated}"
+        )
+        print(
+            f"  formation enthalpy {item.formation_enthalpy / 1000:.3f} kJ/mol  [{item.sources['formation_enthalpy']}]"
+        )
+        print(f"  heat capacity {kind}, {model.t_min:g}-{model.t_max:g} K  [{item.sources['heat_capacity']}]")
+    if data.overridden:
+        print("replaced by a later layer: " + "; ".join(data.overridden))
     return 0
 
 

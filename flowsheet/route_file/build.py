@@ -155,8 +155,8 @@ def route_species(spec: RouteSpec, report: Any, where: str) -> list[Species]:
         except FlowsheetError as err:
             report((*path, "formula"), *message_and_hint(err))
             continue
-        if not 0 < low < high or cp <= 0:
-            report(path, "needs 0 < t_min < t_max and a positive heat capacity", "e.g. t_min: 273.15 K, t_max: 1500 K")
+        if not 0 < low < high:
+            report(path, "needs 0 < t_min < t_max", "e.g. t_min: 273.15 K, t_max: 1500 K")
             continue
         cited = f"{entry.source} ({where}: species[{i}])"
         found.append(

@@ -114,11 +114,7 @@ def _database(folder: Path | None = None, below: SpeciesData | None = None) -> d
     ``thermo/nasa9.csv``, ``thermo/heat_capacity.csv``; or the same files directly in it). A row of
     its formation table may keep the heat capacity of the species `below` it replaces.
     """
-    if folder is not None and (folder / "thermo").is_dir():
-        folder = folder / "thermo"
-        prefix = ""
-    else:
-        prefix = "" if folder is not None else "thermo/"
+    prefix = "thermo/" if folder is None or (folder / "thermo").is_dir() else ""
     tables = {name: f"{prefix}{name}" for name in ("formation_enthalpy.csv", "nasa9.csv", "heat_capacity.csv")}
     if folder is not None:
         if not (folder / tables["formation_enthalpy.csv"]).is_file():

@@ -1,0 +1,146 @@
+"""Species data in layers: a user's folder and a route's own species go on the package's, every value sourced."""
+
+import json
+
+import pytest
+
+from flowsheet.batch import solve_route
+from flowsheet.cli import main
+from flowsheet.errors import DataFileError, RouteFileError
+from flowsheet.route_file import load_route
+from flowsheet.thermo import default_data, package_data
+from tests.test_route_file import GOOD
+
+NMC955 = "LiNi0.9Mn0.05Co0.05O2"
+
+
+def _folder(tmp_path, source="mydata"):
+    folder = tmp_path / "species"
+    (folder / "thermo").mkdir(parents=True)
+    (folder / "sources.toml").write_text('[mydata]\ncite = "Measurements of the user\'s own lab, 2026"\n')
+    (folder / "thermo" / "formation_enthalpy.csv").write_text(
+        "species,phase,name,dHf_298,unit,source,estimate\n"
+        f"{NMC955},s,NMC955,-640.0,kJ/mol,{source},yes\n"
+        "NiSO4,aq,nickel sulfate (aqueous),-950.0,kJ/mol,mydata,no\n"  # replaces the dHf, keeps the heat capacity
+    )
+    (folder / "thermo" / "heat_capacity.csv").write_text(
+        f"species,phase,cp,unit,t_min,t_max,source,estimate\n{NMC955},s,85.5,J/(mol*K),273.15,1273.15,mydata,yes\n"
+    )
+    return folder
+
+
+def test_a_folder_adds_a_species_and_replaces_one_and_says_so(tmp_path):
+    folder = _folder(tmp_path)
+    data = package_data().with_folder(folder)
+    added = data.species(NMC955)
+    assert added.formation_enthalpy == -640.0e3
+    assert added.heat_capacity.cp(500.0) == pytest.approx(85.5)
+    assert f"{folder / 'thermo' / 'formation_enthalpy.csv'}:2" in added.sources["formation_enthalpy"]
+    replaced = data.species("NiSO4(aq)")
+    assert replaced.formation_enthalpy == -950.0e3
+    assert replaced.heat_capacity is package_data().species("NiSO4(aq)").heat_capacity  # kept from below
+    assert data.overridden == (f"NiSO4(aq) from {folder.resolve()}",)
+    assert package_data().species("NiSO4(aq)").formation_enthalpy == -963.27e3  # the package's are untouched
+    assert package_data().find(NMC955) is None
+
+
+def test_a_route_solved_with_a_folder_reports_the_replacement_and_its_heat(tmp_path):
+    route_file = tmp_path / "good.yaml"
+    route_file.write_text(GOOD)
+    plain = solve_route(load_route(route_file))
+    layered = solve_route(load_route(route_file, data_folders=[_folder(tmp_path)]))
+    assert layered["species"]["overridden"] == [f"NiSO4(aq) from {(tmp_path / 'species').resolve()}"]
+    assert plain["species"]["overridden"] == []
+    # the dissolver makes 1 mol NiSO4(aq) per mol; per kg of NiSO4 (154.7494 g/mol): 6.4620 mol, each 13.27 kJ
+    # less negative (-950.00 against -963.27 kJ/mol): the duty rises by 6.4620 * 13.27 kJ = 85.75 kJ = 0.08575 MJ
+    moles = 1000 / 154.7494
+    rise = layered["units"]["dissolve"]["duty"]["value"] - plain["units"]["dissolve"]["duty"]["value"]
+    assert rise == pytest.approx(moles * 13.27e-3, rel=1e-9)
+
+
+def test_a_folder_row_without_a_known_source_is_refused_at_its_line(tmp_path):
+    folder = _folder(tmp_path, source="nobody")
+    with pytest.raises(DataFileError, match=r"formation_enthalpy.csv:2: source: 'nobody' is not a key of sources.toml"):
+        package_data().with_folder(folder)
+
+
+def test_folders_listed_in_the_environment_are_loaded_for_every_route(tmp_path, monkeypatch):
+    monkeypatch.setenv("FLOWSHEET_DATA", str(_folder(tmp_path)))
+    assert default_data().species(NMC955).name == "NMC955"
+    monkeypatch.delenv("FLOWSHEET_DATA")
+    assert default_data().find(NMC955) is None
+
+
+ROUTE_SPECIES = """
+sources: [{key: test, cite: "a route written for the tests"}, {key: mine, cite: "my calorimetry, 2026"}]
+species:
+  - {formula: NiSO4·2H2O, phase: s, formation_enthalpy: -1501 kJ/mol, heat_capacity: 180 J/(mol*K), t_max: 400 K,
+     source: mine}
+  - {formula: NiSO4, phase: aq, formation_enthalpy: -960 kJ/mol, heat_capacity: -293 J/(mol*K), t_max: 373.15 K,
+     source: mine}
+"""
+
+
+def _route(tmp_path, species=ROUTE_SPECIES):
+    text = GOOD.replace('sources: [{key: test, cite: "a route written for the tests"}]\n', species.lstrip("\n"))
+    path = tmp_path / "own.yaml"
+    path.write_text(text)
+    return path
+
+
+def test_a_route_brings_its_own_species_with_sources(tmp_path):
+    route = load_route(_route(tmp_path))
+    data = route.flowsheet.species_data
+    hydrate = data.species("NiSO4·2H2O")
+    assert hydrate.formation_enthalpy == -1501e3
+    assert hydrate.sources["formation_enthalpy"] == f"mine ({route.path}: species[0])"
+    summary = solve_route(route)
+    assert summary["species"]["overridden"] == [f"NiSO4(aq) from {route.path}"]
+    assert summary["species"]["layers"] == ["package", route.path]
+
+
+@pytest.mark.parametrize(
+    ("species", "words"),
+    [
+        (ROUTE_SPECIES.replace(", t_max: 400 K,\n     source: mine}", ", t_max: 400 K}", 1), "source: required key"),
+        (ROUTE_SPECIES.replace("source: mine}", "source: nobody}", 1), "'nobody' is not a key of the route's sources"),
+    ],
+    ids=["no source", "unknown source"],
+)
+def test_a_route_species_without_a_source_is_refused(tmp_path, species, words):
+    path = _route(tmp_path, species)
+    with pytest.raises(RouteFileError) as caught:
+        load_route(path)
+    message = str(caught.value)
+    first = next(i for i, text in enumerate(path.read_text().splitlines(), 1) if "formula: NiSO4·2H2O" in text)
+    assert words in message
+    assert f"{path}:{first}: species[0]" in message or f"{path}:{first + 1}: species[0]" in message  # the entry
+    assert "hint:" in message
+
+
+def test_a_route_species_value_in_the_wrong_unit_is_refused_at_its_line(tmp_path):
+    species = ROUTE_SPECIES.replace("formation_enthalpy: -1501 kJ/mol", "formation_enthalpy: -1501 kg", 1)
+    path = _route(tmp_path, species)
+    line = next(i for i, text in enumerate(path.read_text().splitlines(), 1) if "-1501 kg" in text)
+    with pytest.raises(RouteFileError, match=rf":{line}: species\[0\].formation_enthalpy: expects J/mol"):
+        load_route(path)
+
+
+def test_the_species_command_says_where_a_value_came_from(tmp_path, capsys):
+    folder = _folder(tmp_path)
+    assert main(["species", NMC955, "--data", str(folder)]) == 0
+    out = capsys.readouterr().out
+    assert f"{NMC955}(s) (NMC955)" in out
+    assert "formation enthalpy -640.000 kJ/mol" in out
+    assert str(folder / "thermo" / "formation_enthalpy.csv") in out
+    assert "replaced by a later layer: NiSO4(aq)" in out
+    assert main(["species", NMC955]) == 1  # not in the package's data
+    assert "unknown species" in capsys.readouterr().err
+
+
+def test_run_takes_species_folders_on_the_command_line(tmp_path, capsys):
+    route_file = tmp_path / "good.yaml"
+    route_file.write_text(GOOD)
+    assert main(["run", str(route_file), "--data", str(_folder(tmp_path)), "--format", "json"]) == 0
+    [summary] = json.loads(capsys.readouterr().out)
+    assert summary["species"]["overridden"][0].startswith("NiSO4(aq) from ")
