@@ -247,13 +247,23 @@ class SpeciesData:
     _cache: dict[str, Species] = field(default_factory=dict, repr=False)
 
     def species(self, text: str | Formula) -> Species:
-        """The species a formula names (see :func:`species`); raise :class:`UnknownSpeciesError` if unknown."""
-        if isinstance(text, str):
-            found = self._cache.get(text)
-            if found is None:
-                found = self._cache[text] = self._lookup(Formula(text), text)
-            return found
-        return self._lookup(text, str(text))
+        """The species a formula names (see :func:`species`); raise :class:`UnknownSpeciesError` if unknown.
+
+        A mixed-metal compound not in the data is estimated from its end members
+        (:func:`estimate_from_end_members`) and flagged as estimated.
+        """
+        key = text if isinstance(text, str) else str(text)
+        found = self._cache.get(key)
+        if found is None:
+            formula = Formula(text) if isinstance(text, str) else text
+            try:
+                found = self._lookup(formula, key)
+            except UnknownSpeciesError:
+                found = estimate_from_end_members(formula, self)
+                if found is None:
+                    raise
+            self._cache[key] = found
+        return found
 
     def find(self, text: str | Formula) -> Species | None:
         """Like :meth:`species`, but None for a species not in the data."""
@@ -296,6 +306,60 @@ class SpeciesData:
         if not suggestions:
             suggestions = difflib.get_close_matches(formula.text, known, n=3, cutoff=0.6)
         raise UnknownSpeciesError(str(text), FORMATION_TABLE, tuple(suggestions))
+
+
+END_MEMBERS = "thermo/end_members.csv"
+
+
+@cache
+def end_member_families() -> dict[str, tuple[tuple[str, str], ...]]:
+    """Families of end members a mixed compound may be estimated from: ``{family: ((formula, phase), ...)}``."""
+    families: dict[str, list[tuple[str, str]]] = defaultdict(list)
+    for row in read_table(END_MEMBERS, required=("family", "end_member", "phase", "source")):
+        families[row["family"]].append((row["end_member"], row["phase"]))
+    return {family: tuple(members) for family, members in families.items()}
+
+
+def estimate_from_end_members(formula: Formula, data: SpeciesData) -> Species | None:
+    """A mixed-metal compound as the ideal mixture of the end members of its family, or None.
+
+    The composition must be a non-negative combination ``Σ c_i`` of one family's end members
+    (``LiNi0.9Mn0.05Co0.05O2`` = 0.9 LiNiO2 + 0.05 LiMnO2 + 0.05 LiCoO2); formation enthalpy
+    and heat capacity are the same combination of theirs (ideal mixing, Kopp's rule for the
+    heat capacity), valid where all end members are. Both are flagged as estimates, the method
+    and the end members named in the sources.
+    """
+    phase = formula.phase or "s"
+    target = dict(formula.elements)
+    for family, members in end_member_families().items():
+        known = [data.entries.get((Formula(m).key, p)) for m, p in members if p == phase]
+        if not known or any(item is None for item in known):
+            continue
+        elements = sorted({e for item in known for e in item.formula.elements} | set(target))  # type: ignore[union-attr]
+        matrix = np.array([[float(item.formula.elements.get(e, 0)) for item in known] for e in elements])  # type: ignore[union-attr]
+        wanted = np.array([float(target.get(e, 0)) for e in elements])
+        shares, *_ = np.linalg.lstsq(matrix, wanted, rcond=None)
+        if np.any(shares < -1e-12) or np.abs(matrix @ shares - wanted).max() > 1e-9 or formula.charge:
+            continue
+        models = [item.heat_capacity for item in known]  # type: ignore[union-attr]
+        if not all(isinstance(model, ConstantHeatCapacity) for model in models):
+            continue
+        used = [(share, item) for share, item in zip(shares, known, strict=True) if share > 1e-12]
+        cp = sum(share * item.heat_capacity.value for share, item in used)  # type: ignore[union-attr]
+        low = max(item.heat_capacity.t_min for _, item in used)  # type: ignore[union-attr]
+        high = min(item.heat_capacity.t_max for _, item in used)  # type: ignore[union-attr]
+        recipe = " + ".join(f"{share:.6g} {item.label}" for share, item in used)  # type: ignore[union-attr]
+        cited = f"estimate, {family}: {recipe} (ideal mixing; {END_MEMBERS})"
+        return Species(
+            formula=Formula(_PHASE_TAG.sub("", formula.text)),
+            phase=phase,
+            name=f"estimated {family}",
+            formation_enthalpy=float(sum(share * item.formation_enthalpy for share, item in used)),  # type: ignore[union-attr]
+            heat_capacity=ConstantHeatCapacity(float(cp), low, high),
+            sources={"formation_enthalpy": cited, "heat_capacity": cited},
+            estimated=("formation_enthalpy", "heat_capacity"),
+        )
+    return None
 
 
 @cache
