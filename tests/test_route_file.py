@@ -276,3 +276,21 @@ def test_a_variant_keeps_its_parents_sources_and_replaces_one_it_cites_again(tmp
     assert parent_keys == ["test", "extra"]
     assert [s.key for s in sources] == ["test", "extra", "new"]
     assert next(s.cite for s in sources if s.key == "extra") == "child text"
+
+
+@pytest.mark.parametrize(
+    ("old", "new", "words"),
+    [
+        ("product: NiSO4(aq)", "product: NiSO4(aq)x", "product: "),
+        ("product: NiSO4(aq)", "product: CoSO4(aq)", "product: 'CoSO4(aq)' is made by no unit and brought by no feed"),
+        ("basis: 1 kg", "basis: 1 kJ", "basis: expects a positive mass or mass rate"),
+    ],
+)
+def test_check_rejects_what_run_would_reject(old, new, words, tmp_path, capsys):
+    text = GOOD.replace("product: NiSO4(aq)\n", "product: NiSO4(aq)\nbasis: 1 kg\n").replace(old, new)
+    path = _write(tmp_path, "route", text)
+    assert main(["check", str(path)]) == 1
+    err = capsys.readouterr().err
+    line = next(i for i, t in enumerate(text.splitlines(), 1) if t.startswith(new.split(":")[0] + ":"))
+    assert err.startswith(f"error: {path}:{line}: {words}"), err
+    assert "\n  hint: " in err

@@ -37,7 +37,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from flowsheet.errors import FlowsheetError, RouteFileError, message_and_hint
+from flowsheet.errors import FlowsheetError, RouteFileError, UnitError, message_and_hint
 from flowsheet.graph import Flowsheet
 from flowsheet.route_file.build import build_flowsheet, problem_path
 from flowsheet.route_file.edits import apply_edits, load_document
@@ -45,6 +45,7 @@ from flowsheet.route_file.schema import FeedSpec, ProductSpec, RouteSpec, Site, 
 from flowsheet.route_file.text import Origins, dotted, read_yaml
 from flowsheet.thermo import default_data
 from flowsheet.uncertainty import Distribution
+from flowsheet.units import parse_basis
 
 __all__ = [
     "FeedSpec",
@@ -154,9 +155,27 @@ def load_route(
         for problem in sheet.problems():
             message = f"{problem.port}: {problem.message}" if problem.port else problem.message
             report(problem_path(spec, problem), message, problem.hint)
+        if not issues:
+            _check_basis(spec, sheet, report)
     if issues:
         raise _error(shown, issues)
     return Route(shown, spec, sheet, origins, uncertain)
+
+
+def _check_basis(spec: RouteSpec, sheet: Flowsheet, report: Any) -> None:
+    """What a run reads besides the flowsheet, checked as a run would: the basis and its product species."""
+    try:
+        parse_basis(spec.basis)
+    except UnitError as err:
+        report(("basis",), f"expects {err.expected}, got {err.got!r}: {err.problem}", err.hint)
+    try:
+        sheet.species_data.species(spec.product)
+    except FlowsheetError as err:
+        report(("product",), *message_and_hint(err))
+        return
+    if spec.product not in sheet.components():
+        hint = f"the route's species: {', '.join(label for label in sheet.components().labels[:8])}, ..."
+        report(("product",), f"{spec.product!r} is made by no unit and brought by no feed", hint)
 
 
 def _error(shown: str, issues: list[tuple[str, int, str, str, str]]) -> RouteFileError:
