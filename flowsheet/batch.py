@@ -85,6 +85,9 @@ def in_route(route: Route, err: FlowsheetError) -> RouteFileError:
         section = next((s for s in ("units", "feeds", "products") if err.unit in getattr(route.spec, s)), "")
         where = (section, err.unit) if err.unit and section else ()
         file, line = route.locate(*where) if where else (route.path, 0)
+        changed = _changed_here(route, (err.unit, *err.units))
+        if changed and file != route.path:  # the unit is the parent's, the value that broke it is set here
+            where, (file, line) = changed, route.origins[changed]
         return _in_route(route, file, line, where, err.problem, err.hint)
     return _in_route(route, route.path, 0, (), *message_and_hint(err))
 
@@ -93,6 +96,15 @@ def solve_route(route: Route, basis: str | None = None, label: str | None = None
     """Solve a loaded route and return its summary (named ``label``, default the route's name)."""
     results = solve_loaded(route, basis)
     return summarize(results, label or route.name, route.path, route.spec.product)
+
+
+def _changed_here(route: Route, units: tuple[str, ...]) -> tuple:
+    """The first value of these units the route file itself sets (a variant's ``set:``), or ``()``."""
+    for unit in units:
+        for key, (file, _) in route.origins.items():
+            if key[:2] == ("units", unit) and len(key) > 2 and file == route.path:
+                return key
+    return ()
 
 
 def _in_route(route: Route, file: str, line: int, where: tuple, problem: str, hint: str) -> RouteFileError:

@@ -289,11 +289,15 @@ class SolveError(FlowsheetError, ArithmeticError):
     unit : str
         The unit most to blame (the source of a negative stream, the first unit
         of a loop), for locating the error in a route file; may be empty.
+    units : tuple of str
+        The other units involved (the rest of a loop), whose values may be the cause.
     """
 
-    def __init__(self, flowsheet: str, problem: str, hint: str = "", unit: str = "") -> None:
-        super().__init__(flowsheet, problem, hint, unit)
-        self.flowsheet, self.problem, self.hint, self.unit = flowsheet, problem, hint, unit
+    def __init__(
+        self, flowsheet: str, problem: str, hint: str = "", unit: str = "", units: tuple[str, ...] = ()
+    ) -> None:
+        super().__init__(flowsheet, problem, hint, unit, units)
+        self.flowsheet, self.problem, self.hint, self.unit, self.units = flowsheet, problem, hint, unit, units
 
     def __str__(self) -> str:
         return _with_hint(f"flowsheet {self.flowsheet!r}: {self.problem}", self.hint)

@@ -292,7 +292,8 @@ class Plan:
             problem = f"the dose of {', '.join(doses) or 'a reagent'} is not determined by its unit's specification"
             hint = "check that the dosed feed contains the species the unit doses"
         culprit = next((unit for loop in loops for unit in loop), next(iter(units), ""))
-        return SolveError(self.sheet.name, problem, hint, unit=culprit)
+        involved = tuple(dict.fromkeys(unit for loop in loops for unit in loop))
+        return SolveError(self.sheet.name, problem, hint, unit=culprit, units=involved)
 
     def feeds(self) -> list[Stream]:
         """Streams leaving feeds."""
