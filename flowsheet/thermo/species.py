@@ -332,29 +332,33 @@ def estimate_from_end_members(formula: Formula, data: SpeciesData) -> Species | 
     phase = formula.phase or "s"
     target = dict(formula.elements)
     for family, members in end_member_families().items():
-        known = [data.entries.get((Formula(m).key, p)) for m, p in members if p == phase]
-        if not known or any(item is None for item in known):
+        found = [data.entries.get((Formula(m).key, p)) for m, p in members if p == phase]
+        known = [item for item in found if item is not None]
+        if not known or len(known) < len(found):
             continue
-        elements = sorted({e for item in known for e in item.formula.elements} | set(target))  # type: ignore[union-attr]
-        matrix = np.array([[float(item.formula.elements.get(e, 0)) for item in known] for e in elements])  # type: ignore[union-attr]
+        elements = sorted({e for item in known for e in item.formula.elements} | set(target))
+        matrix = np.array([[float(item.formula.elements.get(e, 0)) for item in known] for e in elements])
         wanted = np.array([float(target.get(e, 0)) for e in elements])
         shares, *_ = np.linalg.lstsq(matrix, wanted, rcond=None)
         if np.any(shares < -1e-12) or np.abs(matrix @ shares - wanted).max() > 1e-9 or formula.charge:
             continue
-        models = [item.heat_capacity for item in known]  # type: ignore[union-attr]
-        if not all(isinstance(model, ConstantHeatCapacity) for model in models):
+        models = [item.heat_capacity for item in known]
+        constant = [model for model in models if isinstance(model, ConstantHeatCapacity)]
+        if len(constant) < len(models):  # only constant heat capacities mix by Kopp's rule here
             continue
-        used = [(share, item) for share, item in zip(shares, known, strict=True) if share > 1e-12]
-        cp = sum(share * item.heat_capacity.value for share, item in used)  # type: ignore[union-attr]
-        low = max(item.heat_capacity.t_min for _, item in used)  # type: ignore[union-attr]
-        high = min(item.heat_capacity.t_max for _, item in used)  # type: ignore[union-attr]
-        recipe = " + ".join(f"{share:.6g} {item.label}" for share, item in used)  # type: ignore[union-attr]
+        used = [
+            (share, item, model) for share, item, model in zip(shares, known, constant, strict=True) if share > 1e-12
+        ]
+        cp = sum(share * model.value for share, _, model in used)
+        low = max(model.t_min for *_, model in used)
+        high = min(model.t_max for *_, model in used)
+        recipe = " + ".join(f"{share:.6g} {item.label}" for share, item, _ in used)
         cited = f"estimate, {family}: {recipe} (ideal mixing; {END_MEMBERS})"
         return Species(
             formula=Formula(_PHASE_TAG.sub("", formula.text)),
             phase=phase,
             name=f"estimated {family}",
-            formation_enthalpy=float(sum(share * item.formation_enthalpy for share, item in used)),  # type: ignore[union-attr]
+            formation_enthalpy=float(sum(share * item.formation_enthalpy for share, item, _ in used)),
             heat_capacity=ConstantHeatCapacity(float(cp), low, high),
             sources={"formation_enthalpy": cited, "heat_capacity": cited},
             estimated=("formation_enthalpy", "heat_capacity"),
