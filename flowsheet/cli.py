@@ -45,7 +45,7 @@ from flowsheet.report import compare, render_comparison, render_runs, render_swe
 from flowsheet.report.folder import OutputFolder
 from flowsheet.report.tables import FORMATS
 from flowsheet.route_file import load_route
-from flowsheet.thermo import Nasa9, default_data, heat_of_reaction
+from flowsheet.thermo import ConstantHeatCapacity, Nasa9, default_data, heat_of_reaction
 from flowsheet.units import magnitude
 
 MAX_SAMPLES = 10_000_000
@@ -379,11 +379,12 @@ def _species(arguments: argparse.Namespace) -> int:
     for text in arguments.formulas:
         item = data.species(text)
         model = item.heat_capacity
-        kind = (
-            "NASA 9-coefficient polynomial"
-            if isinstance(model, Nasa9)
-            else f"constant {model.cp(298.15):.2f} J/(mol*K)"
-        )
+        if isinstance(model, Nasa9):
+            kind = "NASA 9-coefficient polynomial"
+        elif isinstance(model, ConstantHeatCapacity):
+            kind = f"constant {model.value:.2f} J/(mol*K)"
+        else:
+            kind = f"ideal mixture of its end members' models, {float(model.cp(298.15)):.2f} J/(mol*K) at 298.15 K"
         estimated = f" (estimated: {', '.join(item.estimated)})" if item.estimated else ""
         print(
             f"{item.label}{f' ({item.name})' if item.name else ''}: {item.formula.relative_mass:.4f} g/mol{estimated}"

@@ -22,7 +22,14 @@ from collections.abc import Sequence
 
 import numpy as np
 
-from flowsheet.thermo.heat_capacity import T_REFERENCE, ConstantHeatCapacity, HeatCapacity, Nasa9, R
+from flowsheet.thermo.heat_capacity import (
+    T_REFERENCE,
+    ConstantHeatCapacity,
+    HeatCapacity,
+    MixtureHeatCapacity,
+    Nasa9,
+    R,
+)
 from flowsheet.thermo.species import Species
 
 BASIS_SIZE = 8
@@ -58,6 +65,8 @@ def slope_basis(temperature: np.ndarray) -> np.ndarray:
 
 def _coefficients(model: HeatCapacity, temperature: float, anchor: float) -> np.ndarray:
     """``c`` with ``H(T) - H(298.15 K) = c · φ(T; anchor)`` on the interval `model` uses at `temperature`, [J/mol]."""
+    if isinstance(model, MixtureHeatCapacity):
+        return sum((share * _coefficients(part, temperature, anchor) for share, part in model.parts), np.zeros(8))
     if isinstance(model, ConstantHeatCapacity):
         return np.array([model.value * (anchor - T_REFERENCE), 0, 0, model.value, 0, 0, 0, 0])
     assert isinstance(model, Nasa9)
@@ -66,6 +75,15 @@ def _coefficients(model: HeatCapacity, temperature: float, anchor: float) -> np.
     a1, a2, a3, a4, a5, a6, a7 = interval.a
     at_anchor = offset + float(interval.enthalpy_difference(anchor, start))
     return np.array([at_anchor, *(R * np.array([-a1, a2, a3, a4 / 2, a5 / 3, a6 / 4, a7 / 5]))])
+
+
+def _interval_ends(model: HeatCapacity) -> set[float]:
+    """Where a model changes polynomial, [K]: the inner interval ends of NASA records, of mixtures' parts too."""
+    if isinstance(model, MixtureHeatCapacity):
+        return {end for _, part in model.parts for end in _interval_ends(part)}
+    if isinstance(model, Nasa9):
+        return {interval.t_max for interval in model.intervals[:-1]}
+    return set()
 
 
 def _anchor(low: float, high: float) -> float:
@@ -102,9 +120,7 @@ class EnthalpyTable:
 
     def __init__(self, species: Sequence[Species]) -> None:
         self.species = tuple(species)
-        ends = {
-            iv.t_max for s in species if isinstance(s.heat_capacity, Nasa9) for iv in s.heat_capacity.intervals[:-1]
-        }
+        ends = {end for s in species for end in _interval_ends(s.heat_capacity)}
         self.breaks = np.array(sorted(ends))
         uppers = [*self.breaks, np.inf]
         lowers = [-np.inf, *self.breaks]

@@ -163,4 +163,35 @@ class ConstantHeatCapacity:
         return self.value * (temperature - T_REFERENCE)
 
 
-HeatCapacity = Nasa9 | ConstantHeatCapacity
+@dataclass(frozen=True)
+class MixtureHeatCapacity:
+    """The heat capacity of an ideal mixture of end members: ``Σ share_i model_i`` (an estimate).
+
+    Parameters
+    ----------
+    parts : tuple of (float, model)
+        Each end member's share (mol per mol of the mixture) and its heat-capacity model.
+    """
+
+    parts: tuple[tuple[float, Nasa9 | ConstantHeatCapacity], ...]
+
+    @property
+    def t_min(self) -> float:
+        """Lowest temperature every end member's data cover, [K]."""
+        return max(model.t_min for _, model in self.parts)
+
+    @property
+    def t_max(self) -> float:
+        """Highest temperature every end member's data cover, [K]."""
+        return min(model.t_max for _, model in self.parts)
+
+    def cp(self, temperature: float | np.ndarray) -> float | np.ndarray:
+        """Heat capacity, [J/(mol*K)]."""
+        return sum(share * model.cp(temperature) for share, model in self.parts)  # type: ignore[return-value]
+
+    def enthalpy_change(self, temperature: float | np.ndarray) -> float | np.ndarray:
+        """H(T) - H(298.15 K), [J/mol]."""
+        return sum(share * model.enthalpy_change(temperature) for share, model in self.parts)  # type: ignore[return-value]
+
+
+HeatCapacity = Nasa9 | ConstantHeatCapacity | MixtureHeatCapacity

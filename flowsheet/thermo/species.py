@@ -29,7 +29,13 @@ import pint
 from flowsheet.chemistry import Formula
 from flowsheet.datafiles import Row, read_table
 from flowsheet.errors import DataFileError, MissingDataError, UnknownSpeciesError
-from flowsheet.thermo.heat_capacity import ConstantHeatCapacity, HeatCapacity, Nasa9, Nasa9Interval
+from flowsheet.thermo.heat_capacity import (
+    ConstantHeatCapacity,
+    HeatCapacity,
+    MixtureHeatCapacity,
+    Nasa9,
+    Nasa9Interval,
+)
 from flowsheet.units import magnitude
 
 FORMATION_TABLE = "thermo/formation_enthalpy.csv"
@@ -342,24 +348,26 @@ def estimate_from_end_members(formula: Formula, data: SpeciesData) -> Species | 
         shares, *_ = np.linalg.lstsq(matrix, wanted, rcond=None)
         if np.any(shares < -1e-12) or np.abs(matrix @ shares - wanted).max() > 1e-9 or formula.charge:
             continue
-        models = [item.heat_capacity for item in known]
+        used = [(float(share), item) for share, item in zip(shares, known, strict=True) if share > 1e-12]
+        models = [item.heat_capacity for _, item in used]
         constant = [model for model in models if isinstance(model, ConstantHeatCapacity)]
-        if len(constant) < len(models):  # only constant heat capacities mix by Kopp's rule here
+        simple = [model for model in models if isinstance(model, ConstantHeatCapacity | Nasa9)]
+        heat_capacity: HeatCapacity
+        if len(constant) == len(models):  # Kopp's rule: the mixture's constant heat capacity
+            value = sum(share * m.value for (share, _), m in zip(used, constant, strict=True))
+            heat_capacity = ConstantHeatCapacity(value, max(m.t_min for m in constant), min(m.t_max for m in constant))
+        elif len(simple) == len(models):
+            heat_capacity = MixtureHeatCapacity(tuple((share, m) for (share, _), m in zip(used, simple, strict=True)))
+        else:
             continue
-        used = [
-            (share, item, model) for share, item, model in zip(shares, known, constant, strict=True) if share > 1e-12
-        ]
-        cp = sum(share * model.value for share, _, model in used)
-        low = max(model.t_min for *_, model in used)
-        high = min(model.t_max for *_, model in used)
-        recipe = " + ".join(f"{share:.6g} {item.label}" for share, item, _ in used)
+        recipe = " + ".join(f"{share:.6g} {item.label}" for share, item in used)
         cited = f"estimate, {family}: {recipe} (ideal mixing; {END_MEMBERS})"
         return Species(
             formula=Formula(_PHASE_TAG.sub("", formula.text)),
             phase=phase,
             name=f"estimated {family}",
-            formation_enthalpy=float(sum(share * item.formation_enthalpy for share, item, _ in used)),
-            heat_capacity=ConstantHeatCapacity(float(cp), low, high),
+            formation_enthalpy=float(sum(share * item.formation_enthalpy for share, item in used)),
+            heat_capacity=heat_capacity,
             sources={"formation_enthalpy": cited, "heat_capacity": cited},
             estimated=("formation_enthalpy", "heat_capacity"),
         )

@@ -205,3 +205,63 @@ def test_an_nmc955_route_solves_with_no_data_row_added_and_says_it_rests_on_esti
     estimated = summary["species"]["estimated"]
     assert f"{NMC955}(s): formation_enthalpy, heat_capacity" in estimated
     assert "Ni0.9Mn0.05Co0.05(OH)2(s): formation_enthalpy, heat_capacity" in estimated
+
+
+def test_an_nca_estimate_mixes_the_end_members_heat_capacity_models():
+    # LiNi0.8Co0.15Al0.05O2 = 0.8 LiNiO2 + 0.15 LiCoO2 + 0.05 LiAlO2; gamma-LiAlO2 has a NASA polynomial (JANAF)
+    import numpy as np
+
+    from flowsheet.thermo.enthalpy_table import EnthalpyTable, basis
+
+    nca = package_data().species("LiNi0.8Co0.15Al0.05O2")
+    ends = [package_data().species(label) for label in ("LiNiO2", "LiCoO2", "LiAlO2")]
+    shares = (0.8, 0.15, 0.05)
+    assert nca.formation_enthalpy == pytest.approx(
+        sum(s * e.formation_enthalpy for s, e in zip(shares, ends, strict=True)), rel=1e-12
+    )
+    for t in (300.0, 650.0, 1073.15):
+        expected = sum(s * e.heat_capacity.enthalpy_change(t) for s, e in zip(shares, ends, strict=True))
+        assert nca.heat_capacity.enthalpy_change(t) == pytest.approx(expected, rel=1e-12)
+        table = EnthalpyTable([nca])
+        g = int(table.segment(np.array(t)))
+        assert table.coefficients[g, 0] @ basis(np.array(t), table.anchors[g]) == pytest.approx(expected, abs=1e-6)
+    assert nca.heat_capacity.t_max == 1273.15  # where every end member's data end
+    assert nca.estimated == ("formation_enthalpy", "heat_capacity")
+
+
+NCA_ROUTE = """\
+extends: {parent}
+name: nca-m2cam
+product: LiNi0.8Co0.15Al0.05O2
+set:
+  feeds.metals.flows: {{Ni: 0.8 mol/s, Co: 0.15 mol/s, Al: 0.05 mol/s}}
+  units.fire.product: LiNi0.8Co0.15Al0.05O2
+  units.fire.feed_species: [Ni, Co, Al]
+"""
+
+
+def test_an_nca_route_from_metal_powders_solves_with_no_data_row_for_nca(tmp_path):
+    from pathlib import Path
+
+    from tests.conftest import AL, CO, LI, NI, C, O
+
+    parent = Path(__file__).parents[2] / "routes" / "nmc811_m2cam.yaml"
+    path = tmp_path / "nca.yaml"
+    path.write_text(NCA_ROUTE.format(parent=parent))
+    summary = solve_route(load_route(path))
+    metal = 0.8 * NI + 0.15 * CO + 0.05 * AL
+    n = 1000 / (LI + metal + 2 * O)  # mol NCA (and mol metal) per kg
+    assert summary["kpis"]["shipped_mass"]["value"] == pytest.approx(n * metal / 1000, rel=1e-9)
+    # CO2 from Li2CO3 at Li/M 1.03 (0.515 per metal) and the burnt acetic-acid make-up (0.2 per metal, 2 C each)
+    co2 = C + 2 * O
+    assert summary["kpis"]["co2e_process"]["value"] == pytest.approx(n * (0.515 + 0.2 * 2) * co2 / 1000, rel=1e-9)
+    assert summary["closure"]["mass_relative_error"] < 1e-9
+    assert summary["species"]["estimated"] == ["LiNi0.8Co0.15Al0.05O2(s): formation_enthalpy, heat_capacity"]
+
+
+def test_the_species_command_shows_an_estimate_and_its_recipe(capsys):
+    assert main(["species", "LiNi0.8Co0.15Al0.05O2"]) == 0
+    out = capsys.readouterr().out
+    assert "(estimated: formation_enthalpy, heat_capacity)" in out
+    assert "0.8 LiNiO2(s) + 0.15 LiCoO2(s) + 0.05 LiAlO2(s)" in out
+    assert "ideal mixture of its end members' models" in out
