@@ -2,8 +2,8 @@
 
 from flowsheet.thermo.heat_capacity import ConstantHeatCapacity, Nasa9
 from flowsheet.thermo.reaction_heat import Reaction, heat_of_reaction, reaction_enthalpy
-from flowsheet.thermo.species import (
-    Species,
+from flowsheet.thermo.species import Species
+from flowsheet.thermo.species_data import (
     SpeciesData,
     all_species,
     default_data,

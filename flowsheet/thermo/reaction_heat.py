@@ -8,7 +8,7 @@ from flowsheet.chemistry import Reaction as StoichiometricReaction
 from flowsheet.errors import FlowsheetError
 from flowsheet.html import paragraph, table
 from flowsheet.thermo.heat_capacity import T_REFERENCE
-from flowsheet.thermo.species import SpeciesData, package_data
+from flowsheet.thermo.species_data import SpeciesData, package_data
 from flowsheet.units import Quantity, magnitude
 
 

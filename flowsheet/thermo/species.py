@@ -7,42 +7,42 @@ Tables (every row with a source key of ``data/sources.toml``):
 - ``nasa9.csv``: NASA Glenn polynomials (McBride et al. 2002);
 - ``heat_capacity.csv``: constant heat capacities (measured or Kopp's rule).
 
-Every species has exactly one heat-capacity model. A species asked for without
-a phase tag takes the first phase known for its formula in the order s, l, g, aq
-(its standard state at 298.15 K for every species shipped).
+Every species has exactly one heat-capacity model. The tables are read here, from the
+package's data folder or from a user's folder of the same layout; looking species up, in
+layers, is :mod:`flowsheet.thermo.species_data`.
 """
 
 from __future__ import annotations
 
-import difflib
-import os
 import re
 from collections import defaultdict
-from collections.abc import Iterable
 from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 import pint
 
 from flowsheet.chemistry import Formula
 from flowsheet.datafiles import Row, read_table
-from flowsheet.errors import DataFileError, MissingDataError, UnknownSpeciesError
+from flowsheet.errors import DataFileError, MissingDataError
 from flowsheet.thermo.heat_capacity import (
     ConstantHeatCapacity,
     HeatCapacity,
-    MixtureHeatCapacity,
     Nasa9,
     Nasa9Interval,
 )
 from flowsheet.units import magnitude
 
+if TYPE_CHECKING:
+    from flowsheet.thermo.species_data import SpeciesData
+
 FORMATION_TABLE = "thermo/formation_enthalpy.csv"
 NASA_TABLE = "thermo/nasa9.csv"
 CONSTANT_CP_TABLE = "thermo/heat_capacity.csv"
 PHASE_PREFERENCE = ("s", "l", "g", "aq")
-_PHASE_TAG = re.compile(r"\((s|l|g|aq|cr)\)$")
+PHASE_TAG = re.compile(r"\((s|l|g|aq|cr)\)$")
 
 
 @dataclass(frozen=True)
@@ -113,7 +113,7 @@ class Species:
 
 
 @cache
-def _database(folder: Path | None = None, below: SpeciesData | None = None) -> dict[tuple, Species]:
+def read_tables(folder: Path | None = None, below: SpeciesData | None = None) -> dict[tuple, Species]:
     """The species of the package's tables, or of a user's data `folder` on top of `below`.
 
     A user's folder holds the same tables (``thermo/formation_enthalpy.csv`` and one or both of
@@ -227,205 +227,3 @@ def _constant_models(
         model = ConstantHeatCapacity(value, row.number("t_min"), row.number("t_max"))
         models[key] = (model, _cite(row), row.values.get("estimate", "no"))
     return models
-
-
-@dataclass(frozen=True, eq=False)
-class SpeciesData:
-    """The species a flowsheet may use, in layers: the package's tables, then user folders, then a route's own.
-
-    A later layer's species replaces an earlier one's of the same formula and phase; what was
-    replaced is listed in `overridden`. Objects of this class are built once and shared: they
-    hold no state that changes.
-
-    Attributes
-    ----------
-    entries : dict
-        Species by (formula key, phase), in the order they were first known.
-    layers : tuple of str
-        Where the layers came from, first to last: ``"package"``, a folder, a route file.
-    overridden : tuple of str
-        ``"LiNiO2(s) from <layer>"`` for every species a later layer replaced.
-    """
-
-    entries: dict[tuple, Species]
-    layers: tuple[str, ...] = ("package",)
-    overridden: tuple[str, ...] = ()
-    _cache: dict[str, Species] = field(default_factory=dict, repr=False)
-
-    def species(self, text: str | Formula) -> Species:
-        """The species a formula names (see :func:`species`); raise :class:`UnknownSpeciesError` if unknown.
-
-        A mixed-metal compound not in the data is estimated from its end members
-        (:func:`estimate_from_end_members`) and flagged as estimated.
-        """
-        key = text if isinstance(text, str) else str(text)
-        found = self._cache.get(key)
-        if found is None:
-            formula = Formula(text) if isinstance(text, str) else text
-            try:
-                found = self._lookup(formula, key)
-            except UnknownSpeciesError:
-                found = estimate_from_end_members(formula, self)
-                if found is None:
-                    raise
-            self._cache[key] = found
-        return found
-
-    def find(self, text: str | Formula) -> Species | None:
-        """Like :meth:`species`, but None for a species not in the data."""
-        try:
-            return self.species(text)
-        except UnknownSpeciesError:
-            return None
-
-    def all(self) -> tuple[Species, ...]:
-        """Every species, in the order first known."""
-        return tuple(self.entries.values())
-
-    def with_folder(self, folder: str | Path) -> SpeciesData:
-        """These data with a user's data folder on top (the package's table layout; see :func:`_database`)."""
-        path = Path(folder).resolve()
-        if not path.is_dir():
-            raise DataFileError(str(folder), 0, "", "is not a folder of species data")
-        return self.layered(str(path), _database(path, self).values())
-
-    def layered(self, name: str, added: Iterable[Species]) -> SpeciesData:
-        """These data with one more layer on top: `added` replaces species of the same formula and phase."""
-        entries = dict(self.entries)
-        overridden = list(self.overridden)
-        for item in added:
-            key = (item.formula.key, item.phase)
-            if key in entries:
-                overridden.append(f"{item.label} from {name}")
-            entries[key] = item
-        return SpeciesData(entries, (*self.layers, name), tuple(overridden))
-
-    def _lookup(self, formula: Formula, text: str) -> Species:
-        phases = [phase for phase in PHASE_PREFERENCE if (formula.key, phase) in self.entries]
-        if formula.phase is not None and formula.phase in phases:
-            return self.entries[(formula.key, formula.phase)]
-        if formula.phase is None and phases:
-            return self.entries[(formula.key, phases[0])]
-        known = [s.label for s in self.entries.values()]
-        bare = _PHASE_TAG.sub("", formula.text)
-        suggestions = [f"{bare}({phase})" for phase in phases]
-        if not suggestions:
-            suggestions = difflib.get_close_matches(formula.text, known, n=3, cutoff=0.6)
-        raise UnknownSpeciesError(str(text), FORMATION_TABLE, tuple(suggestions))
-
-
-END_MEMBERS = "thermo/end_members.csv"
-
-
-@cache
-def end_member_families() -> dict[str, tuple[tuple[str, str], ...]]:
-    """Families of end members a mixed compound may be estimated from: ``{family: ((formula, phase), ...)}``."""
-    families: dict[str, list[tuple[str, str]]] = defaultdict(list)
-    for row in read_table(END_MEMBERS, required=("family", "end_member", "phase", "source")):
-        families[row["family"]].append((row["end_member"], row["phase"]))
-    return {family: tuple(members) for family, members in families.items()}
-
-
-def estimate_from_end_members(formula: Formula, data: SpeciesData) -> Species | None:
-    """A mixed-metal compound as the ideal mixture of the end members of its family, or None.
-
-    The composition must be a non-negative combination ``Σ c_i`` of one family's end members
-    (``LiNi0.9Mn0.05Co0.05O2`` = 0.9 LiNiO2 + 0.05 LiMnO2 + 0.05 LiCoO2); formation enthalpy
-    and heat capacity are the same combination of theirs (ideal mixing, Kopp's rule for the
-    heat capacity), valid where all end members are. Both are flagged as estimates, the method
-    and the end members named in the sources.
-    """
-    phase = formula.phase or "s"
-    target = dict(formula.elements)
-    for family, members in end_member_families().items():
-        found = [data.entries.get((Formula(m).key, p)) for m, p in members if p == phase]
-        known = [item for item in found if item is not None]
-        if not known or len(known) < len(found):
-            continue
-        elements = sorted({e for item in known for e in item.formula.elements} | set(target))
-        matrix = np.array([[float(item.formula.elements.get(e, 0)) for item in known] for e in elements])
-        wanted = np.array([float(target.get(e, 0)) for e in elements])
-        shares, *_ = np.linalg.lstsq(matrix, wanted, rcond=None)
-        if np.any(shares < -1e-12) or np.abs(matrix @ shares - wanted).max() > 1e-9 or formula.charge:
-            continue
-        used = [(float(share), item) for share, item in zip(shares, known, strict=True) if share > 1e-12]
-        models = [item.heat_capacity for _, item in used]
-        constant = [model for model in models if isinstance(model, ConstantHeatCapacity)]
-        simple = [model for model in models if isinstance(model, ConstantHeatCapacity | Nasa9)]
-        heat_capacity: HeatCapacity
-        if len(constant) == len(models):  # Kopp's rule: the mixture's constant heat capacity
-            value = sum(share * m.value for (share, _), m in zip(used, constant, strict=True))
-            heat_capacity = ConstantHeatCapacity(value, max(m.t_min for m in constant), min(m.t_max for m in constant))
-        elif len(simple) == len(models):
-            heat_capacity = MixtureHeatCapacity(tuple((share, m) for (share, _), m in zip(used, simple, strict=True)))
-        else:
-            continue
-        recipe = " + ".join(f"{share:.6g} {item.label}" for share, item in used)
-        cited = f"estimate, {family}: {recipe} (ideal mixing; {END_MEMBERS})"
-        return Species(
-            formula=Formula(_PHASE_TAG.sub("", formula.text)),
-            phase=phase,
-            name=f"estimated {family}",
-            formation_enthalpy=float(sum(share * item.formation_enthalpy for share, item in used)),
-            heat_capacity=heat_capacity,
-            sources={"formation_enthalpy": cited, "heat_capacity": cited},
-            estimated=("formation_enthalpy", "heat_capacity"),
-        )
-    return None
-
-
-@cache
-def package_data() -> SpeciesData:
-    """The species of the package's own tables (``data/thermo``)."""
-    return SpeciesData(_database())
-
-
-DATA_PATH = "FLOWSHEET_DATA"
-"""Environment variable listing (by ``os.pathsep``) folders of species data every route loads on the package's."""
-
-
-def default_data() -> SpeciesData:
-    """The package's species with the folders of ``FLOWSHEET_DATA`` on top, in the order listed."""
-    return _layered_folders(os.environ.get(DATA_PATH, ""))
-
-
-@cache
-def _layered_folders(listed: str) -> SpeciesData:
-    data = package_data()
-    for folder in (p for p in listed.split(os.pathsep) if p):
-        data = data.with_folder(folder)
-    return data
-
-
-def species(text: str | Formula) -> Species:
-    """Return a species from the shipped data.
-
-    Parameters
-    ----------
-    text : str or Formula
-        A formula with or without phase tag: ``"H2O(g)"``, ``"NiSO4·6H2O"``,
-        ``"SO4-2(aq)"``. Without a tag, the first known phase in the order
-        s, l, g, aq is taken.
-
-    Raises
-    ------
-    UnknownSpeciesError
-        If the formula (or the formula in that phase) is not in the data,
-        with the known phases or close names as suggestions.
-
-    Examples
-    --------
-    >>> species("H2O(g)").formation_enthalpy
-    -241826.0
-    """
-    return package_data().species(text)
-
-
-def find_species(text: str) -> Species | None:
-    """Like :func:`species`, but None instead of an error for a species not in the data."""
-    return package_data().find(text)
-
-
-def all_species() -> tuple[Species, ...]:
-    """Return every species in the shipped data, in table order."""
-    return package_data().all()

@@ -149,7 +149,7 @@ def test_run_takes_species_folders_on_the_command_line(tmp_path, capsys):
 def test_the_estimator_reproduces_every_shipped_mixed_estimate():
     # the shipped NMC rows were made the same way: ideal mixing of the end members
     from flowsheet.chemistry import Formula
-    from flowsheet.thermo.species import estimate_from_end_members
+    from flowsheet.thermo.end_members import estimate_from_end_members
 
     shipped = [
         package_data().species(label)
