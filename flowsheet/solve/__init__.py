@@ -91,7 +91,8 @@ def _solve(
         return f"sample {sample} ({items}): "
 
     plan = solution.plan
-    check_finite(sheet.name, {s.name: solution.flows[:, plan.slices[s.name]] for s in plan.streams}, "flow", which)
+    if not np.isfinite(solution.flows).all():  # name the stream only when there is one to name
+        check_finite(sheet.name, {s.name: solution.flows[:, plan.slices[s.name]] for s in plan.streams}, "flow", which)
     check_negative(solution, which)
     names, elements, mass = closure(solution)
     check_closure(solution, elements, mass, which)
@@ -111,22 +112,23 @@ def _solve(
     duties = {unit: value * scale for unit, value in energy.duties(solution.flows, found).items()}
     parts = calculator.parts(flows, duties, solution.operations, label)
     kpis = calculator.compute(parts)
-    scaled = [flows, *(duty[:, None] for duty in duties.values())]
-    if not all(np.isfinite(values).all() for values in scaled):
-        sample = int(np.argmax(~np.isfinite(np.hstack(scaled)).all(axis=1)))
+    if not (np.isfinite(flows).all() and all(np.isfinite(duty).all() for duty in duties.values())):
+        scaled = np.hstack([flows, *(duty[:, None] for duty in duties.values())])
+        sample = int(np.argmax(~np.isfinite(scaled).all(axis=1)))
         raise SolveError(
             sheet.name,
             f"{which(sample)}the basis {amount:~} scales flows or duties beyond the range of numbers",
             "give a basis of sensible magnitude, e.g. '1 kg' or '50 kt/yr'",
         )
     check_finite(sheet.name, kpis, "KPI", which)
+    structure = _structure(plan)
     return Results(
         name=sheet.name,
         edges=plan.streams,
-        feeds={op.name: op.recycled for op in sheet.operations if isinstance(op, Feed)},
-        products={op.name: op.kind for op in sheet.operations if isinstance(op, Product)},
+        feeds=structure["feeds"],
+        products=structure["products"],
         components=components,
-        layout=Layout(plan.species, plan.slices, plan.width),
+        layout=structure["layout"],
         flows=flows,
         temperatures={name: np.broadcast_to(t, scale.shape) for name, t in found.items()},
         duties=duties,
@@ -141,8 +143,21 @@ def _solve(
         parameters={path: np.asarray(v, dtype=float).reshape(-1) for path, v in (samples or {}).items()},
         species_layers=sheet.species_data.layers,
         overridden=sheet.species_data.overridden,
-        estimated=tuple(f"{s.label}: {', '.join(s.estimated)}" for s in components.species if s.estimated),
+        estimated=structure["estimated"],
     )
+
+
+def _structure(plan: Plan) -> dict:
+    """What Results take from a plan's structure alone, built once per plan."""
+    if "results" not in plan.derived:
+        sheet, components = plan.sheet, plan.components
+        plan.derived["results"] = {
+            "feeds": {op.name: op.recycled for op in sheet.operations if isinstance(op, Feed)},
+            "products": {op.name: op.kind for op in sheet.operations if isinstance(op, Product)},
+            "layout": Layout(plan.species, plan.slices, plan.width),
+            "estimated": tuple(f"{s.label}: {', '.join(s.estimated)}" for s in components.species if s.estimated),
+        }
+    return plan.derived["results"]  # type: ignore[return-value]
 
 
 def _by_unit(sheet: Flowsheet, samples: Mapping[str, np.ndarray]) -> dict[str, dict[str, np.ndarray]]:

@@ -301,12 +301,15 @@ class Plan:
 
     def products(self, *kinds: str) -> list[Stream]:
         """Streams into products (of the given kinds, or any)."""
-        found = []
-        for stream in self.streams:
-            target = self.sheet.operation(stream.target)
-            if isinstance(target, Product) and (not kinds or target.kind in kinds):
-                found.append(stream)
-        return found
+        key = f"products:{','.join(kinds)}"
+        if key not in self.derived:
+            found = []
+            for stream in self.streams:
+                target = self.sheet.operation(stream.target)
+                if isinstance(target, Product) and (not kinds or target.kind in kinds):
+                    found.append(stream)
+            self.derived[key] = found
+        return list(self.derived[key])  # type: ignore[call-overload]
 
     def weights(self, streams: list[Stream], per_species: np.ndarray) -> np.ndarray:
         """Column ``w`` of the flat layout with ``F @ w`` = Σ over `streams` of ``per_species · n``, (L,)."""
