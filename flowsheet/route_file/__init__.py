@@ -152,7 +152,7 @@ def load_route(
             raise RouteFileError.one(shown, 0, "", f"species data {folder}: {message_and_hint(err)[0]}") from err
     sheet = build_flowsheet(spec, report, uncertain, layers, shown)
     if not issues and check:
-        for problem in sheet.problems():
+        for problem in sheet.derived("problems", sheet.problems):  # kept: the solve checks the same
             message = f"{problem.port}: {problem.message}" if problem.port else problem.message
             report(problem_path(spec, problem), message, problem.hint)
         if not issues:

@@ -132,13 +132,20 @@ def _route_type(cls: type[Operation], item: dataclasses.Field) -> Any:
     return _ROUTE_TYPES.get(hint, Any)
 
 
+_MODELS: dict[str, type[BaseModel]] = {}
+"""The parameter model of each unit class, by module and class name: made once (pydantic models are slow to make)."""
+
+
 def _parameter_model(cls: type[Operation]) -> type[BaseModel]:
-    fields: dict[str, Any] = {"type": (StrictStr, ...), "note": (StrictStr, "")}
-    for item in dataclasses.fields(cls):
-        if item.name != "name":  # may be left out; null only where the unit's own default is None
-            kind = _route_type(cls, item)
-            fields[item.name] = (kind | None if item.default is None else kind, None)
-    return create_model(f"{cls.__name__}Parameters", __config__=ConfigDict(extra="forbid"), **fields)
+    key = f"{cls.__module__}.{cls.__qualname__}"
+    if key not in _MODELS:
+        fields: dict[str, Any] = {"type": (StrictStr, ...), "note": (StrictStr, "")}
+        for item in dataclasses.fields(cls):
+            if item.name != "name":  # may be left out; null only where the unit's own default is None
+                kind = _route_type(cls, item)
+                fields[item.name] = (kind | None if item.default is None else kind, None)
+        _MODELS[key] = create_model(f"{cls.__name__}Parameters", __config__=ConfigDict(extra="forbid"), **fields)
+    return _MODELS[key]
 
 
 def _wanted(cls: type[Operation], key: str) -> str:

@@ -44,6 +44,7 @@ class SpeciesData:
     layers: tuple[str, ...] = ("package",)
     overridden: tuple[str, ...] = ()
     _cache: dict[str, Species] = field(default_factory=dict, repr=False)
+    _unknown: dict[str, UnknownSpeciesError] = field(default_factory=dict, repr=False)
 
     def species(self, text: str | Formula) -> Species:
         """The species a formula names (see :func:`species`); raise :class:`UnknownSpeciesError` if unknown.
@@ -52,14 +53,17 @@ class SpeciesData:
         (:func:`estimate_from_end_members`) and flagged as estimated.
         """
         key = text if isinstance(text, str) else str(text)
+        if key in self._unknown:  # asked before and not found: the same error, without a new search
+            raise self._unknown[key]
         found = self._cache.get(key)
         if found is None:
             formula = Formula(text) if isinstance(text, str) else text
             try:
                 found = self._lookup(formula, key)
-            except UnknownSpeciesError:
+            except UnknownSpeciesError as err:
                 found = estimate_from_end_members(formula, self)
                 if found is None:
+                    self._unknown[key] = err
                     raise
             self._cache[key] = found
         return found
