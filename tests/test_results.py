@@ -122,3 +122,20 @@ def test_a_wrong_stream_or_sample_is_named(results):
         results.flow("ship.product->redisolve.feed")
     with pytest.raises(IndexError, match=r"sample 1 of 1: samples count from 0 to 0"):
         results.totals(sample=1)
+
+
+def test_nothing_keeps_a_solved_sample_alive_once_it_is_dropped():
+    # a million samples are solved in chunks: a chunk's arrays must go when its Results go
+    # (an error cached with its traceback once kept every chunk's frames, and their arrays, alive)
+    import gc
+    import weakref
+
+    import numpy as np
+
+    sheet = build(utilities=True)
+    results = solve(sheet, "1 kg", samples={"liquor_split.fractions.bleed": np.array([0.05, 0.1]),
+                                            "liquor_split.fractions.recycle": np.array([0.95, 0.9])})  # fmt: skip
+    flows = weakref.ref(results.flows)
+    del results
+    gc.collect()
+    assert flows() is None

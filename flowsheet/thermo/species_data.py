@@ -44,7 +44,8 @@ class SpeciesData:
     layers: tuple[str, ...] = ("package",)
     overridden: tuple[str, ...] = ()
     _cache: dict[str, Species] = field(default_factory=dict, repr=False)
-    _unknown: dict[str, UnknownSpeciesError] = field(default_factory=dict, repr=False)
+    _unknown: dict[str, tuple] = field(default_factory=dict, repr=False)
+    """The arguments of the error for a species asked for and not found (not the error: it would keep its frames)."""
 
     def species(self, text: str | Formula) -> Species:
         """The species a formula names (see :func:`species`); raise :class:`UnknownSpeciesError` if unknown.
@@ -54,7 +55,7 @@ class SpeciesData:
         """
         key = text if isinstance(text, str) else str(text)
         if key in self._unknown:  # asked before and not found: the same error, without a new search
-            raise self._unknown[key]
+            raise UnknownSpeciesError(*self._unknown[key])
         found = self._cache.get(key)
         if found is None:
             formula = Formula(text) if isinstance(text, str) else text
@@ -63,7 +64,7 @@ class SpeciesData:
             except UnknownSpeciesError as err:
                 found = estimate_from_end_members(formula, self)
                 if found is None:
-                    self._unknown[key] = err
+                    self._unknown[key] = err.args
                     raise
             self._cache[key] = found
         return found
