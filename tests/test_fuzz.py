@@ -1,7 +1,7 @@
 """Fuzzing: whatever text or route comes in, only a FlowsheetError escapes, and what solves closes to 1e-9.
 
 The default profile is a short, derandomised run for CI. The long run is opt-in:
-``FLOWSHEET_FUZZ=long pytest tests/test_fuzz.py`` (about ten minutes on two cores).
+``FLOWSHEET_FUZZ=long pytest tests/test_fuzz.py`` (about a quarter of an hour on two cores).
 """
 
 import contextlib
