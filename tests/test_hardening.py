@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 import flowsheet.batch as batch
-import flowsheet.cli as cli
+import flowsheet.cli.routes as route_commands
 from flowsheet.cli import main
 from flowsheet.report.folder import OutputFolder
 
@@ -78,7 +78,7 @@ def test_every_exception_ends_at_the_boundary_without_a_traceback(raised, status
     def fail(*_args, **_kwargs):
         raise raised
 
-    monkeypatch.setattr(cli, "render_runs", fail)
+    monkeypatch.setattr(route_commands, "render_runs", fail)
     assert main(["run", SULFATE]) == status
     err = capsys.readouterr().err
     assert "Traceback" not in err

@@ -1,0 +1,135 @@
+"""The ``flowsheet`` command: compare cathode routes, run and check route files, balance reactions.
+
+Commands
+--------
+``flowsheet compare ROUTE... [--baseline ROUTE] [--region SITE=REGION ...]``
+    One row per KPI, one column per route, and each route's ratio to the baseline;
+    with ``--region``, one column per route and regional scenario.
+``flowsheet run ROUTE... [--basis "1 kg"] [--format table|json|csv|markdown] [--output DIR]``
+    Every KPI of every route.
+``flowsheet sweep ROUTE --samples N [--seed S]``
+    Monte Carlo over the route's uncertain parameters: KPI percentiles and top drivers.
+``flowsheet trace ROUTE --element Co``
+    The fraction of an element in each product from each feed, and recycled content.
+``flowsheet check ROUTE...``
+    Validate route files without solving them.
+``flowsheet balance REACTION``
+    Check a reaction or propose its coefficients; its heat and masses per basis.
+``flowsheet formula FORMULA...``
+    Molar mass, element counts and mass fractions.
+
+ROUTE may be a file, a directory (its ``*.yaml``) or a glob. A bad file is reported on
+stderr with its file and line and the others still run; the exit status is 1 if any
+failed, 2 for a usage error.
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import os
+import signal
+import sys
+import threading
+from collections.abc import Sequence
+
+import flowsheet
+from flowsheet.cli import chemistry, routes
+from flowsheet.errors import FlowsheetError
+from flowsheet.report.tables import FORMATS
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run the command line; return the exit status (0 success, 1 bad input, 2 usage)."""
+    parser = _parser()
+    arguments = parser.parse_args(argv)
+    if arguments.command is None:
+        parser.print_help()
+        return 2
+    main_thread = threading.current_thread() is threading.main_thread()
+    previous = signal.signal(signal.SIGTERM, _terminated) if main_thread else None  # a kill ends like Ctrl-C
+    arguments.command_line = " ".join(["flowsheet", *(argv if argv is not None else sys.argv[1:])])
+    try:
+        return int(arguments.run(arguments) or 0)
+    except FlowsheetError as err:
+        sys.stdout.flush()
+        print(f"error: {err}", file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        print("\ninterrupted; no partial output was left", file=sys.stderr)
+        return 130
+    except BrokenPipeError:  # the reader went away (| head): end quietly, as a shell tool does
+        with contextlib.suppress(OSError, ValueError, AttributeError):  # no flush of the dead pipe at exit
+            os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 141
+    except Exception as err:  # noqa: BLE001 - the last boundary: a bug is reported, never a bare traceback
+        print(
+            f"internal error ({type(err).__name__}: {err}) while running: {arguments.command_line}\n"
+            "  hint: this is a bug in cathode-flowsheet; please report it with this command and its input files",
+            file=sys.stderr,
+        )
+        return 70
+    finally:
+        if main_thread:
+            signal.signal(signal.SIGTERM, previous)
+
+
+def _terminated(number: int, frame: object) -> None:
+    raise KeyboardInterrupt
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="flowsheet",
+        description="Mass and energy balances of lithium-ion cathode synthesis routes.",
+        epilog="Example: flowsheet compare routes/ --baseline routes/nmc811_sulfate.yaml",
+    )
+    parser.add_argument("--version", action="version", version=f"%(prog)s {flowsheet.__version__}")
+    commands = parser.add_subparsers(dest="command", metavar="COMMAND")
+
+    compare_cmd = commands.add_parser("compare", help="compare routes KPI by KPI, with ratios to a baseline")
+    routes.route_arguments(compare_cmd)
+    compare_cmd.add_argument("--baseline", help="the route the others are divided by (default: the first)")
+    compare_cmd.set_defaults(run=routes.compare)
+
+    run_cmd = commands.add_parser("run", help="solve routes and print every KPI")
+    routes.route_arguments(run_cmd)
+    run_cmd.set_defaults(run=routes.run)
+
+    sweep_cmd = commands.add_parser("sweep", help="Monte Carlo over a route's uncertain parameters")
+    sweep_cmd.add_argument("route", metavar="ROUTE", help="a route file with {value: ..., range: [...]} parameters")
+    sweep_cmd.add_argument("--samples", type=int, default=1000, help="number of samples (default 1000)")
+    sweep_cmd.add_argument("--seed", type=int, default=0, help="random seed (default 0)")
+    sweep_cmd.add_argument("--basis", help="override the route's basis")
+    routes.data_argument(sweep_cmd)
+    sweep_cmd.add_argument("--format", choices=FORMATS, default="table", help="output format (default: table)")
+    sweep_cmd.add_argument("--output", metavar="DIR", help="also write the samples (CSV) and the summary into DIR")
+    sweep_cmd.set_defaults(run=routes.sweep)
+
+    trace_cmd = commands.add_parser("trace", help="where an element in each product came from, feed by feed")
+    trace_cmd.add_argument("route", metavar="ROUTE", help="a route file")
+    trace_cmd.add_argument("--element", required=True, help="an element symbol, e.g. Co")
+    trace_cmd.add_argument("--format", choices=FORMATS, default="table", help="output format (default: table)")
+    routes.data_argument(trace_cmd)
+    trace_cmd.set_defaults(run=routes.trace)
+
+    species_cmd = commands.add_parser("species", help="what is known of a species, and where it came from")
+    species_cmd.add_argument("formulas", nargs="+", metavar="FORMULA", help='e.g. "LiNi0.8Mn0.1Co0.1O2" or "H2O(g)"')
+    routes.data_argument(species_cmd)
+    species_cmd.set_defaults(run=chemistry.species)
+
+    check_cmd = commands.add_parser("check", help="validate route files without solving them")
+    check_cmd.add_argument("routes", nargs="+", metavar="ROUTE", help="route files, directories or globs")
+    routes.data_argument(check_cmd)
+    check_cmd.set_defaults(run=routes.check)
+
+    balance = commands.add_parser("balance", help="check or complete a reaction; its heat and masses")
+    balance.add_argument("reaction", metavar="REACTION", help='e.g. "Ni + H2SO4 -> NiSO4 + H2"')
+    balance.add_argument("--temperature", default="298.15 K", help="for the heat of reaction (default 298.15 K)")
+    balance.add_argument("--basis", help='mass of one species, e.g. "1 kg LiNi0.8Mn0.1Co0.1O2"')
+    balance.set_defaults(run=chemistry.balance)
+
+    formula = commands.add_parser("formula", help="molar mass and composition of formulas")
+    formula.add_argument("formulas", nargs="+", metavar="FORMULA", help='e.g. "NiSO4·6H2O" or "NiSO4.6H2O"')
+    formula.set_defaults(run=chemistry.formula)
+    return parser

@@ -1,0 +1,5 @@
+"""``python -m flowsheet.cli``."""
+
+from flowsheet.cli import main
+
+raise SystemExit(main())

@@ -1,0 +1,259 @@
+"""The route commands: run, compare, check, sweep and trace, with their arguments and output folders."""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import sys
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import numpy as np
+
+from flowsheet.batch import TIME_LIMIT, Outcome, evaluate, expand, in_route, solve_loaded, terminal_progress
+from flowsheet.errors import SolveError
+from flowsheet.report import compare as ratios
+from flowsheet.report import render_comparison, render_runs, render_sweep, render_trace
+from flowsheet.report.folder import OutputFolder
+from flowsheet.report.tables import FORMATS
+from flowsheet.route_file import load_route
+
+MAX_SAMPLES = 10_000_000
+"""Most samples one sweep draws: its table then takes about 2 GB."""
+
+EXTENSIONS = {"table": "txt", "json": "json", "csv": "csv", "markdown": "md"}
+
+
+def data_argument(parser: argparse.ArgumentParser) -> None:
+    """Add ``--data DIR`` (repeatable): folders of species data on top of the package's."""
+    parser.add_argument(
+        "--data",
+        action="append",
+        default=[],
+        metavar="DIR",
+        help="a folder of species data (data/thermo's tables) on top of the package's; repeat for more",
+    )
+
+
+def route_arguments(parser: argparse.ArgumentParser) -> None:
+    """Add what every route command takes: routes, basis, format, output folder, regions, time limit, data."""
+    data_argument(parser)
+    parser.add_argument("routes", nargs="+", metavar="ROUTE", help="route files, directories or globs")
+    parser.add_argument("--basis", help='override each route\'s basis, e.g. "1 kg" or "50 kt/yr"')
+    parser.add_argument("--format", choices=FORMATS, default="table", help="output format (default: table)")
+    parser.add_argument("--output", metavar="DIR", help="also write the output into DIR (whole files only)")
+    parser.add_argument(
+        "--time-limit",
+        type=float,
+        default=TIME_LIMIT,
+        metavar="SECONDS",
+        help=f"give up on a route file after this long; the others still run (default {TIME_LIMIT:g})",
+    )
+    parser.add_argument(
+        "--region",
+        action="append",
+        type=scenario,
+        default=[],
+        metavar="SITE=REGION[,SITE=REGION]",
+        help="move sites to other regions (grid and lanes); repeat to evaluate each route in several scenarios",
+    )
+
+
+def scenario(text: str) -> dict[str, str]:
+    """``"refinery=CA,cathode_plant=EU"`` as ``{"refinery": "CA", "cathode_plant": "EU"}``."""
+    found = {}
+    for part in text.split(","):
+        site, equals, region = (item.strip() for item in part.partition("="))
+        if not equals or not site or not region:
+            raise argparse.ArgumentTypeError(f"{part!r} is not SITE=REGION, e.g. refinery=CA")
+        found[site] = region
+    return found
+
+
+def _solved(arguments: argparse.Namespace, solve_routes: bool = True) -> tuple[list[Outcome], int]:
+    paths = expand(arguments.routes)
+    if not paths:
+        print("error: no route files found in " + " ".join(arguments.routes), file=sys.stderr)
+        return [], 1
+    outcomes = evaluate(
+        paths,
+        getattr(arguments, "basis", None),
+        solve_routes,
+        progress=terminal_progress,
+        scenarios=getattr(arguments, "region", ()),
+        seconds=getattr(arguments, "time_limit", TIME_LIMIT),
+        data_folders=arguments.data,
+    )
+    failed = 0
+    for outcome in outcomes:
+        if outcome.error is not None:
+            failed += 1
+            scenario = f"[{outcome.scenario}] " if outcome.scenario else ""
+            print(f"error: {scenario}{outcome.error}", file=sys.stderr)
+    files: dict[str, list[str]] = {}
+    for outcome in outcomes:
+        if outcome.summary is not None:
+            files.setdefault(outcome.summary["route"], []).append(outcome.path)
+    for name, shared in files.items():
+        if len(shared) > 1:  # their columns, ratios and output files could not be told apart
+            print(
+                f"error: {len(shared)} routes are named {name!r} ({', '.join(shared)}); give each a name:",
+                file=sys.stderr,
+            )
+            return [], 1
+    return outcomes, 1 if failed else 0
+
+
+def run(arguments: argparse.Namespace) -> int:
+    """``flowsheet run``: every KPI of every route."""
+    folder = _folder(arguments)
+    outcomes, status = _solved(arguments)
+    summaries = [o.summary for o in outcomes if o.summary is not None]
+    if summaries:
+        print(render_runs(summaries, arguments.format))
+        if folder is not None:
+            for summary in summaries:
+                folder.write(
+                    f"{folder.stem(summary['route'])}.{EXTENSIONS[arguments.format]}",
+                    render_runs([summary], arguments.format)
+                    if arguments.format != "json"
+                    else render_runs([summary], "json")[1:-1].strip().replace("\n  ", "\n"),
+                )
+    if folder is not None:
+        folder.close()
+    return status
+
+
+def _folder(arguments: argparse.Namespace) -> OutputFolder | None:
+    """The ``--output`` folder, opened before any work so that a bad one is said at once."""
+    return OutputFolder(arguments.output, arguments.command_line) if arguments.output else None
+
+
+def compare(arguments: argparse.Namespace) -> int:
+    """``flowsheet compare``: KPI by KPI, with each route's ratio to the baseline."""
+    folder = _folder(arguments)
+    if arguments.baseline and arguments.baseline not in arguments.routes:
+        arguments.routes = [arguments.baseline, *arguments.routes]
+    outcomes, status = _solved(arguments)
+    solved = [o for o in outcomes if o.summary is not None]
+    if not solved:
+        return status or 1
+    baseline = 0
+    if arguments.baseline:
+        wanted = Path(arguments.baseline).resolve()
+        matches = [i for i, o in enumerate(solved) if Path(o.path).resolve() == wanted]
+        if not matches:
+            print(
+                f"error: the baseline {arguments.baseline} did not solve; nothing to compare against", file=sys.stderr
+            )
+            return 1
+        baseline = matches[0]
+    ordered = [solved[baseline], *(o for i, o in enumerate(solved) if i != baseline)]
+    bases = {f"{o.summary['basis']['value']:g} {o.summary['basis']['unit']}" for o in ordered if o.summary}
+    if len(bases) > 1:
+        print(f"error: the routes have different bases ({', '.join(sorted(bases))}); give --basis", file=sys.stderr)
+        return 1
+    compared = ratios([o.summary for o in ordered if o.summary is not None], baseline=0)
+    text = render_comparison(compared, arguments.format)
+    print(text)
+    if folder is not None:
+        folder.write(f"comparison.{EXTENSIONS[arguments.format]}", text)
+        folder.close()
+    return status
+
+
+def sweep(arguments: argparse.Namespace) -> int:
+    """``flowsheet sweep``: Monte Carlo over a route's uncertain parameters, percentiles and drivers."""
+    from flowsheet.sampling import sample, sensitivity
+
+    if not 2 <= arguments.samples <= MAX_SAMPLES:
+        print(
+            f"error: --samples must be between 2 and {MAX_SAMPLES:,} (about 300 bytes each); "
+            "run larger studies as several sweeps with different --seed",
+            file=sys.stderr,
+        )
+        return 2
+    folder = _folder(arguments)
+    route = load_route(arguments.route, data_folders=arguments.data)
+    with _progress_bar(f"{route.name}: {arguments.samples:,} samples") as progress:
+        try:
+            frame = sample(route, arguments.samples, arguments.seed, arguments.basis, progress)
+        except SolveError as err:
+            raise in_route(route, err) from err
+    parameters = list(frame.columns[: len(route.uncertain)])
+    correlations = sensitivity(frame, parameters)
+    summary: dict = {
+        "route": route.name,
+        "file": route.path,
+        "samples": arguments.samples,
+        "seed": arguments.seed,
+        "basis": arguments.basis or route.spec.basis,
+        "parameters": {path: d.described() for path, d in route.uncertain.items()},
+        "kpis": {},
+        "drivers": {},
+    }
+    for column in frame.columns[len(parameters) :]:
+        name, unit = column.split(" [")
+        values = frame[column].to_numpy()
+        p5, p50, p95 = (float(v) for v in np.percentile(values, [5, 50, 95]))
+        summary["kpis"][name] = {
+            "unit": unit.rstrip("]"),
+            "mean": float(values.mean()),
+            "p5": p5,
+            "p50": p50,
+            "p95": p95,
+        }
+        ranked = correlations[column].abs().sort_values(ascending=False)
+        summary["drivers"][name] = [
+            {"parameter": p, "spearman": float(correlations.loc[p, column])}
+            for p in ranked.index[:3]
+            if abs(correlations.loc[p, column]) >= 0.05
+        ]
+    text = render_sweep(summary, arguments.format)
+    print(text)
+    if folder is not None:
+        name = folder.stem(route.name)
+        folder.write(f"{name}-samples.csv", frame.to_csv(index=False).rstrip("\n"))
+        folder.write(f"{name}-sweep.{EXTENSIONS[arguments.format]}", text)
+        folder.close()
+    return 0
+
+
+@contextlib.contextmanager
+def _progress_bar(title: str) -> Iterator[Callable[[int, int], None] | None]:
+    """A progress bar on the terminal's stderr (nothing when stderr is not a terminal)."""
+    if not sys.stderr.isatty():
+        yield None
+        return
+    from rich.console import Console
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeRemainingColumn
+
+    columns = ("{task.description}", BarColumn(), MofNCompleteColumn(), TimeRemainingColumn())
+    with Progress(*columns, console=Console(stderr=True), transient=True) as bar:
+        task = bar.add_task(title, total=None)
+        yield lambda done, total: bar.update(task, completed=done, total=total)
+
+
+def trace(arguments: argparse.Namespace) -> int:
+    """``flowsheet trace``: each feed's share of an element in each product, and recycled content."""
+    from flowsheet.provenance import provenance, recycled_content
+
+    route = load_route(arguments.route, data_folders=arguments.data)
+    results = solve_loaded(route)
+    try:
+        frame = provenance(results, arguments.element)
+    except ValueError as err:
+        print(f"error: {route.path}: {err}", file=sys.stderr)
+        return 1
+    shares = {product: {feed: float(v) for feed, v in row.items()} for product, row in frame.iterrows()}
+    print(render_trace(route.name, arguments.element, shares, recycled_content(results), arguments.format))
+    return 0
+
+
+def check(arguments: argparse.Namespace) -> int:
+    """``flowsheet check``: everything a run reads, checked, without solving."""
+    outcomes, status = _solved(arguments, solve_routes=False)
+    for outcome in outcomes:
+        if outcome.error is None:
+            print(f"ok: {outcome.path}")
+    return status
