@@ -1,4 +1,4 @@
-"""Calcination: a precursor fired with a lithium source in oxygen or air to the cathode."""
+"""Calcination: a precursor fired with a lithium source to the cathode, in oxygen, air, nitrogen or hydrogen."""
 
 from __future__ import annotations
 
@@ -27,6 +27,11 @@ from flowsheet.operations.reaction import consumption
 from flowsheet.thermo import SpeciesData
 
 OXYGEN = "O2(g)"
+HYDROGEN = "H2(g)"
+CARBON = "C(s)"
+ATMOSPHERES = ("oxygen", "air", "nitrogen", "hydrogen")
+"""What a kiln may fire in: oxygen or air exchange O2 with the charge, hydrogen takes up oxygen as H2O, nitrogen
+exchanges nothing (a reductant then gives up what must be reduced, as CO2)."""
 
 
 def volatile_products(*labels: str) -> list[str]:
@@ -50,6 +55,36 @@ def _balanced(reactants: tuple[str, ...], products: tuple[str, ...]) -> Reaction
     return Reaction.balance(list(reactants), list(products))  # raises the plain error
 
 
+@lru_cache(maxsize=256)
+def fired(reactants: tuple[str, ...], products: tuple[str, ...], atmosphere: str, reductant: str) -> Reaction:
+    """The firing reaction in an atmosphere, balanced; an error with the balance it would need otherwise.
+
+    Oxygen and air may give or take O2; hydrogen may take oxygen up as H2O; in nitrogen, and in
+    hydrogen for a firing that needs an oxidant, only the reductant (to CO2 and H2O) may balance it.
+    """
+    if atmosphere in ("oxygen", "air"):
+        return _balanced(reactants, products)
+    attempts = [(list(reactants), list(products))]
+    if atmosphere == "hydrogen":
+        attempts.append(([*reactants, HYDROGEN], list(dict.fromkeys([*products, "H2O(g)"]))))
+    if reductant:
+        attempts.append(
+            ([*reactants, reductant], list(dict.fromkeys([*products, "CO2(g)", *volatile_products(reductant)])))
+        )
+    for left, right in attempts:
+        try:
+            return Reaction.balance(left, right)
+        except FlowsheetError:
+            continue
+    needed = _balanced(reactants, products)
+    remedy = "fire in oxygen or air" + ("" if reductant else ", or give a reductant if the firing reduces a metal")
+    raise FlowsheetError(
+        f"the firing {needed} exchanges O2, which a {atmosphere} atmosphere cannot give or take"
+        + (f" and {reductant} cannot balance" if reductant else "")
+        + f"\n  hint: {remedy}"
+    )
+
+
 @dataclass(frozen=True, repr=False)
 class Calciner(Operation):
     """Fire a precursor with a lithium source to a lithium metal oxide.
@@ -68,8 +103,19 @@ class Calciner(Operation):
         Li per metal dosed, [mol/mol], default 1 (stoichiometric); 1.03-1.05 is
         usual in industry and lab recipes (unverified).
     oxygen_excess : float
-        O2 dosed above the reactions' need, [-], default 0. The ``"gas"`` port's feed
-        sets the atmosphere: pure O2, or air (its N2 passes through).
+        Gas dosed above the reactions' need, [-], default 0: O2 in oxygen or air (the
+        ``"gas"`` port's feed: pure O2, or air whose N2 passes through), H2 in hydrogen.
+    atmosphere : str
+        ``"oxygen"`` (default), ``"air"``, ``"nitrogen"`` or ``"hydrogen"`` (see
+        :data:`ATMOSPHERES`). In nitrogen the ``"gas"`` port is not dosed: feed it the
+        sweep gas at a fixed rate.
+    reductant : str, optional
+        A reductant dosed by the ``"reductant"`` port, e.g. ``"C"`` or ``"C6H12O6"``: what
+        the firing needs to reduce the metal (to CO2), plus what leaves `carbon_residue`.
+    carbon_residue : float
+        Carbon left in the product from the reductant, [kg per kg of product], default 0;
+        a carbon-coated LiFePO4 keeps about 0.02. A reductant other than carbon is
+        pyrolysed to carbon, its H and O leaving as H2O (and CO2).
     conversion : float
         Fraction of the precursor converted, [-], default 1.
     temperature : str or Quantity
@@ -89,7 +135,7 @@ class Calciner(Operation):
     reactions consume.
     """
 
-    formula_fields: ClassVar[tuple[str, ...]] = ("product", "precursor", "lithium_source")
+    formula_fields: ClassVar[tuple[str, ...]] = ("product", "precursor", "lithium_source", "reductant")
 
     product: str = ""
     precursor: str = ""
@@ -99,19 +145,45 @@ class Calciner(Operation):
     conversion: float = parameter("", 1.0, "fraction of precursor converted", above=0, high=1)
     temperature: float = parameter("K", None, "firing temperature", above=0)
     sets_temperature: ClassVar[bool] = True
+    atmosphere: str = "oxygen"
+    reductant: str = ""
+    carbon_residue: float = parameter("", 0.0, "carbon left in the product, kg per kg of product", low=0, high=0.5)
 
     inlets = ("feed", "lithium", "gas")
     outlets = ("product", "offgas")
     dosed_inlets = ("lithium", "gas")
+
+    def inlet_ports(self) -> tuple[str, ...]:
+        return (*self.inlets, *(("reductant",) if self.reductant else ()))
+
+    def dosed_ports(self) -> tuple[str, ...]:
+        gas = ("gas",) if self.gas_key() else ()
+        return ("lithium", *gas, *(("reductant",) if self.reductant else ()))
+
+    def gas_key(self) -> str | None:
+        """The gas the ``"gas"`` port doses: O2 in oxygen or air, H2 in hydrogen, none in nitrogen."""
+        return {"oxygen": OXYGEN, "air": OXYGEN, "hydrogen": HYDROGEN}.get(self.atmosphere)
+
+    def pyrolysis(self) -> Reaction | None:
+        """What the reductant left over becomes: carbon, its H and O leaving as H2O (and CO2); None for carbon."""
+        if not self.reductant or Formula(self.reductant).key == Formula("C").key:
+            return None
+        for products in ([CARBON, "H2O(g)"], [CARBON, "H2O(g)", "CO2(g)"], [CARBON, "CO2(g)"]):
+            try:
+                return Reaction.balance([self.reductant], products)
+            except FlowsheetError:
+                continue
+        return Reaction.balance([self.reductant], [CARBON, *volatile_products(self.reductant)])  # raises
 
     def precursors(self) -> list[str]:
         """The fed species whose metal atoms set the extent."""
         return [self.precursor]
 
     def reaction(self) -> Reaction:
-        """The firing reaction, balanced."""
+        """The firing reaction in the unit's atmosphere, balanced (see :func:`fired`)."""
         gases = volatile_products(*self.precursors(), self.lithium_source)
-        return balanced([*self.precursors(), self.lithium_source], [self.product, *gases])
+        reactants = (*self.precursors(), self.lithium_source)
+        return fired(reactants, (self.product, *gases), self.atmosphere, self.reductant)
 
     def excess_lithium_reaction(self) -> Reaction:
         """Decomposition of lithium dosed beyond the firing reaction to Li2O."""
@@ -121,13 +193,23 @@ class Calciner(Operation):
         found = super().problems()
         if self.temperature is None:
             found.append(self.problem("must be given", field="temperature", hint="e.g. '800 degC'"))
-        if not any(p.field in self.formula_fields for p in found):  # a formula that cannot be read is said once
+        if self.atmosphere not in ATMOSPHERES:
+            found.append(
+                self.problem(f"must be one of {', '.join(ATMOSPHERES)}, got {self.atmosphere!r}", field="atmosphere")
+            )
+        elif not any(p.field in self.formula_fields for p in found):  # a formula that cannot be read is said once
             try:
                 self.reaction()
                 self.excess_lithium_reaction()
+                self.pyrolysis()
             except FlowsheetError as err:
                 message, hint = message_and_hint(err)
-                found.append(self.problem(message, field="product", hint=hint))
+                field = "atmosphere" if "atmosphere cannot" in message else "product"
+                found.append(self.problem(message, field=field, hint=hint))
+        if self.carbon_residue and not self.reductant:
+            found.append(
+                self.problem("needs a reductant to come from", field="carbon_residue", hint="e.g. reductant: C6H12O6")
+            )
         if self.lithium_ratio < 1:
             found.append(
                 self.problem(
@@ -143,23 +225,34 @@ class Calciner(Operation):
         labels += [
             str(f) for _, f in self.excess_lithium_reaction().reactants + self.excess_lithium_reaction().products
         ]
-        return [*labels, OXYGEN, "Li2O"]
+        pyrolysis = self.pyrolysis()
+        if pyrolysis is not None:
+            labels += [str(f) for _, f in pyrolysis.reactants + pyrolysis.products]
+        reduction = [self.reductant, CARBON] if self.reductant else []
+        return [*labels, OXYGEN, "Li2O", *reduction, *((HYDROGEN,) if self.atmosphere == "hydrogen" else ())]
 
     def key_species(self, port: str) -> str | None:
-        return {"lithium": self.lithium_source, "gas": OXYGEN}.get(port)
+        return {"lithium": self.lithium_source, "gas": self.gas_key(), "reductant": self.reductant or None}.get(port)
 
     def derived_species(self, labels: list[str], data: SpeciesData) -> list[str]:
         return dried_labels(labels, self.temperature, data)
 
-    def operator(self, components: Components) -> np.ndarray:
-        """Linear map of the firing: main reaction, excess lithium to Li2O, then what is left dried or melted."""
+    def firing(self, components: Components) -> np.ndarray:
+        """Linear map of the firing reaction alone, its extent set by the metal atoms fed."""
         nu = components.reaction_vector(self.reaction(), per=self.product)
         metals = metal_basis(components, self.product, self.precursors())
-        firing = np.eye(len(components)) + as_matrix_scalar(self.conversion) * np.outer(nu, metals)
+        return np.eye(len(components)) + as_matrix_scalar(self.conversion) * np.outer(nu, metals)
+
+    def operator(self, components: Components) -> np.ndarray:
+        """Linear map of the firing, then excess lithium to Li2O, leftover reductant to carbon, drying or melting."""
         excess = components.reaction_vector(self.excess_lithium_reaction(), per=self.lithium_source)
         lithium = components.index(self.lithium_source)
-        drying = drying_operator(components, False, self.temperature)
-        return drying @ reaction_operator(components, excess, lithium, 1.0) @ firing
+        operator = reaction_operator(components, excess, lithium, 1.0) @ self.firing(components)
+        pyrolysis = self.pyrolysis()
+        if pyrolysis is not None:
+            nu = components.reaction_vector(pyrolysis, per=self.reductant)
+            operator = reaction_operator(components, nu, components.index(self.reductant), 1.0) @ operator
+        return drying_operator(components, False, self.temperature) @ operator
 
     def outlet_maps(self, components: Components, state: dict | None) -> dict:
         return phase_split(components, self.operator(components), "offgas", "product")
@@ -170,10 +263,29 @@ class Calciner(Operation):
         per_metal = Formula(self.product).elements["Li"] / sum(
             n for e, n in Formula(self.product).elements.items() if e not in ("Li", "O")
         )
-        oxygen = components.unit_vector(OXYGEN)
-        consumed = consumption(self.operator(components), components, OXYGEN)
         lithium = -as_vector_scalar(self.lithium_ratio) * float(per_metal) * metals
-        return {
-            "lithium": {"lithium": lithium_atoms, "feed": lithium},
-            "gas": {"gas": oxygen, ALL_INLETS: -(1.0 + as_vector_scalar(self.oxygen_excess)) * consumed},
-        }
+        specs = {"lithium": {"lithium": lithium_atoms, "feed": lithium}}
+        gas = self.gas_key()
+        if gas is not None:
+            consumed = consumption(self.operator(components), components, gas)
+            excess = -(1.0 + as_vector_scalar(self.oxygen_excess)) * consumed
+            specs["gas"] = {"gas": components.unit_vector(gas), ALL_INLETS: excess}
+        if self.reductant:
+            need = consumption(self.firing(components), components, self.reductant)
+            specs["reductant"] = {
+                "reductant": components.unit_vector(self.reductant),
+                ALL_INLETS: -need,
+                "feed": -self._residue_per_metal() * metals,
+            }
+        return specs
+
+    def _residue_per_metal(self) -> float | np.ndarray:
+        """Reductant dosed per metal atom to leave `carbon_residue` kg of carbon per kg of product, [mol/mol]."""
+        product = Formula(self.product)
+        metals = sum(n for e, n in product.elements.items() if e not in ("Li", "O"))
+        carbon = float(product.relative_mass / Formula("C").relative_mass / metals)  # mol C per metal per (kg/kg)
+        pyrolysis = self.pyrolysis()
+        per_reductant = (
+            1.0 if pyrolysis is None else float(pyrolysis.coefficient("C") / -pyrolysis.coefficient(self.reductant))
+        )
+        return as_vector_scalar(self.carbon_residue) * carbon / per_reductant

@@ -128,6 +128,11 @@ class OnePotReactor(Calciner):
 
     def problems(self) -> list[Problem]:
         found = super().problems()
+        if self.atmosphere not in ("oxygen", "air"):
+            hint = "its reagent burns in O2: fire it in oxygen or air, or use a Calciner for other atmospheres"
+            found.append(self.problem(f"must be oxygen or air, got {self.atmosphere!r}", field="atmosphere", hint=hint))
+        if self.reductant:
+            found.append(self.problem("is not taken by a one-pot reactor", field="reductant", hint="use a Calciner"))
         if self.reagent_fate not in REAGENT_FATES:
             found.append(
                 self.problem(
