@@ -30,8 +30,8 @@ OXYGEN = "O2(g)"
 HYDROGEN = "H2(g)"
 CARBON = "C(s)"
 ATMOSPHERES = ("oxygen", "air", "nitrogen", "hydrogen")
-"""What a kiln may fire in: oxygen or air exchange O2 with the charge, hydrogen takes up oxygen as H2O, nitrogen
-exchanges nothing (a reductant then gives up what must be reduced, as CO2)."""
+"""What a kiln may fire in: oxygen or air exchange O2 with the charge; hydrogen takes released oxygen up as H2O;
+nitrogen takes it as O2 into the sweep gas, or a reductant does as CO2. Only oxygen and air can oxidise."""
 
 
 def volatile_products(*labels: str) -> list[str]:
@@ -59,8 +59,9 @@ def _balanced(reactants: tuple[str, ...], products: tuple[str, ...]) -> Reaction
 def fired(reactants: tuple[str, ...], products: tuple[str, ...], atmosphere: str, reductant: str) -> Reaction:
     """The firing reaction in an atmosphere, balanced; an error with the balance it would need otherwise.
 
-    Oxygen and air may give or take O2; hydrogen may take oxygen up as H2O; in nitrogen, and in
-    hydrogen for a firing that needs an oxidant, only the reductant (to CO2 and H2O) may balance it.
+    Oxygen and air may give or take O2. Nitrogen and hydrogen cannot give O2: a firing that
+    releases oxygen takes it up with hydrogen (as H2O) or with the reductant (as CO2), or gives
+    it off as O2; one that needs oxygen is refused.
     """
     if atmosphere in ("oxygen", "air"):
         return _balanced(reactants, products)
@@ -68,20 +69,18 @@ def fired(reactants: tuple[str, ...], products: tuple[str, ...], atmosphere: str
     if atmosphere == "hydrogen":
         attempts.append(([*reactants, HYDROGEN], list(dict.fromkeys([*products, "H2O(g)"]))))
     if reductant:
-        attempts.append(
-            ([*reactants, reductant], list(dict.fromkeys([*products, "CO2(g)", *volatile_products(reductant)])))
-        )
+        gases = dict.fromkeys([*products, "CO2(g)", *volatile_products(reductant)])
+        attempts.append(([*reactants, reductant], list(gases)))
+    attempts.append((list(reactants), [*products, OXYGEN]))  # oxygen given off into the sweep gas
     for left, right in attempts:
         try:
             return Reaction.balance(left, right)
         except FlowsheetError:
             continue
     needed = _balanced(reactants, products)
-    remedy = "fire in oxygen or air" + ("" if reductant else ", or give a reductant if the firing reduces a metal")
     raise FlowsheetError(
-        f"the firing {needed} exchanges O2, which a {atmosphere} atmosphere cannot give or take"
-        + (f" and {reductant} cannot balance" if reductant else "")
-        + f"\n  hint: {remedy}"
+        f"the firing {needed} takes up O2, which a {atmosphere} atmosphere cannot give"
+        + "\n  hint: fire in oxygen or air, where the metal is oxidised"
     )
 
 
@@ -204,7 +203,7 @@ class Calciner(Operation):
                 self.pyrolysis()
             except FlowsheetError as err:
                 message, hint = message_and_hint(err)
-                field = "atmosphere" if "atmosphere cannot" in message else "product"
+                field = "atmosphere" if "atmosphere cannot give" in message else "product"
                 found.append(self.problem(message, field=field, hint=hint))
         if self.carbon_residue and not self.reductant:
             found.append(

@@ -16,7 +16,7 @@ def test_a_firing_that_needs_oxygen_is_refused_in_an_atmosphere_without_it(atmos
     # Ni2+ -> Ni3+: M(OH)2 + LiOH·H2O + 1/4 O2 -> LiMO2 + 5/2 H2O needs an oxidant
     [problem] = Calciner("calcine", atmosphere=atmosphere, **NMC).problems()
     assert problem.field == "atmosphere"
-    assert f"exchanges O2, which a {atmosphere} atmosphere cannot give or take" in problem.message
+    assert f"takes up O2, which a {atmosphere} atmosphere cannot give" in problem.message
     assert "LiOH·H2O + O2(g) ->" in problem.message  # the balance it would need, O2 taken up
     assert problem.hint.startswith("fire in oxygen or air")
 
@@ -75,3 +75,52 @@ def test_residual_carbon_needs_a_reductant_and_a_one_pot_reactor_fires_in_oxygen
     fields = {p.field for p in OnePotReactor("pot", product=NMC["product"], temperature="800 degC",
                                               atmosphere="nitrogen", reductant="C").problems()}  # fmt: skip
     assert {"atmosphere", "reductant"} <= fields
+
+
+REDUCED = {"product": "LiMnO2", "precursor": "LiMn2O4", "lithium_source": "LiOH·H2O", "temperature": "700 degC"}
+
+
+@pytest.mark.parametrize(
+    ("atmosphere", "reductant", "reaction"),
+    [
+        # Mn 3.5+ -> 3+: LiMn2O4 + LiOH·H2O -> 2 LiMnO2 + 3/2 H2O + 1/4 O2, the oxygen going somewhere
+        ("nitrogen", "", "4 LiMn2O4 + 4 LiOH·H2O -> 8 LiMnO2 + 6 H2O(g) + O2(g)"),
+        ("nitrogen", "C", "4 LiMn2O4 + 4 LiOH·H2O + C -> 8 LiMnO2 + 6 H2O(g) + CO2(g)"),
+        ("hydrogen", "", "2 LiMn2O4 + 2 LiOH·H2O + H2(g) -> 4 LiMnO2 + 4 H2O(g)"),
+    ],
+)
+def test_a_firing_that_reduces_the_metal_gives_its_oxygen_to_the_atmosphere_or_the_reductant(
+    atmosphere, reductant, reaction
+):
+    calciner = Calciner("fire", atmosphere=atmosphere, reductant=reductant, **REDUCED)
+    assert calciner.problems() == []
+    assert str(calciner.reaction()) == reaction
+
+
+def test_the_reductant_dosed_is_what_the_reduction_takes_plus_the_carbon_left():
+    from tests.conftest import MN
+
+    sheet = Flowsheet("reduced")
+    sheet.add(
+        Feed("spinel", {"LiMn2O4": "1 mol/s"}),
+        Feed("lithium", {"LiOH·H2O": "1 mol"}, dosed=True),
+        Feed("sweep", {"N2": "1 mol/s"}),
+        Feed("carbon", {"C": "1 mol"}, dosed=True),
+        Calciner("fire", atmosphere="nitrogen", reductant="C", carbon_residue=0.01, **REDUCED),
+        Product("product"),
+        Product("offgas", kind="emission"),
+    )
+    pairs = "spinel fire.feed, lithium fire.lithium, sweep fire.gas, carbon fire.reductant, "
+    pairs += "fire.product product, fire.offgas offgas"
+    for pair in pairs.split(", "):
+        sheet.connect(*pair.split())
+    results = solve(sheet, "1 kg", product="LiMnO2")
+    n = 1000 / (LI + MN + 2 * O)  # mol LiMnO2 per kg
+    # 1/8 C per LiMnO2 reduces Mn 3.5+ to 3+ (to CO2); 0.01 kg C stays per kg of LiMnO2 (the basis, 1 kg)
+    assert results.doses["carbon"] == pytest.approx(n / 8 + 0.01 * 1000 / C, rel=1e-9)
+    # LiOH·H2O is dosed at 1 Li per Mn but the spinel brings 1/2: the other 1/2 stays as 1/4 Li2O
+    li2o = 0.25 * n * (2 * LI + O) / 1000
+    assert results.mass("fire.product->product.in") == pytest.approx(1.0 + 0.01 + li2o, rel=1e-9)
+    offgas = results.flow("fire.offgas->offgas.in")
+    assert offgas[results.components.index("CO2(g)")] == pytest.approx(n / 8, rel=1e-9)
+    assert results.closure.worst < 1e-12
