@@ -48,6 +48,14 @@ SPECIES = [
     ("LiNi0.5Mn0.3Co0.2O2", 273.15, 1273.15, "calcination range"),
     ("LiNi0.6Mn0.2Co0.2O2", 273.15, 1273.15, "calcination range"),
     ("LiNi0.8Mn0.1Co0.1O2", 273.15, 1273.15, "calcination range"),
+    ("FeSO4·7H2O", 273.15, 333.15, "melts in its water and dehydrates from about 60 C"),
+    ("FePO4·2H2O", 273.15, 423.15, "loses its water from about 150 C"),
+    ("FePO4", 273.15, 1173.15, "firing range"),
+    ("LiFePO4", 273.15, 1173.15, "firing range"),
+    ("LiMnPO4", 273.15, 1173.15, "firing range"),
+    ("MnCO3", 273.15, 573.15, "decomposes near 300-400 C"),
+    ("NH4H2PO4", 273.15, 463.15, "melts and decomposes near 190 C"),
+    ("C6H12O6", 273.15, 419.15, "melts and caramelises near 146 C"),
 ]
 
 

@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import dataclasses
 from dataclasses import dataclass, field
+from fractions import Fraction
 from typing import Any, ClassVar
 
 import numpy as np
@@ -340,15 +341,26 @@ def reaction_operator(
     return np.eye(len(components)) + as_matrix_scalar(conversion) * np.outer(nu, limit)
 
 
+NON_METALS = frozenset({"H", "B", "C", "N", "O", "F", "Si", "P", "S", "Cl"})
+"""Elements that are never a cathode's metal: the anion formers (P of a phosphate, ...) and H, C, N."""
+
+
+def cathode_metals(product: str) -> dict[str, Fraction]:
+    """The metals of a cathode per formula unit: its elements other than Li and :data:`NON_METALS`.
+
+    ``LiNi0.8Mn0.1Co0.1O2`` has one metal atom per formula unit, ``LiFePO4`` one (Fe; P is not
+    a metal), ``LiNi0.5Mn1.5O4`` two.
+    """
+    return {e: n for e, n in Formula(product).elements.items() if e != "Li" and e not in NON_METALS}
+
+
 def metal_basis(components: Components, product: str, species: list[str]) -> np.ndarray:
     """Return ``m`` with ``m @ n`` = atoms of the product's metals in `species`, [-].
 
-    The metals of a cathode are its elements other than Li and O (Ni, Mn, Co,
-    Al ...). A mixed hydroxide carries one metal atom per formula unit, and so
-    does the cathode it becomes: extents set by ``m @ n`` are per mole of cathode.
+    The metals are :func:`cathode_metals`; divide ``m @ n`` by their sum per formula unit
+    for moles of product.
     """
-    metals = [e for e in Formula(product).elements if e not in ("Li", "O")]
-    rows = [components.element_names.index(e) for e in metals]
+    rows = [components.element_names.index(e) for e in cathode_metals(product)]
     mask = np.zeros(len(components))
     for label in species:
         mask[components.index(label)] = 1.0

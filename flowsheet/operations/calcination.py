@@ -16,6 +16,7 @@ from flowsheet.operations.base import (
     Operation,
     as_matrix_scalar,
     as_vector_scalar,
+    cathode_metals,
     dried_labels,
     drying_operator,
     metal_basis,
@@ -99,8 +100,9 @@ class Calciner(Operation):
     lithium_source : str
         ``"LiOH·H2O"``, ``"LiOH"`` or ``"Li2CO3"``, dosed by the ``"lithium"`` port.
     lithium_ratio : float
-        Li per metal dosed, [mol/mol], default 1 (stoichiometric); 1.03-1.05 is
-        usual in industry and lab recipes (unverified).
+        Li dosed per Li of the product, [mol/mol], default 1 (stoichiometric); for a
+        cathode with one metal per Li this is the industry's Li/M, 1.03-1.05 usual in
+        industry and lab recipes (unverified).
     oxygen_excess : float
         Gas dosed above the reactions' need, [-], default 0: O2 in oxygen or air (the
         ``"gas"`` port's feed: pure O2, or air whose N2 passes through), H2 in hydrogen.
@@ -129,9 +131,10 @@ class Calciner(Operation):
     its H2O or CO2 going to the off-gas. Whatever else arrives takes its form at the
     firing temperature: moisture and NH3 to the off-gas, dissolved salts dried into
     the product as impurities (Na2SO4), solids past their melting point molten. The extent is
-    ``conversion * m @ n_in`` with ``m`` the metal atoms of the precursor.
-    Doses: Li atoms ``= ratio * m @ n_feed``; O2 ``= (1 + excess) *`` the O2 the
-    reactions consume.
+    ``conversion * m @ n_in / z`` with ``m`` the metal atoms of the precursor and ``z``
+    the product's metals per formula unit (:func:`cathode_metals`: 1 for LiMO2 and
+    LiFePO4, 2 for LiNi0.5Mn1.5O4). Doses: Li atoms ``= ratio * Li * m @ n_feed / z``;
+    O2 ``= (1 + excess) *`` the O2 the reactions consume.
     """
 
     formula_fields: ClassVar[tuple[str, ...]] = ("product", "precursor", "lithium_source", "reductant")
@@ -239,8 +242,12 @@ class Calciner(Operation):
     def firing(self, components: Components) -> np.ndarray:
         """Linear map of the firing reaction alone, its extent set by the metal atoms fed."""
         nu = components.reaction_vector(self.reaction(), per=self.product)
-        metals = metal_basis(components, self.product, self.precursors())
-        return np.eye(len(components)) + as_matrix_scalar(self.conversion) * np.outer(nu, metals)
+        return np.eye(len(components)) + as_matrix_scalar(self.conversion) * np.outer(nu, self.product_basis(components))
+
+    def product_basis(self, components: Components) -> np.ndarray:
+        """Row ``b`` with ``b @ n`` = moles of product the metal atoms of the precursors make, [-]."""
+        per_unit = float(sum(cathode_metals(self.product).values()))
+        return metal_basis(components, self.product, self.precursors()) / per_unit
 
     def operator(self, components: Components) -> np.ndarray:
         """Linear map of the firing, then excess lithium to Li2O, leftover reductant to carbon, drying or melting."""
@@ -258,11 +265,8 @@ class Calciner(Operation):
 
     def dose_specs(self, components: Components, state: dict | None) -> dict:
         lithium_atoms = components.elements[components.element_names.index("Li")]
-        metals = metal_basis(components, self.product, self.precursors())
-        per_metal = Formula(self.product).elements["Li"] / sum(
-            n for e, n in Formula(self.product).elements.items() if e not in ("Li", "O")
-        )
-        lithium = -as_vector_scalar(self.lithium_ratio) * float(per_metal) * metals
+        basis = self.product_basis(components)
+        lithium = -as_vector_scalar(self.lithium_ratio) * float(Formula(self.product).elements["Li"]) * basis
         specs = {"lithium": {"lithium": lithium_atoms, "feed": lithium}}
         gas = self.gas_key()
         if gas is not None:
@@ -274,15 +278,13 @@ class Calciner(Operation):
             specs["reductant"] = {
                 "reductant": components.unit_vector(self.reductant),
                 ALL_INLETS: -need,
-                "feed": -self._residue_per_metal() * metals,
+                "feed": -self._residue_per_product() * basis,
             }
         return specs
 
-    def _residue_per_metal(self) -> float | np.ndarray:
-        """Reductant dosed per metal atom to leave `carbon_residue` kg of carbon per kg of product, [mol/mol]."""
-        product = Formula(self.product)
-        metals = sum(n for e, n in product.elements.items() if e not in ("Li", "O"))
-        carbon = float(product.relative_mass / Formula("C").relative_mass / metals)  # mol C per metal per (kg/kg)
+    def _residue_per_product(self) -> float | np.ndarray:
+        """Reductant dosed per mole of product to leave `carbon_residue` kg of carbon per kg of it, [mol/mol]."""
+        carbon = float(Formula(self.product).relative_mass / Formula("C").relative_mass)  # mol C per mol per (kg/kg)
         pyrolysis = self.pyrolysis()
         per_reductant = (
             1.0 if pyrolysis is None else float(pyrolysis.coefficient("C") / -pyrolysis.coefficient(self.reductant))

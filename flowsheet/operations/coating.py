@@ -14,6 +14,7 @@ from flowsheet.operations.base import (
     ALL_INLETS,
     any_positive,
     as_vector_scalar,
+    cathode_metals,
     metal_basis,
     parameter,
     phase_split,
@@ -87,8 +88,7 @@ class OnePotReactor(Calciner):
     def __post_init__(self) -> None:
         super().__post_init__()
         if not self.feed_species:
-            metals = tuple(e for e in Formula(self.product).elements if e not in ("Li", "O"))
-            object.__setattr__(self, "feed_species", metals)
+            object.__setattr__(self, "feed_species", tuple(cathode_metals(self.product)))
         if self.coating and not self.coating_product:
             object.__setattr__(self, "coating_product", self.coating)
 

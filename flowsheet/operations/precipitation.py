@@ -16,12 +16,15 @@ from flowsheet.operations.base import (
     any_positive,
     as_matrix_scalar,
     as_vector_scalar,
+    cathode_metals,
     metal_basis,
     parameter,
 )
 
 CAUSTIC = "NaOH(aq)"
 AMMONIA = "NH3(aq)"
+TRIVALENT_SULFATES = {"Al": "Al2(SO4)3(aq)"}
+"""Metals whose sulfate is not MSO4: the aluminium of NCA precursors."""
 
 
 @dataclass(frozen=True, repr=False)
@@ -55,7 +58,9 @@ class CoPrecipitator(Operation):
     The extent is ``xi = conversion * m @ n_in`` with ``m`` the metal atoms of the
     sulfates, so ``n_slurry = (I + conversion nu m^T) n_in`` with ``nu`` per mole of
     hydroxide. A feed off the product's metal ratio gives a negative sulfate, which
-    the solver reports. Doses: ``n_NaOH = 2 (1 + excess) m @ n_feed`` and
+    the solver reports. Doses: ``n_NaOH = s (1 + excess) m @ n_feed``, ``s`` the OH per
+    metal of the hydroxide (2; 2.05 for ``Ni0.8Co0.15Al0.05(OH)2.05``, its Al from
+    ``Al2(SO4)3(aq)``), and
     ``n_NH3 = ratio (1 - recovery) m @ n_feed``. NH3 takes no part in the net reaction.
     """
 
@@ -81,8 +86,8 @@ class CoPrecipitator(Operation):
         return self.ammonia_ratio * (1.0 - self.ammonia_recovery)
 
     def sulfates(self) -> list[str]:
-        """Dissolved sulfates of the product's metals."""
-        return [f"{metal}SO4(aq)" for metal in Formula(self.product).elements if metal not in ("O", "H")]
+        """Dissolved sulfates of the product's metals: ``MSO4(aq)``, or ``Al2(SO4)3(aq)`` for aluminium."""
+        return [TRIVALENT_SULFATES.get(metal, f"{metal}SO4(aq)") for metal in cathode_metals(self.product)]
 
     def reaction(self) -> Reaction:
         """The balanced net reaction, smallest integer coefficients."""
@@ -104,18 +109,23 @@ class CoPrecipitator(Operation):
     def key_species(self, port: str) -> str | None:
         return {"caustic": CAUSTIC, "ammonia": AMMONIA}.get(port)
 
+    def product_basis(self, components: Components) -> np.ndarray:
+        """Row ``b`` with ``b @ n`` = moles of hydroxide the dissolved metals make, [-]."""
+        per_unit = float(sum(cathode_metals(self.product).values()))
+        return metal_basis(components, self.product, self.sulfates()) / per_unit
+
     def outlet_maps(self, components: Components, state: dict | None) -> dict:
         nu = components.reaction_vector(self.reaction(), per=self.product)
-        metals = metal_basis(components, self.product, self.sulfates())
-        extent = as_matrix_scalar(self.conversion) * np.outer(nu, metals)
+        extent = as_matrix_scalar(self.conversion) * np.outer(nu, self.product_basis(components))
         return {"slurry": {ALL_INLETS: np.eye(len(components)) + extent}}
 
     def dose_specs(self, components: Components, state: dict | None) -> dict:
         nu = components.reaction_vector(self.reaction(), per=self.product)
-        metals = metal_basis(components, self.product, self.sulfates())
+        basis = self.product_basis(components)
         caustic = -nu[components.index(CAUSTIC)] * (1.0 + as_vector_scalar(self.caustic_excess))
-        specs = {"caustic": {"caustic": components.unit_vector(CAUSTIC), "feed": -caustic * metals}}
+        specs = {"caustic": {"caustic": components.unit_vector(CAUSTIC), "feed": -caustic * basis}}
         if "ammonia" in self.dosed_ports():
-            ammonia = -as_vector_scalar(self._ammonia_dose()) * metals
+            metals_per_unit = float(sum(cathode_metals(self.product).values()))
+            ammonia = -as_vector_scalar(self._ammonia_dose()) * metals_per_unit * basis
             specs["ammonia"] = {"ammonia": components.unit_vector(AMMONIA), "feed": ammonia}
         return specs

@@ -134,7 +134,7 @@ def test_the_species_command_says_where_a_value_came_from(tmp_path, capsys):
     assert "formation enthalpy -640.000 kJ/mol" in out
     assert str(folder / "thermo" / "formation_enthalpy.csv") in out
     assert "replaced by a later layer: NiSO4(aq)" in out
-    assert main(["species", "LiFePO4"]) == 1  # in no data, and no end members to estimate it from
+    assert main(["species", "LiCoPO4"]) == 1  # in no data, and no end members to estimate it from
     assert "unknown species" in capsys.readouterr().err
 
 
