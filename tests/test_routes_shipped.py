@@ -7,10 +7,10 @@ from pathlib import Path
 
 import pytest
 
-from flowsheet.batch import solve_route
+from flowsheet.batch import solve_loaded, solve_route
 from flowsheet.provenance import provenance, recycled_content
 from flowsheet.route_file import load_route
-from tests.conftest import AL, CO, CU, LI, MN, NA, NI, C, H, O, S
+from tests.conftest import AL, CO, CU, FE, LI, MN, NA, NI, C, H, N, O, P, S
 
 ROUTES = Path(__file__).parents[1] / "routes"
 SHIPPED = sorted(ROUTES.glob("*.yaml"))
@@ -47,6 +47,8 @@ def test_the_shipped_routes_are_all_there():
         "nmc811_m2cam",
         "nmc811_one_pot_coated",
         "nmc811_recycled",
+        "lfp_sulfate",
+        "lfp_metal",
     }
 
 
@@ -200,3 +202,76 @@ def test_recycled_route_uses_the_sourced_hydrometallurgy_defaults():
 
     assert -NEUTRALISATION["NaOH(aq)"] == data["sx_caustic_per_metal"]
     assert -NEUTRALISATION["H2SO4(aq)"] == data["sx_acid_per_metal"]
+
+
+# LiFePO4: one Fe per formula unit, n = 1000 / M(LiFePO4) mol per kg
+LFP = LI + FE + P + 4 * O  # 157.75
+COPPERAS = FE + S + 11 * O + 14 * H  # FeSO4·7H2O, 278.01
+AMMONIUM_SULFATE = 2 * N + 8 * H + S + 4 * O  # 132.14
+GLUCOSE = 6 * C + 12 * H + 6 * O
+
+
+@pytest.fixture(scope="module")
+def lfp():
+    return {name: solve_loaded(load_route(ROUTES / f"{name}.yaml")) for name in ("lfp_sulfate", "lfp_metal")}
+
+
+def _in_products(results, species, *kinds):
+    frame = results.streams()
+    names = {s.name for s in results.product_streams(*kinds)}
+    return frame.loc[frame.index.isin(names), f"{species} [kg]"].sum() if f"{species} [kg]" in frame else 0.0
+
+
+def test_lfp_sulfate_route_ships_copperas_and_makes_ammonium_sulfate(lfp):
+    n = 1000 / LFP
+    results = lfp["lfp_sulfate"]
+    reagents = {name: q.m_as("kg") for name, q in results.reagents().items()}
+    assert reagents["copperas"] == pytest.approx(n * COPPERAS / 1000, rel=1e-9)  # 1.7623 kg
+    assert reagents["copperas"] == pytest.approx(1.7623, abs=1e-4)
+    # FeSO4 + H3PO4 + 1/2 H2O2 + 2 NH3 + H2O -> FePO4·2H2O + (NH4)2SO4: one (NH4)2SO4 per Fe, 0.8376 kg;
+    # what the wash leaves in the cake decomposes on dehydration, its sulfur leaving as SO3
+    salt = _in_products(results, "(NH4)2SO4(s)", "byproduct") + _in_products(results, "(NH4)2SO4(aq)", "wastewater")
+    so3 = _in_products(results, "SO3(g)", "emission") / (S + 3 * O) * AMMONIUM_SULFATE
+    assert salt + so3 == pytest.approx(n * AMMONIUM_SULFATE / 1000, rel=1e-9)
+    assert n * AMMONIUM_SULFATE / 1000 == pytest.approx(0.8376, abs=1e-4)
+    assert 0.8 < salt < n * AMMONIUM_SULFATE / 1000  # most is crystallised; the bleed and the cake take the rest
+    # 85 wt % H3PO4 at P/Fe 1.00; 25 wt % NH3 at 2 per Fe
+    assert reagents["phosphoric_acid"] == pytest.approx(n * (3 * H + P + 4 * O) / 0.85 / 1000, rel=1e-4)
+    assert reagents["ammonia"] == pytest.approx(n * 2 * (N + 3 * H) / 0.25 / 1000, rel=1e-4)
+    kpis = {k: q.magnitude for k, q in results.totals().items()}
+    assert kpis["sodium_sulfate"] == 0
+    assert kpis["shipped_mass"] == pytest.approx(n * COPPERAS / 1000, rel=1e-9)
+
+
+@pytest.mark.parametrize("route", ["lfp_sulfate", "lfp_metal"])
+def test_lfp_firing_under_nitrogen_doses_lithium_and_glucose_by_hand_stoichiometry(route, lfp):
+    n = 1000 / LFP
+    results = lfp[route]
+    reagents = {name: q.m_as("kg") for name, q in results.reagents().items()}
+    # FePO4 + 1/2 Li2CO3 -> LiFePO4 + 1/2 CO2 + 1/4 O2; Li/Fe 1.02, so 0.51 Li2CO3 per Fe
+    assert reagents["lithium"] == pytest.approx(n * 0.51 * (2 * LI + C + 3 * O) / 1000, rel=1e-9)
+    # the released 1/4 O2 goes to glucose: 1/24 C6H12O6 -> 1/4 CO2 + 1/4 H2O; the 2 wt % carbon
+    # left comes from C6H12O6 -> 6 C + 6 H2O: 0.02 kg C per kg LiFePO4
+    reduction = 1 / 24
+    coating = 0.02 * LFP / C / 6
+    assert reagents["glucose"] == pytest.approx(n * (reduction + coating) * GLUCOSE / 1000, rel=1e-9)
+    # CO2: 0.51 from Li2CO3 (its excess decomposes to Li2O) and 6/24 from the reduction
+    co2 = results.totals()["co2e_process"].m_as("kg")
+    assert co2 == pytest.approx(n * (0.51 + 6 * reduction) * (C + 2 * O) / 1000, rel=1e-9)  # 0.2120 kg
+    product = results.stream(results.product_streams("product")[0].name)
+    carbon = product.flows["C(s)"] * C / 1000 / (product.flows["LiFePO4(s)"] * LFP / 1000)
+    assert carbon == pytest.approx(0.02, rel=1e-9)
+
+
+def test_lfp_from_iron_powder_ships_a_fifth_of_the_mass_and_leaves_no_sulfate(lfp):
+    n = 1000 / LFP
+    metal, sulfate = ({k: q.magnitude for k, q in lfp[name].totals().items()} for name in ("lfp_metal", "lfp_sulfate"))
+    assert metal["shipped_mass"] == pytest.approx(n * FE / 1000, rel=1e-9)  # 0.3540 kg
+    assert metal["shipped_mass"] / sulfate["shipped_mass"] == pytest.approx(FE / COPPERAS, rel=1e-9)  # 0.201
+    assert metal["sodium_sulfate"] == 0
+    assert metal["waste_total"] == 0
+    # Fe + H3PO4 + 1/2 H2O2 + H2O -> FePO4·2H2O + H2: one H2 per Fe, 0.0128 kg
+    hydrogen = _in_products(lfp["lfp_metal"], "H2(g)", "emission")
+    assert hydrogen == pytest.approx(n * 2 * H / 1000, rel=1e-9)
+    frame = lfp["lfp_metal"].streams()
+    assert not any("SO4" in column for column in frame.columns)

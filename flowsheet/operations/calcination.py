@@ -242,7 +242,9 @@ class Calciner(Operation):
     def firing(self, components: Components) -> np.ndarray:
         """Linear map of the firing reaction alone, its extent set by the metal atoms fed."""
         nu = components.reaction_vector(self.reaction(), per=self.product)
-        return np.eye(len(components)) + as_matrix_scalar(self.conversion) * np.outer(nu, self.product_basis(components))
+        return np.eye(len(components)) + as_matrix_scalar(self.conversion) * np.outer(
+            nu, self.product_basis(components)
+        )
 
     def product_basis(self, components: Components) -> np.ndarray:
         """Row ``b`` with ``b @ n`` = moles of product the metal atoms of the precursors make, [-]."""

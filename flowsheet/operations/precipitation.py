@@ -7,7 +7,7 @@ from typing import ClassVar
 
 import numpy as np
 
-from flowsheet.chemistry import Formula, Reaction
+from flowsheet.chemistry import Reaction
 from flowsheet.components import Components
 from flowsheet.errors import FlowsheetError, Problem, message_and_hint
 from flowsheet.operations.base import (

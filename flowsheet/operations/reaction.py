@@ -10,7 +10,15 @@ import numpy as np
 from flowsheet.chemistry import Formula, Reaction
 from flowsheet.components import Components
 from flowsheet.errors import Problem
-from flowsheet.operations.base import Operation, parameter, phase_split, reaction_operator
+from flowsheet.operations.base import (
+    Operation,
+    dried_labels,
+    drying_operator,
+    parameter,
+    phase_split,
+    reaction_operator,
+)
+from flowsheet.thermo import SpeciesData
 
 
 @dataclass(frozen=True)
@@ -98,6 +106,10 @@ class StoichiometricReactor(Operation):
         applied in order, each to the result of the previous ones.
     temperature : str or Quantity, optional
         Outlet temperature; default that of the inlet.
+    fired : bool
+        A kiln, default False: what arrives dissolved or liquid takes its form at
+        `temperature` after the reactions (moisture leaves as steam, salts dry), as in
+        a :class:`~flowsheet.operations.Calciner`.
 
     Notes
     -----
@@ -108,6 +120,7 @@ class StoichiometricReactor(Operation):
 
     reactions: tuple = field(default=())
     temperature: float | None = parameter("K", None, "outlet temperature", above=0)
+    fired: bool = False
     sets_temperature: ClassVar[bool] = True
 
     outlets = ("product", "gas")
@@ -120,7 +133,10 @@ class StoichiometricReactor(Operation):
         found = super().problems() + [
             self.problem(problem, field="reactions") for step in self.reactions for problem in step.problems()
         ]
-        return found + ([] if self.reactions else [self.problem("no reactions given", field="reactions")])
+        found += [] if self.reactions else [self.problem("no reactions given", field="reactions")]
+        if self.fired and self.temperature is None:
+            found.append(self.problem("must be given for a fired reactor", field="temperature", hint="e.g. '600 degC'"))
+        return found
 
     def reaction_steps(self) -> tuple[ReactionStep, ...]:
         return self.reactions
@@ -128,5 +144,11 @@ class StoichiometricReactor(Operation):
     def species(self) -> list[str]:
         return [label for step in self.reactions for label in step.species()]
 
+    def derived_species(self, labels: list[str], data: SpeciesData) -> list[str]:
+        return dried_labels(labels, self.temperature, data) if self.fired else []
+
     def outlet_maps(self, components: Components, state: dict | None) -> dict:
-        return phase_split(components, chain(self.reactions, components), "gas", "product")
+        operator = chain(self.reactions, components)
+        if self.fired:
+            operator = drying_operator(components, False, self.temperature) @ operator
+        return phase_split(components, operator, "gas", "product")
