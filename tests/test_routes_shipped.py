@@ -49,6 +49,7 @@ def test_the_shipped_routes_are_all_there():
         "nmc811_recycled",
         "lfp_sulfate",
         "lfp_metal",
+        "nca_sulfate",
     }
 
 
@@ -275,3 +276,29 @@ def test_lfp_from_iron_powder_ships_a_fifth_of_the_mass_and_leaves_no_sulfate(lf
     assert hydrogen == pytest.approx(n * 2 * H / 1000, rel=1e-9)
     frame = lfp["lfp_metal"].streams()
     assert not any("SO4" in column for column in frame.columns)
+
+
+def test_nca_sulfate_route_doses_aluminium_sulfate_and_rests_on_estimates(solved):
+    # 0.8 NiSO4 + 0.15 CoSO4 + 0.025 Al2(SO4)3 + 2.05 NaOH -> Ni0.8Co0.15Al0.05(OH)2.05 + 1.025 Na2SO4
+    nca = LI + 0.8 * NI + 0.15 * CO + 0.05 * AL + 2 * O  # 96.08
+    n = 1000 / nca
+    summary = solved["nca_sulfate"]
+    hydrates = 0.8 * SULFATE["Ni"] + 0.15 * SULFATE["Co"]
+    assert kpi(summary, "shipped_mass") == pytest.approx(n * hydrates / 1000, rel=1e-9)  # 2.627 kg
+    assert kpi(summary, "sodium_sulfate") == pytest.approx(n * 1.025 * NA2SO4 / 1000, rel=1e-3)  # 1.515 kg
+    estimated = summary["species"]["estimated"]
+    assert "LiNi0.8Co0.15Al0.05O2(s): formation_enthalpy, heat_capacity" in estimated
+    assert "Ni0.8Co0.15Al0.05(OH)2.05(s): formation_enthalpy, heat_capacity" in estimated
+
+
+def test_nca_sulfate_route_doses_alum_to_the_aluminium_share():
+    results = solve_loaded(load_route(ROUTES / "nca_sulfate.yaml"))
+    n = 1000 / (LI + 0.8 * NI + 0.15 * CO + 0.05 * AL + 2 * O)
+    alum = 2 * AL + 3 * (S + 4 * O)
+    assert results.reagents()["alum"].m_as("kg") == pytest.approx(n * 0.025 * alum / 0.27 / 1000, rel=1e-9)
+    # all the Na2SO4 formed leaves: as the KPI's waste, and the little the washed cake carries into the cathode
+    kinds = ("product", "waste", "wastewater", "byproduct")
+    formed = sum(_in_products(results, f"Na2SO4({phase})", *kinds) for phase in ("s", "aq", "l"))
+    assert formed == pytest.approx(n * 1.025 * NA2SO4 / 1000, rel=1e-9)
+    in_cathode = sum(_in_products(results, f"Na2SO4({phase})", "product") for phase in ("s", "l"))
+    assert 0 < in_cathode < 1e-3

@@ -50,6 +50,10 @@ class CoPrecipitator(Operation):
     ammonia_recovery : float
         Fraction of that NH3 stripped from the mother liquor and returned, [-];
         only the rest is dosed as make-up and leaves with the slurry.
+    dosed_metal : str, optional
+        A metal of the product whose sulfate is dosed by the ``"metal"`` port rather than
+        fed, e.g. ``"Al"`` as ``Al2(SO4)3(aq)`` for NCA: to the product's ratio against the
+        other metals of the feed.
     temperature : str or Quantity
         Reactor temperature, default 60 °C (Yang et al., J. Energy Chem. 2021, doi:10.1016/j.jechem.2020.05.049: a 50 L CSTR at 60 °C).
 
@@ -71,6 +75,7 @@ class CoPrecipitator(Operation):
     caustic_excess: float = parameter("", 0.0, "NaOH above stoichiometric", low=0)
     ammonia_ratio: float = parameter("", 0.0, "NH3 per metal, mol/mol", low=0)
     ammonia_recovery: float = parameter("", 0.0, "fraction of NH3 recovered", low=0, high=1)
+    dosed_metal: str = ""
     temperature: float = parameter("K", "60 degC", "reactor temperature", above=0)
     sets_temperature: ClassVar[bool] = True
 
@@ -80,14 +85,18 @@ class CoPrecipitator(Operation):
         return ("feed", *self.dosed_ports())
 
     def dosed_ports(self) -> tuple[str, ...]:
-        return ("caustic", "ammonia") if any_positive(self._ammonia_dose()) else ("caustic",)
+        ammonia = ("ammonia",) if any_positive(self._ammonia_dose()) else ()
+        return ("caustic", *ammonia, *(("metal",) if self.dosed_metal else ()))
+
+    def _sulfate(self, metal: str) -> str:
+        return TRIVALENT_SULFATES.get(metal, f"{metal}SO4(aq)")
 
     def _ammonia_dose(self) -> float | np.ndarray:
         return self.ammonia_ratio * (1.0 - self.ammonia_recovery)
 
     def sulfates(self) -> list[str]:
         """Dissolved sulfates of the product's metals: ``MSO4(aq)``, or ``Al2(SO4)3(aq)`` for aluminium."""
-        return [TRIVALENT_SULFATES.get(metal, f"{metal}SO4(aq)") for metal in cathode_metals(self.product)]
+        return [self._sulfate(metal) for metal in cathode_metals(self.product)]
 
     def reaction(self) -> Reaction:
         """The balanced net reaction, smallest integer coefficients."""
@@ -95,6 +104,15 @@ class CoPrecipitator(Operation):
 
     def problems(self) -> list[Problem]:
         found = super().problems()
+        metals = cathode_metals(self.product) if not found else {}
+        if self.dosed_metal and not found and (self.dosed_metal not in metals or len(metals) < 2):
+            found.append(
+                self.problem(
+                    f"{self.dosed_metal!r} is not one of the metals of {self.product} beside others",
+                    field="dosed_metal",
+                    hint=f"one of {', '.join(metals)}" if len(metals) > 1 else "dose a metal of a mixed hydroxide",
+                )
+            )
         if not found:
             try:
                 self.reaction()
@@ -107,7 +125,8 @@ class CoPrecipitator(Operation):
         return [*self.sulfates(), CAUSTIC, self.product, "Na2SO4(aq)", "H2O(l)", AMMONIA]
 
     def key_species(self, port: str) -> str | None:
-        return {"caustic": CAUSTIC, "ammonia": AMMONIA}.get(port)
+        dosed = self._sulfate(self.dosed_metal) if self.dosed_metal else None
+        return {"caustic": CAUSTIC, "ammonia": AMMONIA, "metal": dosed}.get(port)
 
     def product_basis(self, components: Components) -> np.ndarray:
         """Row ``b`` with ``b @ n`` = moles of hydroxide the dissolved metals make, [-]."""
@@ -119,13 +138,29 @@ class CoPrecipitator(Operation):
         extent = as_matrix_scalar(self.conversion) * np.outer(nu, self.product_basis(components))
         return {"slurry": {ALL_INLETS: np.eye(len(components)) + extent}}
 
+    def fed_basis(self, components: Components) -> np.ndarray:
+        """Row ``b`` with ``b @ n_feed`` = moles of hydroxide the feed's metals make with the dosed metal, [-]."""
+        if not self.dosed_metal:
+            return self.product_basis(components)
+        fed = {m: n for m, n in cathode_metals(self.product).items() if m != self.dosed_metal}
+        rows = [components.element_names.index(m) for m in fed]
+        mask = sum(components.unit_vector(self._sulfate(m)) for m in fed)
+        return components.elements[rows].sum(axis=0) * mask / float(sum(fed.values()))
+
     def dose_specs(self, components: Components, state: dict | None) -> dict:
         nu = components.reaction_vector(self.reaction(), per=self.product)
-        basis = self.product_basis(components)
+        basis = self.fed_basis(components)
         caustic = -nu[components.index(CAUSTIC)] * (1.0 + as_vector_scalar(self.caustic_excess))
         specs = {"caustic": {"caustic": components.unit_vector(CAUSTIC), "feed": -caustic * basis}}
         if "ammonia" in self.dosed_ports():
             metals_per_unit = float(sum(cathode_metals(self.product).values()))
             ammonia = -as_vector_scalar(self._ammonia_dose()) * metals_per_unit * basis
             specs["ammonia"] = {"ammonia": components.unit_vector(AMMONIA), "feed": ammonia}
+        if self.dosed_metal:
+            atoms = components.elements[components.element_names.index(self.dosed_metal)]
+            share = float(cathode_metals(self.product)[self.dosed_metal])
+            specs["metal"] = {
+                "metal": atoms * components.unit_vector(self._sulfate(self.dosed_metal)),
+                "feed": -share * basis,
+            }
         return specs

@@ -121,3 +121,10 @@ def test_an_unfired_reactor_keeps_liquid_water_and_says_where_its_data_end():
 def test_a_fired_reactor_needs_its_temperature():
     [problem] = StoichiometricReactor("dehydrate", reactions=["FePO4·2H2O -> FePO4 + 2 H2O(g)"], fired=True).problems()
     assert problem.field == "temperature"
+
+
+@pytest.mark.parametrize(("metal", "product"), [("Mn", "Ni0.8Co0.15Al0.05(OH)2.05"), ("Ni", "Ni(OH)2")])
+def test_a_dosed_metal_must_be_one_of_several_in_the_product(metal, product):
+    [problem] = CoPrecipitator("precipitate", product=product, dosed_metal=metal).problems()
+    assert problem.field == "dosed_metal"
+    assert f"{metal!r} is not one of the metals of {product}" in problem.message
