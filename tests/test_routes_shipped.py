@@ -50,6 +50,8 @@ def test_the_shipped_routes_are_all_there():
         "lfp_sulfate",
         "lfp_metal",
         "nca_sulfate",
+        "lmfp_solid_state",
+        "lnmo_sulfate",
     }
 
 
@@ -302,3 +304,28 @@ def test_nca_sulfate_route_doses_alum_to_the_aluminium_share():
     assert formed == pytest.approx(n * 1.025 * NA2SO4 / 1000, rel=1e-9)
     in_cathode = sum(_in_products(results, f"Na2SO4({phase})", "product") for phase in ("s", "l"))
     assert 0 < in_cathode < 1e-3
+
+
+def test_lmfp_fires_its_three_precursors_and_rests_on_estimates(solved):
+    lmfp = LI + 0.6 * MN + 0.4 * FE + P + 4 * O  # 157.21
+    n = 1000 / lmfp
+    summary = solved["lmfp_solid_state"]
+    mnco3, fepo4, adp = MN + C + 3 * O, FE + P + 4 * O, N + 6 * H + P + 4 * O
+    assert kpi(summary, "shipped_mass") == pytest.approx(n * (0.6 * mnco3 + 0.4 * fepo4 + 0.6 * adp) / 1000, rel=1e-9)
+    # CO2: 0.6 from MnCO3, 0.51 from Li2CO3 at Li/M 1.02, and 0.1 from the glucose that takes up
+    # the 0.4 * 1/4 O2 the iron's reduction releases
+    assert kpi(summary, "co2e_process") == pytest.approx(n * (0.6 + 0.51 + 0.1) * (C + 2 * O) / 1000, rel=1e-9)
+    assert "LiMn0.6Fe0.4PO4(s): formation_enthalpy, heat_capacity" in summary["species"]["estimated"]
+
+
+def test_lnmo_makes_one_spinel_from_two_metal_atoms(solved):
+    lnmo = LI + 0.5 * NI + 1.5 * MN + 4 * O  # 182.69
+    n = 1000 / lnmo
+    summary = solved["lnmo_sulfate"]
+    hydrates = 0.5 * SULFATE["Ni"] + 1.5 * SULFATE["Mn"]  # two metal atoms per formula unit
+    assert kpi(summary, "shipped_mass") == pytest.approx(n * hydrates / 1000, rel=1e-9)
+    # Li2CO3 at 1.03 times the spinel's 1/2 Li2CO3 per formula unit, all its CO2 released
+    assert kpi(summary, "co2e_process") == pytest.approx(n * 0.515 * (C + 2 * O) / 1000, rel=1e-9)
+    # 2 Na2SO4 per formula unit, less the trace the washed cake carries: 1.555 kg
+    assert kpi(summary, "sodium_sulfate") == pytest.approx(n * 2 * NA2SO4 / 1000, rel=1e-3)
+    assert "LiNi0.5Mn1.5O4(s): formation_enthalpy, heat_capacity" in summary["species"]["estimated"]

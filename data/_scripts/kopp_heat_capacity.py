@@ -56,6 +56,7 @@ SPECIES = [
     ("MnCO3", 273.15, 573.15, "decomposes near 300-400 C"),
     ("NH4H2PO4", 273.15, 463.15, "melts and decomposes near 190 C"),
     ("C6H12O6", 273.15, 419.15, "melts and caramelises near 146 C"),
+    ("LiNi0.5Mn1.5O4", 273.15, 1273.15, "calcination range"),
 ]
 
 

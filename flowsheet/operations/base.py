@@ -179,12 +179,15 @@ class Operation:
         found = []
         for name in self.formula_fields:
             value = vars(self)[name]
-            if not isinstance(value, str | dict):
+            if isinstance(value, tuple | list) and all(isinstance(text, str) for text in value):
+                texts = [(f"{name}[{i}]", text) for i, text in enumerate(value)]
+            elif isinstance(value, str | dict):
+                texts = [(name, value)] if isinstance(value, str) else [(f"{name}.{key}", key) for key in value]
+            else:
                 found.append(
                     self.problem(f"is a {type(value).__name__}, not a formula", field=name, hint="e.g. 'LiOH·H2O'")
                 )
                 continue
-            texts = [(name, value)] if isinstance(value, str) else [(f"{name}.{key}", key) for key in value]
             for field_name, text in texts:
                 if not text:
                     continue

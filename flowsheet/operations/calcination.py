@@ -36,9 +36,12 @@ nitrogen takes it as O2 into the sweep gas, or a reductant does as CO2. Only oxy
 
 
 def volatile_products(*labels: str) -> list[str]:
-    """The gases a decomposition of `labels` gives off: H2O(g) for H, CO2(g) for C."""
-    elements = {e for label in labels for e in Formula(label).elements}
-    return [gas for element, gas in (("H", "H2O(g)"), ("C", "CO2(g)"), ("N", "N2(g)")) if element in elements]
+    """The gases a decomposition of `labels` gives off: H2O(g) for H, CO2(g) for C, NH3(g) for ammonium N, else N2(g)."""
+    formulas = [Formula(label).elements for label in labels]
+    elements = {e for formula in formulas for e in formula}
+    ammonium = any("N" in formula and "H" in formula for formula in formulas)
+    nitrogen = "NH3(g)" if ammonium else "N2(g)"
+    return [gas for element, gas in (("H", "H2O(g)"), ("C", "CO2(g)"), ("N", nitrogen)) if element in elements]
 
 
 def balanced(reactants: list[str], products: list[str]) -> Reaction:
@@ -97,6 +100,9 @@ class Calciner(Operation):
         The cathode, e.g. ``"LiNi0.8Mn0.1Co0.1O2"``.
     precursor : str
         The fed precursor, e.g. ``"Ni0.8Mn0.1Co0.1(OH)2"``.
+    co_precursors : tuple of str, optional
+        Other species fed with it that the firing takes up, in the ratio the product
+        asks, e.g. ``("FePO4", "NH4H2PO4")`` beside ``MnCO3`` for LiMn0.6Fe0.4PO4.
     lithium_source : str
         ``"LiOH·H2O"``, ``"LiOH"`` or ``"Li2CO3"``, dosed by the ``"lithium"`` port.
     lithium_ratio : float
@@ -137,10 +143,11 @@ class Calciner(Operation):
     O2 ``= (1 + excess) *`` the O2 the reactions consume.
     """
 
-    formula_fields: ClassVar[tuple[str, ...]] = ("product", "precursor", "lithium_source", "reductant")
+    formula_fields: ClassVar[tuple[str, ...]] = ("product", "precursor", "co_precursors", "lithium_source", "reductant")
 
     product: str = ""
     precursor: str = ""
+    co_precursors: tuple[str, ...] = ()
     lithium_source: str = "LiOH·H2O"
     lithium_ratio: float = parameter("", 1.0, "Li per metal, mol/mol")
     oxygen_excess: float = parameter("", 0.0, "O2 above the reactions' need", low=0)
@@ -178,8 +185,8 @@ class Calciner(Operation):
         return Reaction.balance([self.reductant], [CARBON, *volatile_products(self.reductant)])  # raises
 
     def precursors(self) -> list[str]:
-        """The fed species whose metal atoms set the extent."""
-        return [self.precursor]
+        """The fed species the firing takes up; their metal atoms set the extent."""
+        return [self.precursor, *self.co_precursors]
 
     def reaction(self) -> Reaction:
         """The firing reaction in the unit's atmosphere, balanced (see :func:`fired`)."""

@@ -74,6 +74,7 @@ class OnePotReactor(Calciner):
         "coating",
         "coating_product",
         "reagent",
+        "feed_species",
     )
 
     feed_species: tuple[str, ...] = ()

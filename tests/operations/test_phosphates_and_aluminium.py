@@ -128,3 +128,36 @@ def test_a_dosed_metal_must_be_one_of_several_in_the_product(metal, product):
     [problem] = CoPrecipitator("precipitate", product=product, dosed_metal=metal).problems()
     assert problem.field == "dosed_metal"
     assert f"{metal!r} is not one of the metals of {product}" in problem.message
+
+
+def test_ammonium_leaves_a_firing_as_ammonia_and_other_nitrogen_as_n2():
+    from flowsheet.operations.calcination import volatile_products
+
+    assert volatile_products("NH4H2PO4") == ["H2O(g)", "NH3(g)"]
+    assert volatile_products("LiNO3") == ["N2(g)"]
+
+
+def test_co_precursors_join_the_firing_in_the_products_ratio():
+    unit = Calciner(
+        "fire",
+        product="LiMn0.6Fe0.4PO4",
+        precursor="MnCO3",
+        co_precursors=("FePO4", "NH4H2PO4"),
+        lithium_source="Li2CO3",
+        atmosphere="nitrogen",
+        reductant="C6H12O6",
+        temperature="700 degC",
+    )
+    reaction = unit.reaction()
+    per_product = abs(reaction.coefficient("LiMn0.6Fe0.4PO4"))
+    reactants = {str(f) for _, f in reaction.reactants}
+    shares = {s: float(abs(reaction.coefficient(s)) / per_product) for s in ("MnCO3", "FePO4", "NH4H2PO4", "C6H12O6")}
+    assert {"MnCO3", "FePO4", "NH4H2PO4", "Li2CO3", "C6H12O6"} <= reactants
+    # 0.6 MnCO3 + 0.4 FePO4 + 0.6 NH4H2PO4 + 1/2 Li2CO3 + 1/60 C6H12O6: glucose takes the 0.1 O2 Fe(III) gives up
+    assert shares == pytest.approx({"MnCO3": 0.6, "FePO4": 0.4, "NH4H2PO4": 0.6, "C6H12O6": 0.1 / 6})
+
+
+def test_a_co_precursor_that_cannot_be_read_is_named_at_its_place():
+    unit = Calciner("fire", product="LiFePO4", precursor="FePO4", co_precursors=("Fe(PO4",), temperature="700 degC")
+    [problem] = [p for p in unit.problems() if p.field.startswith("co_precursors")]
+    assert problem.field == "co_precursors[0]"
