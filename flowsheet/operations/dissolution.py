@@ -12,6 +12,7 @@ from flowsheet.components import Components
 from flowsheet.errors import Problem
 from flowsheet.operations.base import ALL_INLETS, Operation, as_vector_scalar, gases, parameter, phase_split
 from flowsheet.operations.reaction import ReactionStep, as_steps, chain, consumption
+from flowsheet.thermo.species import PHASE_TAG
 
 OXYGEN = "O2(g)"
 
@@ -31,7 +32,10 @@ class Dissolver(Operation):
         (oxidative: then an ``"oxygen"`` port doses the O2 the reactions consume).
     acid : str
         The acid species the ``"acid"`` port doses, e.g. ``"H2SO4(aq)"``; empty
-        for a salt dissolved in water alone (then there is no acid port).
+        for a salt dissolved in water alone (then there is no acid port). A
+        concentrated acid, ``"H2SO4(l)"`` (98 % with its water in the feed), is first
+        diluted to the dissolved form the reactions use, releasing its heat of
+        dilution (-95.3 kJ/mol for H2SO4, from the formation enthalpies of the two forms).
     excess : float
         Acid above the reactions' stoichiometric need, [-] (0.05 = 5 %), default 0.
     concentration : str or Quantity, optional
@@ -112,11 +116,24 @@ class Dissolver(Operation):
                 found.append(self.problem("must be positive", field=label))
         return found
 
+    def dissolved_acid(self) -> str:
+        """The form of the acid the reactions consume: the acid itself, or its dissolved form if it is fed concentrated."""
+        if not self.acid or Formula(self.acid).phase in ("aq", None):
+            return self.acid
+        dissolved = Formula(PHASE_TAG.sub("", self.acid) + "(aq)")
+        reactants = {f.key for step in self.reactions for _, f in step.reaction.reactants}
+        return str(dissolved) if dissolved.key in reactants else self.acid
+
+    def dilution(self) -> tuple[ReactionStep, ...]:
+        """The concentrated acid's dilution to its dissolved form, first of the steps; none if fed dissolved."""
+        dissolved = self.dissolved_acid()
+        return (ReactionStep(f"{self.acid} -> {dissolved}"),) if dissolved != self.acid else ()
+
     def reaction_steps(self) -> tuple[ReactionStep, ...]:
-        return self.reactions
+        return (*self.dilution(), *self.reactions)
 
     def species(self) -> list[str]:
-        acid = [self.acid] if self.acid else []
+        acid = [self.acid, self.dissolved_acid()] if self.acid else []
         return [*acid, "H2O(l)", *(label for step in self.reactions for label in step.species())]
 
     def key_species(self, port: str) -> str | None:
@@ -132,7 +149,7 @@ class Dissolver(Operation):
         return mask
 
     def outlet_maps(self, components: Components, state: dict | None) -> dict:
-        return phase_split(components, chain(self.reactions, components), "gas", "solution")
+        return phase_split(components, chain(self.reaction_steps(), components), "gas", "solution")
 
     def dose_specs(self, components: Components, state: dict | None) -> dict:
         operator = chain(self.reactions, components)
@@ -142,7 +159,7 @@ class Dissolver(Operation):
             excess = 1.0 + as_vector_scalar(self.oxygen_excess)
             specs["oxygen"] = {"oxygen": components.unit_vector(OXYGEN), ALL_INLETS: -excess * consumed}
         if self.acid:
-            consumed = consumption(operator, components, self.acid)
+            consumed = consumption(operator, components, self.dissolved_acid())
             specs["acid"] = {
                 "acid": components.unit_vector(self.acid),
                 "feed": -(1.0 + as_vector_scalar(self.excess)) * consumed,

@@ -4,13 +4,13 @@ from flowsheet import Flowsheet, solve
 from flowsheet.operations import Dissolver, Feed, Product
 
 
-def _dissolve(reaction, **parameters):
+def _dissolve(reaction, acid_feed=None, **parameters):
     reactions = reaction if isinstance(reaction, list) else [reaction]
     sheet = Flowsheet("dissolve")
     oxidative = any("O2" in str(r) for r in reactions)
     sheet.add(
         Feed("nickel", {"Ni": "1 mol/s"}),
-        Feed("acid", {"H2SO4(aq)": "1 mol", "H2O(l)": "2 mol"}, dosed=True),
+        Feed("acid", acid_feed or {"H2SO4(aq)": "1 mol", "H2O(l)": "2 mol"}, dosed=True),
         Feed("water", {"H2O(l)": "1 mol"}, dosed=True),
         Dissolver("dissolve", reactions=reactions, **parameters),
         Product("solution"),
@@ -77,3 +77,25 @@ def test_reactions_in_turn_dose_the_acid_and_oxygen_they_consume_once():
     assert _moles(results, "dissolve.solution->solution.in", "H2SO4(aq)") == pytest.approx(0.0, abs=1e-12)
     assert _moles(results, "dissolve.gas->gas.in", "H2(g)") == pytest.approx(0.5 * nickel, rel=1e-12)
     assert _moles(results, "air.out->dissolve.oxygen", "O2(g)") == pytest.approx(0.25 * nickel, rel=1e-12)
+
+
+def test_concentrated_acid_releases_its_heat_of_dilution_in_the_dissolver():
+    # H2SO4(l) -> H2SO4(aq, infinite dilution): -909.27 - (-813.989) = -95.281 kJ/mol (NBS 1982; NASA for the liquid)
+    reaction = "Ni + H2SO4(aq) -> NiSO4(aq) + H2(g)"
+    dilute = _dissolve(reaction, excess=0.05, molality="1.7 mol/kg", temperature="25 degC")
+    strong = _dissolve(
+        reaction,
+        acid_feed={"H2SO4(l)": "98 kg", "H2O(l)": "2 kg"},
+        acid="H2SO4(l)",
+        excess=0.05,
+        molality="1.7 mol/kg",
+        temperature="25 degC",
+    )
+    acid = _moles(strong, "acid.out->dissolve.acid", "H2SO4(l)")
+    assert acid == pytest.approx(_moles(dilute, "acid.out->dissolve.acid", "H2SO4(aq)"), rel=1e-12)
+    assert acid == pytest.approx(1.05 * _moles(strong, "nickel.out->dissolve.feed", "Ni(s)"), rel=1e-12)
+    for label in ("NiSO4(aq)", "H2SO4(aq)", "H2O(l)"):  # the same solution leaves
+        same = _moles(strong, "dissolve.solution->solution.in", label)
+        assert same == pytest.approx(_moles(dilute, "dissolve.solution->solution.in", label), rel=1e-9)
+    difference = strong.duties["dissolve"][0] - dilute.duties["dissolve"][0]  # W per basis rate
+    assert difference == pytest.approx(acid * (-909.27e3 - -813.989e3), rel=1e-6)
