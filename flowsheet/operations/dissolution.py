@@ -7,7 +7,7 @@ from typing import ClassVar
 
 import numpy as np
 
-from flowsheet.chemistry import Formula
+from flowsheet.chemistry import Formula, Reaction
 from flowsheet.components import Components
 from flowsheet.errors import Problem
 from flowsheet.operations.base import ALL_INLETS, Operation, as_vector_scalar, gases, parameter, phase_split
@@ -127,7 +127,7 @@ class Dissolver(Operation):
     def dilution(self) -> tuple[ReactionStep, ...]:
         """The concentrated acid's dilution to its dissolved form, first of the steps; none if fed dissolved."""
         dissolved = self.dissolved_acid()
-        return (ReactionStep(f"{self.acid} -> {dissolved}"),) if dissolved != self.acid else ()
+        return (ReactionStep(Reaction(f"{self.acid} -> {dissolved}")),) if dissolved != self.acid else ()
 
     def reaction_steps(self) -> tuple[ReactionStep, ...]:
         return (*self.dilution(), *self.reactions)
