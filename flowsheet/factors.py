@@ -12,6 +12,7 @@ from flowsheet.errors import MissingDataError
 from flowsheet.units import magnitude
 
 UTILITIES = "energy/utilities.csv"
+KILNS = "energy/kilns.csv"
 EMISSIONS = "energy/emission_factors.csv"
 MODES = "transport/modes.csv"
 
@@ -28,41 +29,96 @@ class Utility:
         ``"electricity"``, ``"natural_gas"`` ...
     efficiency : float
         Duty met per energy bought, [-] (a coefficient of performance may exceed 1).
-    standing_loss : float
-        Heat lost per mass of solids leaving the unit whatever its duty (kiln
-        furniture, soaks, shell), [J/kg].
     source : str
         Citation key and locator.
 
     Notes
     -----
-    Energy bought = max(0, duty + standing_loss * solids) / efficiency.
+    Energy bought = max(0, duty + losses) / efficiency, the losses being the unit's own
+    (a kiln's walls and saggers, :class:`Kiln`); heat removed is not bought.
     """
 
     name: str
     carrier: str
     efficiency: float
-    standing_loss: float
     source: str
 
-    def purchased(self, duty: np.ndarray, solids: np.ndarray) -> np.ndarray:
-        """Energy bought for a duty [J or W] and the solids leaving [kg or kg/s], per sample."""
-        return np.maximum(0.0, duty + self.standing_loss * solids) / self.efficiency
+    def purchased(self, duty: np.ndarray) -> np.ndarray:
+        """Energy bought for a duty [J or W] (losses included), per sample."""
+        return np.maximum(0.0, duty) / self.efficiency
 
 
 @cache
 def utilities() -> dict[str, Utility]:
     """All utilities by name."""
     found = {}
-    required = ("utility", "carrier", "efficiency", "standing_loss", "loss_unit", "source")
-    for row in read_table(UTILITIES, required=required):
+    for row in read_table(UTILITIES, required=("utility", "carrier", "efficiency", "source")):
         efficiency = row.number("efficiency")
         if efficiency <= 0:
             raise row.error("efficiency", "must be positive")
-        loss = magnitude(f"{row['standing_loss']} {row['loss_unit']}", "J/kg", field=f"{row.path}:{row.line} loss")
         source = f"{row['source']} ({row.path}:{row.line})"
-        found[row["utility"]] = Utility(row["utility"], row["carrier"], efficiency, loss, source)
+        found[row["utility"]] = Utility(row["utility"], row["carrier"], efficiency, source)
     return found
+
+
+@dataclass(frozen=True)
+class Kiln:
+    """A kiln's losses beyond the heat its charge takes up: the walls it holds hot, the saggers it heats.
+
+    Attributes
+    ----------
+    name : str
+        E.g. ``"roller_hearth"``.
+    holding_power : float
+        Power the kiln draws to stay at `holding_temperature` (walls, rollers, element
+        ends), [W].
+    holding_temperature : float
+        The temperature that power holds, [K]; at another firing temperature it scales
+        with the rise over 25 °C (conduction through the lining).
+    throughput : float
+        Solids fired, as they leave the kiln, [kg/s].
+    sagger_ratio : float
+        Sagger mass heated per mass of solids fired, [kg/kg].
+    sagger_heat_recovery : float
+        Fraction of the saggers' heat returned to the firing, [-].
+    source : str
+        Citation key and locator.
+    """
+
+    name: str
+    holding_power: float
+    holding_temperature: float
+    throughput: float
+    sagger_ratio: float
+    sagger_heat_recovery: float
+    source: str
+
+
+@cache
+def kilns() -> dict[str, Kiln]:
+    """All kilns by name (``data/energy/kilns.csv``)."""
+    found = {}
+    required = ("kiln", "holding_power", "holding_temperature", "throughput", "sagger_ratio", "source")
+    for row in read_table(KILNS, required=required):
+        where = f"{row.path}:{row.line}"
+        found[row["kiln"]] = Kiln(
+            row["kiln"],
+            magnitude(row["holding_power"], "W", field=f"{where} holding_power"),
+            magnitude(row["holding_temperature"], "K", field=f"{where} holding_temperature"),
+            magnitude(row["throughput"], "kg/s", field=f"{where} throughput"),
+            row.number("sagger_ratio"),
+            row.number("sagger_heat_recovery"),
+            f"{row['source']} ({where})",
+        )
+    return found
+
+
+def kiln(name: str) -> Kiln:
+    """Return a kiln, or raise :class:`MissingDataError` listing the known ones."""
+    try:
+        return kilns()[name]
+    except KeyError:
+        raise MissingDataError(name, KILNS, f"unknown kiln; known: {', '.join(kilns())}") from None
 
 
 def utility(name: str) -> Utility:

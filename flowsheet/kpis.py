@@ -22,12 +22,13 @@ FEEDS = "feeds"
 
 @dataclass(frozen=True)
 class UnitEnergy:
-    """Energy of one unit per sample: duty [J], energy bought [J] and its CO2e [kg]."""
+    """Energy of one unit per sample: duty [J], its own losses [J], energy bought [J] and its CO2e [kg]."""
 
     unit: str
     utility: str
     carrier: str
     duty: np.ndarray
+    losses: np.ndarray
     purchased: np.ndarray
     co2e: np.ndarray
 
@@ -123,7 +124,7 @@ KPIS: tuple[Kpi, ...] = (
         compute=lambda parts, _: parts.total([leg.shipped for leg in parts.legs])),
     Kpi("freight", "freight", "tonne-kilometres: shipped mass times distance, summed over legs",
         compute=lambda parts, _: parts.total([leg.tonne_km for leg in parts.legs])),
-    Kpi("energy_electric", "energy", "electricity bought for unit duties: (duty + standing loss of kilns) / utility "
+    Kpi("energy_electric", "energy", "electricity bought for unit duties: (duty + the unit's losses: a kiln's walls and saggers) / utility "
         "efficiency (or COP); heat removal is not counted", compute=_bought(lambda c: c == "electricity")),
     Kpi("energy_thermal", "energy", "fuel bought for unit duties (natural gas for steam, gas kilns and dryers), as "
         "for electricity", compute=_bought(lambda c: c != "electricity")),

@@ -321,7 +321,7 @@ class Results:
         return pd.DataFrame(rows, columns=columns).set_index("leg")
 
     def energy(self, sample: int = 0) -> pd.DataFrame:
-        """Per unit: duty, utility, carrier, purchased energy and CO2e; heat removed is not purchased.
+        """Per unit: duty, the unit's own losses (a kiln's), utility, carrier, energy bought and CO2e; heat removed is not bought.
 
         Units are in the column names: MJ and kg per basis (MW and kg/h for a rate basis).
         """
@@ -334,6 +334,7 @@ class Results:
             (
                 u.unit,
                 u.duty[sample] * to_energy,
+                u.losses[sample] * to_energy,
                 u.utility,
                 u.carrier,
                 u.purchased[sample] * to_energy,
@@ -341,7 +342,8 @@ class Results:
             )
             for u in self.unit_energy
         ]
-        columns = ["unit", f"duty [{energy}]", "utility", "carrier", f"purchased [{energy}]", f"co2e [{mass}]"]
+        columns = ["unit", f"duty [{energy}]", f"losses [{energy}]", "utility", "carrier", f"purchased [{energy}]"]
+        columns.append(f"co2e [{mass}]")
         return pd.DataFrame(rows, columns=columns).set_index("unit")
 
     # --- display --------------------------------------------------------------------------

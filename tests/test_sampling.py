@@ -14,7 +14,7 @@ from flowsheet.sampling import evaluate, parameter_column, sample, sensitivity, 
 from flowsheet.uncertainty import convert
 
 ROUTE = Path(__file__).parents[1] / "routes" / "nmc811_sulfate.yaml"
-SI_UNITS = {"units.ship.distance": "m", "units.filter.wash_ratio": "m**3/kg"}  # the others are dimensionless
+SI_UNITS = {"units.ship.distance": "m", "units.filter.wash_ratio": "m**3/kg", "units.calcine.holding_power": "W"}
 
 
 @pytest.fixture(scope="module")
@@ -126,7 +126,10 @@ def test_a_sample_with_negative_flows_is_named_by_index(route):
 
 
 def test_a_route_without_uncertain_parameters(tmp_path):
-    plain = load_route(Path(__file__).parents[1] / "routes" / "nmc811_m2cam.yaml")
+    path = tmp_path / "plain.yaml"
+    parent = Path(__file__).parents[1] / "routes" / "nmc811_m2cam.yaml"
+    path.write_text(f"extends: {parent}\nname: plain\nset:\n  units.fire.holding_power: 220 kW\n", encoding="utf-8")
+    plain = load_route(path)
     with pytest.raises(FlowsheetError, match="no uncertain parameters"):
         sample(plain, 10)
 

@@ -242,6 +242,10 @@ class Operation:
         """The species a dosed port must supply (checked against the feed's composition)."""
         return None
 
+    def heat_losses(self, solids: np.ndarray) -> np.ndarray | float:
+        """Heat the unit loses beyond its enthalpy balance, given the solids leaving it [kg or kg/s], [J or W]."""
+        return 0.0
+
     def apply(
         self, components: Components, inlets: dict[str, np.ndarray], state: dict | None = None
     ) -> dict[str, np.ndarray]:

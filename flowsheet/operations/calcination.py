@@ -11,6 +11,7 @@ import numpy as np
 from flowsheet.chemistry import Formula, Reaction
 from flowsheet.components import Components
 from flowsheet.errors import FlowsheetError, Problem, message_and_hint
+from flowsheet.factors import kiln, kilns
 from flowsheet.operations.base import (
     ALL_INLETS,
     Operation,
@@ -25,7 +26,7 @@ from flowsheet.operations.base import (
     reaction_operator,
 )
 from flowsheet.operations.reaction import consumption
-from flowsheet.thermo import SpeciesData
+from flowsheet.thermo import SpeciesData, package_data
 
 OXYGEN = "O2(g)"
 HYDROGEN = "H2(g)"
@@ -88,6 +89,18 @@ def fired(reactants: tuple[str, ...], products: tuple[str, ...], atmosphere: str
     )
 
 
+AMBIENT = 298.15
+"""Where a kiln's saggers start and its walls lose heat to, [K]."""
+SAGGER = "Al2O3(s)"
+
+
+def sagger_enthalpy(temperature: float | np.ndarray) -> np.ndarray:
+    """Heat to raise 1 kg of sagger from 25 °C to `temperature` [K], as corundum, [J/kg]."""
+    corundum = package_data().species(SAGGER)
+    mass = Formula(SAGGER).relative_mass / 1000
+    return np.asarray(corundum.enthalpy(np.asarray(temperature, dtype=float)) - corundum.enthalpy(AMBIENT)) / mass
+
+
 @dataclass(frozen=True, repr=False)
 class Calciner(Operation):
     """Fire a precursor with a lithium source to a lithium metal oxide.
@@ -127,6 +140,13 @@ class Calciner(Operation):
         Fraction of the precursor converted, [-], default 1.
     temperature : str or Quantity
         Firing temperature; product and off-gas leave at it (no heat recovery).
+    kiln : str
+        The kiln whose losses the firing bears, a key of ``data/energy/kilns.csv``,
+        default ``"roller_hearth"``; ``""`` for none (a bare heat balance).
+    holding_power, holding_temperature, throughput, sagger_ratio, sagger_heat_recovery : optional
+        The kiln's figures, each default that of its row: the power it draws to stay hot
+        [W] at a temperature [K], the solids it fires [kg/s], the saggers heated per kg
+        fired [kg/kg], and the share of their heat returned [-] (see :meth:`heat_losses`).
 
     Notes
     -----
@@ -157,6 +177,12 @@ class Calciner(Operation):
     atmosphere: str = "oxygen"
     reductant: str = ""
     carbon_residue: float = parameter("", 0.0, "carbon left in the product, kg per kg of product", low=0, high=0.5)
+    kiln: str = "roller_hearth"
+    holding_power: float | None = parameter("W", None, "power the kiln draws to stay hot", low=0)
+    holding_temperature: float | None = parameter("K", None, "temperature the holding power keeps", above=298.15)
+    throughput: float | None = parameter("kg/s", None, "solids the kiln fires", above=0)
+    sagger_ratio: float | None = parameter("", None, "saggers heated per kg fired, kg/kg", low=0)
+    sagger_heat_recovery: float | None = parameter("", None, "share of the saggers' heat returned", low=0, high=1)
 
     inlets = ("feed", "lithium", "gas")
     outlets = ("product", "offgas")
@@ -215,6 +241,9 @@ class Calciner(Operation):
                 message, hint = message_and_hint(err)
                 field = "atmosphere" if "atmosphere cannot give" in message else "product"
                 found.append(self.problem(message, field=field, hint=hint))
+        if self.kiln and self.kiln not in kilns():
+            hint = f"one of {', '.join(kilns())}, or '' for a bare heat balance"
+            found.append(self.problem(f"unknown kiln {self.kiln!r}", field="kiln", hint=hint))
         if self.carbon_residue and not self.reductant:
             found.append(
                 self.problem("needs a reductant to come from", field="carbon_residue", hint="e.g. reductant: C6H12O6")
@@ -290,6 +319,31 @@ class Calciner(Operation):
                 "feed": -self._residue_per_product() * basis,
             }
         return specs
+
+    def kiln_figures(self) -> dict[str, float | np.ndarray]:
+        """The kiln's figures: each parameter given, else its row of ``data/energy/kilns.csv``; empty without a kiln."""
+        if not self.kiln:
+            return {}
+        row = kiln(self.kiln)
+        names = ("holding_power", "holding_temperature", "throughput", "sagger_ratio", "sagger_heat_recovery")
+        return {name: getattr(row, name) if getattr(self, name) is None else getattr(self, name) for name in names}
+
+    def heat_losses(self, solids: np.ndarray) -> np.ndarray | float:
+        """The kiln's walls and saggers, [J or W] for `solids` fired [kg or kg/s].
+
+        Per kg fired: walls ``P (T - T0) / ((T_h - T0) m)``, the holding power ``P`` at
+        ``T_h`` scaled to the firing temperature ``T`` (conduction through the lining,
+        ``T0`` = 25 °C) over the throughput ``m``; saggers ``r (1 - f) Δh(T)``, ``r`` kg of
+        sagger heated from ``T0`` to ``T`` per kg fired, ``f`` returned, ``Δh`` corundum's
+        (McBride et al. 2002) standing in for the alumina-silica sagger body.
+        """
+        figures = self.kiln_figures()
+        if not figures or self.temperature is None:
+            return 0.0
+        rise = (np.asarray(self.temperature) - AMBIENT) / (np.asarray(figures["holding_temperature"]) - AMBIENT)
+        walls = np.asarray(figures["holding_power"]) * rise / np.asarray(figures["throughput"])
+        saggers = np.asarray(figures["sagger_ratio"]) * (1.0 - np.asarray(figures["sagger_heat_recovery"]))
+        return solids * (walls + saggers * sagger_enthalpy(self.temperature))
 
     def _residue_per_product(self) -> float | np.ndarray:
         """Reductant dosed per mole of product to leave `carbon_residue` kg of carbon per kg of it, [mol/mol]."""

@@ -83,14 +83,15 @@ class KpiCalculator:
         units = []
         for unit in self.units:
             operation, duty = operations[unit], duties[unit]
+            losses = np.zeros_like(duty) + operation.heat_losses(sums[f"solids:{unit}"])
             purchased, co2e, carrier = np.zeros_like(duty), np.zeros_like(duty), ""
             if operation.utility:
                 supply = utility(operation.utility)
-                purchased = supply.purchased(duty, sums[f"solids:{unit}"])
+                purchased = supply.purchased(duty + losses)
                 carrier = supply.carrier
                 region = self.plan.sheet.regions.get(operation.site, "world")
                 co2e = purchased * emission_factor(carrier, region)
-            units.append(UnitEnergy(unit, operation.utility, carrier, duty, purchased, co2e))
+            units.append(UnitEnergy(unit, operation.utility, carrier, duty, losses, purchased, co2e))
         legs = []
         for name in self.legs_of:
             operation = operations[name]
