@@ -36,3 +36,13 @@ def test_non_numeric_cell(data_folder):
     row = datafiles.read_table("text_number.csv")[0]
     with pytest.raises(DataFileError, match="text_number.csv:2: value: 'one' is not a number"):
         row.number("value")
+
+
+def test_every_shipped_table_reads_with_its_sources_known():
+    from flowsheet.datafiles import data_dir
+
+    tables = sorted(p.relative_to(data_dir()).as_posix() for p in data_dir().rglob("*.csv"))
+    assert "energy/kilns.csv" in tables
+    assert "thermo/solution_enthalpy.csv" in tables
+    for table in tables:
+        assert datafiles.read_table(table), table  # raises on an unknown source key or an empty source

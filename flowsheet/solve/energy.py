@@ -15,12 +15,16 @@ from __future__ import annotations
 import networkx as nx
 import numpy as np
 
-from flowsheet.errors import MissingDataError, SolveError
+from flowsheet.chemistry import Formula
+from flowsheet.errors import FlowsheetError, MissingDataError, SolveError
 from flowsheet.graph import Flowsheet
 from flowsheet.operations import Feed, Operation, Product
 from flowsheet.operations.base import T_AMBIENT
 from flowsheet.solve.plan import Plan
 from flowsheet.thermo.enthalpy_table import EnthalpyTable, basis, slope_basis
+from flowsheet.thermo.solutions import relative_enthalpy
+
+WATER = Formula("H2O(l)")
 
 ROUND_OFF = 1e-12
 """A duty smaller than this fraction of the enthalpy flows through the unit is round-off, reported as zero."""
@@ -56,6 +60,30 @@ def enthalpy(table: EnthalpyTable, flows: np.ndarray, temperature: np.ndarray, f
     return sensible + flows @ table.formation if formation else sensible
 
 
+def add_solution_enthalpy(table: EnthalpyTable, feed: Feed) -> None:
+    """Raise a feed stream's dissolved reagents from infinite dilution to the concentration fed.
+
+    A solute with water in the feed's composition at ``n`` mol water per mol gains its relative
+    apparent molar enthalpy ``L(n)`` (:func:`~flowsheet.thermo.solutions.relative_enthalpy`); one fed
+    without water is taken as its label says, at infinite dilution.
+    """
+    water = next((float(v) for k, v in feed.flows.items() if k == "H2O(l)" or Formula(k) == WATER), 0.0)
+    if water <= 0:
+        return
+    amounts = {(Formula(k).key, Formula(k).phase): float(v) for k, v in feed.flows.items()}
+    formation = table.formation.copy()
+    for j, item in enumerate(table.species):
+        solute = amounts.get((item.formula.key, item.phase), 0.0)
+        if item.phase != "aq" or solute <= 0:
+            continue
+        try:
+            relative = relative_enthalpy(item.label, water / solute)
+        except FlowsheetError as err:
+            raise FlowsheetError(f"feed {feed.name!r}: {err}") from None
+        formation[j] += relative or 0.0
+    table.formation = formation
+
+
 class Energy:
     """A plan's energy balance: enthalpy tables per stream and per mixing unit, built once.
 
@@ -71,6 +99,10 @@ class Energy:
         self.tables = {
             s.name: EnthalpyTable([components.species[j] for j in plan.species[s.name]]) for s in plan.streams
         }
+        for stream in plan.streams:
+            source = sheet.operation(stream.source)
+            if isinstance(source, Feed):
+                add_solution_enthalpy(self.tables[stream.name], source)
         self.mixing: dict[str, tuple[EnthalpyTable, list[np.ndarray]]] = {}
         """Per unit: a table over the union of its inlets' species, and where each inlet's columns sit in it."""
         for operation in sheet.operations:
