@@ -37,8 +37,9 @@ def _tables() -> dict[tuple, tuple[np.ndarray, np.ndarray, str]]:
         pairs.sort()
         if pairs[0][0] != 0.0:
             raise FlowsheetError(f"{SOLUTIONS}: {key[0]} has no infinite-dilution row (water_per_solute inf)")
-        inverse, heat = (np.array(column) for column in zip(*pairs, strict=True))
-        found[key] = (inverse, heat - heat[0], sources[key])
+        inverse = np.array([x for x, _ in pairs])
+        relative = np.array([h for _, h in pairs])
+        found[key] = (inverse, relative - relative[0], sources[key])
     return found
 
 
