@@ -54,7 +54,8 @@ class Parts:
     ----------
     sums : dict of str to numpy.ndarray
         Flow sums by name, (N,): each KPI declared as one, the mass into each transport leg
-        (``"leg:<name>"``) and the solids leaving each unit (``"solids:<name>"``), [kg].
+        (``"leg:<name>"``) and the solids and liquid leaving each unit (``"solids:<name>"``,
+        ``"liquid:<name>"``), [kg].
     product : numpy.ndarray
         Mass of the basis species in products of kind 'product', (N,), [kg].
     units : list of UnitEnergy

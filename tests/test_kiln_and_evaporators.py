@@ -73,3 +73,20 @@ def test_the_evaporator_choice_moves_the_precursor_plants_gas_by_the_steam_econo
     assert heat["single_effect_evaporator"]["purchased [MJ]"] == pytest.approx(duty / 0.80, rel=1e-9)
     assert heat["mvr_evaporator"]["purchased [MJ]"] == pytest.approx(duty / 17.94, rel=1e-9)
     assert heat["single_effect_evaporator"]["carrier"] == "natural_gas"
+
+
+def test_ammonia_recovery_buys_stripping_steam_per_volume_of_liquor():
+    from flowsheet.operations.precipitation import steam_enthalpy
+
+    # steam at 100 degC from water at 25 degC: 75 K of liquid at 4.18 kJ/(kg K) plus 2257 kJ/kg latent heat
+    assert steam_enthalpy() == pytest.approx(4.18e3 * 75 + 2257e3, rel=0.01)
+    results = solve_loaded(load_route(ROUTES / "nmc811_sulfate.yaml"))
+    slurry = results.flow("precipitate.slurry->filter.slurry")
+    c = results.components
+    liquid = sum(slurry[j] * c.molar_masses[j] for j in range(len(c)) if c.phases[j] in ("l", "aq"))  # kg
+    expected = liquid / 1000 * 120 * steam_enthalpy() / 1e6  # 120 kg steam per m3 of liquor, MJ
+    assert results.energy().loc["precipitate", "losses [MJ]"] == pytest.approx(expected, rel=1e-9)
+    plain = solve_loaded(
+        load_route(ROUTES / "nmc811_sulfate.yaml", overrides={"units.precipitate.ammonia_recovery": 0})
+    )
+    assert plain.energy().loc["precipitate", "losses [MJ]"] == 0

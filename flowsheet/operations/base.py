@@ -242,8 +242,12 @@ class Operation:
         """The species a dosed port must supply (checked against the feed's composition)."""
         return None
 
-    def heat_losses(self, solids: np.ndarray) -> np.ndarray | float:
-        """Heat the unit loses beyond its enthalpy balance, given the solids leaving it [kg or kg/s], [J or W]."""
+    def heat_losses(self, solids: np.ndarray, liquid: np.ndarray) -> np.ndarray | float:
+        """Heat the unit needs beyond its enthalpy balance, [J or W], given the solids and the liquid leaving it [kg or kg/s].
+
+        A kiln's walls and saggers, an ammonia stripper's steam: heat bought that leaves no trace in the
+        unit's streams.
+        """
         return 0.0
 
     def apply(

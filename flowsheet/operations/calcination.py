@@ -328,7 +328,7 @@ class Calciner(Operation):
         names = ("holding_power", "holding_temperature", "throughput", "sagger_ratio", "sagger_heat_recovery")
         return {name: getattr(row, name) if getattr(self, name) is None else getattr(self, name) for name in names}
 
-    def heat_losses(self, solids: np.ndarray) -> np.ndarray | float:
+    def heat_losses(self, solids: np.ndarray, liquid: np.ndarray | float = 0.0) -> np.ndarray | float:
         """The kiln's walls and saggers, [J or W] for `solids` fired [kg or kg/s].
 
         Per kg fired: walls ``P (T - T0) / ((T_h - T0) m)``, the holding power ``P`` at

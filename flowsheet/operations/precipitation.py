@@ -7,11 +7,12 @@ from typing import ClassVar
 
 import numpy as np
 
-from flowsheet.chemistry import Reaction
+from flowsheet.chemistry import Formula, Reaction
 from flowsheet.components import Components
 from flowsheet.errors import FlowsheetError, Problem, message_and_hint
 from flowsheet.operations.base import (
     ALL_INLETS,
+    WATER_DENSITY,
     Operation,
     any_positive,
     as_matrix_scalar,
@@ -20,11 +21,19 @@ from flowsheet.operations.base import (
     metal_basis,
     parameter,
 )
+from flowsheet.thermo import package_data
 
 CAUSTIC = "NaOH(aq)"
 AMMONIA = "NH3(aq)"
 TRIVALENT_SULFATES = {"Al": "Al2(SO4)3(aq)"}
 """Metals whose sulfate is not MSO4: the aluminium of NCA precursors."""
+
+
+def steam_enthalpy() -> float:
+    """Heat to raise 1 kg of saturated steam at 100 °C from water at 25 °C, [J/kg] (McBride et al. 2002 polynomials)."""
+    data = package_data()
+    rise = data.species("H2O(g)").enthalpy(373.15) - data.species("H2O(l)").enthalpy(298.15)
+    return float(rise) / (Formula("H2O").relative_mass / 1000)
 
 
 @dataclass(frozen=True, repr=False)
@@ -54,6 +63,12 @@ class CoPrecipitator(Operation):
         A metal of the product whose sulfate is dosed by the ``"metal"`` port rather than
         fed, e.g. ``"Al"`` as ``Al2(SO4)3(aq)`` for NCA: to the product's ratio against the
         other metals of the feed.
+    stripping_steam : str or Quantity
+        Steam to strip the recovered NH3 from the mother liquor, per volume of liquor
+        leaving, default ``"120 kg/m**3"`` (the design value of a steam stripper of
+        ammonium-rich reject water, Water Sci. Technol. 30(6):41, 1994; 56-72 kg/m3 measured
+        on digestate, Zeng et al., Water Sci. Technol. 54(8):137, 2006); bought only when NH3
+        is recovered, as steam raised from water at 25 °C (see :meth:`heat_losses`).
     temperature : str or Quantity
         Reactor temperature, default 60 °C (Yang et al., J. Energy Chem. 2021, doi:10.1016/j.jechem.2020.05.049: a 50 L CSTR at 60 °C).
 
@@ -76,6 +91,7 @@ class CoPrecipitator(Operation):
     ammonia_ratio: float = parameter("", 0.0, "NH3 per metal, mol/mol", low=0)
     ammonia_recovery: float = parameter("", 0.0, "fraction of NH3 recovered", low=0, high=1)
     dosed_metal: str = ""
+    stripping_steam: float = parameter("kg/m**3", "120 kg/m**3", "steam per volume of mother liquor stripped", low=0)
     temperature: float = parameter("K", "60 degC", "reactor temperature", above=0)
     sets_temperature: ClassVar[bool] = True
 
@@ -137,6 +153,16 @@ class CoPrecipitator(Operation):
         nu = components.reaction_vector(self.reaction(), per=self.product)
         extent = as_matrix_scalar(self.conversion) * np.outer(nu, self.product_basis(components))
         return {"slurry": {ALL_INLETS: np.eye(len(components)) + extent}}
+
+    def heat_losses(self, solids: np.ndarray, liquid: np.ndarray) -> np.ndarray | float:
+        """Steam for the NH3 stripper, [J or W]; none without recovery.
+
+        ``s V h``: ``V`` the liquor leaving (as water, 1 kg/L), ``h`` = H(steam, 100 °C) - H(water, 25 °C),
+        2.58 MJ/kg.
+        """
+        if not any_positive(np.asarray(self.ammonia_ratio) * np.asarray(self.ammonia_recovery)):
+            return 0.0
+        return liquid / WATER_DENSITY * np.asarray(self.stripping_steam) * steam_enthalpy()
 
     def fed_basis(self, components: Components) -> np.ndarray:
         """Row ``b`` with ``b @ n_feed`` = moles of hydroxide the feed's metals make with the dosed metal, [-]."""

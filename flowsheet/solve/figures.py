@@ -38,6 +38,7 @@ def weights(components: Components) -> dict[str, np.ndarray]:
         "co2": masses * only("CO2(g)"),
         "sulfate": sulfate * Formula("Na2SO4").relative_mass / 1000.0,
         "solids": masses * components.mask("s"),
+        "liquid": masses * components.mask("l", "aq"),
     }
 
 
@@ -64,7 +65,8 @@ class KpiCalculator:
             columns[f"leg:{leg}"] = plan.weights([sheet.inlets(leg)["feed"]], components.molar_masses)
         self.units = [op.name for op in sheet.operations if not isinstance(op, Feed | Product)]
         for unit in self.units:
-            columns[f"solids:{unit}"] = plan.weights(list(sheet.outlets(unit).values()), per_species["solids"])
+            for kind in ("solids", "liquid"):
+                columns[f"{kind}:{unit}"] = plan.weights(list(sheet.outlets(unit).values()), per_species[kind])
         self.names = list(columns)
         self.matrix = np.stack(list(columns.values()), axis=1) if columns else np.zeros((plan.width, 0))
 
@@ -83,7 +85,7 @@ class KpiCalculator:
         units = []
         for unit in self.units:
             operation, duty = operations[unit], duties[unit]
-            losses = np.zeros_like(duty) + operation.heat_losses(sums[f"solids:{unit}"])
+            losses = np.zeros_like(duty) + operation.heat_losses(sums[f"solids:{unit}"], sums[f"liquid:{unit}"])
             purchased, co2e, carrier = np.zeros_like(duty), np.zeros_like(duty), ""
             if operation.utility:
                 supply = utility(operation.utility)
