@@ -38,7 +38,14 @@ class Washer(Operation):
         Wash water per mass of solids, e.g. ``"5 L/kg"``; default ``"0 L/kg"``.
     wash_efficiency : float
         Fraction of the dissolved species in the cake liquor that washing
-        displaces, [-], default 0.
+        displaces, [-], default 0, whatever the wash ratio.
+    displacement_efficiency : float, optional
+        Instead of `wash_efficiency`, a wash model: the fraction ``E`` of the cake
+        liquor's solutes each wash of one liquor volume displaces, so that
+        ``(1 - E)**n`` remains after ``n = wash_ratio rho_w (1 - w) / w`` such washes
+        (Choudhury and Dahlstrom, AIChE J. 3:433, 1957). ``E = 1 - 1/e = 0.632`` is a
+        perfectly mixed cake liquor (``e**-n``), the slow end of the dispersion model;
+        ``E`` near 1 is plug-flow displacement.
     temperature : str or Quantity, optional
         Outlet temperature; default that of the mixed inlets.
 
@@ -46,8 +53,8 @@ class Washer(Operation):
     -----
     All solids go to the cake with ``L = m_s w / (1 - w)`` kg of liquor. Before
     washing the cake holds the fraction ``f = L / m_liquor`` of the slurry liquor;
-    washing leaves ``(1 - eta) f`` of each dissolved species, and water fills the
-    rest of ``L``. Filtrate = all inlets - cake. Since ``f`` is a ratio of flows the
+    washing leaves ``r f`` of each dissolved species, ``r = 1 - eta`` or the wash
+    model's residual, and water fills the rest of ``L``. Filtrate = all inlets - cake. Since ``f`` is a ratio of flows the
     unit is nonlinear: its state is ``f`` (:meth:`state_values`), computed from the slurry
     once the slurry is known, or iterated where the filtrate returns to it.
     The wash water dose is ``wash_ratio * rho_w * m_s``.
@@ -56,6 +63,9 @@ class Washer(Operation):
     cake_moisture: float = parameter("", None, "liquid mass fraction of wet cake", enters="odds")
     wash_ratio: float = parameter("m**3/kg", "0 L/kg", "wash water per mass of solids", low=0)
     wash_efficiency: float = parameter("", 0.0, "fraction of dissolved species displaced by washing", low=0, high=1)
+    displacement_efficiency: float | None = parameter(
+        "", None, "fraction of solutes displaced per liquor volume of wash", above=0, high=1
+    )
     temperature: float | None = parameter("K", None, "outlet temperature", above=0)
     sets_temperature: ClassVar[bool] = True
 
@@ -79,10 +89,21 @@ class Washer(Operation):
                     hint="the mass fraction of liquor in the filter cake, e.g. 0.2",
                 )
             )
-        return found
+        return found + self._model_problems()
 
     def species(self) -> list[str]:
         return ["H2O(l)"]
+
+    def _model_problems(self) -> list[Problem]:
+        if self.displacement_efficiency is not None and np.any(np.asarray(self.wash_efficiency) > 0):
+            return [
+                self.problem(
+                    "give wash_efficiency or displacement_efficiency, not both",
+                    field="displacement_efficiency",
+                    hint="displacement_efficiency makes the residual fall with the wash ratio",
+                )
+            ]
+        return []
 
     def key_species(self, port: str) -> str | None:
         return "H2O(l)" if port == "wash_water" else None
@@ -99,12 +120,22 @@ class Washer(Operation):
         liquor = (slurry * (1.0 - solid - components.mask("g"))) @ masses
         moisture = np.asarray(self.cake_moisture, dtype=float)
         held = moisture / (1.0 - moisture) * ((slurry * solid) @ masses)
-        return {"liquor_fraction": np.divide(held, liquor, out=np.zeros_like(held * liquor), where=liquor > 0)}
+        fraction = np.divide(held, liquor, out=np.zeros_like(held * liquor), where=liquor > 0)
+        return {"liquor_fraction": fraction, "residual": np.zeros_like(fraction) + self.residual()}
+
+    def residual(self) -> np.ndarray:
+        """Fraction of the cake liquor's dissolved species washing leaves, [-], per sample."""
+        if self.displacement_efficiency is None:
+            return 1.0 - np.asarray(self.wash_efficiency, dtype=float)
+        moisture = np.asarray(self.cake_moisture, dtype=float)
+        washes = np.asarray(self.wash_ratio) * WATER_DENSITY * (1.0 - moisture) / np.maximum(moisture, 1e-300)
+        return (1.0 - np.asarray(self.displacement_efficiency, dtype=float)) ** washes
 
     def outlet_maps(self, components: Components, state: dict | None) -> dict:
         solid, dissolved, masses = self._masks(components)
         fraction = INITIAL_LIQUOR_FRACTION if state is None else np.asarray(state["liquor_fraction"])
-        kept = as_vector_scalar((1.0 - np.asarray(self.wash_efficiency)) * fraction)
+        residual = self.residual() if state is None else np.asarray(state["residual"])
+        kept = as_vector_scalar(residual * fraction)
         water = components.unit_vector("H2O(l)")
         moisture = as_vector_scalar(np.asarray(self.cake_moisture) / (1.0 - np.asarray(self.cake_moisture)))
         water_row = (moisture * masses * solid - kept * masses * dissolved) / (masses @ water)
