@@ -22,6 +22,7 @@ import numpy as np
 
 from flowsheet.chemistry import atomic_weights
 from flowsheet.graph import Stream
+from flowsheet.operations.ports import PRODUCT_KINDS
 from flowsheet.results import Results
 
 if TYPE_CHECKING:
@@ -89,7 +90,8 @@ def provenance(results: Results, element: str, sample: int = 0) -> pd.DataFrame:
     """Fraction of `element` in each product that came from each feed, through recycles; rows sum to 1.
 
     Each unit pools the element's atoms from all its inlets (see the module's notes): one
-    sparse solve per element. Products of kind 'product' without the element are left out.
+    sparse solve per element. Every product kind is shown (waste and emissions too);
+    products without the element are left out.
     """
     import pandas as pd
 
@@ -97,17 +99,41 @@ def provenance(results: Results, element: str, sample: int = 0) -> pd.DataFrame:
     row = {s.name: i for i, s in enumerate(results.edges)}
     rows = {
         stream.target: {feed: float(share[row[stream.name]]) for feed, share in shares.items()}
-        for stream in results.product_streams()
+        for stream in results.product_streams(*PRODUCT_KINDS)
     }
     frame = pd.DataFrame(rows).T
     frame = frame.loc[frame.sum(axis=1) > 0]
     return frame.loc[:, (frame > 1e-12).any()]
 
 
+def destinations(results: Results, element: str, sample: int = 0) -> pd.DataFrame:
+    """Where `element` leaves: per product, its kind, the element's mass [kg per basis] and share of all that leaves.
+
+    The shares sum to 1 (the element is conserved), so what is lost to waste, wastewater or
+    emissions shows beside what reaches the product.
+    """
+    import pandas as pd
+
+    components = results.components
+    if element not in components.element_names:
+        raise ValueError(f"no {element} in route {results.name!r}")
+    atoms = components.elements[components.element_names.index(element)]
+    weight = atomic_weights()[element] / 1000
+    rows = {}
+    for stream in results.product_streams(*PRODUCT_KINDS):
+        mass = weight * float(atoms @ results.flow(stream.name, sample))
+        if mass > 0:
+            rows[stream.target] = {"kind": results.products[stream.target], f"{element} [kg]": mass}
+    frame = pd.DataFrame(rows).T
+    frame[f"{element} [kg]"] = frame[f"{element} [kg]"].astype(float)
+    frame["share"] = frame[f"{element} [kg]"] / frame[f"{element} [kg]"].sum()
+    return frame
+
+
 def recycled_content(results: Results, sample: int = 0) -> dict[str, float]:
     """Per product: the share of its mass, counting every element but O and H, from recycled feeds, [-]."""
     recycled = [feed for feed, is_recycled in results.feeds.items() if is_recycled]
-    products = results.product_streams()
+    products = results.product_streams(*PRODUCT_KINDS)
     row = {s.name: i for i, s in enumerate(results.edges)}
     found = dict.fromkeys((stream.target for stream in products), 0.0)
     totals = dict.fromkeys(found, 0.0)

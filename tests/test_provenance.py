@@ -91,3 +91,25 @@ def test_unknown_element():
     results = solve(_two_cobalt_feeds(), "1 kg", product="Co(OH)2")
     with pytest.raises(ValueError, match="'Ni' is not in the flowsheet"):
         provenance(results, "Ni")
+
+
+def test_trace_shows_every_product_an_element_leaves_by_losses_included(capsys):
+    from pathlib import Path
+
+    from flowsheet.batch import solve_loaded
+    from flowsheet.cli import main
+    from flowsheet.provenance import destinations
+    from flowsheet.route_file import load_route
+    from tests.conftest import CO, LI, MN, NI, O
+
+    path = Path(__file__).parents[1] / "routes" / "nmc811_recycled.yaml"
+    where = destinations(solve_loaded(load_route(path)), "Co")
+    # 0.1 Co per formula unit of 1 kg NMC811; the rest of the cobalt leaves by the waste streams
+    nmc811 = LI + 0.8 * NI + 0.1 * MN + 0.1 * CO + 2 * O
+    assert where.loc["cam", "Co [kg]"] == pytest.approx(0.1 * CO / nmc811, rel=1e-9)
+    assert where["share"].sum() == pytest.approx(1.0, rel=1e-12)
+    assert set(where["kind"]) == {"product", "waste", "wastewater"}
+    assert where.loc["raffinate", "share"] > 0
+    assert main(["trace", str(path), "--element", "Co"]) == 0
+    out = capsys.readouterr().out
+    assert "raffinate  wastewater" in out

@@ -236,17 +236,24 @@ def _progress_bar(title: str) -> Iterator[Callable[[int, int], None] | None]:
 
 def trace(arguments: argparse.Namespace) -> int:
     """``flowsheet trace``: each feed's share of an element in each product, and recycled content."""
-    from flowsheet.provenance import provenance, recycled_content
+    from flowsheet.provenance import destinations, provenance, recycled_content
 
     route = load_route(arguments.route, data_folders=arguments.data)
     results = solve_loaded(route)
     try:
         frame = provenance(results, arguments.element)
+        where = destinations(results, arguments.element)
     except ValueError as err:
         print(f"error: {route.path}: {err}", file=sys.stderr)
         return 1
     shares = {product: {feed: float(v) for feed, v in row.items()} for product, row in frame.iterrows()}
-    print(render_trace(route.name, arguments.element, shares, recycled_content(results), arguments.format))
+    mass = f"{arguments.element} [kg]"
+    leaves: dict[str, dict[str, float | str]] = {
+        str(product): {"kind": str(row["kind"]), "mass": float(row[mass]), "share": float(row["share"])}
+        for product, row in where.iterrows()
+    }
+    recycled = recycled_content(results)
+    print(render_trace(route.name, arguments.element, shares, recycled, arguments.format, leaves))
     return 0
 
 

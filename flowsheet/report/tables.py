@@ -135,9 +135,14 @@ def render_sweep(summary: dict, fmt: str) -> str:
 
 
 def render_trace(
-    route: str, element: str, shares: dict[str, dict[str, float]], recycled: dict[str, float], fmt: str
+    route: str,
+    element: str,
+    shares: dict[str, dict[str, float]],
+    recycled: dict[str, float],
+    fmt: str,
+    leaves: dict[str, dict[str, float | str]] | None = None,
 ) -> str:
-    """Where an element in each product came from: one row per product, one column per feed.
+    """Where an element leaves, and where the element in each product came from.
 
     Parameters
     ----------
@@ -145,20 +150,34 @@ def render_trace(
         ``{product: {feed: fraction}}``, each row summing to 1.
     recycled : dict
         ``{product: recycled content}``, mass share from recycled feeds (O and H not counted).
+    leaves : dict, optional
+        ``{product: {"kind": kind, "mass": kg per basis, "share": fraction of all that leaves}}``.
     """
     feeds = sorted({feed for row in shares.values() for feed in row})
+    leaves = leaves or {}
     if fmt == "json":
         return json.dumps(
-            {"route": route, "element": element, "shares": shares, "recycled_content": recycled},
+            {"route": route, "element": element, "leaves": leaves, "shares": shares, "recycled_content": recycled},
             indent=2,
             allow_nan=False,
         )
-    header = ["product", *feeds, "recycled content"]
+    header = ["product", "kind", f"{element} [kg]", "share", *feeds, "recycled content"]
     rows = [
-        [product, *(f"{row.get(feed, 0.0):.4f}" for feed in feeds), f"{recycled.get(product, 0.0):.4f}"]
+        [
+            product,
+            str(leaves.get(product, {}).get("kind", "")),
+            f"{float(leaves.get(product, {}).get('mass', 0.0)):.4g}",
+            f"{float(leaves.get(product, {}).get('share', 0.0)):.4f}",
+            *(f"{row.get(feed, 0.0):.4f}" for feed in feeds),
+            f"{recycled.get(product, 0.0):.4f}",
+        ]
         for product, row in shares.items()
     ]
     table = _grid(header, rows, fmt)
     if fmt == "csv":
         return table
-    return f"{route}: {element} in each product by the feed it came from (fractions); recycled content by mass\n{table}"
+    title = (
+        f"{route}: where {element} leaves (kg per basis, share of all that leaves), and the feed the {element} "
+        "in each product came from (fractions); recycled content by mass"
+    )
+    return f"{title}\n{table}"
