@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import difflib
 from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
@@ -118,7 +119,7 @@ class Flowsheet:
         if unit not in self.graph:
             raise FlowsheetCheckError(
                 self.name,
-                [Problem(message=f"no unit named {unit!r} (in {text!r})", hint="add the unit before its streams")],
+                [Problem(message=f"no unit named {unit!r} (in {text!r})", hint=_near(unit, list(self.graph)))],
             )
         operation = self.operation(unit)
         ports = operation.outlet_ports() if kind == "outlet" else operation.inlet_ports()
@@ -143,7 +144,7 @@ class Flowsheet:
                         unit,
                         port=port,
                         message=f"no such {kind} port",
-                        hint=f"its {kind} ports: {', '.join(ports) or 'none'}",
+                        hint=_near(port, list(ports), f"its {kind} ports"),
                     )
                 ],
             )
@@ -390,3 +391,10 @@ def reachable_species(
                     if (reach != present[outlet.name]).any():
                         present[outlet.name], changed = reach, True
     return {name: np.flatnonzero(mask) for name, mask in present.items()}
+
+
+def _near(name: str, known: list[str], listing: str = "units") -> str:
+    """``did you mean 'x'?`` for a misspelt name, then the names there are."""
+    close = difflib.get_close_matches(name, known, n=2, cutoff=0.6)
+    near = f"did you mean {' or '.join(repr(c) for c in close)}? " if close else ""
+    return f"{near}{listing}: {', '.join(known) or 'none'}"

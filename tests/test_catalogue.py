@@ -93,3 +93,50 @@ def test_a_bad_value_is_named_at_its_line_with_a_hint(case, text, line, field, t
     first = message.splitlines()[0]
     assert first.startswith(f"{path}:{line}: {field}"), message
     assert "\n  hint: " in message, message
+
+
+VARIANTS = {
+    "misspelt_unit": "set:\n  units.filtr.wash_ratio: 3 L/kg\n",
+    "misspelt_key": "set:\n  units.calcine.temprature: 800 degC\n",
+    "unknown_product": "product: LiNi0.9Co0.1O2\n",
+    "unknown_stream_unit": "streams:\n  - dissolv.gas -> hydrogen\n",
+    "removed_twice": "remove:\n  - units.nonesuch\n",
+    "bad_disconnect": "disconnect:\n  - ship -> nowhere\n",
+    "bad_basis": "basis: 1 kelvin\n",
+}
+
+
+@pytest.mark.parametrize(
+    ("case", "text"),
+    [*((c[0], c[1]) for c in CASES[::5]), *((name, f"extends: {ROUTE}\n{body}") for name, body in VARIANTS.items())],
+    ids=[*(c[0] for c in CASES[::5]), *VARIANTS],
+)
+def test_check_and_run_agree(case, text, tmp_path, capsys):
+    from flowsheet.cli import main
+
+    path = tmp_path / "route.yaml"
+    path.write_text(text, encoding="utf-8")
+    checked = main(["check", str(path)])
+    check_err = capsys.readouterr().err
+    ran = main(["run", str(path)])
+    run_err = capsys.readouterr().err
+    assert checked == ran == 1, (case, check_err, run_err)
+    assert check_err.splitlines()[0] in run_err, (case, check_err, run_err)
+
+
+def test_every_problem_of_a_variant_is_reported_at_once(tmp_path):
+    path = tmp_path / "route.yaml"
+    path.write_text(
+        f"extends: {ROUTE}\nset:\n  units.calcine.temprature: 800 degC\n  units.filtr.wash_ratio: 3 L/kg\n"
+        "streams:\n  - dissolv.gas -> hydrogen\n",
+        encoding="utf-8",
+    )
+    with pytest.raises(RouteFileError) as caught:
+        load_route(path)
+    message = str(caught.value)
+    assert f"{path}:3: units.calcine.temprature: unknown key for a calciner" in message
+    assert "did you mean 'temperature'" in message
+    assert f"{path}:4: set.units.filtr.wash_ratio: 'units.filtr' is not in the route" in message
+    assert "did you mean 'filter'?" in message
+    assert "no unit named 'dissolv'" in message
+    assert "did you mean 'dissolve'" in message

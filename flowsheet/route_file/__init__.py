@@ -127,12 +127,13 @@ def load_route(
         With every problem found, each at its file and line (an override at line 0).
     """
     shown = str(path)
-    data, origins = load_document(Path(path))
+    data, origins, unapplied = load_document(Path(path))
+    issues: list[tuple[str, int, str, str, str]] = [(shown, *issue) for issue in unapplied]
     if overrides:
         edits = {"set": dict(overrides)}
         edit_origins: Origins = {("set", key): ("overrides", 0) for key in overrides}
-        apply_edits(edits, edit_origins, data, origins, f"{shown} (overrides)")
-    issues: list[tuple[str, int, str, str, str]] = []
+        for line, field, problem, hint in apply_edits(edits, edit_origins, data, origins, f"{shown} (overrides)"):
+            issues.append((f"{shown} (overrides)", line, field, problem, hint))
 
     def report(where: tuple, problem: str, hint: str = "") -> None:
         file, line = _locate(origins, where, shown)

@@ -58,6 +58,8 @@ def build_flowsheet(
     for name, product in spec.products.items():
         built += _make(Product, name, {"kind": product.kind, "site": product.site}, ("products", name), report)
     for name, parameters in spec.units.items():
+        if name in spec.refused:
+            continue
         cls = types[str(parameters["type"])]
         values = {k: _plain(v) for k, v in parameters.items() if k not in ("type", "note")}
         read = _nominal(cls, name, values, report, {} if uncertain is None else uncertain)

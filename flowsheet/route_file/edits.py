@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import copy
+import difflib
 import os
 import re
 from pathlib import Path
@@ -10,6 +11,9 @@ from typing import Any
 
 from flowsheet.errors import RouteFileError
 from flowsheet.route_file.text import Origins, read_yaml
+
+Issue = tuple[int, str, str, str]
+"""An edit that could not be applied: ``(line, field, problem, hint)``."""
 
 EDIT_KEYS = ("extends", "set", "remove", "disconnect")
 
@@ -26,8 +30,12 @@ def allowed_folders() -> list[Path]:
     return [folder.resolve() for folder in (SHIPPED, *listed) if folder.is_dir()]
 
 
-def load_document(path: Path, chain: tuple[Path, ...] = ()) -> tuple[dict, Origins]:
-    """Read a route file and resolve its ``extends`` chain into one mapping with origins."""
+def load_document(path: Path, chain: tuple[Path, ...] = ()) -> tuple[dict, Origins, list[Issue]]:
+    """Read a route file and resolve its ``extends`` chain into one mapping with origins.
+
+    Also returns the edits (``set``, ``remove``, ``disconnect``) that could not be applied, each
+    ``(line, field, problem, hint)`` of this file; a parent's are given at the ``extends`` line.
+    """
     data, origins = read_yaml(path)
     shown = str(path)
     if "extends" not in data:
@@ -40,7 +48,7 @@ def load_document(path: Path, chain: tuple[Path, ...] = ()) -> tuple[dict, Origi
                     "only a route that 'extends' another may edit it",
                     "add 'extends: parent.yaml', or write the value in place",
                 )
-        return data, origins
+        return data, origins, []
     for key, kind, example in (
         ("set", dict, "set: {units.calcine.temperature: 850 degC}"),
         ("remove", list, "remove: [units.ship]"),
@@ -80,13 +88,9 @@ def load_document(path: Path, chain: tuple[Path, ...] = ()) -> tuple[dict, Origi
             "give its path relative to this file",
         )
     try:
-        merged, merged_origins = load_document(parent_path, (*chain, path))
+        merged, merged_origins, inherited = load_document(parent_path, (*chain, path))
     except RouteFileError as err:
-        issues = [
-            (line, "extends", f"{err.path}:{parent_line}: {field + ': ' if field else ''}{problem}", hint)
-            for parent_line, field, problem, hint in err.issues
-        ]
-        raise RouteFileError(shown, issues) from err
+        raise RouteFileError(shown, _at_extends(line, str(err.path), err.issues)) from err
     merged, merged_origins = copy.deepcopy(merged), dict(merged_origins)
     for key, value in data.items():
         if key in EDIT_KEYS:
@@ -109,8 +113,16 @@ def load_document(path: Path, chain: tuple[Path, ...] = ()) -> tuple[dict, Origi
         else:
             merged[key] = value
             _replace_origins(merged_origins, origins, (key,))
-    apply_edits(data, origins, merged, merged_origins, shown)
-    return merged, merged_origins
+    issues = _at_extends(line, str(parent_path), inherited) + apply_edits(data, origins, merged, merged_origins, shown)
+    return merged, merged_origins, issues
+
+
+def _at_extends(line: int, parent: str, issues: list[Issue]) -> list[Issue]:
+    """A parent file's issues, given at the child's ``extends`` line with the parent's file and line."""
+    return [
+        (line, "extends", f"{parent}:{parent_line}: {field + ': ' if field else ''}{problem}", hint)
+        for parent_line, field, problem, hint in issues
+    ]
 
 
 def _source_key(entry: Any) -> Any:
@@ -136,32 +148,38 @@ def _path(text: str, shown: str = "", line: int = 0, field: str = "") -> tuple[s
     return keys
 
 
-def apply_edits(data: dict, origins: Origins, merged: dict, merged_origins: Origins, shown: str) -> None:
-    """Apply the ``set``, ``remove`` and ``disconnect`` of `data` to `merged`, keeping origins in step."""
+def apply_edits(data: dict, origins: Origins, merged: dict, merged_origins: Origins, shown: str) -> list[Issue]:
+    """Apply the ``set``, ``remove`` and ``disconnect`` of `data` to `merged`, keeping origins in step.
+
+    Returns every edit that could not be applied, as ``(line, field, problem, hint)``; the others
+    are applied, so that the rest of the file is still checked and all its problems reported at once.
+    """
+    issues: list[Issue] = []
     for entry_path, value in (data.get("set") or {}).items():
-        line = origins[("set", entry_path)][1]
-        keys = _path(entry_path, shown, line, "set")
-        parent = _walk(merged, keys[:-1], shown, line, f"set.{entry_path}")
-        parent[keys[-1]] = value
-        prefix = tuple(keys)
-        for key in [k for k in merged_origins if k[: len(prefix)] == prefix]:
-            del merged_origins[key]
-        for key, (file, item_line) in origins.items():
-            if key[:2] == ("set", entry_path):
-                merged_origins[prefix + key[2:]] = (file, item_line)
+        try:
+            _set(entry_path, value, origins, merged, merged_origins, shown)
+        except RouteFileError as err:
+            issues.extend(err.issues)
     for i, entry_path in enumerate(data.get("remove") or []):
         line = origins[("remove", i)][1]
-        keys = _path(str(entry_path), shown, line, "remove")
-        parent = _walk(merged, keys[:-1], shown, line, "remove")
-        if keys[-1] not in parent:
-            raise RouteFileError.one(shown, line, "remove", f"{entry_path!r} is not in the route")
-        del parent[keys[-1]]
+        try:
+            keys = _path(str(entry_path), shown, line, "remove")
+            parent = _walk(merged, keys[:-1], shown, line, "remove")
+            if keys[-1] not in parent:
+                raise RouteFileError.one(
+                    shown, line, "remove", f"{entry_path!r} is not in the route", _near(keys[-1], parent)
+                )
+            del parent[keys[-1]]
+        except RouteFileError as err:
+            issues.extend(err.issues)
     for i, stream in enumerate(data.get("disconnect") or []):
         line = origins[("disconnect", i)][1]
         streams = merged.get("streams", [])
         normal = [_normal(s) for s in streams]
         if _normal(str(stream)) not in normal:
-            raise RouteFileError.one(shown, line, "disconnect", f"no stream {stream!r} in the route it extends")
+            hint = _near(_normal(str(stream)), dict.fromkeys(normal))
+            issues.append((line, "disconnect", f"no stream {stream!r} in the route it extends", hint))
+            continue
         index = normal.index(_normal(str(stream)))
         del streams[index]
         shifted = {}
@@ -172,13 +190,34 @@ def apply_edits(data: dict, origins: Origins, merged: dict, merged_origins: Orig
                 shifted[key] = value
         merged_origins.clear()
         merged_origins.update(shifted)
+    return issues
+
+
+def _set(entry_path: str, value: Any, origins: Origins, merged: dict, merged_origins: Origins, shown: str) -> None:
+    line = origins[("set", entry_path)][1]
+    keys = _path(entry_path, shown, line, "set")
+    parent = _walk(merged, keys[:-1], shown, line, f"set.{entry_path}")
+    parent[keys[-1]] = value
+    prefix = tuple(keys)
+    for key in [k for k in merged_origins if k[: len(prefix)] == prefix]:
+        del merged_origins[key]
+    for key, (file, item_line) in origins.items():
+        if key[:2] == ("set", entry_path):
+            merged_origins[prefix + key[2:]] = (file, item_line)
+
+
+def _near(name: str, known: Any) -> str:
+    """A "did you mean" hint for a misspelt name among `known` (a mapping's keys), or ""."""
+    close = difflib.get_close_matches(str(name), [str(k) for k in known], n=3, cutoff=0.6)
+    return f"did you mean {', '.join(repr(c) for c in close)}?" if close else ""
 
 
 def _walk(data: dict, keys: tuple[str, ...], shown: str, line: int, field: str) -> dict:
     node: Any = data
     for key in keys:
         if not isinstance(node, dict) or key not in node:
-            raise RouteFileError.one(shown, line, field, f"{'.'.join(keys)!r} is not in the route")
+            hint = _near(key, node) if isinstance(node, dict) else ""
+            raise RouteFileError.one(shown, line, field, f"{'.'.join(keys)!r} is not in the route", hint)
         node = node[key]
     if not isinstance(node, dict):
         raise RouteFileError.one(shown, line, field, f"{'.'.join(keys)!r} is not a mapping")

@@ -3,11 +3,22 @@
 from __future__ import annotations
 
 import dataclasses
+import difflib
 import re
 import typing
 from typing import Any, Literal, Union
 
-from pydantic import BaseModel, ConfigDict, StrictBool, StrictFloat, StrictInt, StrictStr, ValidationError, create_model
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    PrivateAttr,
+    StrictBool,
+    StrictFloat,
+    StrictInt,
+    StrictStr,
+    ValidationError,
+    create_model,
+)
 
 import flowsheet.operations as operations
 from flowsheet.factors import regions
@@ -83,6 +94,13 @@ class RouteSpec(_Strict):
     products: dict[str, ProductSpec]
     units: dict[str, dict[str, Any]]
     streams: list[str]
+    _refused: set[str] = PrivateAttr(default_factory=set)
+    """Units whose parameters were refused (and reported): the route is built and checked without them."""
+
+    @property
+    def refused(self) -> set[str]:
+        """Units whose parameters were refused (and reported)."""
+        return self._refused
 
 
 def unit_types() -> dict[str, type[Operation]]:
@@ -166,7 +184,12 @@ _PYDANTIC = {
 
 
 def validate(data: dict, report: Any) -> RouteSpec | None:
-    """The validated spec, or None with every problem sent to ``report(path, problem, hint)``."""
+    """The validated spec, or None, with every problem sent to ``report(path, problem, hint)``.
+
+    A unit whose parameters are wrong has its problems reported and is named in
+    :attr:`RouteSpec.refused`; the rest of the route is still built and checked, so that all its
+    problems are reported at once.
+    """
     try:
         spec = RouteSpec.model_validate(data)
     except ValidationError as err:
@@ -176,23 +199,24 @@ def validate(data: dict, report: Any) -> RouteSpec | None:
             hint = _hint_for(item)
             if item["type"] == "extra_forbidden":
                 model = _model_at(where[:-1])
-                hint = f"allowed keys: {', '.join(model.model_fields)}" if model else ""
+                hint = _near_key(str(where[-1]), list(model.model_fields)) if model else ""
             report(where, problem, hint)
         return None
     types = unit_types()
     ok = True
+    refused: set[str] = set()
     for name, parameters in spec.units.items():
         kind = parameters.get("type")
         if not isinstance(kind, str) or kind not in types:
-            report(("units", name, "type"), f"unknown unit type {kind!r}", f"one of: {', '.join(types)}")
-            ok = False
+            report(("units", name, "type"), f"unknown unit type {kind!r}", _near_key(str(kind), list(types), "one of"))
+            refused.add(name)
             continue
         model = _parameter_model(types[kind])
         try:
             model.model_validate(parameters)
         except ValidationError as err:
-            ok = False
-            allowed = ", ".join(f for f in model.model_fields if f != "type")
+            refused.add(name)
+            allowed = [f for f in model.model_fields if f != "type"]
             reported = set()
             for item in err.errors():
                 key = str(item["loc"][0])
@@ -200,7 +224,7 @@ def validate(data: dict, report: Any) -> RouteSpec | None:
                     continue
                 reported.add(key)
                 if item["type"] == "extra_forbidden":
-                    report(("units", name, key), f"unknown key for a {kind}", f"allowed keys: {allowed}")
+                    report(("units", name, key), f"unknown key for a {kind}", _near_key(key, allowed))
                     continue
                 value = parameters[key]
                 entry = item["loc"][1] if len(item["loc"]) > 1 else None
@@ -213,7 +237,11 @@ def validate(data: dict, report: Any) -> RouteSpec | None:
     known = regions()
     for name, site in spec.sites.items():
         if site.region not in known:
-            report(("sites", name, "region"), f"unknown region {site.region!r}", f"known regions: {', '.join(known)}")
+            report(
+                ("sites", name, "region"),
+                f"unknown region {site.region!r}",
+                _near_key(site.region, list(known), "known regions"),
+            )
             ok = False
     for section in ("feeds", "products", "units"):
         for name, entry in getattr(spec, section).items():
@@ -225,7 +253,15 @@ def validate(data: dict, report: Any) -> RouteSpec | None:
                     f"sites: {', '.join(spec.sites) or 'none; add a sites: section'}",
                 )
                 ok = False
+    spec._refused = refused
     return spec if ok else None
+
+
+def _near_key(name: str, known: list[str], listing: str = "allowed keys") -> str:
+    """``did you mean 'x'?`` for a misspelt name, then the names allowed."""
+    close = difflib.get_close_matches(name, known, n=2, cutoff=0.6)
+    near = f"did you mean {' or '.join(repr(c) for c in close)}? " if close else ""
+    return f"{near}{listing}: {', '.join(known)}"
 
 
 def _hint_for(item: Any) -> str:
