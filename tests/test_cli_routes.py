@@ -35,7 +35,31 @@ def test_compare_prints_a_row_per_kpi_and_ratios_to_the_baseline(capsys):
     rows = {line.split()[0]: line.split() for line in out.splitlines()[3:]}
     assert {kpi.name for kpi in KPIS} <= set(rows)
     assert rows["sodium_sulfate"][1:] == ["kg", "1.460", "0", "(0.00x)"]
-    assert rows["freight"][1:4] == ["km", "*", "t"]
+    assert rows["freight"][1] == "t*km"  # one spelling of tonne-kilometres everywhere
+    assert rows["co2e"][1:3] == ["kg", "CO2e"]
+
+
+def test_the_comparison_of_every_shipped_route_fits_100_columns(capsys, monkeypatch):
+    monkeypatch.setenv("COLUMNS", "100")
+    routes = str(Path(SULFATE).parent)
+    assert main(["compare", routes, "--baseline", SULFATE]) == 0
+    out = capsys.readouterr().out
+    assert max(len(line) for line in out.splitlines()[1:]) <= 100
+    # every route is there, each in one of the column groups, which repeat the kpi and unit columns
+    assert all(f" {path.stem.replace('_', '-')}" in out for path in Path(routes).glob("*.yaml"))
+    assert out.count("kpi               unit") >= 3
+
+
+def test_large_bases_are_shown_in_engineering_units_and_csv_carries_no_float_noise(capsys):
+    assert main(["run", SULFATE, "--basis", "1 kt"]) == 0
+    rows = {line.split()[0]: line.split()[1:] for line in capsys.readouterr().out.splitlines()[3:]}
+    assert rows["sodium_sulfate"] == ["1.460", "kt"]  # 1.460 kg per kg of 1 kt
+    assert rows["product"] == ["1.000", "kt"]
+    assert rows["co2e"][-2:] == ["kt", "CO2e"]
+    assert main(["run", SULFATE, "--format", "csv"]) == 0
+    cells = [line.split(",")[2] for line in capsys.readouterr().out.splitlines()[1:]]
+    assert "1" in cells  # the product: 1 kg exactly, not 0.9999999999999999
+    assert all(len(cell.replace("-", "").replace(".", "").lstrip("0")) <= 15 for cell in cells)
 
 
 def test_compare_json_is_the_contract(capsys):

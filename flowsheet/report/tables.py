@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+import shutil
 
 from flowsheet.report.summary import KPI_ORDER
 from flowsheet.units import ureg
@@ -22,16 +23,50 @@ def _number(value: float | None) -> str:
     return f"{value:.4g}" if abs(value) < 0.01 else f"{value:.3f}"
 
 
+def _exact(value: float | None) -> str:
+    """A CSV cell: every digit a float carries, none of its noise (``0.9999999999999999`` -> ``1``)."""
+    return "" if value is None else f"{value:.15g}"
+
+
 def _ratio(value: float | None) -> str:
     return "-" if value is None else f"{value:.2f}x"
 
 
+SCALES = {
+    "kilogram": (("kg", 1.0), ("t", 1e3), ("kt", 1e6), ("Mt", 1e9)),
+    "megajoule": (("MJ", 1.0), ("GJ", 1e3), ("TJ", 1e6), ("PJ", 1e9)),
+    "kilometer * metric_ton": (("t*km", 1.0), ("kt*km", 1e3), ("Mt*km", 1e6)),
+    "kilogram / hour": (("kg/h", 1.0), ("t/h", 1e3), ("kt/h", 1e6)),
+    "megawatt": (("MW", 1.0), ("GW", 1e3)),
+}
+"""Engineering units a column of values is shown in, by the unit the summaries carry: the largest not above them."""
+
+
+def _scaled(name: str, unit: str, values: list[float | None]) -> tuple[str, float]:
+    """The unit to show a KPI's values in and the factor to divide them by; CO2 KPIs say ``CO2e``."""
+    steps = SCALES.get(str(ureg.Unit(unit)), ((_short(unit), 1.0),))
+    largest = max((abs(v) for v in values if v is not None), default=0.0)
+    shown, factor = steps[0]
+    for label, step in steps:
+        if largest >= step * (1 - 1e-9):  # round-off of an exact basis stays in its unit
+            shown, factor = label, step
+    if name.startswith("co2e") and shown.startswith(("kg", "t", "kt", "Mt")):
+        shown = shown.replace("/", " CO2e/", 1) if "/" in shown else f"{shown} CO2e"
+    return shown, factor
+
+
 def _short(unit: str) -> str:
-    """``kilometer * metric_ton`` -> ``km * t`` for tables people read."""
-    return f"{ureg.Unit(unit):~}" or "-"
+    """``kilometer * metric_ton`` -> ``t*km`` for tables people read: one spelling everywhere."""
+    text = f"{ureg.Unit(unit):~}" or "-"
+    return {"km * t": "t*km", "t * km": "t*km"}.get(text, text)
 
 
-def _grid(header: list[str], rows: list[list[str]], fmt: str) -> str:
+def terminal_width() -> int:
+    """Columns of the terminal (``COLUMNS`` if set), 100 when unknown."""
+    return shutil.get_terminal_size((100, 24)).columns
+
+
+def _grid(header: list[str], rows: list[list[str]], fmt: str, keep: int = 1, width: int | None = None) -> str:
     if fmt == "markdown":
         lines = ["| " + " | ".join(header) + " |", "|" + "|".join("---" for _ in header) + "|"]
         lines += ["| " + " | ".join(row) + " |" for row in rows]
@@ -42,15 +77,33 @@ def _grid(header: list[str], rows: list[list[str]], fmt: str) -> str:
         writer.writerow(header)
         writer.writerows(rows)
         return buffer.getvalue().rstrip("\n")
+    width = terminal_width() if width is None else width
     widths = [max(len(cell) for cell in column) for column in zip(header, *rows, strict=True)]
-    lines = [
-        "  ".join(
-            cell.ljust(w) if i == 0 else cell.rjust(w) for i, (cell, w) in enumerate(zip(line, widths, strict=True))
-        )
-        for line in [header, *rows]
-    ]
-    lines.insert(1, "  ".join("-" * w for w in widths))
-    return "\n".join(lines)
+    groups: list[list[int]] = []
+    fixed = sum(widths[:keep]) + 2 * keep
+    for j in range(keep, len(header)):
+        if groups and fixed + sum(widths[k] + 2 for k in groups[-1]) + widths[j] <= width:
+            groups[-1].append(j)
+        else:
+            groups.append([j])
+    blocks = []
+    for group in groups or [[]]:
+        columns = [*range(keep), *group]
+        room = max(8, width - sum(widths[k] + 2 for k in columns[:-1]))
+        sized = {k: min(widths[k], room) if k == columns[-1] else widths[k] for k in columns}
+        lines = [
+            "  ".join(_fit(line[k], sized[k], left=(k < keep)) for k in columns).rstrip() for line in [header, *rows]
+        ]
+        lines.insert(1, "  ".join("-" * sized[k] for k in columns))
+        blocks.append("\n".join(lines))
+    return "\n\n".join(blocks)
+
+
+def _fit(cell: str, width: int, left: bool) -> str:
+    """A cell padded to `width`, or cut with an ellipsis where it is wider (a text column the terminal cannot hold)."""
+    if len(cell) > width:
+        cell = cell[: width - 1] + "…"
+    return cell.ljust(width) if left else cell.rjust(width)
 
 
 def render_runs(summaries: list[dict], fmt: str) -> str:
@@ -59,17 +112,19 @@ def render_runs(summaries: list[dict], fmt: str) -> str:
         return json.dumps(summaries, indent=2, allow_nan=False)
     if fmt == "csv":
         rows = [
-            [s["route"], name, repr(s["kpis"][name]["value"]), s["kpis"][name]["unit"]]
+            [s["route"], name, _exact(s["kpis"][name]["value"]), _short(s["kpis"][name]["unit"])]
             for s in summaries
             for name in KPI_ORDER
         ]
         return _grid(["route", "kpi", "value", "unit"], rows, "csv")
     blocks = []
     for summary in summaries:
-        per = f"per {summary['basis']['value']:g} {summary['basis']['unit']} {summary['product']}"
-        rows = [
-            [name, _number(summary["kpis"][name]["value"]), _short(summary["kpis"][name]["unit"])] for name in KPI_ORDER
-        ]
+        per = f"per {summary['basis']['value']:g} {_short(summary['basis']['unit'])} {summary['product']}"
+        rows = []
+        for name in KPI_ORDER:
+            value, unit = summary["kpis"][name]["value"], summary["kpis"][name]["unit"]
+            shown, factor = _scaled(name, unit, [value])
+            rows.append([name, _number(value / factor), shown])
         closure = summary["closure"]["mass_relative_error"]
         title = f"{summary['route']} ({summary['file']}), {per}; mass closes to {closure:.1e}"
         blocks.append(f"{title}\n{_grid(['kpi', 'value', 'unit'], rows, fmt)}")
@@ -90,9 +145,9 @@ def render_comparison(compared: list[dict], fmt: str) -> str:
         rows = [
             [
                 name,
-                compared[0]["kpis"][name]["unit"],
-                *(repr(c["kpis"][name]["value"]) for c in compared),
-                *("" if c["ratios"][name] is None else repr(c["ratios"][name]) for c in others),
+                _short(compared[0]["kpis"][name]["unit"]),
+                *(_exact(c["kpis"][name]["value"]) for c in compared),
+                *(_exact(c["ratios"][name]) for c in others),
             ]
             for name in KPI_ORDER
         ]
@@ -100,12 +155,13 @@ def render_comparison(compared: list[dict], fmt: str) -> str:
     header = ["kpi", "unit", *(c["route"] for c in compared)]
     rows = []
     for name in KPI_ORDER:
+        shown, factor = _scaled(name, compared[0]["kpis"][name]["unit"], [c["kpis"][name]["value"] for c in compared])
         cells = []
         for c in compared:
-            value = _number(c["kpis"][name]["value"])
+            value = _number(c["kpis"][name]["value"] / factor)
             cells.append(value if c["route"] == baseline else f"{value} ({_ratio(c['ratios'][name])})")
-        rows.append([name, _short(compared[0]["kpis"][name]["unit"]), *cells])
-    text = _grid(header, rows, fmt)
+        rows.append([name, shown, *cells])
+    text = _grid(header, rows, fmt, keep=2)
     if fmt == "table":
         per = f"per {compared[0]['basis']['value']:g} {_short(compared[0]['basis']['unit'])} of each route's product"
         text = f"Routes compared {per}; in brackets, the ratio to {baseline}\n{text}"
@@ -121,12 +177,10 @@ def render_sweep(summary: dict, fmt: str) -> str:
     for name, stats in summary["kpis"].items():
         drivers = "; ".join(f"{d['parameter']} {d['spearman']:+.2f}" for d in summary["drivers"][name]) or "-"
         if fmt == "csv":
-            rows.append([name, stats["unit"], repr(stats["p5"]), repr(stats["p50"]), repr(stats["p95"]), drivers])
+            rows.append([name, stats["unit"], *(_exact(stats[p]) for p in ("p5", "p50", "p95")), drivers])
         else:
-            rows.append(
-                [name, stats["unit"], _number(stats["p5"]), _number(stats["p50"]), _number(stats["p95"]), drivers]
-            )
-    text = _grid(header, rows, fmt)
+            rows.append([name, stats["unit"], *(_number(stats[p]) for p in ("p5", "p50", "p95")), drivers])
+    text = _grid(header, rows, fmt, keep=2)
     if fmt == "table":
         text = (
             f"{summary['route']}: {summary['samples']} samples (seed {summary['seed']}), per {summary['basis']}\n{text}"
@@ -173,7 +227,7 @@ def render_trace(
         ]
         for product, row in shares.items()
     ]
-    table = _grid(header, rows, fmt)
+    table = _grid(header, rows, fmt, keep=2)
     if fmt == "csv":
         return table
     title = (
