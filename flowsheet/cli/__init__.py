@@ -129,6 +129,12 @@ def _parser() -> argparse.ArgumentParser:
     balance.add_argument("--basis", help='mass of one species, e.g. "1 kg LiNi0.8Mn0.1Co0.1O2"')
     balance.set_defaults(run=chemistry.balance)
 
+    units_cmd = commands.add_parser("units", help="the unit types a route may use: parameters, ports and models")
+    units_cmd.add_argument("types", nargs="*", metavar="TYPE", help="e.g. calciner; none: list them all")
+    units_cmd.add_argument("--markdown", action="store_true", help="the whole reference page (docs/units.md)")
+    units_cmd.add_argument("--schema", action="store_true", help="the JSON Schema of route files")
+    units_cmd.set_defaults(run=chemistry.units)
+
     formula = commands.add_parser("formula", help="molar mass and composition of formulas")
     formula.add_argument("formulas", nargs="+", metavar="FORMULA", help='e.g. "NiSO4·6H2O" or "NiSO4.6H2O"')
     formula.set_defaults(run=chemistry.formula)

@@ -1,4 +1,4 @@
-"""The chemistry commands: formula, balance and species."""
+"""The chemistry and reference commands: formula, balance, species and units."""
 
 from __future__ import annotations
 
@@ -92,3 +92,27 @@ def _print_masses(reaction: Reaction, basis: str) -> None:
     for _, formula in reaction.reactants + reaction.products:
         side = "in " if reaction.coefficient(formula) < 0 else "out"
         print(f"  {side} {formula.text:<28} {mass * reaction.mass_ratio(formula.text, per=species_text):10.4f} kg")
+
+
+def units(arguments: argparse.Namespace) -> int:
+    """``flowsheet units``: the unit types, or one type's parameters, ports and model."""
+    from flowsheet.reference import render_unit, schema_text, unit_reference, units_markdown
+    from flowsheet.route_file.schema import unit_types
+
+    if arguments.schema:
+        print(schema_text(), end="")
+        return 0
+    if arguments.markdown:
+        print(units_markdown(), end="")
+        return 0
+    if not arguments.types:
+        width = max(len(kind) for kind in unit_types())
+        for kind in unit_types():
+            print(f"{kind.ljust(width)}  {unit_reference(kind)['summary']}")
+        return 0
+    for kind in arguments.types:
+        try:
+            print(render_unit(kind))
+        except KeyError as err:
+            raise FlowsheetError(str(err.args[0]) + "\n  hint: flowsheet units lists them") from None
+    return 0
