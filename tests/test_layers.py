@@ -25,6 +25,7 @@ LAYERS = [
     "solve",
     "testing",
     "route_file",
+    "reference",
     "sampling",
     "report",
     "batch",
