@@ -14,8 +14,8 @@ def main() -> None:
     """Write the Sankey and the drawing of the sulfate NMC811 route."""
     route = load_route(ROUTES / "nmc811_sulfate.yaml")
     results = flowsheet.solve(route.flowsheet, "1 kg", route.spec.product)
-    save_figure(results.sankey("mass"), HERE / "img" / "sankey_nmc811_sulfate.svg")
-    route.flowsheet.draw(HERE / "img" / "flowsheet_nmc811_sulfate.svg")
+    save_figure(flowsheet.sankey(results, "mass"), HERE / "img" / "sankey_nmc811_sulfate.svg")
+    flowsheet.draw(route.flowsheet, HERE / "img" / "flowsheet_nmc811_sulfate.svg")
 
 
 if __name__ == "__main__":

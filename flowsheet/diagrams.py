@@ -8,6 +8,7 @@ static Sankey images (PNG, SVG) use kaleido's bundled Chromium (``pip install
 
 from __future__ import annotations
 
+import io
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -42,14 +43,21 @@ def sankey_figure(links: Sequence[Link], title: str, unit: str) -> Any:
     import plotly.graph_objects as go
 
     nodes: dict[str, int] = {}
+    into: dict[str, float] = {}
+    out: dict[str, float] = {}
     for link in links:
         for end in (link.source, link.target):
             nodes.setdefault(end, len(nodes))
+        out[link.source] = out.get(link.source, 0.0) + link.value
+        into[link.target] = into.get(link.target, 0.0) + link.value
+    # each node labelled with what passes through it, so the values read without hovering
+    labels = [f"{name}: {max(into.get(name, 0.0), out.get(name, 0.0)):.3g} {unit}" for name in nodes]
     figure = go.Figure(
         go.Sankey(
             valueformat=".4g",
             valuesuffix=f" {unit}",
-            node={"label": list(nodes), "pad": 12, "thickness": 14},
+            arrangement="snap",
+            node={"label": labels, "pad": 18, "thickness": 14},
             link={
                 "source": [nodes[link.source] for link in links],
                 "target": [nodes[link.target] for link in links],
@@ -59,7 +67,8 @@ def sankey_figure(links: Sequence[Link], title: str, unit: str) -> Any:
             },
         )
     )
-    figure.update_layout(title_text=title, font_size=11, height=520, margin={"l": 10, "r": 10, "t": 40, "b": 10})
+    height = max(520, 26 * len(nodes))  # room for every label
+    figure.update_layout(title_text=title, font_size=12, height=height, margin={"l": 10, "r": 10, "t": 40, "b": 10})
     return figure
 
 
@@ -168,10 +177,34 @@ def draw_graph(nodes: Sequence[Node], edges: Sequence[tuple[str, str, bool]], ti
     return figure
 
 
-def save_drawing(figure: Any, path: str | Path) -> Path:
-    """Save a matplotlib drawing (PNG, SVG, PDF by suffix); SVG keeps its labels as text."""
+def save_drawing(figure: Any, path: str | Path | io.BytesIO, format: str | None = None) -> Path | io.BytesIO:
+    """Save a matplotlib drawing (PNG, SVG, PDF by suffix or `format`); SVG keeps its labels as text."""
     from matplotlib import rc_context
 
     with rc_context({"svg.fonttype": "none"}):
-        figure.savefig(path, bbox_inches="tight")
-    return Path(path)
+        getattr(figure, "figure", figure).savefig(path, bbox_inches="tight", format=format)
+    return path if isinstance(path, io.BytesIO) else Path(path)
+
+
+class Drawing:
+    """A flowsheet drawing that shows itself: SVG in Jupyter, ``savefig`` to a file.
+
+    Attributes
+    ----------
+    figure : matplotlib.figure.Figure
+        The drawing; any other attribute is the figure's.
+    """
+
+    def __init__(self, figure: Any) -> None:
+        self.figure = figure
+
+    def _repr_svg_(self) -> str:
+        buffer = save_drawing(self.figure, io.BytesIO(), format="svg")
+        assert isinstance(buffer, io.BytesIO)
+        return buffer.getvalue().decode("utf-8")
+
+    def __repr__(self) -> str:
+        return f"<Drawing {self.figure.axes[0].get_title()!r}: show it in Jupyter, or .savefig('flowsheet.svg')>"
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self.figure, name)

@@ -22,7 +22,7 @@ from flowsheet.components import Components
 from flowsheet.graph import Stream
 from flowsheet.html import paragraph, table
 from flowsheet.kpis import BY_NAME, KPIS, Leg, UnitEnergy, display_unit
-from flowsheet.units import Quantity, parse_unit
+from flowsheet.units import Quantity, parse_unit, short_unit
 
 if TYPE_CHECKING:  # pandas is imported when a table is asked for, to keep the command line quick
     import pandas as pd
@@ -269,7 +269,7 @@ class Results:
         import pandas as pd
 
         rows = [
-            (name, float(value.magnitude), f"{value.units:~}", BY_NAME[name].boundary)
+            (name, float(value.magnitude), short_unit(str(value.units)), BY_NAME[name].boundary)
             for name, value in self.totals(sample).items()
         ]
         return pd.DataFrame(rows, columns=["kpi", "value", "unit", "boundary"]).set_index("kpi")

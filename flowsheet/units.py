@@ -329,3 +329,9 @@ def _parse_basis(basis: str | pint.Quantity) -> tuple[pint.Quantity, float, bool
     if not (target > 0 and math.isfinite(target)):
         raise UnitError("basis", "a positive mass or mass rate", str(basis), "is not positive", "e.g. '1 kg'")
     return amount, target, rate
+
+
+def short_unit(unit: str | pint.Unit) -> str:
+    """A unit as tables show it, one spelling everywhere: ``kilometer * metric_ton`` -> ``t*km``."""
+    text = f"{ureg.Unit(str(unit)):~}" or "-"
+    return {"km * t": "t*km", "t * km": "t*km"}.get(text, text)

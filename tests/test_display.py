@@ -1,5 +1,6 @@
 """What engineers see in Jupyter: HTML reprs, Sankey diagrams and flowsheet drawings, rendered headless."""
 
+import re
 from pathlib import Path
 
 import pytest
@@ -49,7 +50,7 @@ def test_kpi_frame_and_stream_table_carry_units(solved):
     _, results = solved
     frame = results.to_frame()
     assert frame.loc["sodium_sulfate", "unit"] == "kg"
-    assert frame.loc["freight", "unit"] == "km * t"
+    assert frame.loc["freight", "unit"] == "t*km"
     assert "boundary" in frame.columns
     assert "NiSO4·6H2O(s) [kg]" in results.streams().columns
 
@@ -75,7 +76,29 @@ def test_sankey_renders_to_html_with_the_expected_nodes(kind, solved, tmp_path):
         "energy": ["electricity", "natural_gas", "calcine", "ship"],
     }[kind]
     for node in expected:
-        assert f'"{node}"' in text, node
+        assert f'"{node}: ' in text, node  # each node labelled with what passes through it
+    figure = sankey(results, kind)
+    labels = figure.data[0].node.label
+    assert all(re.fullmatch(r".+: [-0-9.e+]+ .+", label) for label in labels)
+
+
+def test_a_sankey_node_shows_the_value_through_it(solved):
+    _, results = solved
+    labels = sankey(results, "mass").data[0].node.label
+    calcine = next(label for label in labels if label.startswith("calcine: "))
+    fed = results.mass("dry.dry->calcine.feed") + results.mass("lithium.out->calcine.lithium")
+    fed += results.mass("oxygen.out->calcine.gas")
+    assert float(calcine.split()[1]) == pytest.approx(fed, rel=5e-3)  # 3 significant figures
+
+
+def test_a_flowsheet_drawing_shows_itself_as_svg_in_jupyter(solved):
+    route, _ = solved
+    drawing = draw(route.flowsheet)
+    svg = drawing._repr_svg_()
+    assert svg.lstrip().startswith("<?xml")
+    assert "<svg" in svg
+    assert "salt_crystallize" in svg  # labels kept as text
+    assert drawing.figure.axes  # the matplotlib figure is there for anything else
 
 
 def test_sankey_exports_png_and_svg(solved, tmp_path):

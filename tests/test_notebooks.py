@@ -25,3 +25,6 @@ def test_notebook_runs_and_its_checks_pass(path):
     client = NotebookClient(notebook, timeout=300, kernel_name="python3", resources={"metadata": {"path": path.parent}})
     client.execute()  # raises CellExecutionError, with the failing cell, on any error or failed assert
     assert any(cell.get("outputs") for cell in notebook.cells if cell.cell_type == "code")
+    if path.stem == "01_quickstart":  # the flowsheet drawing shows as SVG
+        [drawing] = [cell for cell in notebook.cells if "flowsheet.draw(" in cell.source]
+        assert any("image/svg+xml" in output.get("data", {}) for output in drawing.outputs)

@@ -8,7 +8,7 @@ from typing import Any
 import numpy as np
 
 from flowsheet.chemistry import Formula
-from flowsheet.diagrams import Link, Node, draw_graph, sankey_figure, save_drawing
+from flowsheet.diagrams import Drawing, Link, Node, draw_graph, sankey_figure, save_drawing
 from flowsheet.factors import modes
 from flowsheet.graph import Flowsheet
 from flowsheet.operations import Feed, Operation, Product, TransportLeg
@@ -65,7 +65,8 @@ def draw(sheet: Flowsheet, path: str | Path | None = None) -> Any:
 
     Returns
     -------
-    matplotlib.figure.Figure
+    Drawing
+        Shown as SVG in Jupyter; its ``figure`` is the matplotlib Figure.
     """
     sites = {op.name: op.site for op in sheet.operations}
     for stream in sheet.streams():  # feeds and products without a site take their neighbour's
@@ -74,10 +75,10 @@ def draw(sheet: Flowsheet, path: str | Path | None = None) -> Any:
     nodes = [Node(op.name, _kind(op), sites[op.name]) for op in sheet.operations]
     legs = {op.name for op in sheet.operations if isinstance(op, TransportLeg)}
     edges = [(s.source, s.target, s.source in legs or s.target in legs) for s in sheet.streams()]
-    figure = draw_graph(nodes, edges, sheet.name)
+    drawing = Drawing(draw_graph(nodes, edges, sheet.name))
     if path is not None:
-        save_drawing(figure, path)
-    return figure
+        save_drawing(drawing.figure, path)
+    return drawing
 
 
 def _kind(operation: Operation) -> str:

@@ -8,7 +8,7 @@ import json
 import shutil
 
 from flowsheet.report.summary import KPI_ORDER
-from flowsheet.units import ureg
+from flowsheet.units import short_unit, ureg
 
 FORMATS = ("table", "json", "csv", "markdown")
 
@@ -56,9 +56,7 @@ def _scaled(name: str, unit: str, values: list[float | None]) -> tuple[str, floa
 
 
 def _short(unit: str) -> str:
-    """``kilometer * metric_ton`` -> ``t*km`` for tables people read: one spelling everywhere."""
-    text = f"{ureg.Unit(unit):~}" or "-"
-    return {"km * t": "t*km", "t * km": "t*km"}.get(text, text)
+    return short_unit(unit)
 
 
 def terminal_width() -> int:
