@@ -14,6 +14,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from flowsheet.errors import FlowsheetError
+
 PALETTE = ("#4C78A8", "#F58518", "#54A24B", "#E45756", "#72B7B2", "#B279A2", "#FF9DA6", "#9D755D")
 KIND_SHAPES = {"feed": "s", "product": "D", "unit": "o", "transport": ">"}
 
@@ -77,8 +79,17 @@ def save_figure(figure: Any, path: str | Path) -> Path:
     path = Path(path)
     if path.suffix == ".html":
         figure.write_html(path, include_plotlyjs=True, full_html=True)
-    else:
+        return path
+    try:
         figure.write_image(path)
+    except (ValueError, ImportError, RuntimeError) as err:
+        if "kaleido" not in str(err).lower():
+            raise
+        raise FlowsheetError(
+            f"cannot write {path.name}: static images need kaleido, which is not installed"
+            + '\n  hint: pip install "cathode-flowsheet[export]" (kaleido 0.2.1 with its own Chromium), '
+            + "or save as .html"
+        ) from None
     return path
 
 

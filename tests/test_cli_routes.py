@@ -1,6 +1,7 @@
 """The route commands: compare, run, check; formats; whole-file output; exit statuses."""
 
 import json
+import os
 from pathlib import Path
 
 import pytest
@@ -94,7 +95,9 @@ def test_run_writes_whole_files_into_the_output_folder(tmp_path, capsys):
     assert [f["file"] for f in manifest["files"]] == ["nmc811-m2cam.json", "nmc811-sulfate.json"]
     assert manifest["files"][1]["bytes"] == (tmp_path / "nmc811-sulfate.json").stat().st_size
     assert manifest["command"].startswith("flowsheet run ")
-    assert (tmp_path / "nmc811-sulfate.json").stat().st_mode & 0o777 == 0o644  # readable by all
+    umask = os.umask(0o022)
+    os.umask(umask)
+    assert (tmp_path / "nmc811-sulfate.json").stat().st_mode & 0o777 == 0o666 & ~umask  # as open() would make it
 
 
 @pytest.mark.parametrize("fmt", ["table", "csv", "markdown"])

@@ -128,3 +128,15 @@ def test_committed_images_are_small():
     for name in ("sankey_nmc811_sulfate.svg", "flowsheet_nmc811_sulfate.svg"):
         path = Path(__file__).parents[1] / "docs" / "img" / name
         assert 1_000 < path.stat().st_size < 200_000, name
+
+
+def test_exporting_without_kaleido_names_the_extra_that_works(solved, tmp_path, monkeypatch):
+    _, results = solved
+    figure = sankey(results, "mass")
+
+    def missing(*args, **kwargs):
+        raise ValueError("Image export using the 'kaleido' engine requires the kaleido package, pip install -U kaleido")
+
+    monkeypatch.setattr(figure, "write_image", missing)
+    with pytest.raises(flowsheet.FlowsheetError, match=r'pip install "cathode-flowsheet\[export\]"'):
+        save_figure(figure, tmp_path / "mass.png")

@@ -82,14 +82,21 @@ class OutputFolder:
 
 
 def _atomic(target: Path, text: str) -> Path:
-    """Write `text` to a hidden temporary file beside `target`, readable by all, then rename it into place."""
+    """Write `text` to a hidden temporary file beside `target`, with the mode `open` would give it, then rename it."""
     handle, temporary = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.", suffix=".tmp")
     try:
         with os.fdopen(handle, "w", encoding="utf-8") as stream:
             stream.write(text)
-        os.chmod(temporary, 0o644)
+        os.chmod(temporary, 0o666 & ~_umask())  # as a plain open() would: the user's umask, not mkstemp's 0600
         os.replace(temporary, target)
     except BaseException:
         Path(temporary).unlink(missing_ok=True)
         raise
     return target
+
+
+def _umask() -> int:
+    """The process's umask (read by setting it and putting it back)."""
+    current = os.umask(0o022)
+    os.umask(current)
+    return current
