@@ -20,6 +20,7 @@ Layers, each importing only the ones above it (``tests/test_layers.py`` enforces
     solve        the one solver: units as multilinear terms, equations per structure, every sample at once
     testing      check_operation: the battery every unit operation passes, ours or a user's
     route_file   YAML route files to checked flowsheets, errors at file and line
+    reconciliation  measured flows reconciled with a flowsheet's element balances; gross-error tests
     reference    the unit-type reference and the route files' JSON Schema, from the unit classes
     sampling     Monte Carlo, sweeps and rank sensitivities, vectorised over samples
     report       headline figures as tables, JSON, CSV and Markdown; comparisons

@@ -25,6 +25,7 @@ LAYERS = [
     "solve",
     "testing",
     "route_file",
+    "reconciliation",
     "reference",
     "sampling",
     "report",

@@ -16,6 +16,7 @@ def test_the_notebooks_are_there():
         "03_validation_against_greet.ipynb",
         "04_sensitivity.ipynb",
         "05_recycled_and_regions.ipynb",
+        "06_reconciliation.ipynb",
     ]
 
 

@@ -129,6 +129,13 @@ def _parser() -> argparse.ArgumentParser:
     balance.add_argument("--basis", help='mass of one species, e.g. "1 kg LiNi0.8Mn0.1Co0.1O2"')
     balance.set_defaults(run=chemistry.balance)
 
+    reconcile_cmd = commands.add_parser("reconcile", help="reconcile measured flows with a route's element balances")
+    reconcile_cmd.add_argument("route", metavar="ROUTE", help="a route file (its units and streams)")
+    reconcile_cmd.add_argument("measurements", metavar="MEASUREMENTS", help="CSV: stream, quantity, value, sd, unit")
+    reconcile_cmd.add_argument("--confidence", type=float, default=0.95, help="of both tests (default 0.95)")
+    routes.data_argument(reconcile_cmd)
+    reconcile_cmd.set_defaults(run=routes.reconcile)
+
     units_cmd = commands.add_parser("units", help="the unit types a route may use: parameters, ports and models")
     units_cmd.add_argument("types", nargs="*", metavar="TYPE", help="e.g. calciner; none: list them all")
     units_cmd.add_argument("--markdown", action="store_true", help="the whole reference page (docs/units.md)")

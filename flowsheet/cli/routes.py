@@ -11,7 +11,7 @@ from pathlib import Path
 import numpy as np
 
 from flowsheet.batch import TIME_LIMIT, Outcome, evaluate, expand, in_route, solve_loaded, terminal_progress
-from flowsheet.errors import SolveError
+from flowsheet.errors import SolveError, UnitError
 from flowsheet.report import compare as ratios
 from flowsheet.report import render_comparison, render_runs, render_sweep, render_trace
 from flowsheet.report.folder import OutputFolder
@@ -264,3 +264,24 @@ def check(arguments: argparse.Namespace) -> int:
         if outcome.error is None:
             print(f"ok: {outcome.path}")
     return status
+
+
+def reconcile(arguments: argparse.Namespace) -> int:
+    """``flowsheet reconcile``: measurements reconciled with the route's element balances, and the gross-error tests."""
+    from flowsheet.reconciliation import read_measurements
+    from flowsheet.reconciliation import reconcile as reconciled
+
+    if not 0 < arguments.confidence < 1:
+        raise UnitError("--confidence", "a number between 0 and 1", str(arguments.confidence), "is outside (0, 1)")
+    route = load_route(arguments.route, data_folders=arguments.data)
+    structure = solve_loaded(route)  # the streams, and the elements each can carry
+    found = reconciled(structure, read_measurements(arguments.measurements), arguments.confidence)
+    frame = found.measurements.copy()
+    for column in ("measured", "sd", "reconciled", "adjustment"):
+        frame[column] = frame[column].map(lambda v: f"{v * 3600:.6g}")  # kg/s to kg/h
+    frame["z"] = frame["z"].map(lambda v: f"{v:+.2f}")
+    frame["flagged"] = frame["flagged"].map(lambda v: "GROSS ERROR?" if v else "")
+    frame.columns = ["measured [kg/h]", "sd [kg/h]", "reconciled [kg/h]", "adjustment [kg/h]", "z", "test"]
+    print(f"{route.name}: {found}")
+    print(frame.to_string())
+    return 0
