@@ -152,10 +152,10 @@ BY_NAME = {kpi.name: kpi for kpi in KPIS}
 def display_unit(kind: str, rate: bool) -> tuple[str, float]:
     """The unit figures of a kind are shown in, and the factor from the solver's SI value.
 
-    Per basis amount: kg, MJ and t*km; per rate basis (solved per second): kg/h, MW and t*km/h.
+    Per basis amount: kg, MJ and t*km; per rate basis (solved per second): kg/h, kW and t*km/h.
     """
     if kind == "energy":
-        return ("MW" if rate else "MJ"), 1e-6
+        return ("kW", 1e-3) if rate else ("MJ", 1e-6)
     unit = {"mass": "kg", "freight": "t*km"}[kind]
     return (f"{unit}/h", 3600.0) if rate else (unit, 1.0)
 

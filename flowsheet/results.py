@@ -4,7 +4,7 @@ Everything here reads arrays the solver produced at construction; nothing solves
 flowsheet is kept. Every array has a leading sample axis (N >= 1); every method that shows one
 sample takes ``sample`` (default the first). Amounts are per basis: with a mass basis
 (``"1 kg"`` of product) flows are amounts per basis (mol, kg, MJ); with a rate basis
-(``"50 kt/yr"``) they are rates (mol/s, kg/h, MW).
+(``"50 kt/yr"``) they are rates (mol/s, kg/h, kW).
 """
 
 from __future__ import annotations
@@ -202,7 +202,7 @@ class Results:
         """A solver value in the unit reports show.
 
         `value` is of a kind: mass [kg], energy [J] or freight [t km], per second for a rate basis;
-        it is shown in kg, MJ or t*km (kg/h, MW or t*km/h for a rate basis).
+        it is shown in kg, MJ or t*km (kg/h, kW or t*km/h for a rate basis).
         """
         shown, factor = display_unit(kind, self.is_rate)
         return Quantity(value * factor, parse_unit(shown))
@@ -295,7 +295,7 @@ class Results:
     def transport(self, sample: int = 0) -> pd.DataFrame:
         """Per transport leg (a row per mode where a leg mixes modes): mode, distance, shipped, t km, fuel and CO2e.
 
-        Units are in the column names: per basis kg, t km and MJ (per hour and MW for a rate basis); km.
+        Units are in the column names: per basis kg, t km and MJ (per hour and kW for a rate basis); km.
         """
         import pandas as pd
 
@@ -323,7 +323,7 @@ class Results:
     def energy(self, sample: int = 0) -> pd.DataFrame:
         """Per unit: duty, the unit's own losses (a kiln's), utility, carrier, energy bought and CO2e; heat removed is not bought.
 
-        Units are in the column names: MJ and kg per basis (MW and kg/h for a rate basis).
+        Units are in the column names: MJ and kg per basis (kW and kg/h for a rate basis).
         """
         import pandas as pd
 

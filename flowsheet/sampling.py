@@ -73,7 +73,7 @@ def evaluate(
     Returns
     -------
     dict of str to numpy.ndarray
-        KPI values per sample, in kg, MJ or t km per basis (kg/h, MW, t km/h for a rate basis;
+        KPI values per sample, in kg, MJ or t km per basis (kg/h, kW, t km/h for a rate basis;
         see :func:`flowsheet.kpis.display_unit`).
     """
     arrays = {path: np.asarray(v, dtype=float) for path, v in values.items()}

@@ -309,6 +309,9 @@ def parse_unit(text: str) -> pint.Unit:
 def _parse_basis(basis: str | pint.Quantity) -> tuple[pint.Quantity, float, bool]:
     """Read a basis: a positive mass (``"1 kg"``) or mass rate (``"50 kt/yr"``).
 
+    A rate may say the hours a year the plant runs: ``"10 kt/yr at 8000 h/yr"`` is 1.25 t/h while
+    running.
+
     Returns
     -------
     tuple
@@ -319,8 +322,26 @@ def _parse_basis(basis: str | pint.Quantity) -> tuple[pint.Quantity, float, bool
     UnitError
         If it is not a positive, finite mass or mass rate.
     """
+    running = 1.0
+    if isinstance(basis, str) and " at " in basis:  # "10 kt/yr at 8000 h/yr": the plant runs 8000 h a year
+        basis, _, hours = basis.partition(" at ")
+        running = float(parse_quantity(hours, "[]", field="basis operating time").to("").magnitude)
+        if not 0 < running <= 1:
+            raise UnitError(
+                "basis operating time", "a share of the year, e.g. '8000 h/yr'", hours, "is not in (0, 1] of a year"
+            )
     amount = parse_quantity(basis, None, field="basis")
     rate = bool(amount.check("[mass]/[time]"))
+    if running < 1:
+        if not rate:
+            raise UnitError(
+                "basis",
+                "a mass rate with its operating time",
+                str(basis),
+                "is not a rate",
+                "e.g. '10 kt/yr at 8000 h/yr'",
+            )
+        amount = (amount / running).to("t/h")  # the rate while running
     if not (rate or amount.check("[mass]")):
         raise UnitError("basis", "a positive mass or mass rate", str(basis), "is not one", "e.g. '1 kg' or '50 kt/yr'")
     target = float(amount.to("kg/s" if rate else "kg").magnitude)
@@ -334,4 +355,4 @@ def _parse_basis(basis: str | pint.Quantity) -> tuple[pint.Quantity, float, bool
 def short_unit(unit: str | pint.Unit) -> str:
     """A unit as tables show it, one spelling everywhere: ``kilometer * metric_ton`` -> ``t*km``."""
     text = f"{ureg.Unit(str(unit)):~}" or "-"
-    return {"km * t": "t*km", "t * km": "t*km"}.get(text, text)
+    return text.replace("km * t", "t*km").replace("t * km", "t*km").replace(" / ", "/")

@@ -121,9 +121,10 @@ def test_basis_override_scales_every_kpi(capsys):
     kg_per_hour = 50e6 / (365.25 * 24)  # 50 kt/yr of CAM
     for name in ("sodium_sulfate", "water_fresh", "freight", "co2e"):
         assert summary["kpis"][name]["value"] == pytest.approx(per_kg["kpis"][name]["value"] * kg_per_hour, rel=1e-9)
-    assert summary["kpis"]["energy_total"]["unit"] == "megawatt"
+    assert summary["kpis"]["energy_total"]["unit"] == "kilowatt"
     assert summary["kpis"]["energy_total"]["value"] == pytest.approx(
-        per_kg["kpis"]["energy_total"]["value"] * kg_per_hour / 3600, rel=1e-9
+        per_kg["kpis"]["energy_total"]["value"] * kg_per_hour / 3600 * 1000,
+        rel=1e-9,  # MJ/kg x kg/s = MW
     )
 
 
@@ -184,3 +185,23 @@ def test_trace_locates_a_solve_error_in_the_route_file(tmp_path, capsys):
     # the loop is the parent's; the value that closed it is set by this variant, on its line 3
     assert "nobleed.yaml:3: units.liquor_split.fractions: " in err
     assert "accumulate(s) in the recycle loop" in err
+
+
+def test_a_plant_rate_with_its_operating_hours_gives_kw_equal_to_per_kg_duties_times_the_rate():
+    import flowsheet
+
+    route = flowsheet.load_route(SULFATE)
+    per_kg = flowsheet.solve(route.flowsheet, "1 kg", route.spec.product).energy()
+    plant = flowsheet.solve(route.flowsheet, "10 kt/yr at 8000 h/yr", route.spec.product)
+    rate = 10e6 / 8000 / 3600  # kg/s while running: 1.25 t/h
+    assert plant.totals()["product"].to("kg/s").magnitude == pytest.approx(rate, rel=1e-12)
+    energy = plant.energy()
+    for unit in ("calcine", "salt_crystallize", "dry"):
+        # MJ per kg times kg/s is MW: times 1000 for kW
+        assert energy.loc[unit, "duty [kW]"] == pytest.approx(per_kg.loc[unit, "duty [MJ]"] * rate * 1000, rel=1e-9)
+        assert energy.loc[unit, "purchased [kW]"] == pytest.approx(
+            per_kg.loc[unit, "purchased [MJ]"] * rate * 1000, rel=1e-9
+        )
+    assert plant.streams()["total [kg/h]"].max() > 1000  # flows in kg/h
+    with pytest.raises(flowsheet.FlowsheetError, match="is not in \\(0, 1\\] of a year"):
+        flowsheet.solve(route.flowsheet, "10 kt/yr at 9000 h/yr", route.spec.product)

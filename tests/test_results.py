@@ -74,13 +74,13 @@ def test_repr_reports_closure_and_basis(results):
     assert "mass closes to" in text
 
 
-def test_a_rate_basis_shows_energy_in_mw_and_mass_per_hour(results):
-    # 50 kt/yr = 50e6 kg / (365.25 * 24 * 3600 s) of CAM: MJ per kg times kg/s is MW
+def test_a_rate_basis_shows_energy_in_kw_and_mass_per_hour(results):
+    # 50 kt/yr = 50e6 kg / (365.25 * 24 * 3600 s) of CAM: MJ per kg times kg/s is MW, times 1000 kW
     per_second = 50e6 / (365.25 * 24 * 3600)
     rated = solve(build(utilities=True), "50 kt/yr")
     per_kg, per_rate = results.energy(), rated.energy()
-    assert per_rate.loc["calcine", "purchased [MW]"] == pytest.approx(
-        per_kg.loc["calcine", "purchased [MJ]"] * per_second, rel=1e-9
+    assert per_rate.loc["calcine", "purchased [kW]"] == pytest.approx(
+        per_kg.loc["calcine", "purchased [MJ]"] * per_second * 1000, rel=1e-9
     )
     assert per_rate.loc["calcine", "co2e [kg/h]"] == pytest.approx(
         per_kg.loc["calcine", "co2e [kg]"] * per_second * 3600, rel=1e-9
@@ -90,7 +90,7 @@ def test_a_rate_basis_shows_energy_in_mw_and_mass_per_hour(results):
         results.transport().loc["ship", "tonne-km [t*km]"] * per_second * 3600, rel=1e-9
     )
     assert rated.totals()["freight"].check("[mass] * [length] / [time]")
-    assert "MW of electricity" in rated._repr_html_()
+    assert "kW of electricity" in rated._repr_html_()
 
 
 def test_a_sampled_results_shows_each_sample_as_its_own_solve_would():

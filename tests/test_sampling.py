@@ -175,7 +175,7 @@ def test_cli_sweep_prints_percentiles_and_drivers(capsys, tmp_path):
 
 def test_a_rate_basis_labels_and_scales_every_kpi_per_hour(route):
     # 50 kt/yr is 50e6 kg / (365.25 * 24 h) = 5703.6 kg/h of CAM: every mass and freight figure per kg,
-    # times that, per hour; every energy per kg times the rate in kg/s, in MW
+    # times that, per hour; every energy per kg times the rate in kg/s, in kW (MW x 1000)
     kg_per_hour = 50e6 / (365.25 * 24)
     per_hour = sample(route, n=2, basis="50 kt/yr")
     per_kg = evaluate(route, _si(route, per_hour))
@@ -184,7 +184,7 @@ def test_a_rate_basis_labels_and_scales_every_kpi_per_hour(route):
         ("water_fresh", "kg/h", kg_per_hour),
         ("co2e", "kg/h", kg_per_hour),
         ("freight", "t*km/h", kg_per_hour),
-        ("energy_total", "MW", kg_per_hour / 3600),
+        ("energy_total", "kW", kg_per_hour / 3600 * 1000),
     ]:
         assert per_hour[f"{name} [{unit}]"].to_numpy() == pytest.approx(per_kg[name] * factor, rel=1e-9), name
 

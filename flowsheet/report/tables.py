@@ -36,8 +36,9 @@ SCALES = {
     "kilogram": (("kg", 1.0), ("t", 1e3), ("kt", 1e6), ("Mt", 1e9)),
     "megajoule": (("MJ", 1.0), ("GJ", 1e3), ("TJ", 1e6), ("PJ", 1e9)),
     "kilometer * metric_ton": (("t*km", 1.0), ("kt*km", 1e3), ("Mt*km", 1e6)),
+    "kilometer * metric_ton / hour": (("t*km/h", 1.0), ("kt*km/h", 1e3)),
     "kilogram / hour": (("kg/h", 1.0), ("t/h", 1e3), ("kt/h", 1e6)),
-    "megawatt": (("MW", 1.0), ("GW", 1e3)),
+    "kilowatt": (("kW", 1.0), ("MW", 1e3), ("GW", 1e6)),
 }
 """Engineering units a column of values is shown in, by the unit the summaries carry: the largest not above them."""
 
