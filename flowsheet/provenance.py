@@ -37,7 +37,8 @@ def element_shares(streams: tuple[Stream, ...], feeds: list[str], atoms: np.ndar
     streams : tuple of Stream
         The flowsheet's streams, in the order of `atoms`.
     feeds : list of str
-        Its feeds (units without inlets whose share of themselves is 1).
+        The sources: its feeds, or any units, each taken as the origin of all it sends out (share
+        of itself 1, whatever reaches it).
     atoms : numpy.ndarray
         Atoms of the element in each stream, shape ``(streams,)``, [mol/s or mol].
 
@@ -56,8 +57,9 @@ def element_shares(streams: tuple[Stream, ...], feeds: list[str], atoms: np.ndar
     rows: list[int] = []
     cols: list[int] = []
     values: list[float] = []
+    sources = set(feeds)
     for stream, amount in zip(streams, atoms, strict=True):
-        if amount > 0:
+        if amount > 0 and stream.target not in sources:
             target, source = index[stream.target], index[stream.source]
             inflow[target] += amount
             rows.append(target)

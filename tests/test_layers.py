@@ -22,6 +22,7 @@ LAYERS = [
     "kpis",
     "results",
     "provenance",
+    "compliance",
     "solve",
     "testing",
     "route_file",

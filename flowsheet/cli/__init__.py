@@ -136,6 +136,14 @@ def _parser() -> argparse.ArgumentParser:
     routes.data_argument(reconcile_cmd)
     reconcile_cmd.set_defaults(run=routes.reconcile)
 
+    compliance_cmd = commands.add_parser(
+        "compliance", help="recycled content against EU minimums, shares by region, certified share"
+    )
+    compliance_cmd.add_argument("routes", nargs="+", metavar="ROUTE", help="route files")
+    compliance_cmd.add_argument("--format", choices=("table", "json"), default="table", help="(default: table)")
+    routes.data_argument(compliance_cmd)
+    compliance_cmd.set_defaults(run=routes.compliance)
+
     units_cmd = commands.add_parser("units", help="the unit types a route may use: parameters, ports and models")
     units_cmd.add_argument("types", nargs="*", metavar="TYPE", help="e.g. calciner; none: list them all")
     units_cmd.add_argument("--markdown", action="store_true", help="the whole reference page (docs/units.md)")

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import json
 import sys
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -284,4 +285,46 @@ def reconcile(arguments: argparse.Namespace) -> int:
     frame.columns = ["measured [kg/h]", "sd [kg/h]", "reconciled [kg/h]", "adjustment [kg/h]", "z", "test"]
     print(f"{route.name}: {found}")
     print(frame.to_string())
+    return 0
+
+
+def compliance(arguments: argparse.Namespace) -> int:
+    """``flowsheet compliance``: recycled content, regional and certified shares of each element of the product.
+
+    Recycled content is set beside the minimums of Regulation (EU) 2023/1542, Art. 8(2).
+    """
+    from flowsheet.compliance import compliance as figures
+
+    documents = []
+    for path in arguments.routes:
+        route = load_route(path, data_folders=arguments.data)
+        results = solve_loaded(route)
+        found = figures(route.flowsheet, results)
+        if arguments.format == "json":
+            documents.append(
+                {
+                    "route": route.name,
+                    "elements": json.loads(found.elements.to_json(orient="index")),
+                    "sourced": json.loads(found.sourced.to_json(orient="index")),
+                    "processed": json.loads(found.processed.to_json(orient="index")),
+                    "boundary": found.boundary,
+                }
+            )
+            continue
+        table = found.elements.copy()
+        for column in table.columns:
+            if column.startswith(("recycled", "certified", "minimum")):
+                table[column] = table[column].map(lambda v: "-" if v != v else f"{float(v):.1%}")
+            elif column.startswith("meets"):
+                table[column] = table[column].map(lambda v: "-" if v != v else ("yes" if v else "no"))
+            else:
+                table[column] = table[column].map(lambda v: f"{float(v):.4g}")
+        print(f"{route.name} ({route.path}): each element of {results.basis:~} of product")
+        print(table.to_string())
+        for title, frame in (("sourced in", found.sourced), ("processed in", found.processed)):
+            print(f"share {title} each region:")
+            print(frame.map(lambda v: f"{v:.1%}").to_string())
+        print(f"boundary: {found.boundary}\n")
+    if arguments.format == "json":
+        print(json.dumps(documents, indent=2, allow_nan=False))
     return 0

@@ -35,6 +35,9 @@ class Feed(Operation):
         True if the consuming unit sets the amount (a reagent), else fixed.
     recycled : bool
         True for material recovered from used products (black mass): counted as recycled content.
+    certified : bool
+        True for material with a chain-of-custody certificate (e.g. responsibly mined cobalt):
+        the certified share of each element in the products follows by mass balance (ISO 22095).
     temperature : str or Quantity
         Feed temperature, default 25 °C.
     """
@@ -44,6 +47,7 @@ class Feed(Operation):
     flows: dict = field(default_factory=dict)
     dosed: bool = False
     recycled: bool = False
+    certified: bool = False
     temperature: float = parameter("K", "25 degC", "feed temperature", above=0)
     sets_temperature: ClassVar[bool] = True
 
@@ -60,7 +64,9 @@ class Feed(Operation):
     def __repr__(self) -> str:
         unit = "mol" if self.dosed else "mol/s"
         flows = {label: f"{float(value)!r} {unit}" for label, value in self.flows.items()}
-        extras = "".join(f", {k}={getattr(self, k)!r}" for k in ("recycled", "site", "utility") if getattr(self, k))
+        extras = "".join(
+            f", {k}={getattr(self, k)!r}" for k in ("recycled", "certified", "site", "utility") if getattr(self, k)
+        )
         return (
             f"Feed({self.name!r}, flows={flows!r}, dosed={self.dosed!r}, "
             f"temperature='{float(self.temperature)!r} K'{extras})"

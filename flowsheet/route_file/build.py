@@ -51,6 +51,7 @@ def build_flowsheet(
             "flows": feed.flows,
             "dosed": feed.dosed,
             "recycled": feed.recycled,
+            "certified": feed.certified,
             "temperature": feed.temperature,
             "site": feed.site,
         }

@@ -52,6 +52,7 @@ class FeedSpec(_Strict):
     flows: dict[str, str | float]
     dosed: bool = False
     recycled: bool = False
+    certified: bool = False
     temperature: str | float = "25 degC"
     site: str = ""
     note: str = ""
