@@ -17,6 +17,7 @@ Layers, each importing only the ones above it (``tests/test_layers.py`` enforces
     kpis         one record per headline figure: name, unit, boundary, how it is computed
     results      Results: flows, temperatures, duties, KPIs and closure of N samples, as plain data
     provenance   each feed's share of an element in every stream of a Results, through recycles
+    yields       each element's overall yield, and step by step
     compliance   recycled content against EU minimums, shares sourced and processed by region, certified share
     solve        the one solver: units as multilinear terms, equations per structure, every sample at once
     testing      check_operation: the battery every unit operation passes, ours or a user's

@@ -121,6 +121,8 @@ KPIS: tuple[Kpi, ...] = (
         weight="sulfate"),
     Kpi("waste_total", "mass", "everything but liquid water leaving in products of kind waste or wastewater: salts, "
         "bled metal, residues", streams=("waste", "wastewater"), weight="not_water"),
+    Kpi("scrap", "mass", "solids lost to scrap by scrap units (off-spec, dust, spills), whether wasted or recycled",
+        compute=lambda parts, _: parts.total([v for k, v in parts.sums.items() if k.startswith("scrap:")])),
     Kpi("shipped_mass", "mass", "mass carried by every transport leg, summed over legs",
         compute=lambda parts, _: parts.total([leg.shipped for leg in parts.legs])),
     Kpi("freight", "freight", "tonne-kilometres: shipped mass times distance, summed over legs",

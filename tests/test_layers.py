@@ -22,6 +22,7 @@ LAYERS = [
     "kpis",
     "results",
     "provenance",
+    "yields",
     "compliance",
     "solve",
     "testing",

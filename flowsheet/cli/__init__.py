@@ -136,6 +136,11 @@ def _parser() -> argparse.ArgumentParser:
     routes.data_argument(reconcile_cmd)
     reconcile_cmd.set_defaults(run=routes.reconcile)
 
+    yields_cmd = commands.add_parser("yields", help="each element's overall yield, and step by step")
+    yields_cmd.add_argument("route", metavar="ROUTE", help="a route file")
+    routes.data_argument(yields_cmd)
+    yields_cmd.set_defaults(run=routes.yields)
+
     compliance_cmd = commands.add_parser(
         "compliance", help="recycled content against EU minimums, shares by region, certified share"
     )

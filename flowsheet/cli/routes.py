@@ -328,3 +328,17 @@ def compliance(arguments: argparse.Namespace) -> int:
     if arguments.format == "json":
         print(json.dumps(documents, indent=2, allow_nan=False))
     return 0
+
+
+def yields(arguments: argparse.Namespace) -> int:
+    """``flowsheet yields``: the share of each element fed that reaches the product, overall and per step."""
+    from flowsheet.yields import overall_yields, step_yields
+
+    route = load_route(arguments.route, data_folders=arguments.data)
+    results = solve_loaded(route)
+    steps = step_yields(route.flowsheet, results)
+    overall = overall_yields(results)
+    print(f"{route.name}: share of each element that reaches the product; per step, the share a unit sends on")
+    print("overall  " + "  ".join(f"{e} {overall.get(e, float('nan')):.2%}" for e in steps.columns))
+    print(steps.map(lambda v: "" if v != v else f"{max(v, 0.0):.2%}").to_string())
+    return 0

@@ -7,7 +7,7 @@ from flowsheet.operations.crystallization import EvaporativeCrystallizer
 from flowsheet.operations.dissolution import Dissolver
 from flowsheet.operations.drying import Dryer
 from flowsheet.operations.hydrometallurgy import Leach, SolventExtraction
-from flowsheet.operations.mixing import ComponentSplitter, Mixer, Repulper, Splitter
+from flowsheet.operations.mixing import ComponentSplitter, Mixer, Repulper, Scrap, Splitter
 from flowsheet.operations.ports import Feed, Product
 from flowsheet.operations.precipitation import CoPrecipitator
 from flowsheet.operations.reaction import ReactionStep, StoichiometricReactor
@@ -29,6 +29,7 @@ __all__ = [
     "Product",
     "ReactionStep",
     "Repulper",
+    "Scrap",
     "SolventExtraction",
     "Splitter",
     "StoichiometricReactor",

@@ -187,3 +187,32 @@ class Repulper(Operation):
         liquid = components.mask("l", "aq")
         x = as_vector_scalar(self.solids_fraction)
         return {"water": {"slurry": masses * liquid - (1.0 - x) / x * masses * solid}}
+
+
+@dataclass(frozen=True, repr=False)
+class Scrap(Operation):
+    """Lose a fraction of the solids passing through to scrap: off-spec, dust, spills.
+
+    Parameters
+    ----------
+    name : str
+        Unique name.
+    fraction : float
+        Fraction of every solid species sent to the ``"scrap"`` outlet, [-], default 0;
+        the rest, and everything not solid, goes on by ``"product"``. Place it after the
+        step that loses the solids; lead ``"scrap"`` to a waste product, or back to an
+        upstream mixer to recycle it.
+
+    Notes
+    -----
+    ``n_scrap = f diag(s) n_feed``, ``n_product = n_feed - n_scrap``, ``s`` the mask of solid
+    species. The ``scrap`` KPI sums every scrap outlet.
+    """
+
+    fraction: float = parameter("", 0.0, "fraction of the solids lost to scrap", low=0, high=1)
+
+    outlets = ("product", "scrap")
+
+    def outlet_maps(self, components: Components, state: dict | None) -> dict:
+        scrap = as_vector_scalar(self.fraction) * components.mask("s")
+        return {"scrap": {ALL_INLETS: diagonal(scrap)}, "product": {ALL_INLETS: diagonal(1.0 - scrap)}}

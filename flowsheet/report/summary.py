@@ -18,8 +18,10 @@ from __future__ import annotations
 
 import pint
 
+from flowsheet.chemistry import Formula
 from flowsheet.kpis import KPIS
 from flowsheet.results import Results
+from flowsheet.yields import overall_yields
 
 KPI_ORDER = tuple(kpi.name for kpi in KPIS)
 """KPI names in the order reports show them."""
@@ -50,6 +52,11 @@ def summarize(results: Results, route: str, file: str, product: str) -> dict:
             "elements": {name: float(value[0]) for name, value in results.closure.elements.items()},
         },
         "iterations": results.iterations,
+        "yields": {
+            e: y
+            for e, y in overall_yields(results).items()
+            if e in Formula(results.product).elements and e not in ("O", "H")
+        },
         "units": per_unit,
         "species": {
             "layers": list(results.species_layers),

@@ -14,7 +14,7 @@ from flowsheet.chemistry import Formula
 from flowsheet.components import Components
 from flowsheet.factors import emission_factor, modes, utility
 from flowsheet.kpis import FEEDS, KPIS, Leg, Parts, UnitEnergy
-from flowsheet.operations import Feed, Operation, Product, TransportLeg
+from flowsheet.operations import Feed, Operation, Product, Scrap, TransportLeg
 from flowsheet.solve.plan import Plan
 
 SODIUM_SULFATE = ("Na2SO4", "Na2SO4·10H2O")
@@ -64,6 +64,9 @@ class KpiCalculator:
         for leg in self.legs_of:
             columns[f"leg:{leg}"] = plan.weights([sheet.inlets(leg)["feed"]], components.molar_masses)
         self.units = [op.name for op in sheet.operations if not isinstance(op, Feed | Product)]
+        for op in sheet.operations:
+            if isinstance(op, Scrap):
+                columns[f"scrap:{op.name}"] = plan.weights([sheet.outlets(op.name)["scrap"]], components.molar_masses)
         for unit in self.units:
             for kind in ("solids", "liquid"):
                 columns[f"{kind}:{unit}"] = plan.weights(list(sheet.outlets(unit).values()), per_species[kind])

@@ -20,6 +20,7 @@ from flowsheet.operations import (
     OnePotReactor,
     ReactionStep,
     Repulper,
+    Scrap,
     SolventExtraction,
     Splitter,
     StoichiometricReactor,
@@ -33,6 +34,7 @@ EXAMPLES = [
     Mixer("mix", inlet_names=("a", "b", "c")),
     Splitter("split", fractions={"recycle": 0.7, "purge": 0.3}),
     Repulper("repulp", solids_fraction=0.3),
+    Scrap("scrap", fraction=0.02),
     ComponentSplitter("sieve", fractions={"Ni(OH)2(s)": 0.99}, default=0.01),
     StoichiometricReactor(
         "react", reactions=["Ni + H2SO4(aq) -> NiSO4(aq) + H2(g)", ("Co + H2SO4(aq) -> CoSO4(aq) + H2(g)", "Co", 0.5)]
@@ -134,6 +136,7 @@ BROKEN = {
     "mix": {"inlet_names": ("a", "a")},
     "split": {"fractions": {"recycle": 0.7, "purge": 0.2}},
     "repulp": {"solids_fraction": SI(0.0)},
+    "scrap": {"fraction": SI(1.5)},
     "sieve": {"default": 1.5},
     "react": {"reactions": (ReactionStep(Reaction("Ni + H2SO4(aq) -> NiSO4(aq) + H2(g)"), "Ni", 1.5),)},
     "dissolve": {"solution_density": None},
