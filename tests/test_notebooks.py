@@ -17,6 +17,7 @@ def test_the_notebooks_are_there():
         "04_sensitivity.ipynb",
         "05_recycled_and_regions.ipynb",
         "06_reconciliation.ipynb",
+        "07_sites.ipynb",
     ]
 
 
