@@ -24,7 +24,8 @@ Layers, each importing only the ones above it (``tests/test_layers.py`` enforces
     route_file   YAML route files to checked flowsheets, errors at file and line
     reconciliation  measured flows reconciled with a flowsheet's element balances; gross-error tests
     reference    the unit-type reference and the route files' JSON Schema, from the unit classes
-    sampling     Monte Carlo, sweeps and rank sensitivities, vectorised over samples
+    sampling     Monte Carlo, sweeps, rank sensitivities and Sobol indices, vectorised over samples
+    study        routes x scenarios x samples in chunks, run in-process, in a local pool or on Dask
     report       headline figures as tables, JSON, CSV and Markdown; comparisons
     batch        many route files at once, each failure reported on its own
     cli          the ``flowsheet`` command

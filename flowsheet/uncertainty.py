@@ -65,6 +65,20 @@ class Distribution:
             parameters = [float(v) for v in self.shown(np.array(self.parameters))]
         return {"kind": self.kind, "unit": self.unit, "nominal": nominal, "parameters": parameters}
 
+    def quantile(self, share: np.ndarray) -> np.ndarray:
+        """The value below which `share` of draws fall, [storage unit]: maps the unit interval onto the distribution."""
+        from scipy import stats
+
+        share = np.asarray(share, dtype=float)
+        if self.kind == "range":
+            return self.parameters[0] + share * (self.parameters[1] - self.parameters[0])
+        if self.kind == "triangular":
+            low, mode, high = self.parameters
+            return stats.triang.ppf(share, (mode - low) / (high - low), loc=low, scale=high - low)
+        if self.kind == "normal":
+            return stats.norm.ppf(share, loc=self.nominal, scale=self.parameters[0])
+        return self.nominal * np.exp(stats.norm.ppf(share, scale=self.parameters[0]))
+
     def draw(self, generator: np.random.Generator, count: int) -> np.ndarray:
         """Draw `count` values."""
         if self.kind == "range":

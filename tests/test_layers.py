@@ -30,6 +30,7 @@ LAYERS = [
     "reconciliation",
     "reference",
     "sampling",
+    "study",
     "report",
     "batch",
     "cli",

@@ -136,6 +136,15 @@ def _parser() -> argparse.ArgumentParser:
     routes.data_argument(reconcile_cmd)
     reconcile_cmd.set_defaults(run=routes.reconcile)
 
+    study_cmd = commands.add_parser("study", help="routes x scenarios x samples, on this machine or a Dask cluster")
+    study_cmd.add_argument("study", metavar="STUDY", help="a study file (YAML: routes, grid, samples, seed)")
+    study_cmd.add_argument("--output", required=True, help="the Parquet table to write, e.g. results.parquet")
+    study_cmd.add_argument(
+        "--scheduler",
+        help="sync (in this process), processes, or tcp://host:port (default: $FLOWSHEET_SCHEDULER, else sync)",
+    )
+    study_cmd.set_defaults(run=routes.study)
+
     yields_cmd = commands.add_parser("yields", help="each element's overall yield, and step by step")
     yields_cmd.add_argument("route", metavar="ROUTE", help="a route file")
     routes.data_argument(yields_cmd)

@@ -342,3 +342,19 @@ def yields(arguments: argparse.Namespace) -> int:
     print("overall  " + "  ".join(f"{e} {overall.get(e, float('nan')):.2%}" for e in steps.columns))
     print(steps.map(lambda v: "" if v != v else f"{max(v, 0.0):.2%}").to_string())
     return 0
+
+
+def study(arguments: argparse.Namespace) -> int:
+    """``flowsheet study``: run a study file's tasks anywhere and write one Parquet table; exit 1 if any task failed."""
+    from flowsheet.study import read_study, run_study
+
+    plan = read_study(arguments.study)
+    with _progress_bar(f"{plan.path.name}: {len(plan.tasks)} chunks") as progress:
+        table, failures = run_study(plan, arguments.output, arguments.scheduler, progress)
+    print(f"{arguments.output}: {len(table):,} rows from {len(plan.tasks) - len(failures)} of {len(plan.tasks)} chunks")
+    for failure in failures:
+        scenario = ", ".join(f"{k}={v}" for k, v in failure.task.overrides)
+        print(f"error: {failure.task.route} [{scenario}] chunk {failure.task.key[2]}: {failure.error}", file=sys.stderr)
+    if failures:
+        print("  hint: mend them and run the same command again: finished chunks are kept", file=sys.stderr)
+    return 1 if failures else 0
