@@ -54,7 +54,11 @@ def _storage(route: Route, path: str) -> str:
 
 
 def evaluate(
-    route: Route, values: Mapping[str, np.ndarray], basis: str | None = None, progress: Progress | None = None
+    route: Route,
+    values: Mapping[str, np.ndarray],
+    basis: str | None = None,
+    progress: Progress | None = None,
+    closure: bool = False,
 ) -> dict[str, np.ndarray]:
     """Every KPI for each sample of parameter values, vectorised, in chunks.
 
@@ -69,6 +73,9 @@ def evaluate(
         Default the route's.
     progress : callable, optional
         Called after each chunk with (samples done, samples in all).
+    closure : bool
+        Also return ``closure``: each sample's worst relative imbalance of mass or of any element, [-]
+        (below 1e-9, or the solve would have failed).
 
     Returns
     -------
@@ -87,6 +94,8 @@ def evaluate(
     paths = {path: ".".join(_target(route, path)) for path in arrays}
     rate = parse_basis(basis or route.spec.basis)[2]
     found = {kpi.name: np.empty(samples) for kpi in KPIS}
+    if closure:
+        found["closure"] = np.empty(samples)
     for start in range(0, samples, CHUNK):
         part = {path: v[start : start + CHUNK] for path, v in arrays.items()}
         try:
@@ -103,6 +112,10 @@ def evaluate(
             raise
         for kpi in KPIS:
             found[kpi.name][start : start + results.samples] = results.kpis[kpi.name] * display_unit(kpi.kind, rate)[1]
+        if closure:
+            found["closure"][start : start + results.samples] = np.max(
+                [results.closure.mass, *results.closure.elements.values()], axis=0
+            )
         if progress is not None:
             progress(min(start + CHUNK, samples), samples)
     return found
@@ -112,6 +125,30 @@ def _route(route: Route | str | Path) -> Route:
     return route if isinstance(route, Route) else load_route(route)
 
 
+def columns(
+    route: Route,
+    values: dict[str, np.ndarray],
+    units: dict[str, str],
+    basis: str | None = None,
+    progress: Progress | None = None,
+    closure: bool = False,
+) -> dict[str, np.ndarray]:
+    """Solve and tabulate: parameters in their route units (``path [unit]``), KPIs with theirs, then ``closure [-]``.
+
+    `values` are in storage units by dotted path, `units` the unit each is shown in (see :func:`evaluate`).
+    """
+    kpis = evaluate(route, values, basis, progress, closure)
+    rate = parse_basis(basis or route.spec.basis)[2]
+    found = {}
+    for path, array in values.items():
+        found[parameter_column(path, units[path])] = convert(array, _storage(route, path), units[path])
+    for kpi in KPIS:
+        found[f"{kpi.name} [{display_unit(kpi.kind, rate)[0]}]"] = kpis[kpi.name]
+    if closure:
+        found["closure [-]"] = kpis["closure"]
+    return found
+
+
 def _table(
     route: Route,
     values: dict[str, np.ndarray],
@@ -119,17 +156,10 @@ def _table(
     basis: str | None,
     progress: Progress | None,
 ) -> pd.DataFrame:
-    """Solve and tabulate: parameters in their route units (``path [unit]``), then KPIs with theirs."""
+    """:func:`columns` as a DataFrame."""
     import pandas as pd
 
-    kpis = evaluate(route, values, basis, progress)
-    rate = parse_basis(basis or route.spec.basis)[2]
-    columns = {}
-    for path, array in values.items():
-        columns[parameter_column(path, units[path])] = convert(array, _storage(route, path), units[path])
-    for kpi in KPIS:
-        columns[f"{kpi.name} [{display_unit(kpi.kind, rate)[0]}]"] = kpis[kpi.name]
-    return pd.DataFrame(columns, copy=False)
+    return pd.DataFrame(columns(route, values, units, basis, progress), copy=False)
 
 
 def parameter_column(path: str, unit: str) -> str:

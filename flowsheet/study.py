@@ -1,217 +1,489 @@
-"""Studies: routes x a grid of scenarios x Monte Carlo samples, split into chunks that run anywhere.
+"""Studies: routes x a grid of scenarios x Monte Carlo samples, in chunks that run anywhere.
 
-A study file (YAML) names routes (files or globs, relative to it), a ``grid`` of overrides by
-dotted path (each a list of values: every combination is a scenario), ``samples`` per scenario
-and a ``seed``. Every (route, scenario, chunk) is one task. Its random stream comes from
-``numpy.random.SeedSequence(seed, spawn_key=(route, scenario, chunk))``, so a sample's values do
-not depend on where or in what order the chunks run: in this process, in a local pool of
-processes, or on a Dask cluster (``tcp://host:port``). A task that fails (a bad route, a sample a
-unit refuses) is reported with its error and costs no other task; a worker that dies has its
-task retried; finished chunks are kept beside the output, so an interrupted study resumes where it
-stopped. The table is written whole, once every task has run, atomically.
+A study file (YAML) names ``routes`` (files or globs, relative to the study file), a ``grid`` of
+overrides by dotted path (each a list of values written as in a route file's ``set:``; every
+combination is a scenario), ``samples`` per scenario, a ``seed`` and, if wanted, the ``chunk`` of
+samples solved together (default 10,000)::
+
+    routes: [nmc811_sulfate.yaml, nmc811_m2cam.yaml]
+    grid:
+      sites.cathode_plant.region: [CN, NO, US]
+      units.salt_crystallize.utility: [mvr_evaporator, single_effect_evaporator]
+    samples: 100000
+    seed: 1
+
+**Random numbers.** Each block of ``BLOCK`` samples of each uncertain parameter draws from its own
+stream, ``SeedSequence(seed, spawn_key=(scenario, block, parameter))`` (the child that
+``SeedSequence.spawn`` would make, keyed by a digest of the scenario's and the parameter's text
+rather than by position). A sample's values therefore depend on the seed, its scenario, its number
+and the parameter's path, and on nothing else: not on the scheduler, the number of workers, the
+chunk size, the order of the routes or of the grid, nor on the other parameters a route declares.
+Scenarios draw independently. Routes draw the same values for a parameter they share within a
+scenario (common random numbers), so route-to-route differences carry no sampling noise of their own.
+
+**Where it runs.** Every route is loaded here once per scenario, overrides applied and checked; one
+that does not load is reported and none of its chunks runs. Each chunk is one task, run in this
+process (``sync``), on a local Dask cluster of processes (``processes``), or on a running Dask
+scheduler (``tcp://host:port``). Workers need this package but not the route files: the loaded
+routes travel with the tasks. A worker that dies has its tasks run again on another (Dask's own
+rescheduling); a chunk that fails, say on a sample a unit refuses, is reported with its error and
+costs no other chunk.
+
+**Resuming.** Each finished chunk is kept beside the output (``results.parquet.parts/``), named by a
+digest of all it depends on: the text of every file its route reads (``extends`` included), the
+scenario, the seed, its first sample and count, and the package version. Running the study again
+runs only what is missing, and never reuses a chunk of a route since edited. The table is written
+once all chunks have run: whole, atomically, the study file in its metadata; then the parts go. If
+any chunk failed, no table is written and the parts stay.
 """
 
 from __future__ import annotations
 
+import difflib
 import glob
+import hashlib
 import itertools
+import json
 import os
-from collections.abc import Callable, Iterable
-from dataclasses import dataclass, field
+from collections.abc import Callable, Iterator, Mapping
+from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from flowsheet.errors import FlowsheetError
-from flowsheet.route_file import load_route
+from flowsheet.errors import FlowsheetError, RouteFileError
+from flowsheet.kpis import KPIS
+from flowsheet.route_file import Route, load_route
 from flowsheet.route_file.text import read_yaml
-from flowsheet.sampling import CHUNK, _table
+from flowsheet.sampling import CHUNK, columns
+from flowsheet.uncertainty import Distribution
 
 if TYPE_CHECKING:
-    import pandas as pd
+    import pyarrow as pa
+
+BLOCK = 1_000
+"""Samples of one parameter drawn from one random stream."""
 
 SCHEDULER = "FLOWSHEET_SCHEDULER"
-"""Environment variable naming the default scheduler: ``sync`` (in-process), ``processes`` or ``tcp://host:port``."""
+"""Environment variable naming the default scheduler: ``sync``, ``processes`` or ``tcp://host:port``."""
+
+KEYS = ("routes", "grid", "samples", "seed", "chunk")
+
+Scenario = tuple[tuple[str, Any], ...]
+"""A scenario's overrides, ``((dotted path, value as written), ...)`` in grid order."""
+
+Progress = Callable[[int, int], None]
+"""Called as chunks finish with (samples done, samples in all)."""
 
 
-@dataclass(frozen=True)
-class Task:
-    """One chunk of one scenario of one route: what a worker needs, and nothing else."""
-
-    route: str
-    overrides: tuple[tuple[str, Any], ...]
-    start: int
-    samples: int
-    seed: int
-    key: tuple[int, int, int]
-    """(route, scenario, chunk): the spawn key of its random stream and its place in the table."""
-
-    @property
-    def name(self) -> str:
-        """The file name of its finished chunk: ``route-scenario-chunk``."""
-        return "-".join(str(k) for k in self.key)
+class StudyFileError(RouteFileError):
+    """A study file is malformed: an unknown key, a value of the wrong kind, a route that is not there."""
 
 
 @dataclass(frozen=True)
 class Study:
-    """A study file, read: its tasks in table order."""
+    """A study file, read and checked.
+
+    Attributes
+    ----------
+    path : Path
+        The study file.
+    routes : tuple of str
+        Route files, globs expanded, in the order given.
+    grid : dict of str to list
+        Values by dotted path; every combination is a scenario.
+    samples : int
+        Samples per route and scenario.
+    seed : int
+        Entropy of every random stream.
+    chunk : int
+        Samples solved together: one task.
+    """
 
     path: Path
-    tasks: tuple[Task, ...]
-    grid: dict[str, list[Any]] = field(default_factory=dict)
+    routes: tuple[str, ...]
+    grid: dict[str, list[Any]]
+    samples: int
+    seed: int
+    chunk: int = CHUNK
+
+    @property
+    def scenarios(self) -> list[Scenario]:
+        """Every combination of the grid's values (one empty scenario for no grid)."""
+        return [tuple(zip(self.grid, values, strict=True)) for values in itertools.product(*self.grid.values())]
+
+    @property
+    def chunks(self) -> list[tuple[int, int]]:
+        """(first sample, samples) of each chunk of a scenario."""
+        return [(start, min(self.chunk, self.samples - start)) for start in range(0, self.samples, self.chunk)]
 
 
 def read_study(path: str | Path) -> Study:
-    """Read a study file (see the module's notes); errors name the file and the key."""
+    """Read a study file (see the module's notes).
+
+    Raises
+    ------
+    StudyFileError
+        With every problem found, each at its line.
+    """
     path = Path(path)
-    data, _ = read_yaml(path)
-    allowed = {"routes", "grid", "samples", "seed", "chunk"}
-    if unknown := set(data) - allowed:
-        raise FlowsheetError(f"{path}: unknown keys {sorted(unknown)}; allowed: {sorted(allowed)}")
-    patterns = data.get("routes") or []
-    if isinstance(patterns, str):
-        patterns = [patterns]
-    routes = []
-    for pattern in patterns:
-        found = sorted(glob.glob(str(path.parent / pattern))) or (
-            [str(path.parent / pattern)] if "*" not in pattern else []
-        )
-        routes += found
-    if not routes:
-        raise FlowsheetError(f"{path}: routes: no route file matches {patterns!r}")
-    grid = data.get("grid") or {}
-    if not isinstance(grid, dict) or not all(isinstance(v, list) and v for v in grid.values()):
-        raise FlowsheetError(f"{path}: grid: a mapping of dotted paths to non-empty lists of values")
-    samples, seed, chunk = data.get("samples", 1000), data.get("seed", 0), data.get("chunk", CHUNK)
-    for name, value in (("samples", samples), ("seed", seed), ("chunk", chunk)):
-        if not isinstance(value, int) or isinstance(value, bool) or value < (0 if name == "seed" else 1):
-            raise FlowsheetError(
-                f"{path}: {name}: a whole number{' >= 0' if name == 'seed' else ' >= 1'}, got {value!r}"
-            )
-    scenarios = list(itertools.product(*grid.values()))
-    tasks = []
-    for r, route in enumerate(routes):
-        for s, values in enumerate(scenarios):
-            overrides = tuple(zip(grid, values, strict=True))
-            for c, start in enumerate(range(0, samples, chunk)):
-                tasks.append(Task(route, overrides, start, min(chunk, samples - start), seed, (r, s, c)))
-    return Study(path, tuple(tasks), grid)
+    shown = str(path)
+    try:
+        data, origins = read_yaml(path)
+    except RouteFileError as err:
+        raise StudyFileError(err.path, err.issues) from None
+    issues: list[tuple[int, str, str, str]] = []
 
+    def report(where: tuple[str, ...], problem: str, hint: str = "") -> None:
+        line = origins.get(where, origins.get(where[:1], (shown, 0)))[1]
+        issues.append((line, ".".join(where), problem, hint))
 
-def run_task(task: Task) -> pd.DataFrame:
-    """Solve one task: its samples of the route's uncertain parameters, with the scenario's overrides."""
-    route = load_route(task.route, overrides=dict(task.overrides))
-    generator = np.random.Generator(np.random.PCG64(np.random.SeedSequence(task.seed, spawn_key=task.key)))
-    values = {p: d.draw(generator, task.samples) for p, d in route.uncertain.items()}
-    units = {p: d.unit for p, d in route.uncertain.items()}
-    if not values:  # a route without uncertain parameters: one solve, repeated as the samples
-        frame = _table(route, {}, {}, None, None)
-        frame = frame.loc[frame.index.repeat(task.samples)].reset_index(drop=True)
+    for key in set(data) - set(KEYS):
+        close = difflib.get_close_matches(key, KEYS, n=1)
+        report((key,), "is not a study key", f"did you mean {close[0]!r}?" if close else f"the keys: {', '.join(KEYS)}")
+    patterns = data.get("routes")
+    patterns = [patterns] if isinstance(patterns, str) else patterns
+    routes: list[str] = []
+    if not isinstance(patterns, list) or not patterns or not all(isinstance(p, str) and p for p in patterns):
+        report(("routes",), "expects route files or globs", "e.g. routes: [nmc811_sulfate.yaml, 'nmc*_m2cam.yaml']")
     else:
-        frame = _table(route, values, units, None, None)
-    frame.insert(0, "sample", task.start + np.arange(task.samples))  # numbered within its scenario
-    for path, value in reversed(task.overrides):
-        frame.insert(0, path, str(value))
-    frame.insert(0, "route", route.name)
-    return frame
+        for i, pattern in enumerate(patterns):
+            found = sorted(glob.glob(str(path.parent / pattern)))
+            if not found:
+                hint = "a path relative to the study file, or absolute"
+                report(("routes", str(i)), f"no route file matches {pattern!r}", hint)
+            routes += [file for file in found if file not in routes]
+    grid = data.get("grid", {})
+    if not isinstance(grid, dict):
+        report(("grid",), "expects a mapping of dotted paths to lists of values", "e.g. sites.plant.region: [CN, NO]")
+        grid = {}
+    for key, values in grid.items():
+        if not isinstance(values, list) or not values:
+            report(("grid", key), "expects a non-empty list of values", f"e.g. {key}: [a, b]; one value goes in a list")
+    numbers = {"samples": (1000, 1), "seed": (0, 0), "chunk": (CHUNK, 1)}
+    read = {}
+    for key, (default, least) in numbers.items():
+        value = data.get(key, default)
+        if isinstance(value, bool) or not isinstance(value, int) or value < least:
+            report((key,), f"expects a whole number >= {least}, got {value!r}")
+        read[key] = value
+    if issues:
+        raise StudyFileError(shown, sorted(issues))
+    return Study(path, tuple(routes), grid, read["samples"], read["seed"], read["chunk"])
+
+
+def _text(value: Any) -> str:
+    """A grid value as text: as written for text, JSON otherwise (``0.5``, ``{"recycle": 0.9}``)."""
+    return value if isinstance(value, str) else json.dumps(value, sort_keys=True)
+
+
+def _key(text: str) -> int:
+    """A 64-bit digest of `text`, for a spawn key."""
+    return int.from_bytes(hashlib.sha256(text.encode()).digest()[:8], "little")
+
+
+def _scenario_key(scenario: Scenario) -> int:
+    """The scenario's stream key: its overrides, whatever the order of the grid."""
+    return _key(json.dumps(sorted((path, _text(value)) for path, value in scenario)))
+
+
+def draw(
+    distributions: Mapping[str, Distribution], seed: int, scenario: Scenario, start: int, count: int
+) -> dict[str, np.ndarray]:
+    """Samples ``start`` to ``start + count`` of each parameter [storage unit], by block (see the module's notes).
+
+    A block is drawn whole from its start and cut, so a sample's value does not depend on where a
+    chunk begins or ends.
+    """
+    key = _scenario_key(scenario)
+    found = {}
+    for path, distribution in distributions.items():
+        values = np.empty(count)
+        for first in range(start - start % BLOCK, start + count, BLOCK):
+            stream = np.random.SeedSequence(seed, spawn_key=(key, first // BLOCK, _key(path)))
+            end = min(first + BLOCK, start + count)
+            drawn = distribution.draw(np.random.Generator(np.random.PCG64(stream)), end - first)
+            low = max(first, start)
+            values[low - start : end - start] = drawn[low - first :]
+        found[path] = values
+    return found
+
+
+def run_chunk(route: Route, scenario: Scenario, start: int, count: int, seed: int) -> pa.Table:
+    """Solve samples ``start`` to ``start + count`` of one route in one scenario.
+
+    Returns
+    -------
+    pyarrow.Table
+        ``route``, one text column per grid path, ``sample`` (numbered within the scenario), the
+        sampled parameters in their route-file units, every KPI with its unit, and ``closure [-]``.
+    """
+    import pyarrow as pa
+
+    values = draw(route.uncertain, seed, scenario, start, count)
+    units = {path: distribution.unit for path, distribution in route.uncertain.items()}
+    found = columns(route, values, units, closure=True)
+    if not values:  # nothing uncertain: one solve stands for every sample
+        found = {name: np.repeat(column, count) for name, column in found.items()}
+    table = {"route": pa.repeat(route.name, count)}
+    table.update({path: pa.repeat(_text(value), count) for path, value in scenario})
+    table["sample"] = pa.array(np.arange(start, start + count))
+    table.update(found)
+    return pa.table(table)
 
 
 @dataclass(frozen=True)
 class Failure:
-    """A task that could not run, with why."""
+    """What could not run, and why."""
 
-    task: Task
+    route: str
+    """The route file."""
+    scenario: Scenario
     error: str
+    samples: int
+    """Samples lost."""
+
+    def __str__(self) -> str:
+        where = ", ".join(f"{path}={_text(value)}" for path, value in self.scenario)
+        return f"{self.route}{f' [{where}]' if where else ''}: {self.samples:,} samples: {self.error}"
 
 
-def _parts(output: Path) -> Path:
-    return output.with_name(output.name + ".parts")
+@dataclass(frozen=True)
+class StudyRun:
+    """What a run of a study did.
+
+    Attributes
+    ----------
+    output : Path or None
+        The table, or None when a chunk failed and none was written.
+    rows : int
+        Rows of the table (samples in all, when complete).
+    ran, reused : int
+        Chunks solved in this run, and chunks found finished by an earlier one.
+    failures : tuple of Failure
+        Routes, scenarios or chunks that failed.
+    """
+
+    output: Path | None
+    rows: int
+    ran: int
+    reused: int
+    failures: tuple[Failure, ...]
+
+
+@dataclass(frozen=True)
+class _Job:
+    """One route in one scenario, loaded, and the digest its chunks are kept under."""
+
+    route: Route
+    scenario: Scenario
+    digest: str
+
+
+def _digest(route: Route, scenario: Scenario, seed: int) -> str:
+    """A digest of everything a route's chunks depend on but their place (see the module's notes)."""
+    from flowsheet import __version__
+
+    digest = hashlib.sha256(json.dumps([__version__, seed, BLOCK, _scenario_key(scenario)]).encode())
+    for file in sorted({file for file, _ in route.origins.values()}):
+        if Path(file).is_file():
+            digest.update(file.encode() + b"\0" + Path(file).read_bytes())
+    return digest.hexdigest()[:24]
+
+
+def _jobs(study: Study) -> tuple[list[_Job], list[Failure]]:
+    """Every route in every scenario, loaded; what does not load, as a failure."""
+    jobs, failures = [], []
+    for file in study.routes:
+        for scenario in study.scenarios:
+            try:
+                route = load_route(file, overrides=dict(scenario))
+            except FlowsheetError as err:
+                failures.append(Failure(file, scenario, str(err), study.samples))
+                continue
+            jobs.append(_Job(route, scenario, _digest(route, scenario, study.seed)))
+    files: dict[str, str] = {}
+    for job in jobs:
+        if files.setdefault(job.route.name, job.route.path) != job.route.path:
+            raise StudyFileError.one(
+                str(study.path),
+                0,
+                "routes",
+                f"{files[job.route.name]} and {job.route.path} are both named {job.route.name!r}",
+                "give each route its own name: (its rows are told apart by it)",
+            )
+    return jobs, failures
 
 
 def run_study(
-    study: Study,
-    output: str | Path,
-    scheduler: str | None = None,
-    progress: Callable[[int, int], None] | None = None,
-) -> tuple[pd.DataFrame, list[Failure]]:
-    """Run every task not already finished, keep each chunk beside `output`, then write the table whole.
+    study: Study, output: str | Path, scheduler: str | None = None, progress: Progress | None = None
+) -> StudyRun:
+    """Run every chunk not already finished, keep each beside `output`, then write the table whole.
 
     Parameters
     ----------
+    study : Study
+        From :func:`read_study`.
+    output : str or Path
+        The Parquet file to write; finished chunks wait in ``<output>.parts/``.
     scheduler : str, optional
-        ``"sync"`` (in this process), ``"processes"`` (a local Dask cluster of processes) or a
-        Dask scheduler's address ``"tcp://host:port"``; default the ``FLOWSHEET_SCHEDULER``
-        environment variable, else ``"sync"``.
+        ``"sync"`` (this process), ``"processes"`` (a local Dask cluster, one single-threaded worker
+        per core) or a Dask scheduler's address ``"tcp://host:port"``; default the
+        ``FLOWSHEET_SCHEDULER`` environment variable, else ``"sync"``.
+    progress : callable, optional
+        Called as chunks finish with (samples done, samples in all).
 
     Returns
     -------
-    The table, and the tasks that failed (their rows are missing; the others are all there).
+    StudyRun
+        Read the table with ``pandas.read_parquet(run.output)``.
     """
-    import pandas as pd
-
     output = Path(output)
-    parts = _parts(output)
+    scheduler = scheduler or os.environ.get(SCHEDULER) or "sync"
+    if scheduler not in ("sync", "processes") and not scheduler.startswith("tcp://"):
+        raise FlowsheetError(f"unknown scheduler {scheduler!r}: give sync, processes or tcp://host:port")
+    if output.is_dir():
+        raise FlowsheetError(f"{output}: is a folder; name the Parquet file to write, e.g. {output / 'study.parquet'}")
+    parts = output.with_name(output.name + ".parts")
     parts.mkdir(parents=True, exist_ok=True)
-    pending = [t for t in study.tasks if not (parts / f"{t.name}.parquet").exists()]
-    failures: list[Failure] = []
-    done = len(study.tasks) - len(pending)
-    for task, outcome in _execute(pending, scheduler or os.environ.get(SCHEDULER, "sync")):
+    jobs, failures = _jobs(study)
+    every = [(job, start, count) for job in jobs for start, count in study.chunks]
+    pending = [task for task in every if not _part(parts, *task).exists()]
+    total = len(study.routes) * len(study.scenarios) * study.samples
+    done = total - sum(count for _, _, count in pending)  # finished before, or lost to a route that did not load
+    if progress is not None:
+        progress(done, total)
+    for (job, start, count), outcome in _execute(pending, study.seed, scheduler):
         if isinstance(outcome, BaseException):
-            failures.append(Failure(task, f"{type(outcome).__name__}: {outcome}"))
+            failures.append(Failure(job.route.path, job.scenario, _described(outcome), count))
         else:
-            temporary = parts / f".{task.name}.tmp"
-            outcome.to_parquet(temporary, index=False)
-            temporary.replace(parts / f"{task.name}.parquet")
-        done += 1
+            _write_part(outcome, _part(parts, job, start, count))
+        done += count
         if progress is not None:
-            progress(done, len(study.tasks))
-    frames = [
-        pd.read_parquet(parts / f"{t.name}.parquet") for t in study.tasks if (parts / f"{t.name}.parquet").exists()
-    ]
-    table = pd.concat(frames, ignore_index=True) if frames else pd.DataFrame()
-    temporary = output.with_name(f".{output.name}.tmp")
-    table.to_parquet(temporary, index=False)
-    temporary.replace(output)
-    if not failures:
-        for part in parts.glob("*.parquet"):
-            part.unlink()
-        parts.rmdir()
-    return table, failures
+            progress(done, total)
+    ran, reused = len(pending), len(every) - len(pending)
+    if failures:
+        return StudyRun(None, 0, ran, reused, tuple(failures))
+    rows = _assemble([_part(parts, *task) for task in every], output, study)
+    for part in parts.iterdir():
+        part.unlink()
+    parts.rmdir()
+    return StudyRun(output, rows, ran, reused, ())
 
 
-def _execute(tasks: list[Task], scheduler: str) -> Iterable[tuple[Task, Any]]:
-    """Each task with its frame, or the exception it raised, in completion order."""
+def _part(parts: Path, job: _Job, start: int, count: int) -> Path:
+    return parts / f"{job.digest}-{start}-{count}.arrow"
+
+
+def _described(error: BaseException) -> str:
+    if isinstance(error, FlowsheetError):
+        return str(error)
+    return f"internal error, please report it: {type(error).__name__}: {error}"
+
+
+def _write_part(table: pa.Table, path: Path) -> None:
+    """Write an Arrow IPC file atomically: a chunk is there whole or not at all."""
+    import pyarrow as pa
+
+    temporary = path.with_name(f".{path.name}.tmp")
+    try:
+        with pa.OSFile(str(temporary), "wb") as sink, pa.ipc.new_file(sink, table.schema) as writer:
+            writer.write_table(table)
+        temporary.replace(path)
+    finally:
+        temporary.unlink(missing_ok=True)
+
+
+def _execute(tasks: list[tuple[_Job, int, int]], seed: int, scheduler: str) -> Iterator[tuple[tuple, Any]]:
+    """Each task with its table, or the exception it raised, in the order they finish."""
+    if not tasks:
+        return
     if scheduler == "sync":
         for task in tasks:
+            job, start, count = task
             try:
-                yield task, run_task(task)
-            except Exception as err:  # reported with the task; the others go on  # noqa: BLE001
+                yield task, run_chunk(job.route, job.scenario, start, count, seed)
+            except Exception as err:  # noqa: BLE001 - reported with its chunk; the others go on
                 yield task, err
         return
+    import logging
+    import pickle
+
     from distributed import Client, LocalCluster, as_completed
 
+    cluster = None
     if scheduler == "processes":
         cluster = LocalCluster(
-            n_workers=os.cpu_count() or 2, threads_per_worker=1, host="127.0.0.1", dashboard_address=None
+            n_workers=os.cpu_count() or 2,
+            threads_per_worker=1,
+            host="127.0.0.1",
+            dashboard_address="127.0.0.1:0",  # its HTTP server on a free port of loopback
+            silence_logs=logging.ERROR,
         )
-        client = Client(cluster)
-    elif scheduler.startswith("tcp://"):
-        cluster, client = None, Client(scheduler)
-    else:
-        raise FlowsheetError(f"unknown scheduler {scheduler!r}: 'sync', 'processes' or 'tcp://host:port'")
     try:
-        futures = {
-            client.submit(run_task, task, key=f"flowsheet-{task.name}-{task.route}", retries=2, pure=False): task
-            for task in tasks
-        }
-        for future in as_completed(futures):
-            task = futures[future]
-            try:
-                yield task, future.result()
-            except Exception as err:  # noqa: BLE001
-                yield task, err
+        with Client(cluster or scheduler) as client:
+            # a loaded route goes to the cluster as a task of its own, so a worker that dies with it can
+            # make it again from the bytes (a scattered object would be lost with its worker)
+            routes = {}
+            for job in {id(job): job for job, _, _ in tasks}.values():
+                payload = pickle.dumps(job.route)
+                routes[id(job)] = client.submit(pickle.loads, payload, key=f"route-{job.digest}")
+            futures = {
+                client.submit(
+                    run_chunk,
+                    routes[id(job)],
+                    job.scenario,
+                    start,
+                    count,
+                    seed,
+                    key=f"chunk-{job.digest}-{start}-{count}",
+                ): (job, start, count)
+                for job, start, count in tasks
+            }
+            for future in as_completed(futures):
+                task = futures.pop(future)  # dropped once read: the worker frees it
+                try:
+                    yield task, future.result()
+                except Exception as err:  # noqa: BLE001 - reported with its chunk; the others go on
+                    yield task, err
     finally:
-        client.close()
         if cluster is not None:
             cluster.close()
+
+
+def _assemble(parts: list[Path], output: Path, study: Study) -> int:
+    """Write the parts, in order, as one Parquet table, atomically; return its rows.
+
+    Columns are the union of the parts' (routes may differ in their uncertain parameters; a value
+    a route does not have is null): route, grid paths, sample, parameters, KPIs, closure.
+    """
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    schemas = []
+    for part in parts:
+        with pa.memory_map(str(part)) as source:
+            schemas.append(pa.ipc.open_file(source).schema)
+    union = pa.unify_schemas(schemas)
+    kpis = {kpi.name for kpi in KPIS} | {"closure"}
+    order = sorted(range(len(union)), key=lambda i: union.field(i).name.split(" [")[0] in kpis)
+    schema = pa.schema([union.field(i) for i in order], metadata={"flowsheet.study": study.path.read_text("utf-8")})
+    text = [field.name for field in schema if pa.types.is_string(field.type)]
+    temporary = output.with_name(f".{output.name}.tmp")
+    rows = 0
+    try:
+        with pq.ParquetWriter(temporary, schema, use_dictionary=text, compression="snappy") as writer:
+            for part in parts:
+                with pa.memory_map(str(part)) as source:
+                    table = pa.ipc.open_file(source).read_all()
+                present = set(table.column_names)
+                arrays = [
+                    table[field.name] if field.name in present else pa.nulls(len(table), field.type) for field in schema
+                ]
+                writer.write_table(pa.Table.from_arrays(arrays, schema=schema))
+                rows += len(table)
+        temporary.replace(output)
+    finally:
+        temporary.unlink(missing_ok=True)
+    return rows

@@ -345,16 +345,21 @@ def yields(arguments: argparse.Namespace) -> int:
 
 
 def study(arguments: argparse.Namespace) -> int:
-    """``flowsheet study``: run a study file's tasks anywhere and write one Parquet table; exit 1 if any task failed."""
+    """``flowsheet study``: run a study file's chunks anywhere, then write one Parquet table; exit 1 if any failed."""
     from flowsheet.study import read_study, run_study
 
     plan = read_study(arguments.study)
-    with _progress_bar(f"{plan.path.name}: {len(plan.tasks)} chunks") as progress:
-        table, failures = run_study(plan, arguments.output, arguments.scheduler, progress)
-    print(f"{arguments.output}: {len(table):,} rows from {len(plan.tasks) - len(failures)} of {len(plan.tasks)} chunks")
-    for failure in failures:
-        scenario = ", ".join(f"{k}={v}" for k, v in failure.task.overrides)
-        print(f"error: {failure.task.route} [{scenario}] chunk {failure.task.key[2]}: {failure.error}", file=sys.stderr)
-    if failures:
-        print("  hint: mend them and run the same command again: finished chunks are kept", file=sys.stderr)
-    return 1 if failures else 0
+    total = len(plan.routes) * len(plan.scenarios) * plan.samples
+    with _progress_bar(f"{plan.path.name}: {total:,} samples") as progress:
+        outcome = run_study(plan, arguments.output, arguments.scheduler, progress)
+    for failure in outcome.failures:
+        print(f"error: {failure}", file=sys.stderr)
+    if outcome.failures:
+        print(
+            f"  hint: no table was written; the chunks that finished are kept in {arguments.output}.parts: "
+            "mend what failed and run the same command again",
+            file=sys.stderr,
+        )
+        return 1
+    print(f"{outcome.output}: {outcome.rows:,} rows; {outcome.ran} chunks solved, {outcome.reused} kept from before")
+    return 0
