@@ -12,7 +12,17 @@ import pytest
 from flowsheet.cli import main
 from flowsheet.route_file import load_route
 from flowsheet.sampling import evaluate, sobol_indices
-from flowsheet.study import BLOCK, StudyFileError, _key, _scenario_key, read_study, run_study
+from flowsheet.study import (
+    BLOCK,
+    TOKEN,
+    StudyFileError,
+    _key,
+    _scenario_key,
+    read_study,
+    run_chunk,
+    run_study,
+    solve_part,
+)
 
 ROUTES = Path(__file__).parents[1] / "routes"
 REGION = "sites.cathode_plant.region"
@@ -150,6 +160,19 @@ def test_a_worker_killed_mid_study_loses_nothing(tmp_path, cluster):
     pd.testing.assert_frame_equal(_sorted(table), _sorted(expected))
 
 
+def test_a_worker_that_cannot_see_the_parts_folder_sends_its_chunk_back(tmp_path):
+    route = load_route(ROUTES / "nmc811_m2cam.yaml")
+    (tmp_path / TOKEN).write_text("this run")
+    part = tmp_path / "chunk.arrow"
+    elsewhere = solve_part(route, (), 0, 10, 7, str(part), "another run")  # a remote worker sees another folder
+    assert elsewhere.equals(run_chunk(route, (), 0, 10, 7))
+    assert not part.exists()
+    assert solve_part(route, (), 0, 10, 7, str(part), "this run") is None  # a local one writes it itself
+    import pyarrow as pa
+
+    assert pa.ipc.open_file(str(part)).read_all().equals(elsewhere)
+
+
 def _bad_route(tmp_path, typo=True):
     bad = tmp_path / "bad.yaml"
     key = "temprature" if typo else "temperature"
@@ -172,7 +195,7 @@ def test_a_bad_route_fails_alone_no_table_is_written_and_the_study_resumes(tmp_p
     assert outcome.output is None
     assert not output.exists()
     assert outcome.ran == 2 * 2
-    assert len(list((tmp_path / "out.parquet.parts").iterdir())) == 2 * 2
+    assert len(list((tmp_path / "out.parquet.parts").glob("*.arrow"))) == 2 * 2
     _bad_route(tmp_path, typo=False)  # mended: only its chunks run
     ran = []
     original = module.run_chunk
