@@ -223,3 +223,22 @@ def test_the_command_line_draws_a_progress_bar_only_on_a_terminal(capsys, monkey
     monkeypatch.setattr("sys.stderr.isatty", lambda: True)
     assert main(["sweep", str(ROUTE), "--samples", "50"]) == 0
     assert "50 samples" in capsys.readouterr().err
+
+
+def test_cli_sweep_adds_sobol_indices_with_their_intervals(capsys):
+    assert main(["sweep", str(ROUTE), "--samples", "50", "--sobol", "256", "--format", "json"]) == 0
+    sobol = json.loads(capsys.readouterr().out)["sobol"]
+    assert sobol["solves"] == 256 * (6 + 2)  # Saltelli's scheme without second order: N (P + 2)
+    # fresh water moves with the wash ratio and nothing else of note: both its indices are near 1
+    [wash, *rest] = sobol["kpis"]["water_fresh"]
+    assert wash["parameter"] == "units.filter.wash_ratio [L/kg]"
+    assert abs(wash["S1"] - 1) <= wash["S1_conf"] + 0.02
+    assert abs(wash["ST"] - 1) <= wash["ST_conf"] + 0.02
+    assert all(d["ST"] < 0.05 for d in rest)
+    # the ship's distance moves freight and nothing made in a plant
+    assert [d["parameter"] for d in sobol["kpis"]["freight"]] == ["units.ship.distance [km]"]
+    assert all(d["parameter"] != "units.ship.distance [km]" for d in sobol["kpis"].get("sodium_sulfate", []))
+    assert main(["sweep", str(ROUTE), "--samples", "50", "--sobol", "100"]) == 2
+    assert "--sobol must be a power of 2" in capsys.readouterr().err
+    assert main(["sweep", str(ROUTE), "--samples", "50", "--sobol", "64"]) == 0
+    assert "Sobol indices from 512 solves" in capsys.readouterr().out

@@ -30,3 +30,23 @@ def test_a_plain_number_keeps_no_unit():
     share = read_distribution({"value": 0.2, "range": [0.1, 0.3]}, "", "cake_moisture")
     assert share.unit == ""
     assert share.described()["parameters"] == pytest.approx([0.1, 0.3])
+
+
+@pytest.mark.parametrize(
+    ("spec", "shares", "expected"),
+    [
+        # uniform: low + share (high - low), in L/kg
+        ({"value": "5 L/kg", "range": ["3 L/kg", "10 L/kg"]}, [0.0, 0.5, 1.0], [3.0, 6.5, 10.0]),
+        # triangular: the mode sits at share (mode - low) / (high - low) = 2/7; the median of [3, 5, 10] is
+        # high - sqrt((1 - 0.5)(high - low)(high - mode)) = 10 - sqrt(17.5)
+        ({"value": "5 L/kg", "triangular": ["3 L/kg", "5 L/kg", "10 L/kg"]}, [2 / 7, 0.5], [5.0, 10 - 17.5**0.5]),
+        # normal: the nominal at 0.5, one standard deviation above at Phi(1) = 0.841345
+        ({"value": "5 L/kg", "normal": "1 L/kg"}, [0.5, 0.8413447460685429], [5.0, 6.0]),
+        # lognormal: the nominal is the median; exp(sigma) times it at Phi(1)
+        ({"value": "5 L/kg", "lognormal": 0.3}, [0.5, 0.8413447460685429], [5.0, 5 * np.exp(0.3)]),
+    ],
+)
+def test_the_quantile_function_maps_shares_onto_the_distribution(spec, shares, expected):
+    distribution = read_distribution(spec, "m**3/kg", "units.filter.wash_ratio")
+    found = distribution.shown(distribution.quantile(np.array(shares)))  # L/kg
+    np.testing.assert_allclose(found, expected, rtol=1e-12)

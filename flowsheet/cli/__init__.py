@@ -7,8 +7,9 @@ Commands
     with ``--region``, one column per route and regional scenario.
 ``flowsheet run ROUTE... [--basis "1 kg"] [--format table|json|csv|markdown] [--output DIR]``
     Every KPI of every route.
-``flowsheet sweep ROUTE --samples N [--seed S]``
-    Monte Carlo over the route's uncertain parameters: KPI percentiles and top drivers.
+``flowsheet sweep ROUTE --samples N [--seed S] [--sobol N]``
+    Monte Carlo over the route's uncertain parameters: KPI percentiles and top drivers (rank
+    correlations; with ``--sobol``, Sobol indices too).
 ``flowsheet trace ROUTE --element Co``
     The fraction of an element in each product from each feed, and recycled content.
 ``flowsheet check ROUTE...``
@@ -100,6 +101,12 @@ def _parser() -> argparse.ArgumentParser:
     sweep_cmd.add_argument("route", metavar="ROUTE", help="a route file with {value: ..., range: [...]} parameters")
     sweep_cmd.add_argument("--samples", type=int, default=1000, help="number of samples (default 1000)")
     sweep_cmd.add_argument("--seed", type=int, default=0, help="random seed (default 0)")
+    sweep_cmd.add_argument(
+        "--sobol",
+        type=int,
+        metavar="N",
+        help="also Sobol indices, first-order and total, with 95%% intervals, from N (P + 2) solves; N a power of 2",
+    )
     sweep_cmd.add_argument("--basis", help="override the route's basis")
     routes.data_argument(sweep_cmd)
     sweep_cmd.add_argument("--format", choices=FORMATS, default="table", help="output format (default: table)")

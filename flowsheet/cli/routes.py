@@ -17,7 +17,7 @@ from flowsheet.report import compare as ratios
 from flowsheet.report import render_comparison, render_runs, render_sweep, render_trace
 from flowsheet.report.folder import OutputFolder
 from flowsheet.report.tables import FORMATS
-from flowsheet.route_file import load_route
+from flowsheet.route_file import Route, load_route
 
 MAX_SAMPLES = 10_000_000
 """Most samples one sweep draws: its table then takes about 2 GB."""
@@ -174,6 +174,13 @@ def sweep(arguments: argparse.Namespace) -> int:
             file=sys.stderr,
         )
         return 2
+    sobol_base = arguments.sobol
+    if sobol_base is not None and not (2 <= sobol_base <= 2**20 and sobol_base & (sobol_base - 1) == 0):
+        print(
+            f"error: --sobol must be a power of 2 from 2 to {2**20:,} (Sobol' points), got {sobol_base}",
+            file=sys.stderr,
+        )
+        return 2
     folder = _folder(arguments)
     route = load_route(arguments.route, data_folders=arguments.data)
     with _progress_bar(f"{route.name}: {arguments.samples:,} samples") as progress:
@@ -210,6 +217,8 @@ def sweep(arguments: argparse.Namespace) -> int:
             for p in ranked.index[:3]
             if abs(correlations.loc[p, column]) >= 0.05
         ]
+    if sobol_base is not None:
+        summary["sobol"] = _sobol_drivers(route, sobol_base, arguments.seed, arguments.basis, parameters)
     text = render_sweep(summary, arguments.format)
     print(text)
     if folder is not None:
@@ -218,6 +227,27 @@ def sweep(arguments: argparse.Namespace) -> int:
         folder.write(f"{name}-sweep.{EXTENSIONS[arguments.format]}", text)
         folder.close()
     return 0
+
+
+def _sobol_drivers(route: Route, base: int, seed: int, basis: str | None, columns: list[str]) -> dict:
+    """Each KPI's parameters by total Sobol index, largest first, those of 0.01 and more (and their intervals)."""
+    from flowsheet.sampling import sobol
+
+    with _progress_bar(f"{route.name}: Sobol indices, {base * (len(route.uncertain) + 2):,} solves"):
+        try:
+            indices = sobol(route, base, seed, basis)
+        except SolveError as err:
+            raise in_route(route, err) from err
+    shown = dict(zip(route.uncertain, columns, strict=True))  # paths as the sample columns name them, with units
+    found = {"base": base, "solves": base * (len(route.uncertain) + 2), "kpis": {}}
+    for kpi, rows in indices.groupby(level="output", sort=False):
+        rows = rows.droplevel("output").sort_values("ST", ascending=False)
+        found["kpis"][kpi] = [
+            {"parameter": shown[path], **{key: float(value) for key, value in row.items()}}
+            for path, row in rows.iterrows()
+            if row["ST"] >= 0.01
+        ]
+    return found
 
 
 @contextlib.contextmanager

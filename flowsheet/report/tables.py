@@ -184,6 +184,36 @@ def render_sweep(summary: dict, fmt: str) -> str:
         text = (
             f"{summary['route']}: {summary['samples']} samples (seed {summary['seed']}), per {summary['basis']}\n{text}"
         )
+    if "sobol" in summary:
+        text += "\n\n" + _sobol_table(summary["sobol"], fmt)
+    return text
+
+
+def _sobol_table(sobol: dict, fmt: str) -> str:
+    """Each KPI's parameters by total Sobol index, with the half-widths of their 95 % intervals."""
+    if fmt == "csv":
+        header = ["kpi", "parameter", "S1", "S1_conf", "ST", "ST_conf"]
+        rows = [
+            [kpi, d["parameter"], *(_exact(d[key]) for key in header[2:])]
+            for kpi, drivers in sobol["kpis"].items()
+            for d in drivers
+        ]
+        return _grid(header, rows, fmt)
+    header = ["kpi", "parameter", "first-order S1", "total ST"]
+    rows = [
+        [
+            kpi if i == 0 else "",
+            d["parameter"],
+            f"{d['S1']:.2f} ± {d['S1_conf']:.2f}",
+            f"{d['ST']:.2f} ± {d['ST_conf']:.2f}",
+        ]
+        for kpi, drivers in sobol["kpis"].items()
+        for i, d in enumerate(drivers)
+    ]
+    text = _grid(header, rows, fmt, keep=2)
+    if fmt == "table":
+        title = f"Sobol indices from {sobol['solves']:,} solves (Saltelli's scheme, base {sobol['base']:,}); ± 95 % interval"
+        text = f"{title}; parameters with ST >= 0.01\n{text}"
     return text
 
 
