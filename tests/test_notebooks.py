@@ -18,6 +18,7 @@ def test_the_notebooks_are_there():
         "05_recycled_and_regions.ipynb",
         "06_reconciliation.ipynb",
         "07_sites.ipynb",
+        "08_global_sensitivity.ipynb",
     ]
 
 

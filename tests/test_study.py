@@ -254,3 +254,18 @@ def test_sobol_indices_of_the_ishigami_function_are_its_known_ones():
         assert abs(found.loc[name, "S1"] - first / variance) <= found.loc[name, "S1_conf"], name
         assert abs(found.loc[name, "ST"] - total / variance) <= found.loc[name, "ST_conf"], name
         assert 0 < found.loc[name, "ST_conf"] < 0.05, name  # intervals narrow enough to mean something
+
+
+def test_an_interrupted_study_keeps_its_finished_chunks(tmp_path):
+    study = _study(tmp_path, routes=("nmc811_m2cam.yaml",), samples=3000)
+
+    def interrupt(done, total):
+        if done >= 2000:
+            raise KeyboardInterrupt
+
+    with pytest.raises(KeyboardInterrupt):
+        run_study(study, tmp_path / "out.parquet", "sync", interrupt)
+    assert not (tmp_path / "out.parquet").exists()
+    outcome = run_study(study, tmp_path / "out.parquet", "sync")
+    assert (outcome.ran, outcome.reused) == (2 * 3 - 2, 2)
+    assert outcome.rows == 2 * 3000

@@ -239,15 +239,15 @@ def _sobol_drivers(route: Route, base: int, seed: int, basis: str | None, column
         except SolveError as err:
             raise in_route(route, err) from err
     shown = dict(zip(route.uncertain, columns, strict=True))  # paths as the sample columns name them, with units
-    found = {"base": base, "solves": base * (len(route.uncertain) + 2), "kpis": {}}
+    kpis = {}
     for kpi, rows in indices.groupby(level="output", sort=False):
         rows = rows.droplevel("output").sort_values("ST", ascending=False)
-        found["kpis"][kpi] = [
+        kpis[kpi] = [
             {"parameter": shown[path], **{key: float(value) for key, value in row.items()}}
             for path, row in rows.iterrows()
             if row["ST"] >= 0.01
         ]
-    return found
+    return {"base": base, "solves": base * (len(route.uncertain) + 2), "kpis": kpis}
 
 
 @contextlib.contextmanager
