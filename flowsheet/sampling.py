@@ -143,7 +143,7 @@ def columns(
     for path, array in values.items():
         found[parameter_column(path, units[path])] = convert(array, _storage(route, path), units[path])
     for kpi in KPIS:
-        found[f"{kpi.name} [{display_unit(kpi.kind, rate)[0]}]"] = kpis[kpi.name]
+        found[kpi_column(kpi.name, kpi.kind, rate)] = kpis[kpi.name]
     if closure:
         found["closure [-]"] = kpis["closure"]
     return found
@@ -160,6 +160,11 @@ def _table(
     import pandas as pd
 
     return pd.DataFrame(columns(route, values, units, basis, progress), copy=False)
+
+
+def kpi_column(name: str, kind: str, rate: bool) -> str:
+    """A KPI's column name: ``water_fresh [kg]`` per kg of product, ``water_fresh [kg/h]`` for a rate basis."""
+    return f"{name} [{display_unit(kind, rate)[0]}]"
 
 
 def parameter_column(path: str, unit: str) -> str:

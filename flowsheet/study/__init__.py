@@ -57,8 +57,9 @@ from flowsheet.errors import FlowsheetError, RouteFileError
 from flowsheet.kpis import KPIS
 from flowsheet.route_file import Route, load_route
 from flowsheet.route_file.text import read_yaml
-from flowsheet.sampling import CHUNK, columns
+from flowsheet.sampling import CHUNK, columns, kpi_column, parameter_column
 from flowsheet.uncertainty import Distribution
+from flowsheet.units import parse_basis
 
 if TYPE_CHECKING:
     import pyarrow as pa
@@ -218,6 +219,15 @@ def draw(
     return found
 
 
+def columns_of(route: Route, scenario: Scenario) -> list[tuple[str, str]]:
+    """The (name, type) of each column :func:`run_chunk` gives, known without solving."""
+    rate = parse_basis(route.spec.basis)[2]
+    named = [("route", "string"), *((path, "string") for path, _ in scenario), ("sample", "int64")]
+    named += [(parameter_column(path, d.unit), "float64") for path, d in route.uncertain.items()]
+    named += [(kpi_column(kpi.name, kpi.kind, rate), "float64") for kpi in KPIS]
+    return [*named, ("closure [-]", "float64")]
+
+
 def run_chunk(route: Route, scenario: Scenario, start: int, count: int, seed: int) -> pa.Table:
     """Solve samples ``start`` to ``start + count`` of one route in one scenario.
 
@@ -337,7 +347,10 @@ def _jobs(study: Study) -> tuple[list[Job], list[Failure]]:
 def run_study(
     study: Study, output: str | Path, scheduler: str | None = None, progress: Progress | None = None
 ) -> StudyRun:
-    """Run every chunk not already finished, keep each beside `output`, then write the table whole.
+    """Run every chunk not already finished, keep each beside `output`, and write the table as they finish.
+
+    The table is written under a temporary name and moved into place once every chunk is in it; if
+    any failed, it is removed and the finished chunks stay for the next run.
 
     Parameters
     ----------
@@ -378,18 +391,26 @@ def run_study(
     done = total - sum(chunk.count for chunk in pending)  # finished before, or lost to a route that did not load
     if progress is not None:
         progress(done, total)
-    for chunk, outcome in _execute(pending, study.seed, scheduler, token):
-        if isinstance(outcome, BaseException):
-            failures.append(Failure(chunk.job.route.path, chunk.job.scenario, _described(outcome), chunk.count))
-        elif outcome is not None:  # solved where the parts folder cannot be seen
-            _write_part(outcome, Path(chunk.part))
-        done += chunk.count
-        if progress is not None:
-            progress(done, total)
-    ran, reused = len(pending), len(every) - len(pending)
-    if failures:
-        return StudyRun(None, 0, ran, reused, tuple(failures))
-    rows = _assemble([Path(chunk.part) for chunk in every], output, study)
+    table = _Table(output, every, _schema(jobs, study))
+    try:
+        if not failures:
+            table.advance()  # chunks finished by an earlier run go in first
+        for chunk, outcome in _execute(pending, study.seed, scheduler, token):
+            if isinstance(outcome, BaseException):
+                failures.append(Failure(chunk.job.route.path, chunk.job.scenario, _described(outcome), chunk.count))
+            elif outcome is not None:  # solved where the parts folder cannot be seen
+                _write_part(outcome, Path(chunk.part))
+            if not failures:  # a table that will not be kept is not worth writing
+                table.advance()
+            done += chunk.count
+            if progress is not None:
+                progress(done, total)
+        ran, reused = len(pending), len(every) - len(pending)
+        if failures:
+            return StudyRun(None, 0, ran, reused, tuple(failures))
+        rows = table.close()
+    finally:
+        table.abandon()
     for part in parts.iterdir():
         part.unlink()
     parts.rmdir()
@@ -460,42 +481,76 @@ def _execute(chunks: list[Chunk], seed: int, scheduler: str, token: str) -> Iter
     yield from execute(chunks, seed, scheduler, token)
 
 
-def _assemble(parts: list[Path], output: Path, study: Study) -> int:
-    """Write the parts, in order, as one Parquet table, atomically; return its rows.
+def _schema(jobs: list[Job], study: Study) -> pa.Schema:
+    """The table's columns, the study file in its metadata.
 
-    Columns are the union of the parts' (routes may differ in their uncertain parameters; a value
-    a route does not have is null): route, grid paths, sample, parameters, KPIs, closure.
+    The union of the jobs' columns (a value a route does not have is null), in the order route, grid
+    paths, sample, parameters, KPIs, closure.
     """
     import pyarrow as pa
-    import pyarrow.parquet as pq
 
-    schemas = []
-    for part in parts:
-        with pa.memory_map(str(part)) as source:
-            schemas.append(pa.ipc.open_file(source).schema)
-    union = pa.unify_schemas(schemas)
+    named = dict(pair for job in jobs for pair in columns_of(job.route, job.scenario))
     kpis = {kpi.name for kpi in KPIS} | {"closure"}
-    order = sorted(range(len(union)), key=lambda i: union.field(i).name.split(" [")[0] in kpis)
-    schema = pa.schema([union.field(i) for i in order], metadata={"flowsheet.study": study.path.read_text("utf-8")})
-    text = [field.name for field in schema if pa.types.is_string(field.type)]
-    temporary = output.with_name(f".{output.name}.tmp")
-    rows, waiting = 0, []
-    try:
+    order = sorted(named, key=lambda name: name.split(" [")[0] in kpis)  # stable: parameters stay in order
+    metadata = {"flowsheet.study": study.path.read_text("utf-8")}
+    return pa.schema([(name, named[name]) for name in order], metadata=metadata)
+
+
+class _Table:
+    """The study's Parquet table, written under a temporary name as its chunks finish, in table order.
+
+    A chunk goes in once every chunk before it has; the table moves into place at :meth:`close`,
+    whole, or is removed by :meth:`abandon`. Writing as the chunks come, not at the end, lets a pool
+    of workers share the encoding with the caller instead of waiting for it.
+    """
+
+    def __init__(self, output: Path, chunks: list[Chunk], schema: pa.Schema) -> None:
+        import pyarrow.parquet as pq
+
+        self.output, self.schema = output, schema
+        self.parts = [Path(chunk.part) for chunk in chunks]
+        self.temporary = output.with_name(f".{output.name}.{os.getpid()}.tmp")
+        text = [field.name for field in schema if field.type == "string"]
         # dictionaries for the text columns only: on sampled floats they cost time and save nothing
-        with pq.ParquetWriter(temporary, schema, use_dictionary=text, compression="snappy") as writer:
-            for i, part in enumerate(parts):
-                with pa.memory_map(str(part)) as source:
-                    table = pa.ipc.open_file(source).read_all()
-                present = set(table.column_names)
-                arrays = [
-                    table[field.name] if field.name in present else pa.nulls(len(table), field.type) for field in schema
-                ]
-                waiting.append(pa.Table.from_arrays(arrays, schema=schema))
-                rows += len(table)
-                if sum(len(t) for t in waiting) >= ROW_GROUP or i == len(parts) - 1:
-                    writer.write_table(pa.concat_tables(waiting), row_group_size=ROW_GROUP * 2)
-                    waiting = []
-        temporary.replace(output)
-    finally:
-        temporary.unlink(missing_ok=True)
-    return rows
+        self.writer = pq.ParquetWriter(self.temporary, schema, use_dictionary=text, compression="snappy")
+        self.written, self.rows = 0, 0
+        self.waiting: list[pa.Table] = []
+
+    def advance(self) -> None:
+        """Write every chunk that has finished and follows the last one written."""
+        import pyarrow as pa
+
+        while self.written < len(self.parts) and self.parts[self.written].exists():
+            with pa.memory_map(str(self.parts[self.written])) as source:
+                part = pa.ipc.open_file(source).read_all()
+            present = set(part.column_names)
+            if unknown := present - set(self.schema.names):  # a bug, were it ever so: never drop a column
+                raise FlowsheetError(f"{self.parts[self.written]}: columns not in the study's table: {sorted(unknown)}")
+            arrays = [part[f.name] if f.name in present else pa.nulls(len(part), f.type) for f in self.schema]
+            self.waiting.append(pa.Table.from_arrays(arrays, schema=self.schema))
+            self.written += 1
+            self.rows += len(part)
+            if sum(len(t) for t in self.waiting) >= ROW_GROUP:
+                self._flush()
+
+    def _flush(self) -> None:
+        import pyarrow as pa
+
+        if self.waiting:
+            self.writer.write_table(pa.concat_tables(self.waiting), row_group_size=ROW_GROUP * 2)
+            self.waiting = []
+
+    def close(self) -> int:
+        """Finish the table and move it into place; return its rows."""
+        self.advance()
+        if self.written != len(self.parts):
+            raise FlowsheetError(f"{self.output}: {len(self.parts) - self.written} chunks are missing; not written")
+        self._flush()
+        self.writer.close()
+        self.temporary.replace(self.output)
+        return self.rows
+
+    def abandon(self) -> None:
+        """Remove the temporary table, if it is still there."""
+        self.writer.close()
+        self.temporary.unlink(missing_ok=True)
