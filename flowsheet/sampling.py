@@ -292,6 +292,12 @@ def sobol_indices(
     rows = {}
     for output, values in outputs.items():
         values = np.asarray(values, dtype=float)
+        if not np.isfinite(values).all():
+            bad = int(np.count_nonzero(~np.isfinite(values)))
+            raise FlowsheetError(
+                f"output {output!r} is not finite at {bad} of {len(values)} points: Sobol indices need finite values "
+                "(a ratio whose denominator can be zero? compare by difference)"
+            )
         if np.ptp(values) == 0:  # a constant output depends on nothing
             found = {"S1": np.zeros(len(names)), "S1_conf": np.zeros(len(names)), "ST": np.zeros(len(names))}
             found["ST_conf"] = np.zeros(len(names))

@@ -269,3 +269,28 @@ def test_an_interrupted_study_keeps_its_finished_chunks(tmp_path):
     outcome = run_study(study, tmp_path / "out.parquet", "sync")
     assert (outcome.ran, outcome.reused) == (2 * 3 - 2, 2)
     assert outcome.rows == 2 * 3000
+
+
+def test_a_scheduler_nobody_runs_is_a_clear_error(tmp_path, capsys):
+    import dask
+
+    study = _study(tmp_path, routes=("nmc811_m2cam.yaml",), samples=10)
+    with dask.config.set({"distributed.comm.timeouts.connect": "1s"}):
+        assert (
+            main(
+                ["study", str(study.path), "--output", str(tmp_path / "t.parquet"), "--scheduler", "tcp://127.0.0.1:9"]
+            )
+            == 1
+        )
+    err = capsys.readouterr().err
+    assert "no Dask scheduler answers at tcp://127.0.0.1:9" in err
+    assert "dask worker tcp://127.0.0.1:9" in err
+    assert not (tmp_path / "t.parquet").exists()
+
+
+def test_sobol_indices_refuse_an_output_that_is_not_finite():
+    from flowsheet.errors import FlowsheetError
+
+    with pytest.raises(FlowsheetError, match=r"output 'ratio' is not finite at \d+ of 64 points"):
+        # a ratio whose denominator reaches zero on half the points; 16 x (2 + 2) points in all
+        sobol_indices(lambda u: {"ratio": np.where(u[:, 1] < 0.5, np.inf, u[:, 0])}, ["a", "b"], n=16)

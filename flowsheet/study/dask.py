@@ -12,6 +12,7 @@ from typing import Any
 
 from distributed import Client, LocalCluster, WorkerPlugin, as_completed
 
+from flowsheet.errors import FlowsheetError
 from flowsheet.study import Chunk, solve_part
 
 MMAP_THRESHOLD = 32 * 2**20
@@ -29,7 +30,7 @@ class WorkerSetup(WorkerPlugin):
     - Keep freed memory for the next chunk. Dask's nanny starts workers with
       ``MALLOC_TRIM_THRESHOLD_=65536``, which on glibc sends every array above 128 kB back to the
       system when freed, so each chunk faults its working arrays in again: measured, a 10,000-sample
-      chunk of the NMC811 route took 146 ms so against 57 ms, and 38 ms with the thresholds here.
+      chunk of the NMC811 route took 146 ms so, against 57 ms, and 38 ms with the thresholds here.
     """
 
     def setup(self, worker: Any) -> None:
@@ -65,7 +66,7 @@ def execute(chunks: list[Chunk], seed: int, scheduler: str, token: str) -> Itera
             silence_logs=logging.ERROR,
         )
     try:
-        with Client(cluster or scheduler) as client:
+        with _connect(cluster or scheduler) as client:
             client.register_plugin(WorkerSetup(), name="flowsheet-worker-setup")
             # a loaded route goes to the cluster as a task of its own, so that a worker dying with it
             # leaves the bytes to make it again (a scattered object would die with its worker)
@@ -97,3 +98,14 @@ def execute(chunks: list[Chunk], seed: int, scheduler: str, token: str) -> Itera
     finally:
         if cluster is not None:
             cluster.close()
+
+
+def _connect(scheduler: LocalCluster | str) -> Client:
+    """A client of the cluster; a scheduler that cannot be reached is a :class:`FlowsheetError` saying so."""
+    try:
+        return Client(scheduler)
+    except OSError as err:
+        raise FlowsheetError(
+            f"no Dask scheduler answers at {scheduler}: {err}; start one with `dask scheduler`, and workers "
+            f"with `dask worker {scheduler}`, or run with --scheduler processes on this machine"
+        ) from None
