@@ -196,6 +196,12 @@ def test_a_bad_route_fails_alone_no_table_is_written_and_the_study_resumes(tmp_p
     assert not output.exists()
     assert outcome.ran == 2 * 2
     assert len(list((tmp_path / "out.parquet.parts").glob("*.arrow"))) == 2 * 2
+    without = _study(tmp_path, routes=("nmc811_sulfate.yaml",), samples=2000, name="without_bad")
+    outcome = run_study(without, output, "sync")  # the bad route taken out: the table from the kept chunks alone
+    assert (outcome.ran, outcome.reused, outcome.rows) == (0, 2 * 2, 2 * 2000)
+    assert not (tmp_path / "out.parquet.parts").exists()
+    output.unlink()
+    run_study(study, output, "sync")  # the bad route back, still bad: the good chunks are solved again
     _bad_route(tmp_path, typo=False)  # mended: only its chunks run
     ran = []
     original = module.run_chunk

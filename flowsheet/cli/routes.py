@@ -387,7 +387,7 @@ def study(arguments: argparse.Namespace) -> int:
     if outcome.failures:
         print(
             f"  hint: no table was written; the chunks that finished are kept in {arguments.output}.parts: "
-            "mend what failed and run the same command again",
+            "mend what failed, or take it out of the study, and run the same command again to reuse them",
             file=sys.stderr,
         )
         return 1
