@@ -240,6 +240,10 @@ def test_the_study_command_writes_its_table_or_says_what_failed(tmp_path, capsys
     assert not (tmp_path / "u.parquet").exists()
     assert main(["study", str(study.path), "--output", str(tmp_path / "t.parquet"), "--scheduler", "mpi"]) == 1
     assert "unknown scheduler 'mpi'" in capsys.readouterr().err
+    assert main(["study", str(study.path), "--output", str(tmp_path)]) == 1
+    assert "is a folder; name the Parquet file to write" in capsys.readouterr().err
+    assert main(["study", str(tmp_path / "nowhere.yaml"), "--output", str(tmp_path / "v.parquet")]) == 1
+    assert "nowhere.yaml" in capsys.readouterr().err
 
 
 def test_sobol_indices_of_the_ishigami_function_are_its_known_ones():
