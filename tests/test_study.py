@@ -304,3 +304,16 @@ def test_sobol_indices_refuse_an_output_that_is_not_finite():
     with pytest.raises(FlowsheetError, match=r"output 'ratio' is not finite at \d+ of 64 points"):
         # a ratio whose denominator reaches zero on half the points; 16 x (2 + 2) points in all
         sobol_indices(lambda u: {"ratio": np.where(u[:, 1] < 0.5, np.inf, u[:, 0])}, ["a", "b"], n=16)
+
+
+def test_a_chunk_made_with_other_species_data_is_solved_again(tmp_path, monkeypatch):
+    from tests.thermo.test_species_layers import _folder
+
+    monkeypatch.setenv("FLOWSHEET_DATA", str(_folder(tmp_path)))  # a user's species folder, loaded by every route
+    study = _study(tmp_path, routes=("nmc811_m2cam.yaml", str(_bad_route(tmp_path))), samples=1000)
+    assert run_study(study, tmp_path / "out.parquet", "sync").ran == 2  # the bad route fails; two chunks wait
+    table = tmp_path / "species" / "thermo" / "formation_enthalpy.csv"
+    table.write_text(table.read_text().replace("-950.0", "-951.0"))  # the user edits a value
+    _bad_route(tmp_path, typo=False)
+    outcome = run_study(study, tmp_path / "out.parquet", "sync")
+    assert (outcome.ran, outcome.reused) == (2 * 2, 0)

@@ -31,7 +31,8 @@ costs no other chunk.
 
 **Resuming.** Each finished chunk is kept beside the output (``results.parquet.parts/``), named by a
 digest of all it depends on: the text of every file its route reads (``extends`` included), the
-scenario, the seed, its first sample and count, and the package version. Running the study again
+files of the package's data folder and of the user's species folders it loads, the scenario, the
+seed, its first sample and count, and the package version. Running the study again
 runs only what is missing, and never reuses a chunk of a route since edited. The table is written
 once all chunks have run: whole, atomically, the study file in its metadata; then the parts go. If
 any chunk failed, no table is written and the parts stay.
@@ -53,6 +54,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from flowsheet.datafiles import data_dir
 from flowsheet.errors import FlowsheetError, RouteFileError
 from flowsheet.kpis import KPIS
 from flowsheet.route_file import Route, load_route
@@ -309,20 +311,31 @@ class Chunk:
     part: str
 
 
-def _digest(route: Route, scenario: Scenario, seed: int) -> str:
-    """A digest of everything a route's chunks depend on but their place (see the module's notes)."""
+def _digest(route: Route, scenario: Scenario, seed: int, folders: dict[Path, bytes]) -> str:
+    """A digest of everything a route's chunks depend on but their place (see the module's notes).
+
+    `folders` keeps the digest of each data folder already read in this run.
+    """
     from flowsheet import __version__
 
     digest = hashlib.sha256(json.dumps([__version__, seed, BLOCK, _scenario_key(scenario)]).encode())
     for file in sorted({file for file, _ in route.origins.values()}):
         if Path(file).is_file():
             digest.update(file.encode() + b"\0" + Path(file).read_bytes())
+    layers = [Path(layer) for layer in route.flowsheet.species_data.layers if Path(layer).is_dir()]
+    for folder in [data_dir(), *layers]:
+        if folder not in folders:
+            files = sorted(path for path in folder.rglob("*") if path.is_file() and "_scripts" not in path.parts)
+            read = hashlib.sha256(b"".join(str(f.relative_to(folder)).encode() + b"\0" + f.read_bytes() for f in files))
+            folders[folder] = read.digest()
+        digest.update(folders[folder])
     return digest.hexdigest()[:24]
 
 
 def _jobs(study: Study) -> tuple[list[Job], list[Failure]]:
     """Every route in every scenario, loaded; what does not load, as a failure."""
     jobs, failures = [], []
+    folders: dict[Path, bytes] = {}
     for file in study.routes:
         for scenario in study.scenarios:
             try:
@@ -330,7 +343,7 @@ def _jobs(study: Study) -> tuple[list[Job], list[Failure]]:
             except FlowsheetError as err:
                 failures.append(Failure(file, scenario, str(err), study.samples))
                 continue
-            jobs.append(Job(route, scenario, _digest(route, scenario, study.seed)))
+            jobs.append(Job(route, scenario, _digest(route, scenario, study.seed, folders)))
     files: dict[str, str] = {}
     for job in jobs:
         if files.setdefault(job.route.name, job.route.path) != job.route.path:
