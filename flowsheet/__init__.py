@@ -3,6 +3,7 @@
 Layers, each importing only the ones above it (``tests/test_layers.py`` enforces it)::
 
     errors       FlowsheetError and its subclasses
+    files        files written whole or not at all
     units        the one pint UnitRegistry; reading "5 L/kg", checking dimensionality
     html         small HTML tables for notebook display
     uncertainty  parameters with distributions, read with units and drawn reproducibly

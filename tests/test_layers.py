@@ -8,6 +8,7 @@ import flowsheet
 PACKAGE = Path(flowsheet.__file__).parent
 LAYERS = [
     "errors",
+    "files",
     "units",
     "html",
     "uncertainty",

@@ -11,13 +11,12 @@ from __future__ import annotations
 
 import hashlib
 import json
-import os
 import re
-import tempfile
 from datetime import UTC, datetime
 from pathlib import Path
 
 from flowsheet.errors import FlowsheetError
+from flowsheet.files import write_atomically
 
 MANIFEST = "manifest.json"
 MAX_STEM = 80
@@ -65,7 +64,7 @@ class OutputFolder:
         if filename in self.written or filename == MANIFEST:
             raise FlowsheetError(f"--output {self.path}: {filename} would be written twice in one run")
         self.written[filename] = hashlib.sha256((text + "\n").encode("utf-8")).hexdigest()
-        return _atomic(self.path / filename, text + "\n")
+        return write_atomically(self.path / filename, text + "\n")
 
     def close(self) -> Path:
         """Write the manifest, last: the run's files with their sizes and SHA-256."""
@@ -78,25 +77,4 @@ class OutputFolder:
             "finished": datetime.now(UTC).isoformat(timespec="seconds"),
             "files": files,
         }
-        return _atomic(self.path / MANIFEST, json.dumps(manifest, indent=2, allow_nan=False) + "\n")
-
-
-def _atomic(target: Path, text: str) -> Path:
-    """Write `text` to a hidden temporary file beside `target`, with the mode `open` would give it, then rename it."""
-    handle, temporary = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(handle, "w", encoding="utf-8") as stream:
-            stream.write(text)
-        os.chmod(temporary, 0o666 & ~_umask())  # as a plain open() would: the user's umask, not mkstemp's 0600
-        os.replace(temporary, target)
-    except BaseException:
-        Path(temporary).unlink(missing_ok=True)
-        raise
-    return target
-
-
-def _umask() -> int:
-    """The process's umask (read by setting it and putting it back)."""
-    current = os.umask(0o022)
-    os.umask(current)
-    return current
+        return write_atomically(self.path / MANIFEST, json.dumps(manifest, indent=2, allow_nan=False) + "\n")

@@ -8,7 +8,7 @@ samples solved together (default 10,000)::
     routes: [nmc811_sulfate.yaml, nmc811_m2cam.yaml]
     grid:
       sites.cathode_plant.region: [CN, NO, US]
-      units.salt_crystallize.utility: [mvr_evaporator, single_effect_evaporator]
+      sites.refinery.region: [ID, AU]
     samples: 100000
     seed: 1
 
@@ -34,8 +34,11 @@ digest of all it depends on: the text of every file its route reads (``extends``
 files of the package's data folder and of the user's species folders it loads, the scenario, the
 seed, its first sample and count, and the package version. Running the study again
 runs only what is missing, and never reuses a chunk of a route since edited. The table is written
-once all chunks have run: whole, atomically, the study file in its metadata; then the parts go. If
-any chunk failed, no table is written and the parts stay.
+under a temporary name as the chunks finish, in table order, the study file in its metadata, and
+moved into place once every chunk is in it; then the parts go. If any chunk failed, no table is
+written and the parts stay.
+
+A grid path must exist in every route of the study: one without it fails with its file and field.
 """
 
 from __future__ import annotations
@@ -56,6 +59,7 @@ import numpy as np
 
 from flowsheet.datafiles import data_dir
 from flowsheet.errors import FlowsheetError, RouteFileError
+from flowsheet.files import write_atomically
 from flowsheet.kpis import KPIS
 from flowsheet.route_file import Route, load_route
 from flowsheet.route_file.text import read_yaml
@@ -392,7 +396,7 @@ def run_study(
     parts = output.with_name(output.name + ".parts")
     parts.mkdir(parents=True, exist_ok=True)
     token = secrets.token_hex(16)
-    _write_atomically(parts / TOKEN, token.encode())
+    write_atomically(parts / TOKEN, token)
     jobs, failures = _jobs(study)
     every = [
         Chunk(job, start, count, str(parts / f"{job.digest}-{start}-{count}.arrow"))
@@ -464,17 +468,7 @@ def _write_part(table: pa.Table, path: Path) -> None:
     sink = pa.BufferOutputStream()
     with pa.ipc.new_file(sink, table.schema) as writer:
         writer.write_table(table)
-    _write_atomically(path, sink.getvalue())
-
-
-def _write_atomically(path: Path, data: bytes | memoryview | Any) -> None:
-    """Write `data` to a temporary name beside `path`, then move it there."""
-    temporary = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    try:
-        temporary.write_bytes(data)
-        temporary.replace(path)
-    finally:
-        temporary.unlink(missing_ok=True)
+    write_atomically(path, memoryview(sink.getvalue()))
 
 
 def _execute(chunks: list[Chunk], seed: int, scheduler: str, token: str) -> Iterator[tuple[Chunk, Any]]:
