@@ -50,6 +50,7 @@ def start_cluster(folder: Path, workers: int) -> tuple[str, list[subprocess.Pope
          "--host", "127.0.0.1", "--no-dashboard"],
         **common,
     )  # fmt: skip
+    log.close()  # the processes hold their own copies
     with Client(scheduler_file=str(address_file)) as client:
         client.wait_for_workers(workers, timeout=60)
         address = client.scheduler.address
