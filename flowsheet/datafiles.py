@@ -7,15 +7,19 @@ Tables are CSV with a header; every row names a ``source`` key that resolves in
 
 from __future__ import annotations
 
-import csv
 import tomllib
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
 
 from flowsheet.errors import DataFileError
+from flowsheet.files import read_csv, read_text
+from flowsheet.files import shown as shown_token
 
 _PACKAGE = Path(__file__).resolve().parent
+
+MAX_TABLE_BYTES = 5_000_000
+"""Largest data table or sources.toml read, [bytes]: the largest shipped table holds 25 kB."""
 
 
 @cache
@@ -60,11 +64,11 @@ class Row:
         try:
             return float(text)
         except ValueError:
-            raise DataFileError(self.path, self.line, column, f"{text!r} is not a number") from None
+            raise DataFileError.one(self.path, self.line, column, f"{text!r} is not a number") from None
 
     def error(self, column: str, problem: str) -> DataFileError:
         """Return a :class:`DataFileError` for this row and column."""
-        return DataFileError(self.path, self.line, column, problem)
+        return DataFileError.one(self.path, self.line, column, problem)
 
 
 @cache
@@ -73,14 +77,29 @@ def sources(folder: Path | None = None) -> dict[str, dict[str, str]]:
 
     For a user's data `folder`, its own ``sources.toml`` (if any) added to the package's.
     """
-    with open(data_dir() / "sources.toml", "rb") as handle:
-        found = tomllib.load(handle)
-    if folder is not None and (folder / "sources.toml").is_file():
-        try:
-            with open(folder / "sources.toml", "rb") as handle:
-                found = {**found, **tomllib.load(handle)}
-        except (tomllib.TOMLDecodeError, OSError) as err:
-            raise DataFileError(str(folder / "sources.toml"), 0, "", f"cannot be read: {err}") from None
+    found = _read_sources(data_dir() / "sources.toml")
+    if folder is not None and (folder / "sources.toml").exists():
+        found = {**found, **_read_sources(folder / "sources.toml")}
+    return found
+
+
+def _read_sources(path: Path) -> dict[str, dict[str, str]]:
+    """A ``sources.toml``: each key a table with at least ``cite``."""
+    text = read_text(path, MAX_TABLE_BYTES, DataFileError)
+    try:
+        found = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as err:
+        line = getattr(err, "lineno", 0)
+        raise DataFileError.one(
+            str(path), line, "", f"is not valid TOML: {err}", "see data/sources.toml for the form"
+        ) from None
+    issues = [
+        (0, shown_token(key), "needs a table with a 'cite' text", f'[{key}]\ncite = "Author, title, year"')
+        for key, entry in found.items()
+        if not isinstance(entry, dict) or not isinstance(entry.get("cite"), str)
+    ]
+    if issues:
+        raise DataFileError(str(path), issues)
     return found
 
 
@@ -113,18 +132,21 @@ def read_table(
     path = (folder or data_dir()) / relative_path
     shown = relative_path if folder is None else str(path)
     known = sources(folder)
-    rows = []
-    with open(path, newline="", encoding="utf-8") as handle:
-        reader = csv.DictReader(handle)
-        missing = [column for column in required if column not in (reader.fieldnames or ())]
-        if missing:
-            raise DataFileError(shown, 1, missing[0], "column missing from the header")
-        for values in reader:
-            row = Row(shown, reader.line_num, {k: (v or "").strip() for k, v in values.items()})
-            for column in required:
-                if not row[column]:
-                    raise row.error(column, "empty; every row needs a value here")
-            if row["source"] not in known:
-                raise row.error("source", f"{row['source']!r} is not a key of sources.toml")
+    try:
+        read = read_csv(path, required, MAX_TABLE_BYTES, DataFileError)
+    except DataFileError as err:
+        raise DataFileError(shown, err.issues) from None
+    rows, issues = [], []
+    for line, values in read:
+        row = Row(shown, line, values)
+        empty = [column for column in required if not row[column]]
+        if empty:
+            issues.append((line, empty[0], "empty; every row needs a value here", ""))
+        elif row["source"] not in known:
+            hint = "add it to sources.toml beside the table, with the full citation"
+            issues.append((line, "source", f"{shown_token(row['source'])} is not a key of sources.toml", hint))
+        else:
             rows.append(row)
+    if issues:
+        raise DataFileError(shown, issues)
     return tuple(rows)

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from fractions import Fraction
+from typing import Self
 
 
 class FlowsheetError(Exception):
@@ -124,29 +125,6 @@ class MissingDataError(FlowsheetError, LookupError):
 
     def __str__(self) -> str:
         return f"{self.species}: {self.problem} ({self.table})"
-
-
-class DataFileError(FlowsheetError, ValueError):
-    """A shipped or user data file is malformed.
-
-    Parameters
-    ----------
-    path : str
-        The file.
-    line : int
-        1-based line of the offending row.
-    field : str
-        The column or key.
-    problem : str
-        What is wrong.
-    """
-
-    def __init__(self, path: str, line: int, field: str, problem: str) -> None:
-        super().__init__(path, line, field, problem)
-        self.path, self.line, self.field, self.problem = path, line, field, problem
-
-    def __str__(self) -> str:
-        return f"{self.path}:{self.line}: {self.field}: {self.problem}"
 
 
 class ReactionError(FlowsheetError, ValueError):
@@ -303,16 +281,19 @@ class SolveError(FlowsheetError, ArithmeticError):
         return _with_hint(f"flowsheet {self.flowsheet!r}: {self.problem}", self.hint)
 
 
-class RouteFileError(FlowsheetError, ValueError):
-    """A route file is malformed or describes a flowsheet that cannot be solved.
+class InputFileError(FlowsheetError, ValueError):
+    """An input file cannot be read or is malformed; every problem found is listed, each at its line.
+
+    The one shape of error for every file a user hands in (route files, study files, measurements,
+    species data): each problem names its line, its field and how to mend it.
 
     Parameters
     ----------
     path : str
-        The route file.
+        The file.
     issues : list of tuple
         ``(line, field, problem, hint)`` for every problem found, ``line`` 1-based
-        (0 when unknown), ``field`` a dotted path such as ``units.filter.wash_ratio``.
+        (0 when unknown), ``field`` a dotted path such as ``units.filter.wash_ratio`` or a column.
     """
 
     def __init__(self, path: str, issues: list[tuple[int, str, str, str]]) -> None:
@@ -321,7 +302,7 @@ class RouteFileError(FlowsheetError, ValueError):
         self.path, self.issues = path, listed
 
     @classmethod
-    def one(cls, path: str, line: int, field: str, problem: str, hint: str = "") -> RouteFileError:
+    def one(cls, path: str, line: int, field: str, problem: str, hint: str = "") -> Self:
         """Build an error with a single issue."""
         return cls(path, [(line, field, problem, hint)])
 
@@ -330,9 +311,27 @@ class RouteFileError(FlowsheetError, ValueError):
         """Line of the first issue."""
         return self.issues[0][0]
 
+    @property
+    def field(self) -> str:
+        """Field of the first issue."""
+        return self.issues[0][1]
+
+    @property
+    def problem(self) -> str:
+        """What is wrong, in the first issue."""
+        return self.issues[0][2]
+
     def __str__(self) -> str:
         lines = []
         for line, field, problem, hint in self.issues:
             where = f"{self.path}:{line}" if line else self.path
             lines.append(_with_hint(f"{where}: {field}: {problem}" if field else f"{where}: {problem}", hint))
         return "\n".join(lines)
+
+
+class RouteFileError(InputFileError):
+    """A route file is malformed or describes a flowsheet that cannot be solved."""
+
+
+class DataFileError(InputFileError):
+    """A shipped or user data file (species tables, their sources, measurements) is malformed."""

@@ -16,7 +16,7 @@ def test_unknown_source_names_file_line_and_column(data_folder):
     (data_folder / "bad_source.csv").write_text("species,value,source\nH2O,1,ciaaw2021\nNaOH,2,nowhere\n")
     with pytest.raises(DataFileError) as caught:
         datafiles.read_table("bad_source.csv")
-    assert str(caught.value) == "bad_source.csv:3: source: 'nowhere' is not a key of sources.toml"
+    assert str(caught.value).startswith("bad_source.csv:3: source: 'nowhere' is not a key of sources.toml\n  hint: ")
 
 
 def test_empty_required_cell(data_folder):
@@ -27,7 +27,7 @@ def test_empty_required_cell(data_folder):
 
 def test_missing_column(data_folder):
     (data_folder / "no_source.csv").write_text("species,value\nH2O,1\n")
-    with pytest.raises(DataFileError, match="no_source.csv:1: source: column missing"):
+    with pytest.raises(DataFileError, match="no_source.csv:1: columns missing from the header: source"):
         datafiles.read_table("no_source.csv")
 
 

@@ -22,7 +22,7 @@ EXAMPLES = [
     UnitError("wash_ratio", "[volume]/[mass]", "5 kg", "has [mass]", "give it in L/kg"),
     UnknownSpeciesError("NiSO4(g)", "thermo/formation_enthalpy.csv", ("NiSO4(s)",)),
     MissingDataError("NiSO4·6H2O(s)", "thermo/heat_capacity.csv", "valid 273-373 K"),
-    DataFileError("thermo/nasa9.csv", 12, "t_min", "not a number"),
+    DataFileError.one("thermo/nasa9.csv", 12, "t_min", "not a number"),
     ReactionError("Ni -> Co", "no coefficients balance these species", "check"),
     UnbalancedReactionError("A -> B", {"O": Fraction(4)}, {"O": Fraction(9, 2)}),
 ]

@@ -1,21 +1,20 @@
 """Fuzzing: whatever text or route comes in, only a FlowsheetError escapes, and what solves closes to 1e-9.
 
-The default profile is a short, derandomised run for CI. The long run is opt-in:
-``FLOWSHEET_FUZZ=long pytest tests/test_fuzz.py`` (about a quarter of an hour on two cores).
+The profiles are set in ``tests/conftest.py``: a short, derandomised run for CI by default; the long run
+is opt-in, ``FLOWSHEET_FUZZ=long pytest tests/test_fuzz.py`` (about a quarter of an hour on two cores).
 """
 
 import contextlib
 import copy
 import io
 import math
-import os
 import tempfile
 from pathlib import Path
 
 import numpy as np
 import pytest
 import yaml
-from hypothesis import HealthCheck, event, given, settings
+from hypothesis import event, given, settings
 from hypothesis import strategies as st
 from hypothesis.errors import InvalidArgument
 
@@ -25,19 +24,8 @@ from flowsheet.cli import main
 from flowsheet.errors import FlowsheetError
 from flowsheet.route_file import load_route
 from flowsheet.units import parse_quantity
+from tests.conftest import LONG
 from tests.test_route_file import GOOD
-
-settings.register_profile(
-    "ci", max_examples=120, deadline=None, derandomize=True, suppress_health_check=[HealthCheck.too_slow]
-)
-settings.register_profile(
-    "long",
-    max_examples=150_000,
-    deadline=None,
-    suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
-)
-settings.load_profile(os.environ.get("FLOWSHEET_FUZZ", "ci"))
-LONG = os.environ.get("FLOWSHEET_FUZZ") == "long"
 
 ROUTES = Path(__file__).parents[1] / "routes"
 FORMULA_CHARACTERS = list("HOCSNaNiMnCoLiAlFePxyz()[]0123456789./·*+- ₂₃²⁺⁻") + ["(aq)", "(s)", "(g)", "·6H2O"]

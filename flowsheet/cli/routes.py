@@ -127,7 +127,11 @@ def run(arguments: argparse.Namespace) -> int:
 
 def _folder(arguments: argparse.Namespace) -> OutputFolder | None:
     """The ``--output`` folder, opened before any work so that a bad one is said at once."""
-    return OutputFolder(arguments.output, arguments.command_line) if arguments.output else None
+    if not arguments.output:
+        return None
+    named = [*expand(getattr(arguments, "routes", ())), *([arguments.route] if hasattr(arguments, "route") else [])]
+    data = [file for folder in map(Path, arguments.data) for file in (*folder.glob("*"), *folder.glob("thermo/*"))]
+    return OutputFolder(arguments.output, arguments.command_line, inputs=[*named, *data])
 
 
 def compare(arguments: argparse.Namespace) -> int:

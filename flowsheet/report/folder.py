@@ -12,11 +12,12 @@ from __future__ import annotations
 import hashlib
 import json
 import re
+from collections.abc import Iterable
 from datetime import UTC, datetime
 from pathlib import Path
 
 from flowsheet.errors import FlowsheetError
-from flowsheet.files import write_atomically
+from flowsheet.files import check_output, write_atomically
 
 MANIFEST = "manifest.json"
 MAX_STEM = 80
@@ -32,12 +33,15 @@ class OutputFolder:
         The folder; created if missing. It must not be a file.
     command : str
         The command line, recorded in the manifest.
+    inputs : iterable of str or Path
+        The files the command reads: none of them is ever written over.
     """
 
-    def __init__(self, path: str | Path, command: str) -> None:
-        self.path, self.command = Path(path), command
+    def __init__(self, path: str | Path, command: str, inputs: Iterable[str | Path] = ()) -> None:
+        self.path, self.command, self.inputs = Path(path), command, tuple(inputs)
         if self.path.exists() and not self.path.is_dir():
             raise FlowsheetError(f"--output {self.path}: is a file, not a folder; name a folder to write into")
+        check_output(self.path / MANIFEST, self.inputs)  # a system folder, a path under a file
         try:
             self.path.mkdir(parents=True, exist_ok=True)
             (self.path / MANIFEST).unlink(missing_ok=True)  # the folder is incomplete until this run ends
@@ -63,6 +67,7 @@ class OutputFolder:
         """Write one file whole or not at all: a temporary file beside it, then a rename."""
         if filename in self.written or filename == MANIFEST:
             raise FlowsheetError(f"--output {self.path}: {filename} would be written twice in one run")
+        check_output(self.path / filename, self.inputs)
         self.written[filename] = hashlib.sha256((text + "\n").encode("utf-8")).hexdigest()
         return write_atomically(self.path / filename, text + "\n")
 

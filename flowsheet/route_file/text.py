@@ -9,6 +9,7 @@ from typing import Any
 import yaml
 
 from flowsheet.errors import RouteFileError
+from flowsheet.files import read_text
 
 MAX_BYTES = 1_000_000
 """Largest route file read, [bytes]."""
@@ -48,16 +49,7 @@ _SafeComposer.add_implicit_resolver(
 def read_yaml(path: Path) -> tuple[Any, Origins]:
     """Read one YAML file into plain data and the (file, line) of every key and item."""
     shown = str(path)
-    raw = _read_bounded(path, shown)
-    if len(raw) > MAX_BYTES:
-        raise RouteFileError.one(shown, 1, "", f"is over {MAX_BYTES} bytes, the limit of a route file")
-    if b"\x00" in raw:
-        raise RouteFileError.one(shown, 1, "", "is binary, not a YAML text file", "start from a route in routes/")
-    try:
-        text = raw.decode("utf-8")
-    except UnicodeDecodeError as err:
-        line = raw[: err.start].count(b"\n") + 1
-        raise RouteFileError.one(shown, line, "", "is not UTF-8 text", "save the file as UTF-8") from None
+    text = read_text(path, MAX_BYTES, RouteFileError)
     if not text.strip():
         raise RouteFileError.one(shown, 1, "", "is empty", "start from a shipped route in routes/")
     try:
@@ -78,18 +70,6 @@ def read_yaml(path: Path) -> tuple[Any, Origins]:
         )
     origins: Origins = {}
     return _construct(node, (), origins, shown), origins
-
-
-def _read_bounded(path: Path, shown: str) -> bytes:
-    """The file's bytes, at most ``MAX_BYTES + 1``: only a regular file is opened (not a FIFO or a device)."""
-    try:
-        if not path.is_file():
-            problem = "no such file" if not path.exists() else "is not a regular file"
-            raise RouteFileError.one(shown, 0, "", problem, "name a route file, e.g. routes/nmc811_sulfate.yaml")
-        with path.open("rb") as stream:
-            return stream.read(MAX_BYTES + 1)
-    except OSError as err:
-        raise RouteFileError.one(shown, 0, "", f"cannot be read: {err.strerror}") from None
 
 
 def _construct(node: yaml.Node, path: tuple, origins: Origins, shown: str) -> Any:

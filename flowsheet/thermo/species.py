@@ -124,7 +124,7 @@ def read_tables(folder: Path | None = None, below: SpeciesData | None = None) ->
     tables = {name: f"{prefix}{name}" for name in ("formation_enthalpy.csv", "nasa9.csv", "heat_capacity.csv")}
     if folder is not None:
         if not (folder / tables["formation_enthalpy.csv"]).is_file():
-            raise DataFileError(
+            raise DataFileError.one(
                 str(folder), 0, "", "holds no formation_enthalpy.csv (nor thermo/formation_enthalpy.csv)"
             )
         tables = {name: path for name, path in tables.items() if (folder / path).is_file()}
@@ -164,7 +164,7 @@ def read_tables(folder: Path | None = None, below: SpeciesData | None = None) ->
         )
     for key, (_, cp_source, _) in {**nasa, **constant}.items():
         if key not in found:
-            raise DataFileError(cp_source, 0, "species", f"{key} has a heat capacity but no formation enthalpy row")
+            raise DataFileError.one(cp_source, 0, "species", f"{key} has a heat capacity but no formation enthalpy row")
     return found
 
 

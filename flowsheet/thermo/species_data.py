@@ -84,7 +84,7 @@ class SpeciesData:
         """These data with a user's data folder on top (the package's table layout; see :func:`_database`)."""
         path = Path(folder).resolve()
         if not path.is_dir():
-            raise DataFileError(str(folder), 0, "", "is not a folder of species data")
+            raise DataFileError.one(str(folder), 0, "", "is not a folder of species data")
         return self.layered(str(path), read_tables(path, self).values())
 
     def layered(self, name: str, added: Iterable[Species]) -> SpeciesData:
