@@ -70,3 +70,22 @@ def test_console_script_runs_as_a_module():
     )
     assert done.returncode == 0, done.stderr
     assert "H2O: 18.0150 g/mol" in done.stdout  # 2 * 1.008 + 15.999
+
+
+@pytest.mark.parametrize(
+    ("args", "words"),
+    [
+        (["run", "routes/nmc811_sulfate.yaml", "--time-limit", "-1"], "-1 s is not above 0"),
+        (["run", "routes/nmc811_sulfate.yaml", "--time-limit", "nan"], "nan s is not above 0"),
+        (["run", "routes/nmc811_sulfate.yaml", "--time-limit", "inf"], "inf s is not above 0"),  # no timer takes it
+        (["sweep", "routes/nmc811_sulfate.yaml", "--seed", "-1"], "-1 is not a whole number from 0"),
+        (["sweep", "routes/nmc811_sulfate.yaml", "--seed", str(2**64)], "is not a whole number from 0"),
+    ],
+)
+def test_option_values_out_of_bounds_are_usage_errors_before_any_work(capsys, args, words):
+    with pytest.raises(SystemExit) as caught:
+        main(args)
+    assert caught.value.code == 2
+    err = capsys.readouterr().err
+    assert words in err
+    assert "internal error" not in err

@@ -100,7 +100,7 @@ def _parser() -> argparse.ArgumentParser:
     sweep_cmd = commands.add_parser("sweep", help="Monte Carlo over a route's uncertain parameters")
     sweep_cmd.add_argument("route", metavar="ROUTE", help="a route file with {value: ..., range: [...]} parameters")
     sweep_cmd.add_argument("--samples", type=int, default=1000, help="number of samples (default 1000)")
-    sweep_cmd.add_argument("--seed", type=int, default=0, help="random seed (default 0)")
+    sweep_cmd.add_argument("--seed", type=routes.seed, default=0, help="random seed, 0 to 2**63 - 1 (default 0)")
     sweep_cmd.add_argument(
         "--sobol",
         type=int,

@@ -45,7 +45,7 @@ def route_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--output", metavar="DIR", help="also write the output into DIR (whole files only)")
     parser.add_argument(
         "--time-limit",
-        type=float,
+        type=seconds,
         default=TIME_LIMIT,
         metavar="SECONDS",
         help=f"give up on a route file after this long; the others still run (default {TIME_LIMIT:g})",
@@ -58,6 +58,32 @@ def route_arguments(parser: argparse.ArgumentParser) -> None:
         metavar="SITE=REGION[,SITE=REGION]",
         help="move sites to other regions (grid and lanes); repeat to evaluate each route in several scenarios",
     )
+
+
+MAX_SECONDS = 86_400.0
+"""Longest --time-limit, [s]: a day."""
+
+
+def seconds(text: str) -> float:
+    """``--time-limit``: a number of seconds, above 0 and at most a day."""
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a number of seconds, e.g. 120") from None
+    if not 0 < value <= MAX_SECONDS:
+        raise argparse.ArgumentTypeError(f"{text} s is not above 0 and at most {MAX_SECONDS:,.0f} s (a day)")
+    return value
+
+
+def seed(text: str) -> int:
+    """``--seed``: a whole number from 0 to 2**63 - 1, as numpy's random streams take it."""
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number, e.g. 1") from None
+    if not 0 <= value < 2**63:
+        raise argparse.ArgumentTypeError(f"{text} is not a whole number from 0 to 2**63 - 1")
+    return value
 
 
 def scenario(text: str) -> dict[str, str]:
