@@ -67,6 +67,8 @@ def read_bytes(path: str | Path, limit: int, kind: type[InputFileError] = InputF
             )
         with path.open("rb") as stream:
             data = stream.read(limit + 1)
+    except InputFileError:
+        raise
     except OSError as err:
         raise kind.one(where, 0, "", f"cannot be read: {err.strerror}", "check the file's permissions") from None
     except ValueError as err:  # an embedded NUL in the name, a name too long for the system
@@ -167,12 +169,14 @@ def read_csv(
     return rows
 
 
-def check_output(target: str | Path, inputs: Iterable[str | Path] = (), option: str = "--output") -> Path:
+def check_output(
+    target: str | Path, inputs: Iterable[str | Path] = (), option: str = "--output", folder: bool = False
+) -> Path:
     """Refuse an output that would overwrite an input or land where outputs do not belong; return it resolved.
 
-    Refused: a target that is an input file (or the same file by another name), a folder, a file
-    under a path that is a file, a system folder (:data:`PROTECTED`), or a hidden temporary name
-    of this package.
+    Refused: a target that is an input file (or the same file by another name), a folder (unless
+    `folder`: the output is a folder to write into), a path under a file, a system folder
+    (:data:`PROTECTED`), or a hidden temporary name of this package.
 
     Raises
     ------
@@ -193,7 +197,7 @@ def check_output(target: str | Path, inputs: Iterable[str | Path] = (), option: 
             raise FlowsheetError(
                 f"{option} {path}: is an input of this command ({given}); name another file, the input stays as it is"
             )
-    if resolved.is_dir():
+    if resolved.is_dir() and not folder:
         raise FlowsheetError(f"{option} {path}: is a folder; name the file to write in it")
     if any(resolved == root or resolved.is_relative_to(root) for root in PROTECTED):
         raise FlowsheetError(f"{option} {path}: is in a system folder; write the output under your own folders")

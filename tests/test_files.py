@@ -88,6 +88,7 @@ def test_only_a_regular_file_within_its_limit_is_read(tmp_path, kind):
     with pytest.raises(InputFileError) as caught:
         read_text(path, 1000)
     assert str(caught.value).startswith(f"{path}: ")
+    assert str(caught.value).count("\n  hint: ") == 1  # one problem, said once
 
 
 def test_an_error_quotes_a_short_token_of_the_input_never_more():

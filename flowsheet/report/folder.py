@@ -41,7 +41,7 @@ class OutputFolder:
         self.path, self.command, self.inputs = Path(path), command, tuple(inputs)
         if self.path.exists() and not self.path.is_dir():
             raise FlowsheetError(f"--output {self.path}: is a file, not a folder; name a folder to write into")
-        check_output(self.path / MANIFEST, self.inputs)  # a system folder, a path under a file
+        check_output(self.path, self.inputs, folder=True)  # a system folder, a path under a file
         try:
             self.path.mkdir(parents=True, exist_ok=True)
             (self.path / MANIFEST).unlink(missing_ok=True)  # the folder is incomplete until this run ends
