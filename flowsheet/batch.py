@@ -74,7 +74,7 @@ def expand(arguments: Iterable[str]) -> list[Path]:
 def solve_loaded(route: Route, basis: str | None = None) -> Results:
     """Solve a loaded route; a solve error is located in the route file (unit and line)."""
     try:
-        return solve(route.flowsheet, basis or route.spec.basis, route.spec.product)
+        return solve(route.flowsheet, route.spec.basis if basis is None else basis, route.spec.product)
     except FlowsheetError as err:
         raise in_route(route, err) from err
 

@@ -7,6 +7,7 @@ Tables are CSV with a header; every row names a ``source`` key that resolves in
 
 from __future__ import annotations
 
+import re
 import tomllib
 from dataclasses import dataclass
 from functools import cache
@@ -78,7 +79,7 @@ def sources(folder: Path | None = None) -> dict[str, dict[str, str]]:
     For a user's data `folder`, its own ``sources.toml`` (if any) added to the package's.
     """
     found = _read_sources(data_dir() / "sources.toml")
-    if folder is not None and (folder / "sources.toml").exists():
+    if folder is not None and ((folder / "sources.toml").exists() or (folder / "sources.toml").is_symlink()):
         found = {**found, **_read_sources(folder / "sources.toml")}
     return found
 
@@ -89,7 +90,8 @@ def _read_sources(path: Path) -> dict[str, dict[str, str]]:
     try:
         found = tomllib.loads(text)
     except tomllib.TOMLDecodeError as err:
-        line = getattr(err, "lineno", 0)
+        at = re.search(r"at line (\d+)", str(err))  # TOMLDecodeError has no line attribute before Python 3.14
+        line = int(at.group(1)) if at else 0
         raise DataFileError.one(
             str(path), line, "", f"is not valid TOML: {err}", "see data/sources.toml for the form"
         ) from None

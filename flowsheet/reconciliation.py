@@ -2,11 +2,11 @@
 
 Variables are the element mass flows ``x`` of every stream (kg of Ni in each stream, ...). Each
 unit conserves each element, ``A x = 0``; every measurement is linear in them, ``y = C x + e``
-with ``e ~ N(0, V)``, ``V`` diagonal: an element's flow in a stream, or a stream's total mass
+with ``e ~ N(0, V)``, ``V = diag(σ²)``: an element's flow in a stream, or a stream's total mass
 (the sum over its elements). Weighted least squares subject to the balances has a closed form:
-with ``N`` a basis of the null space of ``A`` (``x = N z`` balances for any ``z``),
+with ``N`` a basis of the null space of ``A`` (``x = N u`` balances for any ``u``),
 
-    z = (Nᵀ Cᵀ V⁻¹ C N)⁺ Nᵀ Cᵀ V⁻¹ y,    x̂ = N z,
+    u = (Nᵀ Cᵀ V⁻¹ C N)⁺ Nᵀ Cᵀ V⁻¹ y,    x̂ = N u,
 
 the linear case of Narasimhan and Jordache, Data Reconciliation and Gross Error Detection (Gulf,
 2000), chapter 3. The residuals ``r = y - C x̂`` give the global test, ``rᵀ V⁻¹ r`` against
@@ -14,14 +14,39 @@ chi-square with ``m - rank(C N)`` degrees of freedom, and the measurement test, 
 over its own standard deviation from ``cov(r) = V - C N (Nᵀ Cᵀ V⁻¹ C N)⁺ Nᵀ Cᵀ``, against the
 normal quantile at the Šidák-corrected level ``1 - (1 - α)^(1/m)`` (chapter 7). Gross errors are
 found by serial elimination (chapter 8): while both tests reject, the measurement with the
-largest standardised residual is flagged and left out, and the rest reconciled again. A flow is
-observable when the measurements fix it: its row of ``N`` has no part in the null space of
-``C N``.
+largest standardised residual is flagged and left out, and the rest reconciled again.
+
+The normal equations are never formed. With ``L`` an orthonormal basis of the left null space of
+``C N`` (the combinations of measurements the balances fix, ``Lᵀ C N = 0``; from the singular
+value decomposition of ``C N``, which has no standard deviations in it), the same closed form
+reads ``r = V L (Lᵀ V L)⁻¹ Lᵀ y`` and ``cov(r) = V L (Lᵀ V L)⁻¹ Lᵀ V``. ``Lᵀ V L`` is
+factorised by QR of the standardised checks ``V^½ L P = Q R`` (``P`` a column pivoting), so that
+with ``G = L P R⁻¹`` and ``p = R⁻ᵀ Pᵀ Lᵀ y``
+
+    r = V G p,    rᵀ V⁻¹ r = ‖p‖²,    z_i = r_i / √cov(r)_ii = (G_i · p) / ‖G_i‖,
+
+where ``σ_i² ‖G_i‖² = var(r_i) / σ_i²`` is the share of its own variance measurement ``i``'s
+residual keeps: 0 for a measurement nothing else checks (it is *not redundant*), and below
+:data:`TESTABLE` for one the others check far less precisely than it is measured. Either way it
+cannot be tested: its ``z`` is NaN and it is never flagged. The estimate solves ``C N u = y - r``,
+which the balances make consistent, without weights, so that standard deviations many orders of
+magnitude apart do not blur it.
+
+A flow is *observable* when the kept measurements fix it: its row of ``N`` has no part in the null
+space of ``C N``. Redundancy, observability and the degrees of freedom depend on the structure
+only (which flows are measured), not on the standard deviations, and are found from ``C N``
+itself. A flow or measurement the data do not fix is never given a number: any number would be one
+of infinitely many that fit equally well (a pseudo-inverse picks the smallest, which means
+nothing), so it is NaN, noted ``not observable``, while the rest of the route, which the data do
+fix, is still reconciled. A reconciled flow below zero, which no flow can be, is named in
+:attr:`Reconciled.negative` and noted ``negative``.
 """
 
 from __future__ import annotations
 
-import csv
+import difflib
+import math
+import re
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -30,8 +55,9 @@ import numpy as np
 from scipy import linalg, stats
 
 from flowsheet.chemistry import atomic_weights
-from flowsheet.errors import FlowsheetError
-from flowsheet.units import magnitude
+from flowsheet.errors import DataFileError, FlowsheetError, UnitError
+from flowsheet.files import read_csv, shown
+from flowsheet.units import MAX_MAGNITUDE, magnitude
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -39,6 +65,27 @@ if TYPE_CHECKING:
     from flowsheet.results import Results
 
 TOTAL = "total"
+
+COLUMNS = ("stream", "quantity", "value", "sd", "unit")
+"""Columns a measurements file must have; others are ignored."""
+
+MAX_BYTES = 1_000_000
+"""Largest measurements file read, [bytes]: a thousand rows with long stream names fit ten times over."""
+
+MAX_MEASUREMENTS = 1_000
+"""Most measurements reconciled at once: a plant's whole metering plan, and each elimination of
+serial elimination decomposes an m x m system, so m is kept where that takes seconds."""
+
+MIN_SD = 1e-12
+"""Smallest standard deviation accepted, [kg/s] (3.6 µg/h): below any flow meter's or assay's
+resolution, and it keeps every standardised value ``y / σ`` (at most 1e15 / 1e-12) and its square finite."""
+
+TESTABLE = 1e-12
+"""Least share ``var(r_i) / σ_i²`` of its own variance a measurement's residual must keep to be tested.
+A measurement nothing else checks has 0 (rounding leaves ~1e-30); one checked by others 10⁶ times less
+precise than itself has ~1e-12, and its z would rest on the last digits of the arithmetic."""
+
+_NUMBER = re.compile(r"[-+]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][-+]?\d+)?", re.ASCII)
 
 
 @dataclass(frozen=True)
@@ -51,14 +98,22 @@ class Measurement:
         The stream, ``"source.port->target.port"`` or the unit and port it leaves, ``"filter.cake"``.
     quantity : str
         An element symbol (``"Ni"``) or ``"total"``.
-    value, sd : float
-        The measured value and its standard deviation, [kg/s] (any mass flow unit when read from a file).
+    value : float
+        The measured value, [kg/s], finite and >= 0.
+    sd : float
+        Its standard deviation, [kg/s], finite and >= :data:`MIN_SD`.
+    line : int
+        The line of the measurements file it was read from; 0 when built in code.
+    unit : str
+        The unit the user wrote it in (``"kg/h"``), for messages; `value` and `sd` are in kg/s.
     """
 
     stream: str
     quantity: str
     value: float
     sd: float
+    line: int = 0
+    unit: str = "kg/s"
 
 
 @dataclass(frozen=True)
@@ -68,14 +123,19 @@ class Reconciled:
     Attributes
     ----------
     measurements : pandas.DataFrame
-        Per measurement: measured, sd, reconciled, adjustment, its standardised residual and whether the
-        measurement test flags it.
+        Per measurement: measured, sd, reconciled, adjustment [kg/s]; its standardised residual
+        ``z`` (NaN where not testable); ``flagged`` where the measurement test set it aside,
+        ``testable``, and a ``note``: ``gross error?``, ``not testable``, ``not observable``
+        (reconciled is then NaN) or ``negative``.
     flows : pandas.DataFrame
         Reconciled element flows of every stream [kg/s]: 0 where it cannot carry the element, NaN where not observable.
     chi_square, degrees_of_freedom, critical : float
         The global test: the weighted sum of squared residuals against its chi-square critical value.
     confidence : float
         The level both tests use.
+    negative : tuple of str
+        Reconciled flows and measurements below zero (``"stream element"`` or a measurement's label):
+        the balances pull them negative, which no flow can be; check the measurements around them.
     """
 
     measurements: pd.DataFrame
@@ -84,6 +144,7 @@ class Reconciled:
     degrees_of_freedom: int
     critical: float
     confidence: float
+    negative: tuple[str, ...] = ()
 
     @property
     def gross_error(self) -> bool:
@@ -94,10 +155,13 @@ class Reconciled:
         flagged = self.measurements.index[self.measurements["flagged"]].tolist()
         aside = f"gross error suspected in {', '.join(flagged)} (set aside); on the rest, " if flagged else ""
         verdict = "rejects" if self.gross_error else "accepts"
-        return (
+        text = (
             f"{aside}the global test {verdict} at {self.confidence:.0%}: chi-square {self.chi_square:.3g} on "
             f"{self.degrees_of_freedom} degrees of freedom (critical {self.critical:.3g})"
         )
+        if self.negative:
+            text += f"; NEGATIVE reconciled flows: {', '.join(self.negative)}"
+        return text
 
 
 def balances(results: Results) -> tuple[np.ndarray, list[tuple[str, str]]]:
@@ -128,119 +192,289 @@ def balances(results: Results) -> tuple[np.ndarray, list[tuple[str, str]]]:
     return np.array(rows).reshape(len(rows), len(variables)), variables
 
 
-def _stream_named(results: Results, text: str) -> str:
+def _stream_names(results: Results) -> dict[str, str]:
+    """Every way a stream may be named (``a->b``, ``unit.port``, ``unit`` if it has one outlet) to its name."""
     names = {s.name: s.name for s in results.edges}
     names |= {f"{s.source}.{s.source_port}": s.name for s in results.edges}
     sources = [s.source for s in results.edges]
     names |= {s.source: s.name for s in results.edges if sources.count(s.source) == 1}
-    if text not in names:
-        raise FlowsheetError(
-            f"no stream {text!r} in {results.name!r}" + "\n  hint: 'unit.port' or 'unit.port->unit.port'"
-        )
-    return names[text]
+    return names
 
 
-def reconcile(results: Results, measurements: list[Measurement], confidence: float = 0.95) -> Reconciled:
+def _in_unit(value: float, unit: str) -> str:
+    """`value` [kg/s] as written in the user's `unit`."""
+    try:
+        return f"{magnitude(f'{value!r} kg/s', unit):.6g} {unit}"
+    except FlowsheetError:
+        return f"{value:.6g} kg/s"
+
+
+def _design(
+    results: Results, measurements: list[Measurement], variables: list[tuple[str, str]]
+) -> tuple[np.ndarray, list[tuple[int, str, str, str]]]:
+    """``C`` (measurements x variables) and every problem of the measurements against the route, located."""
+    elements = list(dict.fromkeys(e for _, e in variables))
+    column = {v: i for i, v in enumerate(variables)}
+    names = _stream_names(results)
+    c = np.zeros((len(measurements), len(variables)))
+    issues: list[tuple[int, str, str, str]] = []
+    for i, m in enumerate(measurements):
+        where = m.line or i + 1
+        stream = names.get(m.stream)
+        if stream is None:
+            near = difflib.get_close_matches(m.stream, list(names), n=3)
+            hint = f"did you mean {', '.join(near)}?" if near else "name it 'unit.port' or 'unit.port->unit.port'"
+            issues.append((where, "stream", f"no stream {shown(m.stream)} in {results.name!r}", hint))
+        if m.quantity == TOTAL:
+            for element in elements:
+                if stream is not None and (stream, element) in column:
+                    c[i, column[(stream, element)]] = 1.0
+        elif m.quantity in elements:
+            if stream is not None:
+                if (stream, m.quantity) in column:
+                    c[i, column[(stream, m.quantity)]] = 1.0
+                else:
+                    hint = "its flow is zero by the route: measure an element it carries"
+                    issues.append((where, "quantity", f"no species reaching {m.stream} holds {m.quantity}", hint))
+        else:
+            hint = f"write 'total' or one of the route's elements: {', '.join(elements)}"
+            issues.append(
+                (where, "quantity", f"{shown(m.quantity)} is neither 'total' nor an element of the route", hint)
+            )
+        if not (math.isfinite(m.value) and 0 <= m.value <= MAX_MAGNITUDE):
+            problem = f"{_in_unit(m.value, m.unit)} is not a flow (finite, >= 0)"
+            issues.append((where, "value", problem, "a measured mass flow is zero or positive"))
+        if not (math.isfinite(m.sd) and MIN_SD <= m.sd <= MAX_MAGNITUDE):
+            problem = (
+                f"standard deviation {_in_unit(m.sd, m.unit)} is not positive and at least {_in_unit(MIN_SD, m.unit)}"
+            )
+            issues.append((where, "sd", problem, "give the instrument's real standard deviation, in the row's unit"))
+    return c, issues
+
+
+def reconcile(
+    results: Results, measurements: list[Measurement], confidence: float = 0.95, source: str = "measurements"
+) -> Reconciled:
     """Reconcile `measurements` against the element balances of a solved route's flowsheet (see the module's notes).
 
     The solve gives the structure only (its streams, and which elements each can carry); its flows
     are not used.
 
+    Parameters
+    ----------
+    results : Results
+        A solved route: its streams and the elements each can carry.
+    measurements : list of Measurement
+        What was measured, [kg/s]; the same quantity may be measured more than once.
+    confidence : float
+        The level of both tests, [-], 0 < confidence < 1.
+    source : str
+        The file the measurements were read from, for errors.
+
     Raises
     ------
+    DataFileError
+        With every problem of the measurements at their lines (or positions, from 1, when built in
+        code): an unknown stream or element, a value that is not a flow, a standard deviation that
+        is not positive, more than :data:`MAX_MEASUREMENTS`.
     FlowsheetError
-        For an unknown stream or element, a standard deviation that is not positive, or no
-        redundancy at all (nothing to reconcile).
+        For a confidence outside (0, 1), no redundancy at all (nothing to reconcile), or standard
+        deviations too far apart to be solved in double precision.
     """
     import pandas as pd
 
+    if not 0 < confidence < 1:
+        raise UnitError("confidence", "a number between 0 and 1", str(confidence), "is outside (0, 1)")
+    if not measurements:
+        raise DataFileError.one(source, 0, "", "holds no measurements", "give one row per measured flow")
+    if len(measurements) > MAX_MEASUREMENTS:
+        line = measurements[MAX_MEASUREMENTS].line or MAX_MEASUREMENTS + 1
+        raise DataFileError.one(source, line, "", f"more than {MAX_MEASUREMENTS:,} measurements", "split the plant")
     a, variables = balances(results)
     elements = list(dict.fromkeys(e for _, e in variables))
     column = {v: i for i, v in enumerate(variables)}
-    c = np.zeros((len(measurements), len(variables)))
-    labels = []
-    for i, m in enumerate(measurements):
-        stream = _stream_named(results, m.stream)
-        if m.quantity == TOTAL:
-            for element in elements:
-                if (stream, element) in column:
-                    c[i, column[(stream, element)]] = 1.0
-        elif m.quantity in elements:
-            if (stream, m.quantity) not in column:
-                raise FlowsheetError(f"{m.stream}: no species that can reach it holds {m.quantity}")
-            c[i, column[(stream, m.quantity)]] = 1.0
-        else:
-            raise FlowsheetError(f"{m.quantity!r} is neither 'total' nor an element of {results.name!r}: {elements}")
-        if not m.sd > 0:
-            raise FlowsheetError(f"{m.stream} {m.quantity}: standard deviation must be positive, got {m.sd}")
-        labels.append(f"{m.stream} {m.quantity}")
+    c, issues = _design(results, measurements, variables)
+    if issues:
+        raise DataFileError(source, issues)
     y = np.array([m.value for m in measurements])
-    weights = 1.0 / np.array([m.sd for m in measurements]) ** 2
+    sd = np.array([m.sd for m in measurements])
+    labels = _labels(measurements)
+    lines = np.array([m.line or i + 1 for i, m in enumerate(measurements)])
     basis = linalg.null_space(a) if a.size else np.eye(len(variables))
-    if len(measurements) - int(np.linalg.matrix_rank(c @ basis)) < 1:
-        raise FlowsheetError("the measurements are not redundant: the balances leave nothing to reconcile")
+    cn = c @ basis
+    if len(measurements) - _structure(cn).rank < 1:
+        raise FlowsheetError(
+            f"{source}: the measurements are not redundant: the balances leave nothing to reconcile"
+            "\n  hint: measure more flows around the same units, or the same flow twice"
+        )
     level = 1.0 - confidence ** (1.0 / len(measurements))  # Šidák: the family of m tests at `confidence`
     threshold = float(stats.norm.ppf(1.0 - level / 2.0))
     kept = np.ones(len(measurements), bool)
+    z_all = np.full(len(measurements), np.nan)
+    suspects = np.zeros(0, int)
     while True:  # serial elimination: drop the worst measurement the test flags, and reconcile again
-        fit = _fit(c[kept], y[kept], weights[kept], basis)
-        worst = int(np.argmax(np.abs(fit.z)))
-        if (
-            fit.freedom < 1
-            or abs(fit.z[worst]) <= threshold
-            or fit.chi_square <= stats.chi2.ppf(confidence, fit.freedom)
-        ):
+        structure = _structure(cn[kept])
+        fit = _fit(cn[kept], y[kept], sd[kept], structure, source, lines[kept])
+        z_all[kept] = fit.z
+        if structure.freedom < 1 or not np.isfinite(fit.z).any():
+            break
+        worst = int(np.nanargmax(np.abs(fit.z)))
+        if abs(fit.z[worst]) <= threshold or fit.chi_square <= stats.chi2.ppf(confidence, structure.freedom):
+            break
+        alike = _alike(fit, worst)
+        if len(alike) > 1:  # the data cannot tell which of these is wrong: none is set aside
+            suspects = np.flatnonzero(kept)[alike]
             break
         trial = kept.copy()
         trial[np.flatnonzero(kept)[worst]] = False
-        if len(y[trial]) - int(np.linalg.matrix_rank(c[trial] @ basis)) < 1:
+        if trial.sum() - _structure(cn[trial]).rank < 1:
             break  # without it nothing would be left to test
         kept = trial
-    estimate = basis @ fit.z_basis
-    z_all = np.zeros(len(measurements))
-    z_all[kept] = fit.z
+    estimate = basis @ fit.u
+    fixed = np.abs(cn @ structure.free).max(axis=1, initial=0.0) < 1e-9  # measured quantities the kept data fix
+    reconciled = np.where(fixed, c @ estimate, np.nan)
+    testable = np.isfinite(z_all) & kept
+    observable = np.abs(basis @ structure.free).max(axis=1, initial=0.0) < 1e-9
+    values = np.where(observable, estimate, np.nan)
+    rounding = 1e-12 * max(float(np.abs(y).max()), float(np.nanmax(np.abs(values), initial=0.0)))
+    notes = []
+    for i in range(len(measurements)):
+        note = ["gross error?"] if not kept[i] else ([] if testable[i] else ["not testable"])
+        note += [f"gross error in one of {len(suspects)} alike?"] if i in suspects else []
+        note += ["not observable"] if not fixed[i] else (["negative"] if reconciled[i] < -rounding else [])
+        notes.append("; ".join(note))
     frame = pd.DataFrame(
         {
             "measured": y,
-            "sd": 1.0 / np.sqrt(weights),
-            "reconciled": c @ estimate,
-            "adjustment": c @ estimate - y,
+            "sd": sd,
+            "reconciled": reconciled,
+            "adjustment": reconciled - y,
             "z": z_all,
             "flagged": ~kept,
+            "testable": testable,
+            "note": notes,
         },
         index=pd.Index(labels, name="measurement"),
     )
-    cn, rank, freedom, chi_square = c[kept] @ basis, fit.rank, fit.freedom, fit.chi_square
-    free = linalg.null_space(cn) if rank < cn.shape[1] else np.zeros((cn.shape[1], 0))
-    observable = np.abs(basis @ free).max(axis=1, initial=0.0) < 1e-9
-    values = np.where(observable, estimate, np.nan)
     streams = [s.name for s in results.edges]
     flows = pd.DataFrame(
         [[values[column[(s, e)]] if (s, e) in column else 0.0 for e in elements] for s in streams],
         index=pd.Index(streams, name="stream"),
         columns=[f"{e} [kg/s]" for e in elements],
     )
-    return Reconciled(frame, flows, chi_square, freedom, float(stats.chi2.ppf(confidence, freedom)), confidence)
+    negative = [f"{variables[k][0]} {variables[k][1]}" for k in np.flatnonzero(values < -rounding)]
+    negative += [label for label, note in zip(labels, notes, strict=True) if note.endswith("negative")]
+    freedom = structure.freedom
+    critical = float(stats.chi2.ppf(confidence, freedom))
+    return Reconciled(frame, flows, fit.chi_square, freedom, critical, confidence, tuple(dict.fromkeys(negative)))
 
 
-def read_measurements(path: str | Path) -> list[Measurement]:
+def _labels(measurements: list[Measurement]) -> np.ndarray:
+    """``"stream quantity"`` for each measurement; a quantity measured twice also names its line."""
+    plain = [f"{m.stream} {m.quantity}" for m in measurements]
+    labels = [
+        f"{text} (line {m.line or i + 1})" if plain.count(text) > 1 else text
+        for i, (text, m) in enumerate(zip(plain, measurements, strict=True))
+    ]
+    return np.array(labels, dtype=object)
+
+
+def read_measurements(path: str | Path, results: Results | None = None) -> list[Measurement]:
     """Read a measurements CSV: columns ``stream``, ``quantity`` (an element or ``total``), ``value``, ``sd``, ``unit``.
 
-    ``value`` and ``sd`` are mass flows in ``unit`` (``kg/h``, ``t/d`` ...), stored in kg/s; errors name the line.
+    ``value`` and ``sd`` are plain numbers (``500``, ``1.2e3``) of a mass flow in ``unit`` (``kg/h``,
+    ``t/d`` ...), stored in kg/s. The file is read once through :func:`flowsheet.files.read_csv`
+    (UTF-8, at most :data:`MAX_BYTES` bytes, a regular file) and may hold at most
+    :data:`MAX_MEASUREMENTS` rows; other columns are ignored.
+
+    Parameters
+    ----------
+    path : str or Path
+        The file.
+    results : Results, optional
+        A solved route: given, each row's stream and quantity are also checked against it, so that
+        every problem of the file is reported at once.
+
+    Raises
+    ------
+    DataFileError
+        With every problem found, each at its line, field, and with a hint: a value that is not a
+        finite number >= 0, a standard deviation that is not > 0 (at least :data:`MIN_SD`), a unit
+        that is not a mass flow, an empty stream or quantity, and (given `results`) an unknown
+        stream or quantity; or a file that cannot be read, has no rows or too many.
     """
-    path = Path(path)
+    where = str(path)
+    rows = read_csv(path, COLUMNS, MAX_BYTES, DataFileError)
+    if not rows:
+        raise DataFileError.one(
+            where, 1, "", "holds no measurements", f"add a row per measured flow under the header {','.join(COLUMNS)}"
+        )
+    if len(rows) > MAX_MEASUREMENTS:
+        hint = "reconcile the plant in parts, each with its own route"
+        raise DataFileError.one(
+            where, rows[MAX_MEASUREMENTS][0], "", f"more than {MAX_MEASUREMENTS:,} measurements", hint
+        )
+    issues: list[tuple[int, str, str, str]] = []
+    factors: dict[str, float | str] = {}
     found = []
-    with path.open(newline="", encoding="utf-8") as handle:
-        reader = csv.DictReader(handle)
-        missing = {"stream", "quantity", "value", "sd", "unit"} - set(reader.fieldnames or ())
-        if missing:
-            raise FlowsheetError(f"{path}:1: missing columns {', '.join(sorted(missing))}")
-        for line, row in enumerate(reader, start=2):
-            where = f"{path}:{line}"
-            value = magnitude(f"{row['value']} {row['unit']}", "kg/s", field=f"{where} value")
-            sd = magnitude(f"{row['sd']} {row['unit']}", "kg/s", field=f"{where} sd")
-            found.append(Measurement(row["stream"].strip(), row["quantity"].strip(), value, sd))
+    for line, row in rows:
+        unit = row["unit"]
+        if unit not in factors:
+            factors[unit] = _factor(unit)
+        factor = factors[unit]
+        if isinstance(factor, str):
+            issues.append((line, "unit", factor, "a mass flow unit, e.g. kg/h, t/d or g/s"))
+        for name in ("stream", "quantity"):
+            if not row[name]:
+                issues.append((line, name, "is empty", "each row names a stream and an element or 'total'"))
+        value = _flow(row["value"], factor, line, "value", issues)
+        sd = _flow(row["sd"], factor, line, "sd", issues)
+        found.append(Measurement(row["stream"], row["quantity"], value, sd, line, unit))
+    if results is not None:
+        _, variables = balances(results)
+        placeholders = [  # rows whose numbers are wrong are checked against the route all the same
+            Measurement(m.stream, m.quantity, 0.0, 1.0, m.line, m.unit) for m in found if m.stream and m.quantity
+        ]
+        issues += _design(results, placeholders, variables)[1]
+    if issues:
+        raise DataFileError(where, sorted(issues, key=lambda issue: issue[0]))
     return found
+
+
+def _factor(unit: str) -> float | str:
+    """kg/s per `unit`, or why `unit` is not a mass flow unit."""
+    if not unit:
+        return "is empty"
+    try:
+        return magnitude(f"1 {unit}", "kg/s", field="unit")
+    except UnitError as err:
+        return f"{shown(unit)} is not a mass flow unit: {err.problem}"
+
+
+def _flow(cell: str, factor: float | str, line: int, name: str, issues: list[tuple[int, str, str, str]]) -> float:
+    """The cell's number in kg/s, or NaN with the problem added to `issues`."""
+    if not _NUMBER.fullmatch(cell):
+        issues.append((line, name, f"{shown(cell)} is not a number", "write digits, e.g. 500 or 1.2e3; no NaN or inf"))
+        return math.nan
+    number = float(cell)
+    if not math.isfinite(number):
+        issues.append((line, name, f"{shown(cell)} is not a finite number", "check the exponent"))
+        return math.nan
+    if isinstance(factor, str):
+        return math.nan
+    if name == "value" and number < 0:
+        issues.append((line, name, f"{shown(cell)} is negative", "a measured mass flow is zero or positive"))
+    elif name == "sd" and number <= 0:
+        issues.append((line, name, f"{shown(cell)} is not positive", "a standard deviation is > 0, in the row's unit"))
+    elif name == "sd" and number * factor < MIN_SD:
+        problem = f"{shown(cell)} is below the smallest accepted, {MIN_SD / factor:.3g} in the row's unit"
+        issues.append((line, name, problem, "no instrument is that precise: give its real standard deviation"))
+    elif abs(number * factor) > MAX_MAGNITUDE:
+        problem = f"{shown(cell)} is beyond {MAX_MAGNITUDE / factor:.3g} in the row's unit"
+        issues.append((line, name, problem, "check the number and the unit's prefix"))
+    else:
+        return number * factor
+    return math.nan
 
 
 def element_flows(results: Results, stream: str, sample: int = 0) -> dict[str, float]:
@@ -256,21 +490,97 @@ def element_flows(results: Results, stream: str, sample: int = 0) -> dict[str, f
 
 
 @dataclass(frozen=True)
-class _Fit:
-    z_basis: np.ndarray
-    z: np.ndarray
+class _Structure:
+    """What the measured quantities ``C N`` fix, whatever their standard deviations."""
+
     rank: int
     freedom: int
+    free: np.ndarray  # basis of the null space of C N: the directions the measurements leave free
+    checks: np.ndarray  # L, basis of the left null space of C N: the combinations of measurements the balances fix
+    redundant: np.ndarray  # per measurement: something else checks it (its row of L is not zero)
+
+
+def _structure(cn: np.ndarray) -> _Structure:
+    """Rank, free directions, checks and redundancy of ``C N`` (0/1 sums times an orthonormal basis: well scaled)."""
+    m, k = cn.shape
+    if k == 0:
+        return _Structure(0, m, np.zeros((0, 0)), np.eye(m), np.ones(m, bool))
+    try:
+        u, s, vt = np.linalg.svd(cn, full_matrices=True)
+    except np.linalg.LinAlgError as err:
+        raise FlowsheetError(f"the measured quantities cannot be decomposed ({err})") from None
+    rank = int((s > max(m, k) * np.finfo(float).eps * s.max(initial=0.0)).sum())
+    checks = u[:, rank:]
+    redundant = (checks**2).sum(axis=1) > 1e-9  # the share of its variance a residual keeps, all sds equal
+    checks[~redundant] = 0.0  # rounding, not structure: a measurement nothing else checks has no part in any check
+    return _Structure(rank, m - rank, vt[rank:].T, checks, redundant)
+
+
+@dataclass(frozen=True)
+class _Fit:
+    u: np.ndarray  # coordinates of the estimate in the null space basis
+    z: np.ndarray  # standardised residuals, NaN where not testable
     chi_square: float
+    rows: np.ndarray  # each measurement's part in the residual space (parallel rows: the same residuals)
 
 
-def _fit(c: np.ndarray, y: np.ndarray, weights: np.ndarray, basis: np.ndarray) -> _Fit:
-    """The closed form of the module's notes for the measurements `c`, `y`, `weights`."""
-    cn = c @ basis
-    inverse = np.linalg.pinv(cn.T @ (weights[:, None] * cn), rcond=1e-12)
-    z_basis = inverse @ cn.T @ (weights * y)
-    residual = y - cn @ z_basis
-    spread = np.sqrt(np.clip(np.diag(np.diag(1.0 / weights) - cn @ inverse @ cn.T), 0.0, None))
-    z = np.divide(residual, spread, out=np.zeros_like(residual), where=spread > 1e-12 * (1 + np.abs(y)))
-    rank = int(np.linalg.matrix_rank(cn))
-    return _Fit(z_basis, z, rank, len(y) - rank, float(residual @ (weights * residual)))
+def _fit(cn: np.ndarray, y: np.ndarray, sd: np.ndarray, structure: _Structure, source: str, lines: np.ndarray) -> _Fit:
+    """The closed form of the module's notes, by a QR factorisation of the standardised checks.
+
+    Raises
+    ------
+    DataFileError
+        At the lines of the smallest and largest standard deviations, when they are so far apart
+        that the checks are singular in double precision though the structure is not.
+    """
+    checks = structure.checks  # L, m x d
+    z = np.full(len(y), np.nan)
+    if checks.shape[1] == 0:
+        coordinates = np.linalg.lstsq(cn, y, rcond=None)[0] if cn.size else np.zeros(cn.shape[1])
+        return _Fit(coordinates, z, 0.0, checks)
+    weighted = sd[:, None] * checks  # V^½ L; Lᵀ V L = (V^½ L)ᵀ (V^½ L) = Pᵀ Rᵀ R P
+    order = np.argsort(-np.abs(weighted).max(axis=1), kind="stable")  # largest rows first: Householder stays accurate
+    try:
+        r, pivots = linalg.qr(weighted[order], mode="r", pivoting=True)
+    except (np.linalg.LinAlgError, ValueError) as err:
+        raise FlowsheetError(f"the checks of the measurements cannot be factorised ({err})") from None
+    r = r[: checks.shape[1]]
+    diagonal = np.abs(np.diag(r))
+    if not diagonal.min() > 1e-10 * diagonal.max():
+        low, high = int(np.argmin(sd)), int(np.argmax(sd))
+        hint = "bring the standard deviations within about 10⁸ of each other, or leave the least precise row out"
+        raise DataFileError(
+            source,
+            [
+                (int(lines[low]), "sd", f"the smallest standard deviation, {sd[low]:.3g} kg/s, and", ""),
+                (
+                    int(lines[high]),
+                    "sd",
+                    f"the largest, {sd[high]:.3g} kg/s, are too far apart to solve in double precision",
+                    hint,
+                ),
+            ],
+        )
+    permuted = checks[:, pivots]  # L P
+    g = linalg.solve_triangular(r, permuted.T, trans="T").T  # G = L P R⁻¹: r = V G p, cov(r) = V G Gᵀ V
+    p = linalg.solve_triangular(r, permuted.T @ y, trans="T")  # p = R⁻ᵀ Pᵀ Lᵀ y, in y's own units
+    residual = sd**2 * (g @ p)
+    length = np.sqrt((g**2).sum(axis=1))
+    share = (sd * length) ** 2  # var(r_i) / σ_i²
+    testable = structure.redundant & (share >= TESTABLE)
+    z[testable] = (g[testable] @ p) / length[testable]  # r_i / sqrt(cov(r)_ii): σ_i² cancels
+    reconciled = y - residual  # consistent with the balances: C N u = ŷ has an exact solution
+    coordinates = np.linalg.lstsq(cn, reconciled, rcond=None)[0]
+    return _Fit(coordinates, z, float(p @ p), g)
+
+
+def _alike(fit: _Fit, worst: int) -> np.ndarray:
+    """The testable measurements whose residuals move exactly with `worst`'s (itself included).
+
+    Their rows in the residual space are parallel, so a gross error in any of them leaves the same
+    residuals and the same ``|z|``: the tests cannot say which it is (an equivalent set, Narasimhan
+    and Jordache, chapter 8).
+    """
+    rows = fit.rows / np.sqrt((fit.rows**2).sum(axis=1, keepdims=True).clip(1e-300))
+    cosine = np.abs(rows @ rows[worst])
+    return np.flatnonzero(np.isfinite(fit.z) & (cosine > 1 - 1e-9))

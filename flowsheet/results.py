@@ -161,6 +161,9 @@ class Results:
         Where the species data came from, first to last: ``"package"``, user folders, the route file.
     overridden : tuple of str
         Species a later layer replaced, ``"LiNiO2(s) from <layer>"``.
+    overrides : tuple of str
+        Values accepted outside their plausibility band because marked as overrides,
+        ``"LiNiO2(s) dHf_298 is ... (override at <file>:<line>)"``.
     estimated : tuple of str
         The species whose formation enthalpy or heat capacity is an estimate, ``"LiNiO2(s): heat_capacity"``.
     """
@@ -185,6 +188,7 @@ class Results:
     parameters: dict[str, np.ndarray]
     species_layers: tuple[str, ...] = ("package",)
     overridden: tuple[str, ...] = ()
+    overrides: tuple[str, ...] = ()
     estimated: tuple[str, ...] = ()
 
     @property

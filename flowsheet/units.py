@@ -174,6 +174,8 @@ def check_dimensionality(
     if not quantity.dimensionality:
         number = given if isinstance(given, str | int | float) else quantity.magnitude
         problem, hint = "a bare number has no unit", f"give the unit, e.g. '{number} {_example_unit(expected)}'"
+    elif not expected or not wanted:
+        problem, hint = f"has {quantity.dimensionality}", "write a plain number without a unit, e.g. 0.9"
     else:
         problem, hint = f"has {quantity.dimensionality}", f"give it in units of {_example_unit(expected)}"
     raise UnitError(field, _expected_text(expected), shown, problem, hint)
@@ -306,11 +308,22 @@ def parse_unit(text: str) -> pint.Unit:
     return ureg.Unit(text)
 
 
+_AT = re.compile(r"(?:^|\s)at(?:\s|$)")
+"""The word ``at`` between a rate and its operating hours: ``"10 kt/yr at 8000 h/yr"``."""
+
+HOURS_A_YEAR = float(Quantity(1, "yr").to("h").magnitude)
+"""Hours in pint's year, 365.25 days: 8766 h, the most a plant can run a year [h]."""
+
+_BASIS = "a positive mass or mass rate"
+_AT_EXAMPLE = "e.g. '1 kg', '50 kt/yr' or '10 kt/yr at 8000 h/yr'"
+_HOURS = "operating hours per year, e.g. '8000 h/yr'"
+
+
 def _parse_basis(basis: str | pint.Quantity) -> tuple[pint.Quantity, float, bool]:
     """Read a basis: a positive mass (``"1 kg"``) or mass rate (``"50 kt/yr"``).
 
     A rate may say the hours a year the plant runs: ``"10 kt/yr at 8000 h/yr"`` is 1.25 t/h while
-    running.
+    running. The hours are per year, more than 0 and at most a year's 8766 h (365.25 days).
 
     Returns
     -------
@@ -320,36 +333,77 @@ def _parse_basis(basis: str | pint.Quantity) -> tuple[pint.Quantity, float, bool
     Raises
     ------
     UnitError
-        If it is not a positive, finite mass or mass rate.
+        If it is empty, not a positive, finite mass or mass rate, or its ``at`` part is not
+        operating hours per year within a year.
     """
     running = 1.0
-    if isinstance(basis, str) and " at " in basis:  # "10 kt/yr at 8000 h/yr": the plant runs 8000 h a year
-        basis, _, hours = basis.partition(" at ")
-        running = float(parse_quantity(hours, "[]", field="basis operating time").to("").magnitude)
-        if not 0 < running <= 1:
+    if isinstance(basis, str):
+        parts = [part.strip() for part in _AT.split(basis.strip())]
+        if not basis.strip():
+            raise UnitError("basis", _BASIS, basis, "is empty", _AT_EXAMPLE)
+        if len(parts) > 2:
             raise UnitError(
-                "basis operating time", "a share of the year, e.g. '8000 h/yr'", hours, "is not in (0, 1] of a year"
+                "basis", _BASIS, basis, "says 'at' more than once", "give the hours once: '10 kt/yr at 8000 h/yr'"
             )
+        if len(parts) == 2:
+            basis, hours = parts
+            if not basis:
+                raise UnitError("basis", _BASIS, f"at {hours}", "has no rate before 'at'", _AT_EXAMPLE)
+            running = _running(hours)
     amount = parse_quantity(basis, None, field="basis")
     rate = bool(amount.check("[mass]/[time]"))
     if running < 1:
         if not rate:
-            raise UnitError(
-                "basis",
-                "a mass rate with its operating time",
-                str(basis),
-                "is not a rate",
-                "e.g. '10 kt/yr at 8000 h/yr'",
-            )
+            raise UnitError("basis", "a mass rate with its operating time", str(basis), "is not a rate", _AT_EXAMPLE)
         amount = (amount / running).to("t/h")  # the rate while running
     if not (rate or amount.check("[mass]")):
-        raise UnitError("basis", "a positive mass or mass rate", str(basis), "is not one", "e.g. '1 kg' or '50 kt/yr'")
+        raise UnitError("basis", _BASIS, str(basis), "is not one", _AT_EXAMPLE)
     target = float(amount.to("kg/s" if rate else "kg").magnitude)
     if target > MAX_MAGNITUDE:
-        raise UnitError("basis", "a positive mass or mass rate", str(basis), f"is beyond {MAX_MAGNITUDE:g} kg or kg/s")
+        raise UnitError(
+            "basis",
+            _BASIS,
+            str(basis),
+            f"is beyond {MAX_MAGNITUDE:g} kg or kg/s",
+            "check the number and the unit's prefix",
+        )
     if not (target > 0 and math.isfinite(target)):
-        raise UnitError("basis", "a positive mass or mass rate", str(basis), "is not positive", "e.g. '1 kg'")
+        raise UnitError("basis", _BASIS, str(basis), "is not positive", "e.g. '1 kg'")
     return amount, target, rate
+
+
+def _running(hours: str) -> float:
+    """The share of a year a plant runs, from its operating hours per year (the text after ``at``), [-]."""
+    field = "basis operating time"
+    if not hours:
+        raise UnitError(field, _HOURS, hours, "'at' is followed by nothing", "e.g. '10 kt/yr at 8000 h/yr'")
+    try:
+        quantity = parse_quantity(hours, None, field=field)
+    except UnitError as err:
+        raise UnitError(
+            field, _HOURS, err.got, err.problem, "write the hours a year the plant runs, e.g. '8000 h/yr'"
+        ) from None
+    written = _NUMBER_THEN_UNIT.match(hours)
+    if written is not None and not written.group(2):
+        raise UnitError(field, _HOURS, hours, "a bare number has no unit", f"write the hours, e.g. '{hours} h/yr'")
+    if quantity.check("[time]"):
+        shown = f"{quantity.magnitude:g} h/yr" if quantity.units == ureg.hour else "8000 h/yr"
+        raise UnitError(field, _HOURS, hours, "is a time, not a time per year", f"write '{shown}'")
+    if quantity.dimensionality:
+        raise UnitError(field, _HOURS, hours, f"has {quantity.dimensionality}", "write the hours, e.g. '8000 h/yr'")
+    running = float(quantity.to("").magnitude)
+    if not running > 0:
+        raise UnitError(field, _HOURS, hours, "is not positive", "a plant that runs 8000 h a year: '8000 h/yr'")
+    if running > 1:
+        raise UnitError(
+            field,
+            _HOURS,
+            hours,
+            f"is {running * HOURS_A_YEAR:.0f} h/yr, more than the {HOURS_A_YEAR:.0f} h of a year: "
+            "is not in (0, 1] of a year",
+            "a plant that never stops: leave out 'at ...'",
+        )
+    return running
 
 
 def short_unit(unit: str | pint.Unit) -> str:

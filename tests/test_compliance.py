@@ -1,5 +1,6 @@
 """Recycled, regional and certified shares of each element of a product, from the element trace."""
 
+import json
 from pathlib import Path
 
 import pytest
@@ -63,8 +64,42 @@ def test_the_command_prints_both_routes_with_their_boundary(capsys):
     assert "not a finding of compliance" in out
     assert "share processed in each region" in out
     assert main(["compliance", str(ROUTES / "nmc811_sulfate.yaml"), "--format", "json"]) == 0
-    import json
-
     [document] = json.loads(capsys.readouterr().out)
     assert document["sourced"]["Ni"]["ID"] == pytest.approx(1.0)  # Indonesian nickel
     assert document["processed"]["Ni"]["CN"] == pytest.approx(1.0)  # precipitated and fired in China
+
+
+@pytest.mark.parametrize("output", ["table", "json"])
+def test_issue_a_bad_file_among_several_is_reported_and_the_others_still_run_whole(output, tmp_path, capsys):
+    recycled, sulfate = str(ROUTES / "nmc811_recycled.yaml"), str(ROUTES / "nmc811_sulfate.yaml")
+    text = (ROUTES / "nmc811_sulfate.yaml").read_text(encoding="utf-8")
+    broken = tmp_path / "broken.yaml"
+    broken.write_text(text.replace("    temperature: 800 degC", "    temperature: 800 degC\n    conversion: 0.9 mi"))
+    missing = tmp_path / "missing.yaml"
+    assert main(["compliance", recycled, "--format", output]) == 0
+    alone = [capsys.readouterr().out]
+    assert main(["compliance", sulfate, "--format", output]) == 0
+    alone.append(capsys.readouterr().out)
+
+    assert main(["compliance", recycled, str(broken), str(missing), sulfate, "--format", output]) == 1
+    captured = capsys.readouterr()
+    if output == "table":  # each good route's output whole, as when run on its own
+        assert captured.out == alone[0] + alone[1]
+    else:  # one JSON list holding both good routes, as each alone gives them
+        assert json.loads(captured.out) == json.loads(alone[0]) + json.loads(alone[1])
+    line = text.splitlines().index("    temperature: 800 degC") + 2  # the line added below it
+    errors = captured.err.splitlines()
+    assert (
+        errors[0]
+        == f"error: {broken}:{line}: units.calcine.conversion: expects dimensionless, got '0.9 mi': has [length]"
+    )
+    assert f"error: {missing}: no such file" in captured.err
+    assert captured.err.count("  hint: ") == 2
+    assert "Traceback" not in captured.err
+
+
+def test_compliance_of_only_bad_files_prints_nothing_and_exits_1(tmp_path, capsys):
+    assert main(["compliance", str(tmp_path / "a.yaml"), str(tmp_path / "b.yaml"), "--format", "json"]) == 1
+    captured = capsys.readouterr()
+    assert captured.out == ""
+    assert captured.err.count("no such file") == 2

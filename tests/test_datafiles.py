@@ -46,3 +46,17 @@ def test_every_shipped_table_reads_with_its_sources_known():
     assert "thermo/solution_enthalpy.csv" in tables
     for table in tables:
         assert datafiles.read_table(table), table  # raises on an unknown source key or an empty source
+
+
+def test_a_sources_file_that_is_not_toml_is_refused_at_its_line(tmp_path):
+    (tmp_path / "sources.toml").write_text('[mine]\ncite = "a"\n[broken\n')
+    with pytest.raises(DataFileError) as caught:
+        datafiles.sources(tmp_path)
+    assert caught.value.line == 3
+    assert "is not valid TOML" in str(caught.value)
+
+
+def test_a_dangling_sources_link_is_refused_not_skipped(tmp_path):
+    (tmp_path / "sources.toml").symlink_to(tmp_path / "nowhere.toml")
+    with pytest.raises(DataFileError, match="no such file"):
+        datafiles.sources(tmp_path)

@@ -1,9 +1,11 @@
 """Reconciliation against element balances: the closed form by hand, the tests, observability."""
 
+import math
+
 import pytest
 
 from flowsheet import Flowsheet, solve
-from flowsheet.errors import FlowsheetError
+from flowsheet.errors import DataFileError, FlowsheetError
 from flowsheet.operations import Feed, Mixer, Product, Splitter
 from flowsheet.reconciliation import Measurement, reconcile
 
@@ -135,13 +137,23 @@ def test_a_mixer_with_one_unmeasured_inlet_estimates_it():
     assert found.degrees_of_freedom == 1  # five measurements, four independent flows
 
 
-def test_bad_measurements_are_refused():
-    with pytest.raises(FlowsheetError, match="no stream 'nowhere'"):
-        reconcile(_split(), [Measurement("nowhere", "Ni", 1.0, 1.0)])
-    with pytest.raises(FlowsheetError, match="neither 'total' nor an element"):
-        reconcile(_split(), [Measurement("a", "Co", 1.0, 1.0)])
-    with pytest.raises(FlowsheetError, match="standard deviation must be positive"):
-        reconcile(_split(), [Measurement("a", "Ni", 1.0, 0.0)])
+def test_bad_measurements_are_refused_all_at_once_at_their_positions():
+    with pytest.raises(DataFileError) as caught:
+        reconcile(
+            _split(),
+            [
+                Measurement("nowhere", "Ni", 1.0, 1.0),
+                Measurement("a", "Co", 1.0, 1.0),
+                Measurement("a", "Ni", 1.0, 0.0, line=7, unit="kg/h"),
+                Measurement("a", "Ni", -1.0, 1.0),
+            ],
+        )
+    issues = [(line, field) for line, field, _, _ in caught.value.issues]
+    assert issues == [(1, "stream"), (2, "quantity"), (7, "sd"), (4, "value")]  # built in code: position, else line
+    assert "no stream 'nowhere'" in str(caught.value)
+    assert "neither 'total' nor an element" in str(caught.value)
+    # 0 kg/s shown in the row's own unit, with the least accepted: 1e-12 kg/s * 3600 s/h = 3.6e-09 kg/h
+    assert "standard deviation 0 kg/h is not positive and at least 3.6e-09 kg/h" in str(caught.value)
 
 
 def test_the_command_reads_measurements_in_any_mass_flow_unit(tmp_path, capsys):
@@ -165,4 +177,121 @@ def test_the_command_reads_measurements_in_any_mass_flow_unit(tmp_path, capsys):
     assert "dry.dry Ni" in out
     path.write_text("stream,quantity,value,sd,unit\nfilter.cake,Ni,500,5,kg\n", encoding="utf-8")
     assert main(["reconcile", str(route), str(path)]) == 1
-    assert f"{path}:2 value" in capsys.readouterr().err  # wrong unit: named at its line
+    assert f"{path}:2: unit: 'kg' is not a mass flow unit" in capsys.readouterr().err  # named at its line
+
+
+def _chain():
+    # Ni through a splitter and two mixers in a row: split.b, m1 and m2 all carry the same flow b
+    sheet = Flowsheet("chain")
+    sheet.add(
+        Feed("a", {"Ni": "1 mol/s"}),
+        Splitter("split", fractions={"b": 0.6, "c": 0.4}),
+        Mixer("m1", inlet_names=("b",)),
+        Mixer("m2", inlet_names=("b",)),
+        Product("b"),
+        Product("c"),
+    )
+    for pair in ("a split", "split.b m1.b", "m1 m2.b", "m2 b", "split.c c"):
+        sheet.connect(*pair.split())
+    return solve(sheet, "1 kg", product="Ni")
+
+
+HOUR = 3600.0  # s/h
+
+
+def test_a_5e14_kg_per_hour_reading_is_flagged_and_the_correct_ones_are_not():
+    # one flow b read three times, sd 5 kg/h each: 500, 505 and 5e14 kg/h. With equal sds the estimate
+    # is the mean, r_i = y_i - mean and var(r_i) = sd^2 (1 - 1/3), so z_i = (y_i - mean) / (sd sqrt(2/3)):
+    # the 5e14 reading's |z| is twice the others', (2 M - 1005) / 3 against (M - 1005 + ...) / 3.
+    # (The old test forced z to 0 where sd sqrt(2/3) = 1.1e-3 kg/s < 1e-12 (1 + 1.4e11 kg/s): the
+    # wild reading was kept and a correct one flagged.)
+    big, sd = 5e14, 5.0
+    measured = [
+        Measurement("split.b", "Ni", 500 / HOUR, sd / HOUR, line=2, unit="kg/h"),
+        Measurement("m1", "Ni", 505 / HOUR, sd / HOUR, line=3, unit="kg/h"),
+        Measurement("m2", "Ni", big / HOUR, sd / HOUR, line=4, unit="kg/h"),
+    ]
+    found = reconcile(_chain(), measured)
+    table = found.measurements
+    assert table["flagged"].tolist() == [False, False, True]
+    first_z = (2 * big - 1005) / 3 / (sd * (2 / 3) ** 0.5)  # 8.2e13, computed, not forced to 0
+    assert table.loc["m2 Ni", "z"] == pytest.approx(first_z, rel=1e-6)
+    # set aside, the two left agree: mean 502.5, z = -+(505 - 500) / 2 / (5 sqrt(1/2)) = -+0.707,
+    # chi-square = (505 - 500)^2 / (2 * 5^2) = 0.5 on 1 degree of freedom
+    assert table["z"].tolist()[:2] == pytest.approx([-(5 / 2) / (5 * 0.5**0.5), (5 / 2) / (5 * 0.5**0.5)], rel=1e-9)
+    assert found.chi_square == pytest.approx(0.5, rel=1e-9)
+    assert found.degrees_of_freedom == 1
+    assert (table["reconciled"] * HOUR).tolist() == pytest.approx([502.5] * 3, rel=1e-9)
+    assert not found.gross_error
+
+
+def test_standard_deviations_1e4_apart_flag_the_wrong_reading_not_the_precise_one():
+    # b read 60 (sd 1e-4), 60.2 and 75 (sd 1). By the closed form, exactly: weights w = 1/sd^2,
+    # mean = sum(w y) / sum(w), var(r_i) = sd_i^2 - 1/sum(w), z_i = (y_i - mean) / sqrt(var(r_i))
+    from fractions import Fraction
+
+    y = [Fraction(60), Fraction(602, 10), Fraction(75)]
+    sds = [Fraction(1, 10**4), Fraction(1), Fraction(1)]
+    w = [1 / s**2 for s in sds]
+    mean = sum(wi * yi for wi, yi in zip(w, y, strict=True)) / sum(w)
+    z = [float(yi - mean) / float(si**2 - 1 / sum(w)) ** 0.5 for yi, si in zip(y, sds, strict=True)]
+    assert abs(z[2]) > abs(z[0]) > 3  # 15.0 against 10.75: the 75 is the worst, the precise 60 is next
+    measured = [
+        Measurement(s, "Ni", float(v), float(d)) for s, v, d in zip(("split.b", "m1", "m2"), y, sds, strict=True)
+    ]
+    found = reconcile(_chain(), measured)
+    assert found.measurements["flagged"].tolist() == [False, False, True]
+    # the z that flagged it, from the first pass, is kept
+    assert found.measurements["z"].iloc[2] == pytest.approx(z[2], rel=1e-6)
+
+
+def test_a_measurement_nothing_checks_is_not_testable_and_keeps_its_value():
+    # split.c is measured once, very loosely (sd 1e5), and a is not measured: nothing else fixes c, so
+    # its residual is 0 with variance 0 (not redundant): z is NaN, never flagged, and it is reconciled
+    # to its own 40 exactly (the old pseudo-inverse gave -30); a = b + c = 60 + 40 then follows
+    measured = [
+        Measurement("split.b", "Ni", 60.0, 1e-3),
+        Measurement("m1", "Ni", 60.0, 1e-3),
+        Measurement("m2", "Ni", 60.0, 1e-3),
+        Measurement("split.c", "Ni", 40.0, 1e5),
+    ]
+    found = reconcile(_chain(), measured)
+    row = found.measurements.loc["split.c Ni"]
+    assert math.isnan(row["z"])
+    assert row["note"] == "not testable"
+    assert not row["flagged"]
+    assert row["reconciled"] == pytest.approx(40.0, rel=1e-12)
+    assert found.flows.loc["a.out->split.feed", "Ni [kg/s]"] == pytest.approx(100.0, rel=1e-12)
+
+
+def test_a_balance_that_pulls_an_unmeasured_flow_negative_is_named():
+    # a = 50 and b = 60 (sd 0.1): c = a - b = -10 is observable, and negative
+    measured = [
+        Measurement("a", "Ni", 50.0, 0.1),
+        Measurement("split.b", "Ni", 60.0, 0.1),
+        Measurement("m1", "Ni", 60.0, 0.1),
+    ]
+    found = reconcile(_chain(), measured)
+    assert found.flows.loc["split.c->c.in", "Ni [kg/s]"] == pytest.approx(-10.0, rel=1e-9)
+    assert found.negative == ("split.c->c.in Ni",)
+    assert "NEGATIVE reconciled flows: split.c->c.in Ni" in str(found)
+
+
+def test_two_readings_the_tests_cannot_tell_apart_are_both_suspect_and_neither_set_aside():
+    # Ni and Co each measured at filter.cake and dry.dry would be two one-balance pairs; here the chain
+    # b is read three times (split.b, m1, m2 around equal flows) and a, c once each around the splitter:
+    # a = b + c is one balance of a and c with the b's, whose residuals move exactly together
+    measured = [
+        Measurement("a", "Ni", 130.0, 1.0),
+        Measurement("split.c", "Ni", 40.0, 1.0),
+        Measurement("split.b", "Ni", 60.0, 1.0),
+        Measurement("m1", "Ni", 60.1, 1.0),
+        Measurement("m2", "Ni", 59.9, 1.0),
+    ]
+    found = reconcile(_chain(), measured)
+    table = found.measurements
+    # a and c enter only a - c - b = 0: their rows of the residual space are parallel, |z_a| = |z_c|
+    assert abs(table.loc["a Ni", "z"]) == pytest.approx(abs(table.loc["split.c Ni", "z"]), rel=1e-9)
+    assert not table["flagged"].any()
+    assert table.loc["a Ni", "note"] == table.loc["split.c Ni", "note"] == "gross error in one of 2 alike?"
+    assert found.gross_error

@@ -122,7 +122,11 @@ MALFORMED = {
     "list_at_top": ("- name: a\n- name: b\n", None, "must be a mapping"),
     "missing_product": (GOOD.replace("product: NiSO4(aq)\n", ""), None, "required key missing"),
     "unknown_site": (GOOD.replace("site: plant}", "site: mine}"), "site: mine", "unknown site 'mine'"),
-    "bad_kind": (GOOD.replace("{kind: emission}", "{kind: smoke}"), "kind: smoke", "Input should be"),
+    "bad_kind": (
+        GOOD.replace("{kind: emission}", "{kind: smoke}"),
+        "kind: smoke",
+        "is text 'smoke', not one of its choices",
+    ),
     "extends_missing": ("extends: nowhere.yaml\nname: x\n", "extends:", "no route file 'nowhere.yaml'"),
     "set_without_extends": (GOOD + "set: {units.dissolve.temperature: 90 degC}\n", "set:", "only a route that"),
     "set_not_a_mapping": ("extends: base.yaml\nname: x\nset: [units.dissolve]\n", "set:", "set: must be a mapping"),

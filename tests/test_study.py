@@ -70,14 +70,14 @@ def test_every_problem_of_a_study_file_is_reported_at_its_line(tmp_path):
     with pytest.raises(StudyFileError) as caught:
         read_study(path)
     found = {field: (line, problem, hint) for line, field, problem, hint in caught.value.issues}
-    assert found["routes.0"][0] == 1
-    assert "no route file matches 'missing_*.yaml'" in found["routes.0"][1]
+    assert found["routes[0]"][0] == 1
+    assert "no route file matches 'missing_*.yaml'" in found["routes[0]"][1]
     assert found["grid.units.calcine.temperature"][0] == 3
     assert "list" in found["grid.units.calcine.temperature"][1]
     assert found["sampels"][0] == 4
     assert found["sampels"][2] == "did you mean 'samples'?"
     assert found["seed"][0] == 5
-    assert "whole number >= 0" in found["seed"][1]
+    assert "whole number from 0 to" in found["seed"][1]
 
 
 def test_the_table_holds_each_sample_as_the_route_solves_it(tmp_path):
@@ -241,7 +241,7 @@ def test_the_study_command_writes_its_table_or_says_what_failed(tmp_path, capsys
     assert main(["study", str(study.path), "--output", str(tmp_path / "t.parquet"), "--scheduler", "mpi"]) == 1
     assert "unknown scheduler 'mpi'" in capsys.readouterr().err
     assert main(["study", str(study.path), "--output", str(tmp_path)]) == 1
-    assert "is a folder; name the Parquet file to write" in capsys.readouterr().err
+    assert "is a folder; name the file to write in it" in capsys.readouterr().err
     assert main(["study", str(tmp_path / "nowhere.yaml"), "--output", str(tmp_path / "v.parquet")]) == 1
     assert "nowhere.yaml" in capsys.readouterr().err
 

@@ -1,9 +1,12 @@
 import pint
 import pytest
+from hypothesis import event, example, given, settings
+from hypothesis import strategies as st
 
 from flowsheet import parse_quantity, ureg
 from flowsheet.errors import FlowsheetError, UnitError
 from flowsheet.units import magnitude
+from tests.conftest import LONG
 
 
 @pytest.mark.parametrize(
@@ -112,3 +115,91 @@ def test_a_unit_the_grammar_refuses_is_named_with_a_hint(text, words):
         parse_quantity(text, field="x")
     assert words in str(caught.value)
     assert caught.value.hint
+
+
+# pint's year is the Julian year, 365.25 d: the most hours a plant can run in one.
+HOURS_A_YEAR = 365.25 * 24  # 8766 h
+
+
+def test_a_rate_at_its_operating_hours_is_the_rate_while_running():
+    from flowsheet.units import parse_basis
+
+    _, target, rate = parse_basis("10 kt/yr at 8000 h/yr")
+    assert rate
+    assert target == pytest.approx(10e6 / (8000 * 3600), rel=1e-12)  # kg/s while running: 1.25 t/h
+    _, all_year, _ = parse_basis(f"10 kt/yr at {HOURS_A_YEAR:g} h/yr")  # runs the whole year: the mean rate
+    assert all_year == pytest.approx(10e6 / (HOURS_A_YEAR * 3600), rel=1e-12)
+
+
+@pytest.mark.parametrize(
+    ("basis", "field", "words", "hint"),
+    [
+        ("", "basis", "is empty", "'10 kt/yr at 8000 h/yr'"),
+        ("   ", "basis", "is empty", "'1 kg'"),
+        ("10 kt/yr at 8000 h", "basis operating time", "is a time, not a time per year", "write '8000 h/yr'"),
+        ("10 kt/yr at 8000 min", "basis operating time", "is a time, not a time per year", "'8000 h/yr'"),
+        ("10 kt/yr at 0.9", "basis operating time", "a bare number has no unit", "'0.9 h/yr'"),
+        ("10 kt/yr at 8000 kg", "basis operating time", "has [mass]", "'8000 h/yr'"),
+        ("10 kt/yr at 8000 h/yr at 7000 h/yr", "basis", "says 'at' more than once", "give the hours once"),
+        ("at 8000 h/yr", "basis", "has no rate before 'at'", "'10 kt/yr at 8000 h/yr'"),
+        ("10 kt/yr at", "basis operating time", "'at' is followed by nothing", "'10 kt/yr at 8000 h/yr'"),
+        ("10 kt/yr at -8000 h/yr", "basis operating time", "is not positive", "'8000 h/yr'"),
+        ("10 kt/yr at 0 h/yr", "basis operating time", "is not positive", "'8000 h/yr'"),
+        ("10 kt/yr at 8785 h/yr", "basis operating time", "more than the 8766 h of a year", "leave out 'at"),
+        ("10 kt/yr at 9000 h/yr", "basis operating time", "is not in (0, 1] of a year", "leave out 'at"),
+        ("10 kt/yr at nan h/yr", "basis operating time", "does not start with a number", "'8000 h/yr'"),
+        ("10 kt at 8000 h/yr", "basis", "is not a rate", "'10 kt/yr at 8000 h/yr'"),
+    ],
+)
+def test_every_bad_form_of_a_basis_says_what_it_expects_and_how_to_write_it(basis, field, words, hint):
+    from flowsheet.units import parse_basis
+
+    with pytest.raises(UnitError) as caught:
+        parse_basis(basis)
+    assert caught.value.field == field
+    assert words in caught.value.problem
+    assert hint in caught.value.hint
+    if field == "basis operating time":
+        assert caught.value.expected == "operating hours per year, e.g. '8000 h/yr'"
+
+
+def test_hours_just_within_a_year_are_read_and_just_beyond_refused():
+    from flowsheet.units import parse_basis
+
+    parse_basis(f"1 t/h at {HOURS_A_YEAR:g} h/yr")
+    with pytest.raises(UnitError, match="more than the 8766 h of a year"):
+        parse_basis(f"1 t/h at {HOURS_A_YEAR + 1:g} h/yr")
+
+
+def test_a_dimensionless_value_with_a_unit_is_told_to_drop_it():
+    with pytest.raises(UnitError) as caught:
+        magnitude("0.9 mi", "", field="conversion")
+    assert caught.value.problem == "has [length]"
+    assert caught.value.hint == "write a plain number without a unit, e.g. 0.9"
+
+
+@settings(max_examples=300 if LONG else 60)
+@example("10 kt/yr", " at ", "8000 h/yr")
+@example("1 kg", " at ", "50 %")
+@given(
+    st.sampled_from(["", "10 kt/yr", "1 kg", "x", "1e400 t/h", "-1 t/h"]),
+    st.sampled_from([" at ", " at", "at ", " at at ", "  at  "]),
+    st.one_of(
+        st.text(max_size=20),
+        st.builds(
+            "{} {}".format,
+            st.one_of(st.floats(1, HOURS_A_YEAR), st.floats(allow_nan=True, allow_infinity=True)),
+            st.sampled_from(["h/yr", "h", "%", "h/d", "kg", "", "yr/yr"]),
+        ),
+    ),
+)
+def test_any_basis_with_at_is_read_or_refused_as_a_unit_error(rate, at, hours):
+    from flowsheet.units import parse_basis
+
+    try:
+        _, target, _ = parse_basis(rate + at + hours)
+    except UnitError:
+        event("refused")
+        return
+    event("read")
+    assert 0 < target <= 1e15

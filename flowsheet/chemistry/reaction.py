@@ -42,7 +42,8 @@ class Reaction:
     Raises
     ------
     ReactionError
-        If the text cannot be read.
+        If the text cannot be read, or if it changes nothing (``"Li -> Li"``: every species
+        formed as much as it is consumed).
     UnbalancedReactionError
         If any element or the charge does not balance; its ``residuals`` give
         ``products - reactants`` per element.
@@ -64,6 +65,13 @@ class Reaction:
         self.reactants = _terms(self.text, sides[0])
         self.products = _terms(self.text, sides[1])
         _check_balance(self.text, self.reactants, self.products)
+        if not _signature(self):
+            raise ReactionError(
+                self.text,
+                "changes nothing: its products are its reactants",
+                "a reaction turns some species into others (a change of phase counts: H2O(l) -> H2O(g)); "
+                "leave it out, or write the change it stands for",
+            )
 
     @classmethod
     def from_terms(

@@ -6,7 +6,8 @@ import argparse
 import re
 
 from flowsheet.chemistry import Formula, Reaction
-from flowsheet.errors import FlowsheetError, ReactionError, UnbalancedReactionError
+from flowsheet.errors import FlowsheetError, FormulaError, ReactionError, UnbalancedReactionError, UnitError
+from flowsheet.files import shown
 from flowsheet.thermo import ConstantHeatCapacity, Nasa9, default_data, heat_of_reaction
 from flowsheet.units import magnitude
 
@@ -53,6 +54,7 @@ def formula(arguments: argparse.Namespace) -> None:
 def balance(arguments: argparse.Namespace) -> None:
     """``flowsheet balance``: check a reaction or propose its coefficients; its heat and masses."""
     magnitude(arguments.temperature, "K", field="--temperature")  # a wrong unit is an error, not 'not available'
+    basis = _basis(arguments.basis) if arguments.basis is not None else None  # checked before anything is printed
     try:
         reaction = Reaction(arguments.reaction)
         print(f"balanced: {reaction}")
@@ -65,8 +67,8 @@ def balance(arguments: argparse.Namespace) -> None:
         print(f"heat of reaction at {arguments.temperature}: {heat.magnitude:+.2f} kJ/mol")
     except FlowsheetError as err:
         print(f"heat of reaction: not available ({err})")
-    if arguments.basis:
-        _print_masses(reaction, arguments.basis)
+    if basis is not None:
+        _print_masses(reaction, *basis)
 
 
 def _complete(text: str) -> Reaction:
@@ -84,10 +86,25 @@ def _complete(text: str) -> Reaction:
         raise first
 
 
-def _print_masses(reaction: Reaction, basis: str) -> None:
-    amount, _, species_text = basis.strip().partition(" ")
-    unit, _, species_text = species_text.strip().partition(" ")
-    mass = magnitude(f"{amount} {unit}", "kg", field="--basis")
+_BASIS = "a mass and one species of the reaction, e.g. '1 kg LiNi0.8Mn0.1Co0.1O2'"
+
+
+def _basis(text: str) -> tuple[float, str]:
+    """``--basis "1 kg NiSO4"`` as (mass [kg], species), or a :class:`UnitError` naming ``--basis``."""
+    words = text.split()
+    if len(words) != 3:
+        problem = "is empty" if not words else "names no species" if len(words) < 3 else "has more than three words"
+        raise UnitError("--basis", _BASIS, shown(text)[1:-1], problem, "write the number, its unit and one formula")
+    amount, unit, species_text = words
+    return magnitude(f"{amount} {unit}", "kg", field="--basis"), species_text
+
+
+def _print_masses(reaction: Reaction, mass: float, species_text: str) -> None:
+    """The mass of each species of `reaction` per `mass` [kg] of `species_text`."""
+    try:
+        reaction.coefficient(species_text)
+    except (FormulaError, ReactionError) as err:
+        raise UnitError("--basis", _BASIS, species_text, err.problem, "name a reactant or a product") from None
     print(f"per {mass:g} kg {species_text}:")
     for _, formula in reaction.reactants + reaction.products:
         side = "in " if reaction.coefficient(formula) < 0 else "out"

@@ -8,16 +8,22 @@ import json
 import sys
 from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 
 from flowsheet.batch import TIME_LIMIT, Outcome, evaluate, expand, in_route, solve_loaded, terminal_progress
-from flowsheet.errors import SolveError, UnitError
+from flowsheet.errors import FlowsheetError, SolveError, UnitError
 from flowsheet.report import compare as ratios
 from flowsheet.report import render_comparison, render_runs, render_sweep, render_trace
 from flowsheet.report.folder import OutputFolder
 from flowsheet.report.tables import FORMATS
 from flowsheet.route_file import Route, load_route
+from flowsheet.units import parse_basis
+
+if TYPE_CHECKING:
+    from flowsheet.compliance import Compliance
+    from flowsheet.results import Results
 
 MAX_SAMPLES = 10_000_000
 """Most samples one sweep draws: its table then takes about 2 GB."""
@@ -40,7 +46,9 @@ def route_arguments(parser: argparse.ArgumentParser) -> None:
     """Add what every route command takes: routes, basis, format, output folder, regions, time limit, data."""
     data_argument(parser)
     parser.add_argument("routes", nargs="+", metavar="ROUTE", help="route files, directories or globs")
-    parser.add_argument("--basis", help='override each route\'s basis, e.g. "1 kg" or "50 kt/yr"')
+    parser.add_argument(
+        "--basis", help='override each route\'s basis, e.g. "1 kg", "50 kt/yr" or "10 kt/yr at 8000 h/yr"'
+    )
     parser.add_argument("--format", choices=FORMATS, default="table", help="output format (default: table)")
     parser.add_argument("--output", metavar="DIR", help="also write the output into DIR (whole files only)")
     parser.add_argument(
@@ -86,6 +94,24 @@ def seed(text: str) -> int:
     return value
 
 
+def check_basis(text: str | None) -> None:
+    """Check a ``--basis`` before any route is read: a positive mass or mass rate, with its hours if it says ``at``.
+
+    Raises
+    ------
+    UnitError
+        Naming ``--basis`` (or its operating time), what it expects and how to write it; an empty
+        basis too, which would otherwise leave each route's own in place unsaid.
+    """
+    if text is None:
+        return
+    try:
+        parse_basis(text)
+    except UnitError as err:
+        field = err.field.replace("basis", "--basis", 1)
+        raise UnitError(field, err.expected, err.got, err.problem, err.hint) from None
+
+
 def scenario(text: str) -> dict[str, str]:
     """``"refinery=CA,cathode_plant=EU"`` as ``{"refinery": "CA", "cathode_plant": "EU"}``."""
     found = {}
@@ -98,6 +124,7 @@ def scenario(text: str) -> dict[str, str]:
 
 
 def _solved(arguments: argparse.Namespace, solve_routes: bool = True) -> tuple[list[Outcome], int]:
+    check_basis(getattr(arguments, "basis", None))
     paths = expand(arguments.routes)
     if not paths:
         print("error: no route files found in " + " ".join(arguments.routes), file=sys.stderr)
@@ -328,7 +355,12 @@ def check(arguments: argparse.Namespace) -> int:
 
 
 def reconcile(arguments: argparse.Namespace) -> int:
-    """``flowsheet reconcile``: measurements reconciled with the route's element balances, and the gross-error tests."""
+    """``flowsheet reconcile``: measurements reconciled with the route's element balances, and the gross-error tests.
+
+    The measurements file is checked whole against the route (every problem at its line) before
+    anything is reconciled. Printed in kg/h; ``-`` where a flow is not observable, ``n/a`` where a
+    measurement cannot be tested; negative reconciled flows are named in the verdict line.
+    """
     from flowsheet.reconciliation import read_measurements
     from flowsheet.reconciliation import reconcile as reconciled
 
@@ -336,12 +368,13 @@ def reconcile(arguments: argparse.Namespace) -> int:
         raise UnitError("--confidence", "a number between 0 and 1", str(arguments.confidence), "is outside (0, 1)")
     route = load_route(arguments.route, data_folders=arguments.data)
     structure = solve_loaded(route)  # the streams, and the elements each can carry
-    found = reconciled(structure, read_measurements(arguments.measurements), arguments.confidence)
-    frame = found.measurements.copy()
+    measured = read_measurements(arguments.measurements, structure)
+    found = reconciled(structure, measured, arguments.confidence, source=str(arguments.measurements))
+    frame = found.measurements[["measured", "sd", "reconciled", "adjustment", "z", "note"]].copy()
     for column in ("measured", "sd", "reconciled", "adjustment"):
-        frame[column] = frame[column].map(lambda v: f"{v * 3600:.6g}")  # kg/s to kg/h
-    frame["z"] = frame["z"].map(lambda v: f"{v:+.2f}")
-    frame["flagged"] = frame["flagged"].map(lambda v: "GROSS ERROR?" if v else "")
+        frame[column] = frame[column].map(lambda v: "-" if v != v else f"{v * 3600:.6g}")  # kg/s to kg/h
+    frame["z"] = frame["z"].map(lambda v: "n/a" if v != v else f"{v:+.2f}")
+    frame["note"] = frame["note"].str.replace("gross error?", "GROSS ERROR?").str.replace("negative", "NEGATIVE")
     frame.columns = ["measured [kg/h]", "sd [kg/h]", "reconciled [kg/h]", "adjustment [kg/h]", "z", "test"]
     print(f"{route.name}: {found}")
     print(frame.to_string())
@@ -351,15 +384,22 @@ def reconcile(arguments: argparse.Namespace) -> int:
 def compliance(arguments: argparse.Namespace) -> int:
     """``flowsheet compliance``: recycled content, regional and certified shares of each element of the product.
 
-    Recycled content is set beside the minimums of Regulation (EU) 2023/1542, Art. 8(2).
+    Recycled content is set beside the minimums of Regulation (EU) 2023/1542, Art. 8(2). A route
+    that cannot be loaded or solved is reported on stderr and the others still run, each printed
+    whole; the exit status is then 1.
     """
     from flowsheet.compliance import compliance as figures
 
-    documents = []
+    documents, failed = [], 0
     for path in arguments.routes:
-        route = load_route(path, data_folders=arguments.data)
-        results = solve_loaded(route)
-        found = figures(route.flowsheet, results)
+        try:
+            route = load_route(path, data_folders=arguments.data)
+            results = solve_loaded(route)
+            found = figures(route.flowsheet, results)
+        except FlowsheetError as err:
+            failed += 1
+            print(f"error: {err}", file=sys.stderr)
+            continue
         if arguments.format == "json":
             documents.append(
                 {
@@ -371,23 +411,27 @@ def compliance(arguments: argparse.Namespace) -> int:
                 }
             )
             continue
-        table = found.elements.copy()
-        for column in table.columns:
-            if column.startswith(("recycled", "certified", "minimum")):
-                table[column] = table[column].map(lambda v: "-" if v != v else f"{float(v):.1%}")
-            elif column.startswith("meets"):
-                table[column] = table[column].map(lambda v: "-" if v != v else ("yes" if v else "no"))
-            else:
-                table[column] = table[column].map(lambda v: f"{float(v):.4g}")
-        print(f"{route.name} ({route.path}): each element of {results.basis:~} of product")
-        print(table.to_string())
-        for title, frame in (("sourced in", found.sourced), ("processed in", found.processed)):
-            print(f"share {title} each region:")
-            print(frame.map(lambda v: f"{v:.1%}").to_string())
-        print(f"boundary: {found.boundary}\n")
-    if arguments.format == "json":
+        print(_compliance_table(route, results, found))
+    if arguments.format == "json" and documents:
         print(json.dumps(documents, indent=2, allow_nan=False))
-    return 0
+    return 1 if failed else 0
+
+
+def _compliance_table(route: Route, results: Results, found: Compliance) -> str:
+    """One route's compliance figures as text: the elements, then the shares by region, then the boundary."""
+    table = found.elements.copy()
+    for column in table.columns:
+        if column.startswith(("recycled", "certified", "minimum")):
+            table[column] = table[column].map(lambda v: "-" if v != v else f"{float(v):.1%}")
+        elif column.startswith("meets"):
+            table[column] = table[column].map(lambda v: "-" if v != v else ("yes" if v else "no"))
+        else:
+            table[column] = table[column].map(lambda v: f"{float(v):.4g}")
+    lines = [f"{route.name} ({route.path}): each element of {results.basis:~} of product", table.to_string()]
+    for title, frame in (("sourced in", found.sourced), ("processed in", found.processed)):
+        lines += [f"share {title} each region:", frame.map(lambda v: f"{v:.1%}").to_string()]
+    lines.append(f"boundary: {found.boundary}\n")
+    return "\n".join(lines)
 
 
 def yields(arguments: argparse.Namespace) -> int:
@@ -409,11 +453,16 @@ def study(arguments: argparse.Namespace) -> int:
     from flowsheet.study import read_study, run_study
 
     plan = read_study(arguments.study)
-    total = len(plan.routes) * len(plan.scenarios) * plan.samples
-    with _progress_bar(f"{plan.path.name}: {total:,} samples") as progress:
+    with _progress_bar(f"{plan.path.name}: {plan.rows:,} samples") as progress:
         outcome = run_study(plan, arguments.output, arguments.scheduler, progress)
+    alike: dict[tuple[str, str], int] = {}  # a route that fails alike in every scenario is said once
     for failure in outcome.failures:
-        print(f"error: {failure}", file=sys.stderr)
+        alike[failure.route, failure.error] = alike.get((failure.route, failure.error), 0) + 1
+        if alike[failure.route, failure.error] == 1:
+            print(f"error: {failure}", file=sys.stderr)
+    for (route, _), count in alike.items():
+        if count > 1:
+            print(f"  ({route}: the same in {count - 1:,} more scenario(s))", file=sys.stderr)
     if outcome.failures:
         print(
             f"  hint: no table was written; the chunks that finished are kept in {arguments.output}.parts: "

@@ -8,7 +8,11 @@ Each route becomes::
      "closure": {"mass_relative_error": float, "elements": {element: float}},
      "iterations": int,
      "units": {unit: {"duty": {...}, "energy": {...}, "utility": str, "carrier": str}},
-     "species": {"layers": [str], "overridden": [str], "estimated": [str]}}
+     "species": {"layers": [str], "overridden": [str], "overrides": [str], "estimated": [str]}}
+
+where ``overridden`` lists the species a later layer (a user's folder, the route's own
+``species:``) replaced, and ``overrides`` the values accepted outside their plausibility band
+because marked as overrides (:mod:`flowsheet.thermo.plausibility`).
 
 and a comparison adds ``"ratios": {kpi: float or null}`` (route / baseline; null
 where the baseline is zero).
@@ -61,6 +65,7 @@ def summarize(results: Results, route: str, file: str, product: str) -> dict:
         "species": {
             "layers": list(results.species_layers),
             "overridden": list(results.overridden),
+            "overrides": list(results.overrides),
             "estimated": list(results.estimated),
         },
     }

@@ -105,16 +105,46 @@ def _fit(cell: str, width: int, left: bool) -> str:
     return cell.ljust(width) if left else cell.rjust(width)
 
 
+SPECIES_NOTES = (
+    ("overridden", "species_replaced", "species replaced by a later layer of species data"),
+    ("overrides", "species_override", "values outside their plausibility band, accepted as marked overrides"),
+)
+"""Per kind of species note: its key in a summary's ``species``, its CSV row name, and its heading."""
+
+
+def _species_notes(summary: dict, fmt: str) -> str:
+    """The species a layer replaced and the values accepted as overrides, under their headings; empty if none."""
+    blocks = []
+    for key, _, heading in SPECIES_NOTES:
+        listed = summary.get("species", {}).get(key, [])
+        if listed:
+            bullet = "- " if fmt == "markdown" else "  "
+            blocks.append("\n".join([f"{heading}:", *(f"{bullet}{text}" for text in listed)]))
+    return "\n\n".join(blocks)
+
+
 def render_runs(summaries: list[dict], fmt: str) -> str:
-    """One route's KPIs per block (table, markdown), long rows (csv) or a JSON list."""
+    """One route's KPIs per block (table, markdown), long rows (csv) or a JSON list.
+
+    Every format says which species a later layer (a user's folder, the route's own ``species:``)
+    replaced and which values were accepted outside their plausibility band as overrides: table
+    and Markdown below each route's KPIs, CSV as rows whose ``kpi`` is ``species_replaced`` or
+    ``species_override`` and whose ``value`` is the text, JSON under ``species``.
+    """
     if fmt == "json":
         return json.dumps(summaries, indent=2, allow_nan=False)
     if fmt == "csv":
-        rows = [
-            [s["route"], name, _exact(s["kpis"][name]["value"]), _short(s["kpis"][name]["unit"])]
-            for s in summaries
-            for name in KPI_ORDER
-        ]
+        rows = []
+        for s in summaries:
+            rows += [
+                [s["route"], name, _exact(s["kpis"][name]["value"]), _short(s["kpis"][name]["unit"])]
+                for name in KPI_ORDER
+            ]
+            rows += [
+                [s["route"], row_name, text, ""]
+                for key, row_name, _ in SPECIES_NOTES
+                for text in s.get("species", {}).get(key, [])
+            ]
         return _grid(["route", "kpi", "value", "unit"], rows, "csv")
     blocks = []
     for summary in summaries:
@@ -126,7 +156,8 @@ def render_runs(summaries: list[dict], fmt: str) -> str:
             rows.append([name, _number(value / factor), shown])
         closure = summary["closure"]["mass_relative_error"]
         title = f"{summary['route']} ({summary['file']}), {per}; mass closes to {closure:.1e}"
-        blocks.append(f"{title}\n{_grid(['kpi', 'value', 'unit'], rows, fmt)}")
+        notes = _species_notes(summary, fmt)
+        blocks.append(f"{title}\n{_grid(['kpi', 'value', 'unit'], rows, fmt)}" + (f"\n\n{notes}" if notes else ""))
     return "\n\n".join(blocks)
 
 

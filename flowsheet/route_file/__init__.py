@@ -32,12 +32,13 @@ ties them together in :func:`load_route`.
 from __future__ import annotations
 
 import dataclasses
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from flowsheet.errors import FlowsheetError, RouteFileError, UnitError, message_and_hint
+from flowsheet.errors import FlowsheetError, InputFileError, RouteFileError, UnitError, message_and_hint
 from flowsheet.graph import Flowsheet
 from flowsheet.route_file.build import build_flowsheet, problem_path
 from flowsheet.route_file.edits import apply_edits, load_document
@@ -93,6 +94,30 @@ class Route:
 
 
 def _locate(origins: Origins, path: tuple, fallback: str) -> tuple[str, int]:
+    """(file, line) of a dotted path: of the longest known prefix, or where this file changed it.
+
+    A value a file extends from its parent but changes with ``set:`` is reported at that ``set:``
+    line (file `fallback`), not at the parent's line: at the first line this file sets within the
+    path (``set: {units.filter.wash_ratio.value: ...}``), else within the same entry
+    (``set: {units.calcine.precursor: ...}`` for a problem of ``units.calcine.product``).
+    """
+    found = _origin(origins, path, fallback)
+    if found[0] == fallback:
+        return found
+    for scope in (path, path[:2] if path[:1] in _ENTRIES else None):
+        if scope:
+            edited = [origin for key, origin in origins.items() if key[: len(scope)] == scope and origin[0] == fallback]
+            if edited:
+                return min(edited, key=lambda origin: origin[1])
+    return found
+
+
+_ENTRIES = {("sites",), ("feeds",), ("products",), ("units",)}
+"""Sections of named entries: a variant's ``set:`` within an entry may cause a problem of its other fields."""
+
+
+def _origin(origins: Origins, path: tuple, fallback: str) -> tuple[str, int]:
+    """(file, line) of the longest prefix of `path` that has one; `fallback` at line 0 if none."""
     for cut in range(len(path), -1, -1):
         if path[:cut] in origins:
             return origins[path[:cut]]
@@ -137,7 +162,11 @@ def load_route(
 
     def report(where: tuple, problem: str, hint: str = "") -> None:
         file, line = _locate(origins, where, shown)
-        issue = (file, line, dotted(where), problem, hint)
+        value_file, value_line = _origin(origins, where, shown)
+        if value_file != file and not any(k[: len(where)] == where and o == (file, line) for k, o in origins.items()):
+            # located at a set: of the same entry, not of this value: say where the value itself is
+            problem = f"{problem} (this file's set: changes {dotted(where[:2])}; {dotted(where)} is at {value_file}:{value_line})"
+        issue = (file, line, dotted(where), _bounded(problem), hint)
         if issue not in issues:  # a value read twice (an uncertain value's nominal) is reported once
             issues.append(issue)
 
@@ -149,6 +178,12 @@ def load_route(
     for folder in data_folders:
         try:
             layers = layers.with_folder(folder)
+        except InputFileError as err:  # every problem of the folder's tables, at its file and line, with its hint
+            listed = [
+                (0, "", f"species data {folder}: {type(err)(err.path, [(*issue[:3], '')])}", issue[3])
+                for issue in err.issues
+            ]
+            raise RouteFileError(shown, listed) from err
         except FlowsheetError as err:
             raise RouteFileError.one(shown, 0, "", f"species data {folder}: {message_and_hint(err)[0]}") from err
     sheet = build_flowsheet(spec, report, uncertain, layers, shown)
@@ -161,6 +196,23 @@ def load_route(
     if issues:
         raise _error(shown, issues)
     return Route(shown, spec, sheet, origins, uncertain)
+
+
+MAX_QUOTED = 80
+"""Longest quoted piece of the file a problem repeats, [characters]: a name or a value, never a line."""
+
+_QUOTED = re.compile(f"'([^'\\n]{{{MAX_QUOTED + 1},}})'")
+_WORD = re.compile(f"[^\\s'/]{{{3 * MAX_QUOTED + 1},}}")  # a name not quoted (``unit.port``); no path is cut
+
+
+def _bounded(problem: str) -> str:
+    """`problem` with each quoted piece of input over :data:`MAX_QUOTED` characters cut, whoever wrote the message.
+
+    The checks of units, streams and species quote the value at fault; a value of thousands of
+    characters is shown by its start, so an error never repeats more of the file than a token.
+    """
+    problem = _QUOTED.sub(lambda match: f"'{match.group(1)[: MAX_QUOTED - 1]}…'", problem)
+    return _WORD.sub(lambda match: f"{match.group(0)[: MAX_QUOTED - 1]}…", problem)
 
 
 def _check_basis(spec: RouteSpec, sheet: Flowsheet, report: Any) -> None:

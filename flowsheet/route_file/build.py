@@ -23,6 +23,8 @@ from flowsheet.operations import Feed, Operation, Product, TransportLeg
 from flowsheet.operations.base import SI
 from flowsheet.route_file.schema import RouteSpec, unit_types
 from flowsheet.thermo import ConstantHeatCapacity, Species, SpeciesData, package_data
+from flowsheet.thermo.plausibility import check_formation_enthalpy, check_heat_capacity, check_range, settle
+from flowsheet.thermo.species import MAX_NAME
 from flowsheet.uncertainty import Distribution, is_uncertain, read_distribution
 from flowsheet.units import magnitude
 
@@ -137,9 +139,15 @@ def _nominal(
 
 
 def route_species(spec: RouteSpec, report: Any, where: str) -> list[Species]:
-    """The species a route's ``species:`` section brings; each value must carry its unit and a source of the route."""
+    """The species a route's ``species:`` section brings; each value must carry its unit and a source of the route.
+
+    Each entry is checked for physical sense (:mod:`flowsheet.thermo.plausibility`); a value outside
+    its band is refused unless the entry says ``override: true``. A formula and phase given twice is
+    refused at the second entry.
+    """
     keys = {source.key for source in spec.sources}
     found = []
+    first: dict[tuple, int] = {}
     for i, entry in enumerate(spec.species):
         path = ("species", i)
         if entry.source not in keys:
@@ -158,8 +166,24 @@ def route_species(spec: RouteSpec, report: Any, where: str) -> list[Species]:
         except FlowsheetError as err:
             report((*path, "formula"), *message_and_hint(err))
             continue
-        if not 0 < low < high:
-            report(path, "needs 0 < t_min < t_max", "e.g. t_min: 273.15 K, t_max: 1500 K")
+        key = (formula.key, entry.phase)
+        if key in first:
+            problem = f"{formula.text}({entry.phase}) is given twice (first as species[{first[key]}])"
+            report((*path, "formula"), problem, "keep one entry per formula and phase")
+            continue
+        first[key] = i
+        if len(entry.name) > MAX_NAME or not entry.name.isprintable():
+            problem = f"is not a short printable name ({len(entry.name):,} characters)"
+            report((*path, "name"), problem, f"at most {MAX_NAME} characters, e.g. retgersite")
+            continue
+        model = ConstantHeatCapacity(cp, low, high)
+        findings = check_formation_enthalpy(formation, formula, entry.phase, "formation_enthalpy")
+        findings += check_range(low, high, entry.phase)
+        findings += check_heat_capacity(model, formula, entry.phase, "heat_capacity")
+        refused, accepted = settle(findings, entry.override, "write override: true in this entry")
+        for finding in refused:
+            report((*path, finding.field), finding.problem, finding.hint)
+        if refused:
             continue
         cited = f"{entry.source} ({where}: species[{i}])"
         found.append(
@@ -168,9 +192,16 @@ def route_species(spec: RouteSpec, report: Any, where: str) -> list[Species]:
                 phase=entry.phase,
                 name=entry.name,
                 formation_enthalpy=formation,
-                heat_capacity=ConstantHeatCapacity(cp, low, high),
+                heat_capacity=model,
                 sources={"formation_enthalpy": cited, "heat_capacity": cited},
                 estimated=("formation_enthalpy", "heat_capacity") if entry.estimate else (),
+                overrides=tuple(
+                    (
+                        "formation_enthalpy" if finding.field == "formation_enthalpy" else "heat_capacity",
+                        f"{finding.field} {finding.problem} (override at {where}: species[{i}])",
+                    )
+                    for finding in accepted
+                ),
             )
         )
     return found

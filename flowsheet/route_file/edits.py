@@ -9,8 +9,9 @@ import re
 from pathlib import Path
 from typing import Any
 
+from flowsheet import files
 from flowsheet.errors import RouteFileError
-from flowsheet.route_file.text import Origins, read_yaml
+from flowsheet.route_file.text import Origins, described, dotted, read_yaml
 
 Issue = tuple[int, str, str, str]
 """An edit that could not be applied: ``(line, field, problem, hint)``."""
@@ -63,44 +64,29 @@ def load_document(path: Path, chain: tuple[Path, ...] = ()) -> tuple[dict, Origi
         raise RouteFileError.one(
             shown, line, "extends", "must be the path of another route file", "e.g. extends: nmc811_sulfate.yaml"
         )
-    parent_path = path.parent / data["extends"]
-    roots = [path.parent.resolve(), *allowed_folders()]
-    if not any(parent_path.resolve().is_relative_to(root) for root in roots):
-        raise RouteFileError.one(
-            shown,
-            line,
-            "extends",
-            "names a file outside this route's folder and the allowed folders",
-            f"extend a route in this folder or below it, or list its folder in {ROUTE_PATH}",
-        )
-    seen = [p.resolve() for p in (*chain, path)]
-    if parent_path.resolve() in seen:
-        cycle = " -> ".join(p.name for p in (*chain, path, parent_path))
-        raise RouteFileError.one(
-            shown, line, "extends", f"extends cycle: {cycle}", "one of them must not extend the other"
-        )
-    if not parent_path.exists():
-        raise RouteFileError.one(
-            shown,
-            line,
-            "extends",
-            f"no route file {data['extends']!r} beside this one",
-            "give its path relative to this file",
-        )
+    parent_path = _parent(path, data["extends"], line, chain)
     try:
         merged, merged_origins, inherited = load_document(parent_path, (*chain, path))
     except RouteFileError as err:
         raise RouteFileError(shown, _at_extends(line, str(err.path), err.issues)) from err
     merged, merged_origins = copy.deepcopy(merged), dict(merged_origins)
+    unmerged: list[Issue] = []
     for key, value in data.items():
         if key in EDIT_KEYS:
             continue
-        if key in ("sites", "feeds", "products", "units") and isinstance(value, dict):
+        if key in _ADDED:
+            expected, what, example = _ADDED[key]
+            if not isinstance(value, expected):
+                unmerged.append((origins[(key,)][1], key, f"must be {what}, not {described(value)}", f"e.g. {example}"))
+                continue
+            if not isinstance(merged.get(key, expected()), expected):
+                continue  # the parent's own value is wrong: reported at its line when the route is checked
+        if key in ("sites", "feeds", "products", "units"):
             target = merged.setdefault(key, {})
             for name, entry in value.items():
                 target[name] = entry
                 _replace_origins(merged_origins, origins, (key, name))
-        elif key in ("streams", "sources") and isinstance(value, list):
+        elif key in ("streams", "sources"):
             # added to the parent's; a source with the parent's key replaces it (the variant's figures
             # still rest on the parent's sources, so they are kept)
             items = merged.setdefault(key, [])
@@ -113,8 +99,73 @@ def load_document(path: Path, chain: tuple[Path, ...] = ()) -> tuple[dict, Origi
         else:
             merged[key] = value
             _replace_origins(merged_origins, origins, (key,))
-    issues = _at_extends(line, str(parent_path), inherited) + apply_edits(data, origins, merged, merged_origins, shown)
+    issues = _at_extends(line, str(parent_path), inherited) + unmerged
+    issues += apply_edits(data, origins, merged, merged_origins, shown)
     return merged, merged_origins, issues
+
+
+_ADDED: dict[str, tuple[type[dict] | type[list], str, str]] = {
+    "sites": (dict, "a mapping of sites by name", "sites: {mine: {region: CL}}"),
+    "feeds": (dict, "a mapping of feeds by name", "feeds: {soda: {flows: {Na2CO3: 1 mol}, dosed: true}}"),
+    "products": (dict, "a mapping of products by name", "products: {slag: {kind: waste}}"),
+    "units": (dict, "a mapping of units by name", "units: {mill: {type: mixer}}"),
+    "streams": (list, "a list of streams, each added to the parent's", "streams: ['ship -> redissolve.feed']"),
+    "sources": (list, "a list of sources, each added to the parent's", "sources: [{key: dai2019, cite: '...'}]"),
+}
+"""Keys a variant adds to its parent's, entry by entry: what each must be, and an example."""
+
+
+MAX_NAME = 255
+"""Longest name of one folder or file in an ``extends`` path, [characters] (the usual file-system limit)."""
+
+MAX_PATH = 4096
+"""Longest ``extends`` path, [characters]."""
+
+
+def _parent(path: Path, name: str, line: int, chain: tuple[Path, ...]) -> Path:
+    """The route file `name` (an ``extends`` value of `path`, at `line`) names, checked before it is read.
+
+    Raises
+    ------
+    RouteFileError
+        At the ``extends`` line, for a name no file system holds (empty, too long, a NUL or
+        another control character), a file outside the allowed folders, a cycle, or a name that is
+        missing, a folder, or not a regular file.
+    """
+    shown = str(path)
+
+    def refuse(problem: str, hint: str) -> RouteFileError:
+        return RouteFileError.one(shown, line, "extends", problem, hint)
+
+    example = "give the path of a route file relative to this one, e.g. extends: nmc811_sulfate.yaml"
+    if not name.strip():
+        raise refuse("is empty", example)
+    if any(ord(c) < 32 or ord(c) == 127 for c in name):
+        raise refuse(f"{files.shown(name)} holds a control character (a NUL, a tab, a new line)", example)
+    if len(name) > MAX_PATH or any(len(part) > MAX_NAME for part in re.split(r"[/\\]", name)):
+        raise refuse(f"{files.shown(name)} is too long for a file name ({MAX_NAME} characters a name)", example)
+    parent_path = path.parent / name
+    try:
+        resolved = parent_path.resolve()
+        roots = [path.parent.resolve(), *allowed_folders()]
+        if not any(resolved.is_relative_to(root) for root in roots):
+            raise refuse(
+                "names a file outside this route's folder and the allowed folders",
+                f"extend a route in this folder or below it, or list its folder in {ROUTE_PATH}",
+            )
+        if resolved in [p.resolve() for p in (*chain, path)]:
+            cycle = " -> ".join(p.name for p in (*chain, path, parent_path))
+            raise refuse(f"extends cycle: {cycle}", "one of them must not extend the other")
+        if not parent_path.exists():
+            raise refuse(f"no route file {files.shown(name)} beside this one", "give its path relative to this file")
+        if not parent_path.is_file():
+            what = "a folder" if parent_path.is_dir() else "not a regular file (a pipe, a device or a socket)"
+            raise refuse(f"{files.shown(name)} is {what}", example)
+    except (OSError, RuntimeError, ValueError) as err:  # a name too long, a NUL, a loop of links
+        if isinstance(err, RouteFileError):
+            raise
+        raise refuse(f"{files.shown(name)} is not a usable path ({type(err).__name__})", example) from None
+    return parent_path
 
 
 def _at_extends(line: int, parent: str, issues: list[Issue]) -> list[Issue]:
@@ -143,7 +194,11 @@ def _path(text: str, shown: str = "", line: int = 0, field: str = "") -> tuple[s
     keys = tuple(bracket or plain for bracket, plain in _SEGMENT.findall(text))
     if not keys or not all(k.strip() for k in keys) or ".." in text or text.startswith(".") or text.endswith("."):
         raise RouteFileError.one(
-            shown, line, field, f"{text!r} is not a dotted path", "e.g. units.calcine.temperature or flows[LiOH·H2O]"
+            shown,
+            line,
+            field,
+            f"{files.shown(text)} is not a dotted path",
+            "e.g. units.calcine.temperature or flows[LiOH·H2O]",
         )
     return keys
 
@@ -167,7 +222,7 @@ def apply_edits(data: dict, origins: Origins, merged: dict, merged_origins: Orig
             parent = _walk(merged, keys[:-1], shown, line, "remove")
             if keys[-1] not in parent:
                 raise RouteFileError.one(
-                    shown, line, "remove", f"{entry_path!r} is not in the route", _near(keys[-1], parent)
+                    shown, line, "remove", f"{files.shown(entry_path)} is not in the route", _near(keys[-1], parent)
                 )
             del parent[keys[-1]]
         except RouteFileError as err:
@@ -175,10 +230,10 @@ def apply_edits(data: dict, origins: Origins, merged: dict, merged_origins: Orig
     for i, stream in enumerate(data.get("disconnect") or []):
         line = origins[("disconnect", i)][1]
         streams = merged.get("streams", [])
-        normal = [_normal(s) for s in streams]
+        normal = [_normal(str(s)) for s in streams] if isinstance(streams, list) else []
         if _normal(str(stream)) not in normal:
             hint = _near(_normal(str(stream)), dict.fromkeys(normal))
-            issues.append((line, "disconnect", f"no stream {stream!r} in the route it extends", hint))
+            issues.append((line, "disconnect", f"no stream {files.shown(stream)} in the route it extends", hint))
             continue
         index = normal.index(_normal(str(stream)))
         del streams[index]
@@ -196,7 +251,7 @@ def apply_edits(data: dict, origins: Origins, merged: dict, merged_origins: Orig
 def _set(entry_path: str, value: Any, origins: Origins, merged: dict, merged_origins: Origins, shown: str) -> None:
     line = origins[("set", entry_path)][1]
     keys = _path(entry_path, shown, line, "set")
-    parent = _walk(merged, keys[:-1], shown, line, f"set.{entry_path}")
+    parent = _walk(merged, keys[:-1], shown, line, f"set.{dotted(keys)}")
     parent[keys[-1]] = value
     prefix = tuple(keys)
     for key in [k for k in merged_origins if k[: len(prefix)] == prefix]:
@@ -209,7 +264,7 @@ def _set(entry_path: str, value: Any, origins: Origins, merged: dict, merged_ori
 def _near(name: str, known: Any) -> str:
     """A "did you mean" hint for a misspelt name among `known` (a mapping's keys), or ""."""
     close = difflib.get_close_matches(str(name), [str(k) for k in known], n=3, cutoff=0.6)
-    return f"did you mean {', '.join(repr(c) for c in close)}?" if close else ""
+    return f"did you mean {', '.join(files.shown(c) for c in close)}?" if close else ""
 
 
 def _walk(data: dict, keys: tuple[str, ...], shown: str, line: int, field: str) -> dict:
@@ -217,10 +272,10 @@ def _walk(data: dict, keys: tuple[str, ...], shown: str, line: int, field: str) 
     for key in keys:
         if not isinstance(node, dict) or key not in node:
             hint = _near(key, node) if isinstance(node, dict) else ""
-            raise RouteFileError.one(shown, line, field, f"{'.'.join(keys)!r} is not in the route", hint)
+            raise RouteFileError.one(shown, line, field, f"{files.shown('.'.join(keys))} is not in the route", hint)
         node = node[key]
     if not isinstance(node, dict):
-        raise RouteFileError.one(shown, line, field, f"{'.'.join(keys)!r} is not a mapping")
+        raise RouteFileError.one(shown, line, field, f"{files.shown('.'.join(keys))} is not a mapping")
     return node
 
 

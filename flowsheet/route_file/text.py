@@ -8,8 +8,8 @@ from typing import Any
 
 import yaml
 
+from flowsheet import files
 from flowsheet.errors import RouteFileError
-from flowsheet.files import read_text
 
 MAX_BYTES = 1_000_000
 """Largest route file read, [bytes]."""
@@ -48,8 +48,11 @@ _SafeComposer.add_implicit_resolver(
 
 def read_yaml(path: Path) -> tuple[Any, Origins]:
     """Read one YAML file into plain data and the (file, line) of every key and item."""
-    shown = str(path)
-    text = read_text(path, MAX_BYTES, RouteFileError)
+    return parse_yaml(files.read_text(path, MAX_BYTES, RouteFileError), str(path))
+
+
+def parse_yaml(text: str, shown: str) -> tuple[Any, Origins]:
+    """Parse the YAML `text` of the file `shown` into plain data and the (file, line) of every key and item."""
     if not text.strip():
         raise RouteFileError.one(shown, 1, "", "is empty", "start from a shipped route in routes/")
     try:
@@ -80,7 +83,7 @@ def _construct(node: yaml.Node, path: tuple, origins: Origins, shown: str) -> An
     if isinstance(node, yaml.MappingNode | yaml.SequenceNode) and node.tag not in _COLLECTION_TAGS:
         hint = "remove the tag: route files hold plain values"
         raise RouteFileError.one(
-            shown, line, dotted(path), f"YAML tag {node.tag!r} is not allowed in route files", hint
+            shown, line, dotted(path), f"YAML tag {files.shown(node.tag)} is not allowed in route files", hint
         )
     if isinstance(node, yaml.MappingNode):
         found: dict[str, Any] = {}
@@ -101,24 +104,47 @@ def _construct(node: yaml.Node, path: tuple, origins: Origins, shown: str) -> An
         return [_construct(item, (*path, i), origins, shown) for i, item in enumerate(node.value)]
     try:
         return yaml.SafeLoader(" ").construct_object(node)
+    except ValueError:  # a whole number longer than Python converts (4,300 digits)
+        raise RouteFileError.one(
+            shown, node.start_mark.line + 1, dotted(path), "is a number too long to read", "write it in fewer digits"
+        ) from None
     except yaml.constructor.ConstructorError:
         raise RouteFileError.one(
             shown,
             node.start_mark.line + 1,
             dotted(path),
-            f"YAML tag {node.tag!r} is not allowed in route files",
+            f"YAML tag {files.shown(node.tag)} is not allowed in route files",
             "remove the tag: route files hold plain values",
         ) from None
 
 
 def dotted(path: tuple) -> str:
-    """A key path as people write it: ``units.filter.wash_ratio``, ``streams[3]``, ``flows[LiOH·H2O]``."""
+    """A key path as people write it: ``units.filter.wash_ratio``, ``streams[3]``, ``flows[LiOH·H2O]``.
+
+    Each key is cut to a short token, its control characters escaped (:func:`~flowsheet.files.shown`):
+    an error names a key, it never repeats a line of the file.
+    """
     text = ""
     for part in path:
         if isinstance(part, int):
             text += f"[{part}]"
-        elif "." in str(part):
-            text += f"[{part}]"
+            continue
+        key = files.shown(part)[1:-1]
+        if "." in key:
+            text += f"[{key}]"
         else:
-            text += f".{part}" if text else str(part)
+            text += f".{key}" if text else key
     return text
+
+
+def described(value: Any) -> str:
+    """What a YAML value is, in words, with a short token of it: ``null``, ``true/false``, ``number 1.5``, ``text '0.9 mi'``, ``list``, ``mapping``."""
+    if value is None:
+        return "null"
+    if isinstance(value, bool):
+        return "true/false"
+    if isinstance(value, int | float):
+        return f"number {value!r}" if len(repr(value)) <= 20 else "number"
+    if isinstance(value, str):
+        return f"text {files.shown(value)}"
+    return "list" if isinstance(value, list) else "mapping" if isinstance(value, dict) else type(value).__name__

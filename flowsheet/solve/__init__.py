@@ -143,6 +143,7 @@ def _solve(
         parameters={path: np.asarray(v, dtype=float).reshape(-1) for path, v in (samples or {}).items()},
         species_layers=sheet.species_data.layers,
         overridden=sheet.species_data.overridden,
+        overrides=sheet.species_data.overrides,
         estimated=structure["estimated"],
     )
 

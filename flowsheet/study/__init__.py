@@ -39,16 +39,20 @@ moved into place once every chunk is in it; then the parts go. If any chunk fail
 written and the parts stay.
 
 A grid path must exist in every route of the study: one without it fails with its file and field.
+
+**Safety.** The study file is read once and checked whole (:mod:`flowsheet.study.study_file`): its
+numbers within stated bounds, its size (scenarios, rows, chunks) checked before anything is
+allocated, its routes only where a route's ``extends`` may reach. The output is checked against
+the study file, every route and every file a route extends before anything is written, and one run
+at a time holds it (:mod:`flowsheet.study.output`).
 """
 
 from __future__ import annotations
 
-import difflib
-import glob
 import hashlib
-import itertools
 import json
 import os
+import re
 import secrets
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
@@ -57,13 +61,29 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from flowsheet import files
 from flowsheet.datafiles import data_dir
-from flowsheet.errors import FlowsheetError, RouteFileError
+from flowsheet.errors import FlowsheetError
 from flowsheet.files import write_atomically
 from flowsheet.kpis import KPIS
 from flowsheet.route_file import Route, load_route
-from flowsheet.route_file.text import read_yaml
-from flowsheet.sampling import CHUNK, columns, kpi_column, parameter_column
+from flowsheet.route_file.text import MAX_BYTES
+from flowsheet.sampling import columns, kpi_column, parameter_column
+from flowsheet.study.output import TOKEN, check_study_output, clear, holding, parts_folder
+from flowsheet.study.study_file import (
+    KEYS,
+    MAX_CHUNK,
+    MAX_CHUNKS,
+    MAX_ROWS,
+    MAX_RUNS,
+    MAX_SAMPLES,
+    MAX_SEED,
+    Scenario,
+    Study,
+    StudyFileError,
+    read_study,
+)
+from flowsheet.study.study_file import value_text as _text
 from flowsheet.uncertainty import Distribution
 from flowsheet.units import parse_basis
 
@@ -77,120 +97,40 @@ ROW_GROUP = 100_000
 """Rows written together in the table: measured, Parquet writes 100,000 rows in about 70 % of the time
 ten groups of 10,000 take."""
 
-TOKEN = ".token"
-"""The file in a parts folder that tells a worker it sees the folder the caller does."""
-
 SCHEDULER = "FLOWSHEET_SCHEDULER"
 """Environment variable naming the default scheduler: ``sync``, ``processes`` or ``tcp://host:port``."""
 
-KEYS = ("routes", "grid", "samples", "seed", "chunk")
-
-Scenario = tuple[tuple[str, Any], ...]
-"""A scenario's overrides, ``((dotted path, value as written), ...)`` in grid order."""
+_ADDRESS = re.compile(r"tcp://(\[[0-9A-Fa-f:.]+\]|[A-Za-z0-9.\-]+):(\d{1,5})")
+"""A Dask scheduler's address: a host name, an IPv4 address or an IPv6 one in brackets, and a port."""
 
 Progress = Callable[[int, int], None]
 """Called as chunks finish with (samples done, samples in all)."""
 
-
-class StudyFileError(RouteFileError):
-    """A study file is malformed: an unknown key, a value of the wrong kind, a route that is not there."""
-
-
-@dataclass(frozen=True)
-class Study:
-    """A study file, read and checked.
-
-    Attributes
-    ----------
-    path : Path
-        The study file.
-    routes : tuple of str
-        Route files, globs expanded, in the order given.
-    grid : dict of str to list
-        Values by dotted path; every combination is a scenario.
-    samples : int
-        Samples per route and scenario.
-    seed : int
-        Entropy of every random stream.
-    chunk : int
-        Samples solved together: one task.
-    """
-
-    path: Path
-    routes: tuple[str, ...]
-    grid: dict[str, list[Any]]
-    samples: int
-    seed: int
-    chunk: int = CHUNK
-
-    @property
-    def scenarios(self) -> list[Scenario]:
-        """Every combination of the grid's values (one empty scenario for no grid)."""
-        return [tuple(zip(self.grid, values, strict=True)) for values in itertools.product(*self.grid.values())]
-
-    @property
-    def chunks(self) -> list[tuple[int, int]]:
-        """(first sample, samples) of each chunk of a scenario."""
-        return [(start, min(self.chunk, self.samples - start)) for start in range(0, self.samples, self.chunk)]
-
-
-def read_study(path: str | Path) -> Study:
-    """Read a study file (see the module's notes).
-
-    Raises
-    ------
-    StudyFileError
-        With every problem found, each at its line.
-    """
-    path = Path(path)
-    shown = str(path)
-    try:
-        data, origins = read_yaml(path)
-    except RouteFileError as err:
-        raise StudyFileError(err.path, err.issues) from None
-    issues: list[tuple[int, str, str, str]] = []
-
-    def report(where: tuple[str, ...], problem: str, hint: str = "") -> None:
-        line = origins.get(where, origins.get(where[:1], (shown, 0)))[1]
-        issues.append((line, ".".join(where), problem, hint))
-
-    for key in set(data) - set(KEYS):
-        close = difflib.get_close_matches(key, KEYS, n=1)
-        report((key,), "is not a study key", f"did you mean {close[0]!r}?" if close else f"the keys: {', '.join(KEYS)}")
-    patterns = data.get("routes")
-    patterns = [patterns] if isinstance(patterns, str) else patterns
-    routes: list[str] = []
-    if not isinstance(patterns, list) or not patterns or not all(isinstance(p, str) and p for p in patterns):
-        report(("routes",), "expects route files or globs", "e.g. routes: [nmc811_sulfate.yaml, 'nmc*_m2cam.yaml']")
-    else:
-        for i, pattern in enumerate(patterns):
-            found = sorted(glob.glob(str(path.parent / pattern)))
-            if not found:
-                hint = "a path relative to the study file, or absolute"
-                report(("routes", str(i)), f"no route file matches {pattern!r}", hint)
-            routes += [file for file in found if file not in routes]
-    grid = data.get("grid", {})
-    if not isinstance(grid, dict):
-        report(("grid",), "expects a mapping of dotted paths to lists of values", "e.g. sites.plant.region: [CN, NO]")
-        grid = {}
-    for key, values in grid.items():
-        if not isinstance(values, list) or not values:
-            report(("grid", key), "expects a non-empty list of values", f"e.g. {key}: [a, b]; one value goes in a list")
-    numbers = {"samples": (1000, 1), "seed": (0, 0), "chunk": (CHUNK, 1)}
-    read = {}
-    for key, (default, least) in numbers.items():
-        value = data.get(key, default)
-        if isinstance(value, bool) or not isinstance(value, int) or value < least:
-            report((key,), f"expects a whole number >= {least}, got {value!r}")
-        read[key] = value
-    if issues:
-        raise StudyFileError(shown, sorted(issues))
-    return Study(path, tuple(routes), grid, read["samples"], read["seed"], read["chunk"])
-
-
-def _text(value: Any) -> str:
-    """A grid value as text: as written for text, JSON otherwise (``0.5``, ``{"recycle": 0.9}``)."""
-    return value if isinstance(value, str) else json.dumps(value, sort_keys=True)
+__all__ = [
+    "BLOCK",
+    "KEYS",
+    "MAX_CHUNK",
+    "MAX_CHUNKS",
+    "MAX_ROWS",
+    "MAX_RUNS",
+    "MAX_SAMPLES",
+    "MAX_SEED",
+    "SCHEDULER",
+    "TOKEN",
+    "Chunk",
+    "Failure",
+    "Job",
+    "Scenario",
+    "Study",
+    "StudyFileError",
+    "StudyRun",
+    "columns_of",
+    "draw",
+    "read_study",
+    "run_chunk",
+    "run_study",
+    "solve_part",
+]
 
 
 def _key(text: str) -> int:
@@ -315,23 +255,29 @@ class Chunk:
     part: str
 
 
-def _digest(route: Route, scenario: Scenario, seed: int, folders: dict[Path, bytes]) -> str:
+def _route_files(route: Route) -> list[str]:
+    """The files a loaded route was read from: its own and every file it extends."""
+    return sorted({file for file, _ in route.origins.values() if file != "overrides" and Path(file).is_file()})
+
+
+def _digest(route: Route, scenario: Scenario, seed: int, folders: dict[Path, bytes], read: dict[str, bytes]) -> str:
     """A digest of everything a route's chunks depend on but their place (see the module's notes).
 
-    `folders` keeps the digest of each data folder already read in this run.
+    `folders` keeps the digest of each data folder already read in this run, `read` of each route file.
     """
     from flowsheet import __version__
 
     digest = hashlib.sha256(json.dumps([__version__, seed, BLOCK, _scenario_key(scenario)]).encode())
-    for file in sorted({file for file, _ in route.origins.values()}):
-        if Path(file).is_file():
-            digest.update(file.encode() + b"\0" + Path(file).read_bytes())
+    for file in _route_files(route):
+        if file not in read:
+            read[file] = hashlib.sha256(files.read_bytes(file, MAX_BYTES, StudyFileError)).digest()
+        digest.update(file.encode() + b"\0" + read[file])
     layers = [Path(layer) for layer in route.flowsheet.species_data.layers if Path(layer).is_dir()]
     for folder in [data_dir(), *layers]:
         if folder not in folders:
-            files = sorted(path for path in folder.rglob("*") if path.is_file() and "_scripts" not in path.parts)
-            read = hashlib.sha256(b"".join(str(f.relative_to(folder)).encode() + b"\0" + f.read_bytes() for f in files))
-            folders[folder] = read.digest()
+            found = sorted(path for path in folder.rglob("*") if path.is_file() and "_scripts" not in path.parts)
+            data = b"".join(str(f.relative_to(folder)).encode() + b"\0" + f.read_bytes() for f in found)
+            folders[folder] = hashlib.sha256(data).digest()
         digest.update(folders[folder])
     return digest.hexdigest()[:24]
 
@@ -340,25 +286,46 @@ def _jobs(study: Study) -> tuple[list[Job], list[Failure]]:
     """Every route in every scenario, loaded; what does not load, as a failure."""
     jobs, failures = [], []
     folders: dict[Path, bytes] = {}
+    read: dict[str, bytes] = {}
     for file in study.routes:
         for scenario in study.scenarios:
             try:
                 route = load_route(file, overrides=dict(scenario))
+                _check_columns(route, scenario, study)
+                jobs.append(Job(route, scenario, _digest(route, scenario, study.seed, folders, read)))
             except FlowsheetError as err:
                 failures.append(Failure(file, scenario, str(err), study.samples))
-                continue
-            jobs.append(Job(route, scenario, _digest(route, scenario, study.seed, folders)))
-    files: dict[str, str] = {}
+    named: dict[str, str] = {}
     for job in jobs:
-        if files.setdefault(job.route.name, job.route.path) != job.route.path:
+        if named.setdefault(job.route.name, job.route.path) != job.route.path:
             raise StudyFileError.one(
                 str(study.path),
-                0,
+                study.lines.get("routes", 0),
                 "routes",
-                f"{files[job.route.name]} and {job.route.path} are both named {job.route.name!r}",
+                f"{named[job.route.name]} and {job.route.path} are both named {files.shown(job.route.name)}",
                 "give each route its own name: (its rows are told apart by it)",
             )
     return jobs, failures
+
+
+def _check_columns(route: Route, scenario: Scenario, study: Study) -> None:
+    """Refuse a grid path that would share its column with one of the route's own (a dimensionless parameter).
+
+    Raises
+    ------
+    StudyFileError
+        At the grid's line: the table could not tell the scenarios apart.
+    """
+    own = {name for name, _ in columns_of(route, ())}
+    for path, _ in scenario:
+        if path in own:
+            raise StudyFileError.one(
+                str(study.path),
+                study.lines.get("grid", 0),
+                f"grid.{files.shown(path)[1:-1]}",
+                f"makes {route.path}'s parameter uncertain, and its column would hold both the scenario and the draws",
+                "give the grid fixed values for it, or vary its distribution in studies of their own",
+            )
 
 
 def run_study(
@@ -389,48 +356,52 @@ def run_study(
     """
     output = Path(output)
     scheduler = scheduler or os.environ.get(SCHEDULER) or "sync"
-    if scheduler not in ("sync", "processes") and not scheduler.startswith("tcp://"):
-        raise FlowsheetError(f"unknown scheduler {scheduler!r}: give sync, processes or tcp://host:port")
-    if output.is_dir():
-        raise FlowsheetError(f"{output}: is a folder; name the Parquet file to write, e.g. {output / 'study.parquet'}")
-    parts = output.with_name(output.name + ".parts")
-    parts.mkdir(parents=True, exist_ok=True)
-    token = secrets.token_hex(16)
-    write_atomically(parts / TOKEN, token)
+    address = _ADDRESS.fullmatch(scheduler)
+    if scheduler not in ("sync", "processes") and not (address and 0 < int(address[2]) < 2**16):
+        raise FlowsheetError(
+            f"unknown scheduler {files.shown(scheduler)}: give sync, processes or tcp://host:port "
+            "(a port from 1 to 65535; an IPv6 host in brackets, tcp://[::1]:8786)"
+        )
+    inputs: list[str | Path] = [study.path, *study.routes]
+    check_study_output(output, inputs)  # before the routes are loaded: a bad output is said at once
     jobs, failures = _jobs(study)
-    every = [
-        Chunk(job, start, count, str(parts / f"{job.digest}-{start}-{count}.arrow"))
-        for job in jobs
-        for start, count in study.chunks
-    ]
-    pending = [chunk for chunk in every if not Path(chunk.part).exists()]
-    total = len(study.routes) * len(study.scenarios) * study.samples
-    done = total - sum(chunk.count for chunk in pending)  # finished before, or lost to a route that did not load
-    if progress is not None:
-        progress(done, total)
-    table = _Table(output, every, _schema(jobs, study))
-    try:
-        if not failures:
-            table.advance()  # chunks finished by an earlier run go in first
-        for chunk, outcome in _execute(pending, study.seed, scheduler, token):
-            if isinstance(outcome, BaseException):
-                failures.append(Failure(chunk.job.route.path, chunk.job.scenario, _described(outcome), chunk.count))
-            elif outcome is not None:  # solved where the parts folder cannot be seen
-                _write_part(outcome, Path(chunk.part))
-            if not failures:  # a table that will not be kept is not worth writing
-                table.advance()
-            done += chunk.count
-            if progress is not None:
-                progress(done, total)
-        ran, reused = len(pending), len(every) - len(pending)
-        if failures:
-            return StudyRun(None, 0, ran, reused, tuple(failures))
-        rows = table.close()
-    finally:
-        table.abandon()
-    for part in parts.iterdir():
-        part.unlink()
-    parts.rmdir()
+    resolved = check_study_output(output, [*inputs, *(file for job in jobs for file in _route_files(job.route))])
+    parts = parts_folder(resolved)
+    with holding(parts, output):
+        token = secrets.token_hex(16)
+        write_atomically(parts / TOKEN, token)
+        every = [
+            Chunk(job, start, count, str(parts / f"{job.digest}-{start}-{count}.arrow"))
+            for job in jobs
+            for start, count in study.chunks
+        ]
+        pending = [chunk for chunk in every if not Path(chunk.part).exists()]
+        total = study.rows
+        done = total - sum(chunk.count for chunk in pending)  # finished before, or lost to a route that did not load
+        if progress is not None:
+            progress(done, total)
+        table = _Table(resolved, every, _schema(jobs, study))
+        try:
+            if not failures:
+                table.advance()  # chunks finished by an earlier run go in first
+            for chunk, outcome in _execute(pending, study.seed, scheduler, token):
+                if isinstance(outcome, BaseException):
+                    failure = Failure(chunk.job.route.path, chunk.job.scenario, _described(outcome), chunk.count)
+                    failures.append(failure)
+                elif outcome is not None:  # solved where the parts folder cannot be seen
+                    _write_part(outcome, Path(chunk.part))
+                if not failures:  # a table that will not be kept is not worth writing
+                    table.advance()
+                done += chunk.count
+                if progress is not None:
+                    progress(done, total)
+            ran, reused = len(pending), len(every) - len(pending)
+            if failures:
+                return StudyRun(None, 0, ran, reused, tuple(failures))
+            rows = table.close()
+        finally:
+            table.abandon()
+        clear(parts)
     return StudyRun(output, rows, ran, reused, ())
 
 
@@ -499,7 +470,7 @@ def _schema(jobs: list[Job], study: Study) -> pa.Schema:
     named = dict(pair for job in jobs for pair in columns_of(job.route, job.scenario))
     kpis = {kpi.name for kpi in KPIS} | {"closure"}
     order = sorted(named, key=lambda name: name.split(" [")[0] in kpis)  # stable: parameters stay in order
-    metadata = {"flowsheet.study": study.path.read_text("utf-8")}
+    metadata = {"flowsheet.study": study.text}
     return pa.schema([(name, named[name]) for name in order], metadata=metadata)
 
 
@@ -516,7 +487,7 @@ class _Table:
 
         self.output, self.schema = output, schema
         self.parts = [Path(chunk.part) for chunk in chunks]
-        self.temporary = output.with_name(f".{output.name}.{os.getpid()}.tmp")
+        self.temporary = output.with_name(f".{output.name}.{secrets.token_hex(4)}.tmp")
         text = [field.name for field in schema if field.type == "string"]
         # dictionaries for the text columns only: on sampled floats they cost time and save nothing
         self.writer = pq.ParquetWriter(self.temporary, schema, use_dictionary=text, compression="snappy")

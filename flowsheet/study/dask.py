@@ -104,7 +104,7 @@ def _connect(scheduler: LocalCluster | str) -> Client:
     """A client of the cluster; a scheduler that cannot be reached is a :class:`FlowsheetError` saying so."""
     try:
         return Client(scheduler)
-    except OSError as err:
+    except (OSError, ValueError) as err:  # ValueError: an address Dask cannot parse
         raise FlowsheetError(
             f"no Dask scheduler answers at {scheduler}: {err}; start one with `dask scheduler`, and workers "
             f"with `dask worker {scheduler}`, or run with --scheduler processes on this machine"

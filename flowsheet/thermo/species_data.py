@@ -18,6 +18,7 @@ from pathlib import Path
 
 from flowsheet.chemistry import Formula
 from flowsheet.errors import DataFileError, UnknownSpeciesError
+from flowsheet.files import shown
 from flowsheet.thermo.end_members import estimate_from_end_members
 from flowsheet.thermo.species import FORMATION_TABLE, PHASE_PREFERENCE, PHASE_TAG, Species, read_tables
 
@@ -38,6 +39,8 @@ class SpeciesData:
         Where the layers came from, first to last: ``"package"``, a folder, a route file.
     overridden : tuple of str
         ``"LiNiO2(s) from <layer>"`` for every species a later layer replaced.
+    overrides : tuple of str
+        ``"LiNiO2(s) <note>"`` for every value accepted outside its plausibility band (a property).
     """
 
     entries: dict[tuple, Species]
@@ -76,15 +79,35 @@ class SpeciesData:
         except UnknownSpeciesError:
             return None
 
+    @property
+    def overrides(self) -> tuple[str, ...]:
+        """``"<label> <note>"`` for every value of these species accepted outside its plausibility band.
+
+        Only the species in use count: one a later layer replaced takes its overrides with it.
+        """
+        return tuple(f"{item.label} {note}" for item in self.entries.values() for _, note in item.overrides)
+
     def all(self) -> tuple[Species, ...]:
         """Every species, in the order first known."""
         return tuple(self.entries.values())
 
     def with_folder(self, folder: str | Path) -> SpeciesData:
-        """These data with a user's data folder on top (the package's table layout; see :func:`_database`)."""
-        path = Path(folder).resolve()
-        if not path.is_dir():
-            raise DataFileError.one(str(folder), 0, "", "is not a folder of species data")
+        """These data with a user's data folder on top (the package's table layout; see :func:`read_tables`).
+
+        Raises
+        ------
+        DataFileError
+            For a path that is not a folder, and for every problem of its tables, at file and line.
+        """
+        where = str(folder) if str(folder).isprintable() else shown(folder)
+        try:
+            path = Path(folder).resolve()
+            is_folder = path.is_dir()
+        except (OSError, RuntimeError, ValueError) as err:  # a symbolic-link loop, a NUL in the name
+            raise DataFileError.one(where, 0, "", f"is not a usable path: {err}", "name a folder") from None
+        if not is_folder:
+            hint = "name a folder holding thermo/formation_enthalpy.csv"
+            raise DataFileError.one(where, 0, "", "is not a folder of species data", hint)
         return self.layered(str(path), read_tables(path, self).values())
 
     def layered(self, name: str, added: Iterable[Species]) -> SpeciesData:

@@ -171,3 +171,37 @@ def test_random_balanced_reactions_conserve_mass(species, split):
             return sum(c * f.elements.get(element, 0) for c, f in side)
 
         assert atoms(rxn.reactants) == atoms(rxn.products)
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["Li -> Li", "H2O -> H2O", "2 Li -> 2 Li", "2 Li -> Li + Li", "Li + H2O -> H2O + Li", "1/2 O2 -> 0.5 O2"],
+)
+def test_issue_a_reaction_that_changes_nothing_is_refused(text):
+    # every species is formed exactly as much as it is consumed: the net change is zero,
+    # so it balances trivially and would be "accepted" with a heat of reaction of 0
+    with pytest.raises(ReactionError, match="changes nothing: its products are its reactants") as caught:
+        Reaction(text)
+    assert "leave it out" in caught.value.hint
+
+
+def test_a_change_of_phase_or_a_species_on_both_sides_is_still_a_reaction():
+    assert Reaction("H2O(l) -> H2O(g)").coefficient("H2O(g)") == 1
+    # H2O on both sides (a catalyst-like spectator) with a real change besides: its net coefficient is 0
+    rxn = Reaction("NiSO4·6H2O + H2O -> NiSO4(aq) + 7 H2O")
+    assert rxn.coefficient("NiSO4(aq)") == 1
+    assert rxn.coefficient("H2O") == 6  # 7 formed - 1 consumed
+
+
+def test_balancing_the_same_species_on_both_sides_is_refused():
+    with pytest.raises(ReactionError, match="changes nothing"):
+        Reaction.balance(["Li"], ["Li"])
+
+
+def test_the_balance_command_refuses_a_null_reaction_with_a_hint(capsys):
+    from flowsheet.cli import main
+
+    assert main(["balance", "Li -> Li"]) == 1
+    err = capsys.readouterr().err
+    assert "'Li -> Li': changes nothing" in err
+    assert "\n  hint: " in err

@@ -265,3 +265,166 @@ def test_the_species_command_shows_an_estimate_and_its_recipe(capsys):
     assert "(estimated: formation_enthalpy, heat_capacity)" in out
     assert "0.8 LiNiO2(s) + 0.15 LiCoO2(s) + 0.05 LiAlO2(s)" in out
     assert "ideal mixture of its end members' models" in out
+
+
+# --- physical sense: a value outside its band is refused at its line, or accepted as a marked override ---
+
+FORMATION_HEADER = "species,phase,name,dHf_298,unit,source,estimate,override\n"
+CP_HEADER = "species,phase,cp,unit,t_min,t_max,source,estimate,override\n"
+
+
+def _thermo(tmp_path, formation_rows, cp_rows=""):
+    folder = tmp_path / "absurd"
+    (folder / "thermo").mkdir(parents=True)
+    (folder / "sources.toml").write_text('[mydata]\ncite = "Measurements of the user\'s own lab, 2026"\n')
+    (folder / "thermo" / "formation_enthalpy.csv").write_text(FORMATION_HEADER + formation_rows)
+    if cp_rows:
+        (folder / "thermo" / "heat_capacity.csv").write_text(CP_HEADER + cp_rows)
+    return folder
+
+
+@pytest.mark.parametrize(
+    ("formation", "cp", "table", "column", "words"),
+    [
+        # NiSO4(aq), 6 atoms: 1e9 J/mol is 1.667e5 kJ per mol of atoms, the aqueous band ends at +300
+        ("NiSO4,aq,,1e9,J/mol,mydata,no,\n", "", "formation_enthalpy.csv", "dHf_298", "1.667e+05 kJ per mol of atoms"),
+        # -1e6 J/(mol K) over 6 atoms: -1.667e5 per atom, below -8 * 3R = -199.5
+        ("NiSO4,aq,,-963.27,kJ/mol,mydata,no,\n", "NiSO4,aq,-1e6,J/(mol*K),273.15,373.15,mydata,no,\n",
+         "heat_capacity.csv", "cp", "-1.667e+05 per mol of atoms"),
+        # NiO, 2 atoms: 1e4 J/(mol K) is 5000 per atom, above 5 * 3R = 124.7
+        ("NiO,s,,-239.7,kJ/mol,mydata,no,\n", "NiO,s,1e4,J/(mol*K),273.15,1273.15,mydata,no,\n",
+         "heat_capacity.csv", "cp", "5000 per mol of atoms"),
+    ],
+    ids=["formation enthalpy", "aqueous heat capacity", "solid heat capacity"],
+)  # fmt: skip
+def test_a_folder_value_outside_its_band_is_refused_at_its_line_with_a_hint(
+    tmp_path, formation, cp, table, column, words
+):
+    folder = _thermo(tmp_path, formation, cp)
+    with pytest.raises(DataFileError) as caught:
+        package_data().with_folder(folder)
+    assert caught.value.path == str(folder.resolve() / "thermo" / table)
+    assert caught.value.issues[0][:2] == (2, column)  # the one data row, after the header
+    assert words in str(caught.value)
+    assert "hint:" in str(caught.value)
+    assert "add a column 'override' and write yes in this row" in str(caught.value)
+
+
+def test_an_override_is_accepted_and_listed_beside_the_replaced_species_in_every_format(tmp_path, capsys):
+    folder = _thermo(tmp_path, "NiSO4,aq,,1e9,J/mol,mydata,no,yes\n")
+    data = package_data().with_folder(folder)
+    assert data.species("NiSO4(aq)").formation_enthalpy == 1e9  # used as given
+    table = folder.resolve() / "thermo" / "formation_enthalpy.csv"
+    [note] = data.overrides
+    assert note.startswith("NiSO4(aq) dHf_298 is 1e+06 kJ/mol")
+    assert note.endswith(f"(override at {table}:2)")
+    route_file = tmp_path / "good.yaml"
+    route_file.write_text(GOOD)
+    replaced = f"NiSO4(aq) from {folder.resolve()}"
+    outputs = {}
+    for fmt in ("table", "csv", "markdown", "json"):
+        assert main(["run", str(route_file), "--data", str(folder), "--format", fmt]) == 0
+        outputs[fmt] = capsys.readouterr().out
+        assert replaced in outputs[fmt], fmt
+        assert note in outputs[fmt], fmt
+    [summary] = json.loads(outputs["json"])
+    assert summary["species"]["overrides"] == [note]
+    assert summary["species"]["overridden"] == [replaced]
+    assert "values outside their plausibility band, accepted as marked overrides:\n  NiSO4(aq)" in outputs["table"]
+    assert "\n- NiSO4(aq) dHf_298" in outputs["markdown"]
+    import csv
+    import io
+
+    rows = list(csv.reader(io.StringIO(outputs["csv"])))
+    assert ["nickel-sulfate", "species_replaced", replaced, ""] in rows
+    assert ["nickel-sulfate", "species_override", note, ""] in rows
+
+
+def test_without_replacements_the_table_says_nothing_more(tmp_path, capsys):
+    route_file = tmp_path / "good.yaml"
+    route_file.write_text(GOOD)
+    assert main(["run", str(route_file), "--format", "table"]) == 0
+    assert "species replaced" not in capsys.readouterr().out
+    assert main(["run", str(route_file), "--format", "csv"]) == 0
+    assert "species_" not in capsys.readouterr().out
+
+
+def test_a_negative_heat_capacity_of_a_solid_is_refused_even_marked_as_an_override(tmp_path):
+    folder = _thermo(tmp_path, "NiO,s,,-239.7,kJ/mol,mydata,no,\n", "NiO,s,-5,J/(mol*K),273.15,1273.15,mydata,no,yes\n")
+    with pytest.raises(
+        DataFileError, match=r"heat_capacity.csv:2: cp: is -5 J/\(mol\*K\) at 273.15 K: a heat capacity"
+    ):
+        package_data().with_folder(folder)
+
+
+def test_an_override_of_a_heat_capacity_carries_to_the_species_that_keeps_it(tmp_path):
+    # the folder gives NiO a heat capacity outside its band (marked); a second folder replaces only its dHf
+    folder = _thermo(
+        tmp_path, "NiO,s,,-239.7,kJ/mol,mydata,no,\n", "NiO,s,1e4,J/(mol*K),273.15,1273.15,mydata,no,yes\n"
+    )
+    second = tmp_path / "second"
+    second.mkdir()
+    (second / "sources.toml").write_text('[other]\ncite = "another lab"\n')
+    (second / "formation_enthalpy.csv").write_text(FORMATION_HEADER + "NiO,s,,-240.0,kJ/mol,other,no,\n")
+    data = package_data().with_folder(folder).with_folder(second)
+    assert data.species("NiO").formation_enthalpy == -240.0e3
+    [note] = data.overrides
+    assert note.startswith("NiO(s) cp is 10000 J/(mol*K)")
+
+
+def _route_with(tmp_path, entries):
+    species = 'sources: [{key: test, cite: "t"}, {key: mine, cite: "my calorimetry, 2026"}]\nspecies:\n' + entries
+    return _route(tmp_path, species)
+
+
+@pytest.mark.parametrize(
+    ("entry", "field", "words"),
+    [
+        ("formation_enthalpy: 1e9 J/mol, heat_capacity: -293 J/(mol*K)", "formation_enthalpy", "kJ per mol of atoms"),
+        ("formation_enthalpy: -960 kJ/mol, heat_capacity: -1e6 J/(mol*K)", "heat_capacity", "per mol of atoms"),
+    ],
+)
+def test_a_route_species_outside_its_band_is_refused_at_its_line(tmp_path, entry, field, words):
+    path = _route_with(tmp_path, f"  - {{formula: NiSO4, phase: aq, {entry}, t_max: 373.15 K, source: mine}}\n")
+    line = next(i for i, text in enumerate(path.read_text().splitlines(), 1) if "formula: NiSO4," in text)
+    with pytest.raises(RouteFileError) as caught:
+        load_route(path)
+    message = str(caught.value)
+    assert message.startswith(f"{path}:{line}: species[0].{field}: is ")
+    assert words in message
+    assert "write override: true in this entry" in message
+
+
+def test_a_route_species_marked_override_is_used_and_listed(tmp_path, capsys):
+    entry = (
+        "formation_enthalpy: 1e9 J/mol, heat_capacity: -293 J/(mol*K), t_max: 373.15 K, source: mine, override: true"
+    )
+    path = _route_with(tmp_path, f"  - {{formula: NiSO4, phase: aq, {entry}}}\n")
+    route = load_route(path)
+    assert route.flowsheet.species_data.species("NiSO4(aq)").formation_enthalpy == 1e9
+    for fmt in ("table", "json"):
+        assert main(["run", str(path), "--format", fmt]) == 0
+        out = capsys.readouterr().out
+        assert f"NiSO4(aq) from {path}" in out
+        assert "NiSO4(aq) formation_enthalpy is 1e+06 kJ/mol" in out
+        assert f"(override at {path}: species[0])" in out
+
+
+def test_the_same_species_twice_in_a_route_is_refused_at_the_second(tmp_path):
+    entry = "formation_enthalpy: -960 kJ/mol, heat_capacity: -293 J/(mol*K), t_max: 373.15 K, source: mine"
+    path = _route_with(
+        tmp_path,
+        f"  - {{formula: NiSO4, phase: aq, {entry}}}\n  - {{formula: NiSO4, phase: s, {entry.replace('-293', '100')}}}\n"
+        f"  - {{formula: NiSO4, phase: aq, {entry}}}\n",
+    )
+    lines = [i for i, text in enumerate(path.read_text().splitlines(), 1) if "formula: NiSO4," in text]
+    with pytest.raises(RouteFileError) as caught:
+        load_route(path)
+    assert caught.value.issues == [
+        (
+            lines[2],
+            "species[2].formula",
+            "NiSO4(aq) is given twice (first as species[0])",
+            "keep one entry per formula and phase",
+        )
+    ]  # the solid of the same formula is another species
