@@ -122,7 +122,8 @@ def read_csv(
     ------
     InputFileError
         Of type `kind`, with every problem found: missing columns, a row with more cells than the
-        header, a cell longer than ``MAX_FIELD`` characters, a quote never closed, or no rows.
+        header, a cell longer than ``MAX_FIELD`` characters, a quote never closed, or no header; a
+        table of a header alone gives no rows, which the caller judges.
     """
     where = str(path)
     text = read_text(path, limit, kind)

@@ -234,7 +234,7 @@ def _read(value: str | float | int | pint.Quantity, wanted: str, field: str) -> 
         number = _finite_number(value, wanted, field)
         return Quantity(number, ureg.dimensionless)
     if not isinstance(value, str):
-        hint = "write a number then its unit, e.g. '5 L/kg'; an uncertain value as {value: ..., range: [..., ...]}"
+        hint = f"write a number then its unit, e.g. '{_example(wanted)}'; an uncertain value as {{value: ..., range: [..., ...]}}"
         raise UnitError(field, wanted, repr(value), f"is a {type(value).__name__}, not a quantity", hint)
     if len(value) > MAX_TEXT:
         raise UnitError(
@@ -243,7 +243,11 @@ def _read(value: str | float | int | pint.Quantity, wanted: str, field: str) -> 
     match = _NUMBER_THEN_UNIT.match(value)
     if match is None:
         raise UnitError(
-            field, wanted, value, "does not start with a number", "write a number then a unit, e.g. '5 L/kg'"
+            field,
+            wanted,
+            value,
+            "does not start with a number",
+            f"write a number then a unit, e.g. '{_example(wanted)}'",
         )
     number_text, unit_text = match.groups()
     problem = _unit_problem(unit_text)
@@ -270,7 +274,22 @@ def _finite_number(value: float, wanted: str, field: str, shown: str | None = No
 
 def _check_finite(number: float, wanted: str, shown: str, field: str) -> None:
     if not math.isfinite(number):
-        raise UnitError(field, wanted, shown, "is not a finite number", "give a finite value, e.g. '5 L/kg'")
+        raise UnitError(
+            field, wanted, shown, "is not a finite number", f"give a finite value, e.g. '{_example(wanted)}'"
+        )
+
+
+def _example(wanted: str) -> str:
+    """A value to show in a hint, for `wanted` as messages show it (:func:`_expected_text`).
+
+    ``'5 L/kg'`` for ``[volume]/[mass]``, ``'5 K'`` for ``K ([temperature])``, ``'0.9'`` where no unit is expected.
+    """
+    if wanted == "dimensionless":
+        return "0.9"
+    if wanted == "a quantity":
+        return "5 L/kg"
+    unit = wanted.split(" (")[0]
+    return f"5 {unit}" if "[" not in unit else f"5 {_example_unit(unit)}"
 
 
 def _example_unit(expected: str) -> str:

@@ -89,3 +89,8 @@ def test_option_values_out_of_bounds_are_usage_errors_before_any_work(capsys, ar
     err = capsys.readouterr().err
     assert words in err
     assert "internal error" not in err
+
+
+def test_an_empty_basis_for_a_sweep_is_refused_not_read_as_the_routes(capsys):
+    assert main(["sweep", "routes/nmc811_sulfate.yaml", "--samples", "10", "--basis", ""]) == 1
+    assert "--basis expects a positive mass or mass rate, got '': is empty" in capsys.readouterr().err

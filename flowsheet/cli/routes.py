@@ -238,6 +238,7 @@ def sweep(arguments: argparse.Namespace) -> int:
             file=sys.stderr,
         )
         return 2
+    check_basis(arguments.basis)
     folder = _folder(arguments)
     route = load_route(arguments.route, data_folders=arguments.data)
     with _progress_bar(f"{route.name}: {arguments.samples:,} samples") as progress:

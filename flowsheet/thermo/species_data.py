@@ -154,7 +154,14 @@ def default_data() -> SpeciesData:
 def _layered_folders(listed: str) -> SpeciesData:
     data = package_data()
     for folder in (p for p in listed.split(os.pathsep) if p):
-        data = data.with_folder(folder)
+        try:
+            data = data.with_folder(folder)
+        except DataFileError as err:  # say where the folder was named: not on the command line
+            listed_in = [
+                (line, field, f"{problem} (a folder listed in {DATA_PATH})", hint)
+                for line, field, problem, hint in err.issues
+            ]
+            raise DataFileError(err.path, listed_in) from None
     return data
 
 

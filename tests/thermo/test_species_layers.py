@@ -428,3 +428,9 @@ def test_the_same_species_twice_in_a_route_is_refused_at_the_second(tmp_path):
             "keep one entry per formula and phase",
         )
     ]  # the solid of the same formula is another species
+
+
+def test_a_bad_folder_in_the_environment_says_where_it_was_named(tmp_path, monkeypatch, capsys):
+    monkeypatch.setenv("FLOWSHEET_DATA", str(tmp_path / "nowhere"))
+    assert main(["species", "H2O"]) == 1
+    assert "(a folder listed in FLOWSHEET_DATA)" in capsys.readouterr().err  # not on the command line
