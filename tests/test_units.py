@@ -207,7 +207,12 @@ def test_any_basis_with_at_is_read_or_refused_as_a_unit_error(rate, at, hours):
 
 @pytest.mark.parametrize(
     ("text", "expected", "example"),
-    [("1e999", "", "'0.9'"), ("1e999", "[volume]/[mass]", "'5 L/kg'"), ("abc", "K", "'5 K'"), ("nan kg", "kg", "'5 kg'")],
+    [
+        ("1e999", "", "'0.9'"),
+        ("1e999", "[volume]/[mass]", "'5 L/kg'"),
+        ("abc", "K", "'5 K'"),
+        ("nan kg", "kg", "'5 kg'"),
+    ],
 )
 def test_a_hint_gives_an_example_in_the_units_expected(text, expected, example):
     with pytest.raises(UnitError) as caught:
