@@ -156,8 +156,8 @@ class Reconciled:
         aside = f"gross error suspected in {', '.join(flagged)} (set aside); on the rest, " if flagged else ""
         verdict = "rejects" if self.gross_error else "accepts"
         text = (
-            f"{aside}the global test {verdict} at {self.confidence:.0%}: chi-square {self.chi_square:.3g} on "
-            f"{self.degrees_of_freedom} degrees of freedom (critical {self.critical:.3g})"
+            f"{aside}the global test {verdict} at {self.confidence:.0%}: chi-square {self.chi_square:.3g}, "
+            f"{self.degrees_of_freedom} degrees of freedom, critical {self.critical:.3g}"
         )
         if self.negative:
             text += f"; NEGATIVE reconciled flows: {', '.join(self.negative)}"

@@ -175,6 +175,7 @@ def test_the_command_reads_measurements_in_any_mass_flow_unit(tmp_path, capsys):
     out = capsys.readouterr().out
     assert "the global test accepts at 95%" in out
     assert "dry.dry Ni" in out
+    assert max(len(line) for line in out.splitlines()) <= 100  # fits a 100-column terminal
     path.write_text("stream,quantity,value,sd,unit\nfilter.cake,Ni,500,5,kg\n", encoding="utf-8")
     assert main(["reconcile", str(route), str(path)]) == 1
     assert f"{path}:2: unit: 'kg' is not a mass flow unit" in capsys.readouterr().err  # named at its line

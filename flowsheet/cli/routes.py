@@ -372,12 +372,15 @@ def reconcile(arguments: argparse.Namespace) -> int:
     measured = read_measurements(arguments.measurements, structure)
     found = reconciled(structure, measured, arguments.confidence, source=str(arguments.measurements))
     frame = found.measurements[["measured", "sd", "reconciled", "adjustment", "z", "note"]].copy()
+    rounding = frame["adjustment"].abs() <= 1e-9 * frame["sd"]  # a non-redundant measurement keeps its value
+    frame.loc[rounding, "adjustment"] = 0.0
     for column in ("measured", "sd", "reconciled", "adjustment"):
         frame[column] = frame[column].map(lambda v: "-" if v != v else f"{v * 3600:.6g}")  # kg/s to kg/h
     frame["z"] = frame["z"].map(lambda v: "n/a" if v != v else f"{v:+.2f}")
     frame["note"] = frame["note"].str.replace("gross error?", "GROSS ERROR?").str.replace("negative", "NEGATIVE")
-    frame.columns = ["measured [kg/h]", "sd [kg/h]", "reconciled [kg/h]", "adjustment [kg/h]", "z", "test"]
-    print(f"{route.name}: {found}")
+    frame.columns = ["measured", "sd", "reconciled", "adjustment", "z", "test"]
+    frame.index.name = "measurement (flows in kg/h)"
+    print(f"{route.name}:\n" + "\n".join(f"  {clause}" for clause in str(found).split("; ")))  # a clause a line
     print(frame.to_string())
     return 0
 
