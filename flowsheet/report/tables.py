@@ -6,6 +6,7 @@ import csv
 import io
 import json
 import shutil
+import textwrap
 
 from flowsheet.report.summary import KPI_ORDER
 from flowsheet.units import short_unit, ureg
@@ -118,9 +119,20 @@ def _species_notes(summary: dict, fmt: str) -> str:
     for key, _, heading in SPECIES_NOTES:
         listed = summary.get("species", {}).get(key, [])
         if listed:
-            bullet = "- " if fmt == "markdown" else "  "
-            blocks.append("\n".join([f"{heading}:", *(f"{bullet}{text}" for text in listed)]))
+            if fmt == "markdown":
+                lines = [f"- {text}" for text in listed]
+            else:  # wrapped to the terminal, a note's later lines indented under its first
+                width = max(terminal_width(), 40)
+                lines = [_wrapped(text, width) for text in listed]
+            blocks.append("\n".join([f"{heading}:", *lines]))
     return "\n\n".join(blocks)
+
+
+def _wrapped(text: str, width: int) -> str:
+    """`text` wrapped to `width` under a two-space indent, its later lines indented further; paths stay whole."""
+    return textwrap.fill(
+        text, width, initial_indent="  ", subsequent_indent="    ", break_long_words=False, break_on_hyphens=False
+    )
 
 
 def render_runs(summaries: list[dict], fmt: str) -> str:
