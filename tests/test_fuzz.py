@@ -14,17 +14,15 @@ from pathlib import Path
 import numpy as np
 import pytest
 import yaml
-from hypothesis import event, given, settings
+from hypothesis import given, settings
 from hypothesis import strategies as st
-from hypothesis.errors import InvalidArgument
 
 from flowsheet.batch import solve_route
 from flowsheet.chemistry import Formula, Reaction
 from flowsheet.cli import main
-from flowsheet.errors import FlowsheetError
 from flowsheet.route_file import load_route
 from flowsheet.units import parse_quantity
-from tests.conftest import LONG
+from tests.conftest import LONG, escapes_only_flowsheet_errors
 from tests.test_route_file import GOOD
 
 ROUTES = Path(__file__).parents[1] / "routes"
@@ -47,25 +45,9 @@ HOSTILE = [
 ]  # fmt: skip
 
 
-def _escapes_only_flowsheet_errors(call) -> object:
-    """Call; a FlowsheetError is an accepted outcome (None), anything else fails the test. Outcomes are counted."""
-    try:
-        found = call()
-    except FlowsheetError as err:
-        _count(f"refused: {type(err).__name__}")
-        return None
-    _count("accepted")
-    return found
-
-
-def _count(outcome: str) -> None:
-    with contextlib.suppress(InvalidArgument):  # outside a hypothesis test there is nothing to count
-        event(outcome)
-
-
 @given(formulas)
 def test_any_formula_is_read_or_refused_clearly(text):
-    formula = _escapes_only_flowsheet_errors(lambda: Formula(text))
+    formula = escapes_only_flowsheet_errors(lambda: Formula(text))
     if formula is not None:
         assert math.isfinite(formula.relative_mass)
         assert all(count > 0 for count in formula.elements.values())
@@ -74,7 +56,7 @@ def test_any_formula_is_read_or_refused_clearly(text):
 @given(st.lists(formulas, min_size=1, max_size=3), st.lists(formulas, min_size=1, max_size=3))
 def test_any_reaction_is_read_or_refused_clearly(left, right):
     text = " + ".join(left) + " -> " + " + ".join(right)
-    reaction = _escapes_only_flowsheet_errors(lambda: Reaction(text))
+    reaction = escapes_only_flowsheet_errors(lambda: Reaction(text))
     if reaction is not None:  # a reaction that reads balances every element and the charge exactly
         net = {}
         for sign, side in ((-1, reaction.reactants), (1, reaction.products)):
@@ -86,7 +68,7 @@ def test_any_reaction_is_read_or_refused_clearly(left, right):
 
 @given(quantities, st.sampled_from(EXPECTED))
 def test_any_quantity_is_read_finite_or_refused_clearly(text, expected):
-    quantity = _escapes_only_flowsheet_errors(lambda: parse_quantity(text, expected, field="value"))
+    quantity = escapes_only_flowsheet_errors(lambda: parse_quantity(text, expected, field="value"))
     if quantity is not None:
         assert math.isfinite(float(quantity.magnitude))
 
@@ -136,7 +118,7 @@ def test_any_mutated_route_is_solved_and_closes_or_refused_clearly(data):
     with tempfile.TemporaryDirectory() as folder:
         path = Path(folder) / "route.yaml"
         path.write_text(yaml.safe_dump(data, allow_unicode=True), encoding="utf-8")
-        summary = _escapes_only_flowsheet_errors(lambda: solve_route(load_route(path)))
+        summary = escapes_only_flowsheet_errors(lambda: solve_route(load_route(path)))
     if summary is not None:
         assert summary["closure"]["mass_relative_error"] <= 1e-9
         assert max(summary["closure"]["elements"].values()) <= 1e-9
@@ -163,5 +145,5 @@ def test_every_hostile_value_in_a_unit_parameter_is_refused_or_solved(value):
     with tempfile.TemporaryDirectory() as folder:
         path = Path(folder) / "route.yaml"
         path.write_text(yaml.safe_dump(data, allow_unicode=True), encoding="utf-8")
-        summary = _escapes_only_flowsheet_errors(lambda: solve_route(load_route(path)))
+        summary = escapes_only_flowsheet_errors(lambda: solve_route(load_route(path)))
     assert summary is None or all(np.isfinite(kpi["value"]) for kpi in summary["kpis"].values())

@@ -16,8 +16,8 @@ from flowsheet.cli import main
 from flowsheet.errors import RouteFileError
 from flowsheet.report.folder import OutputFolder
 from flowsheet.route_file import load_route
-from tests.conftest import LONG
-from tests.test_fuzz import HOSTILE, _escapes_only_flowsheet_errors
+from tests.conftest import LONG, escapes_only_flowsheet_errors
+from tests.test_fuzz import HOSTILE
 
 ROUTES = Path(__file__).parents[1] / "routes"
 SULFATE = str(ROUTES / "nmc811_sulfate.yaml")
@@ -449,7 +449,7 @@ def test_any_hostile_variant_is_loaded_or_refused_clearly(data):
         (Path(folder) / "nmc811_sulfate.yaml").write_text(Path(SULFATE).read_text(encoding="utf-8"), encoding="utf-8")
         path = Path(folder) / "variant.yaml"
         path.write_text(yaml.safe_dump(data, allow_unicode=True), encoding="utf-8")
-        _escapes_only_flowsheet_errors(lambda: load_route(path))
+        escapes_only_flowsheet_errors(lambda: load_route(path))
 
 
 @pytest.mark.parametrize(

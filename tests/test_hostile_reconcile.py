@@ -6,7 +6,6 @@ same path the command takes. A hypothesis fuzz of the CSV grammar closes the fil
 FlowsheetError escapes, and whatever is accepted is finite wherever it is observable.
 """
 
-import contextlib
 import functools
 import math
 import os
@@ -15,16 +14,15 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from hypothesis import event, given, settings
+from hypothesis import given, settings
 from hypothesis import strategies as st
-from hypothesis.errors import InvalidArgument
 
 from flowsheet.batch import solve_loaded
 from flowsheet.cli import main
 from flowsheet.errors import DataFileError, FlowsheetError
 from flowsheet.reconciliation import MAX_BYTES, MAX_MEASUREMENTS, MIN_SD, read_measurements, reconcile
 from flowsheet.route_file import load_route
-from tests.conftest import LONG
+from tests.conftest import LONG, count_outcome
 from tests.test_reconciliation import HOUR, _chain
 
 ROUTE = str(Path(__file__).parents[1] / "routes" / "nmc811_sulfate.yaml")
@@ -212,9 +210,9 @@ def _outcome(call):
     try:
         found = call()
     except FlowsheetError as err:
-        _count(f"refused: {type(err).__name__}")
+        count_outcome(f"refused: {type(err).__name__}")
         return err
-    _count("accepted")
+    count_outcome("accepted")
     return found
 
 
@@ -279,11 +277,6 @@ def _valid(column: str) -> st.SearchStrategy[str]:
         "sd": st.floats(min_value=1e-3, max_value=1e3).map(repr) | st.sampled_from(["1", "1e-4", "1e4"]),
         "unit": st.sampled_from(["kg/s", "kg/h", "t/d", "g/s"]),
     }.get(column, st.text(max_size=4))
-
-
-def _count(outcome: str) -> None:
-    with contextlib.suppress(InvalidArgument):  # outside a hypothesis test there is nothing to count
-        event(outcome)
 
 
 @settings(max_examples=20_000 if LONG else 300)

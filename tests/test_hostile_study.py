@@ -5,7 +5,6 @@ status and what it says: never an internal error or a traceback, never an input 
 never a line of a file the study may not read.
 """
 
-import contextlib
 import math
 import os
 import shutil
@@ -17,12 +16,10 @@ from pathlib import Path
 import pandas as pd
 import pytest
 import yaml
-from hypothesis import event, given
+from hypothesis import given
 from hypothesis import strategies as st
-from hypothesis.errors import InvalidArgument
 
 from flowsheet.cli import main
-from flowsheet.errors import FlowsheetError
 from flowsheet.route_file.edits import allowed_folders
 from flowsheet.study import (
     KEYS,
@@ -36,7 +33,7 @@ from flowsheet.study import (
     read_study,
 )
 from flowsheet.study.output import LOCK, holding
-from tests.conftest import LONG
+from tests.conftest import LONG, escapes_only_flowsheet_errors
 
 ROUTES = Path(__file__).parents[1] / "routes"
 SECRET = "password: hunter2-do-not-print"
@@ -429,21 +426,6 @@ def studies(draw):
     return data
 
 
-def _escapes_only_flowsheet_errors(call):
-    try:
-        found = call()
-    except FlowsheetError as err:
-        _count(f"refused: {type(err).__name__}")
-        return None
-    _count("accepted")
-    return found
-
-
-def _count(outcome):
-    with contextlib.suppress(InvalidArgument):
-        event(outcome)
-
-
 def _check_accepted(study, folder):
     """A study that reads is within every bound and names only regular files where it may read."""
     assert 1 <= study.samples <= MAX_SAMPLES
@@ -461,7 +443,7 @@ def test_any_study_file_is_read_within_bounds_or_refused_clearly(fuzz_folder, da
     with tempfile.NamedTemporaryFile("w", suffix=".yaml", dir=fuzz_folder, delete=False, encoding="utf-8") as file:
         yaml.safe_dump(data, file, allow_unicode=True)
     try:
-        study = _escapes_only_flowsheet_errors(lambda: read_study(file.name))
+        study = escapes_only_flowsheet_errors(lambda: read_study(file.name))
     finally:
         os.unlink(file.name)
     if study is not None:
@@ -473,7 +455,7 @@ def test_any_bytes_as_a_study_file_are_read_or_refused_clearly(fuzz_folder, cont
     with tempfile.NamedTemporaryFile("wb", suffix=".yaml", dir=fuzz_folder, delete=False) as file:
         file.write(b"routes: [r.yaml]\n" + content)
     try:
-        study = _escapes_only_flowsheet_errors(lambda: read_study(file.name))
+        study = escapes_only_flowsheet_errors(lambda: read_study(file.name))
     finally:
         os.unlink(file.name)
     if study is not None:
@@ -483,7 +465,7 @@ def test_any_bytes_as_a_study_file_are_read_or_refused_clearly(fuzz_folder, cont
 def test_the_fuzz_folder_accepts_a_good_study_and_refuses_a_bad_one(fuzz_folder):
     """The fuzz above could pass by refusing everything: here a good file reads and a bad one does not."""
     good = _write(fuzz_folder / "good.yaml", "routes: [r.yaml]\nsamples: 10\n")
-    assert _escapes_only_flowsheet_errors(lambda: read_study(good)).routes == (str(fuzz_folder / "r.yaml"),)
+    assert escapes_only_flowsheet_errors(lambda: read_study(good)).routes == (str(fuzz_folder / "r.yaml"),)
     bad = _write(fuzz_folder / "bad.yaml", "routes: [r.yaml]\nsamples: 0\n")
     with pytest.raises(StudyFileError):
         read_study(bad)

@@ -200,15 +200,10 @@ def read_tables(folder: Path | None = None, below: SpeciesData | None = None) ->
     first: dict[tuple, int] = {}
     required = ("species", "phase", "dHf_298", "unit", "source", "estimate")
     for row in read_table(tables["formation_enthalpy.csv"], required=required, folder=folder):
-        formula = _formula(row, problems)
+        formula = _once(row, problems, first)
         if formula is None:
             continue
         key = (formula.key, row["phase"])
-        if key in first:
-            label = f"{formula.text}({row['phase']})"
-            problems.add(row, "species", f"{label} appears twice (first at line {first[key]})", DUPLICATE_HINT)
-            continue
-        first[key] = row.line
         item = _species(row, formula, nasa.get(key), constant.get(key), below, problems)
         if item is not None:
             found[key] = item
@@ -290,6 +285,20 @@ def _species(
         ),
         overrides=(*(("formation_enthalpy", _noted(finding, row)) for finding in accepted), *model.overrides),
     )
+
+
+def _once(row: Row, problems: _Problems, first: dict[tuple, int]) -> Formula | None:
+    """The row's formula the first time its species and phase appear in a table (`first`: their lines); else None."""
+    formula = _formula(row, problems)
+    if formula is None:
+        return None
+    key = (formula.key, row["phase"])
+    if key in first:
+        label = f"{formula.text}({row['phase']})"
+        problems.add(row, "species", f"{label} appears twice (first at line {first[key]})", DUPLICATE_HINT)
+        return None
+    first[key] = row.line
+    return formula
 
 
 def _formula(row: Row, problems: _Problems) -> Formula | None:
@@ -431,15 +440,10 @@ def _constant_models(table: str | None = CONSTANT_CP_TABLE, folder: Path | None 
     first: dict[tuple, int] = {}
     required = ("species", "phase", "cp", "unit", "t_min", "t_max", "source")
     for row in read_table(table, required=required, folder=folder):
-        formula = _formula(row, problems)
+        formula = _once(row, problems, first)
         if formula is None:
             continue
         key = (formula.key, row["phase"])
-        if key in first:
-            label = f"{formula.text}({row['phase']})"
-            problems.add(row, "species", f"{label} appears twice (first at line {first[key]})", DUPLICATE_HINT)
-            continue
-        first[key] = row.line
         value = _quantity(row, "cp", "J/(mol*K)", problems)
         t_min, t_max = _number(row, "t_min", problems), _number(row, "t_max", problems)
         estimated, override = (
