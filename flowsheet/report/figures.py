@@ -8,7 +8,7 @@ from typing import Any
 import numpy as np
 
 from flowsheet.chemistry import Formula
-from flowsheet.diagrams import Drawing, Link, Node, draw_graph, sankey_figure, save_drawing
+from flowsheet.diagrams import Drawing, Link, Node, draw_graph, layered_layout, sankey_figure, save_drawing
 from flowsheet.factors import modes
 from flowsheet.graph import Flowsheet
 from flowsheet.operations import Feed, Operation, Product, TransportLeg
@@ -54,7 +54,7 @@ def sankey(results: Results, kind: str = "mass", sample: int = 0) -> Any:
 
 
 def draw(sheet: Flowsheet, path: str | Path | None = None) -> Any:
-    """Draw a flowsheet: units in flow order, coloured by site, transport legs dashed.
+    """Draw a flowsheet left to right in layers, coloured by site; transport legs dashed, recycles red.
 
     Parameters
     ----------
@@ -66,7 +66,8 @@ def draw(sheet: Flowsheet, path: str | Path | None = None) -> Any:
     Returns
     -------
     Drawing
-        Shown as SVG in Jupyter; its ``figure`` is the matplotlib Figure.
+        Shown as SVG in Jupyter; its ``figure`` is the matplotlib Figure and its ``layout``
+        the layers, rows, recycles and crossings of :func:`flowsheet.diagrams.layered_layout`.
     """
     sites = {op.name: op.site for op in sheet.operations}
     for stream in sheet.streams():  # feeds and products without a site take their neighbour's
@@ -75,7 +76,8 @@ def draw(sheet: Flowsheet, path: str | Path | None = None) -> Any:
     nodes = [Node(op.name, _kind(op), sites[op.name]) for op in sheet.operations]
     legs = {op.name for op in sheet.operations if isinstance(op, TransportLeg)}
     edges = [(s.source, s.target, s.source in legs or s.target in legs) for s in sheet.streams()]
-    drawing = Drawing(draw_graph(nodes, edges, sheet.name))
+    layout = layered_layout([node.name for node in nodes], [(u, v) for u, v, _ in edges])
+    drawing = Drawing(draw_graph(nodes, edges, sheet.name, layout), layout)
     if path is not None:
         save_drawing(drawing.figure, path)
     return drawing
