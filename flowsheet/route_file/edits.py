@@ -19,16 +19,70 @@ Issue = tuple[int, str, str, str]
 EDIT_KEYS = ("extends", "set", "remove", "disconnect")
 
 ROUTE_PATH = "FLOWSHEET_ROUTE_PATH"
-"""Environment variable listing (by ``os.pathsep``) further folders a route may extend files from."""
+"""Environment variable listing (by ``os.pathsep``) folders searched for a route named by ``extends`` or a study."""
 
-SHIPPED = Path(__file__).resolve().parents[2] / "routes"
-"""The routes shipped with a source checkout: any route may extend them."""
+_PACKAGE = Path(__file__).resolve().parents[1]
+
+INSTALLED_ROUTES = "_routes"
+"""Folder below the package into which a wheel installs the shipped routes (``pyproject.toml``, force-include)."""
+
+MARKER = "nmc811_sulfate.yaml"
+"""A shipped route whose presence tells the shipped routes' folder from any other folder of that name."""
+
+
+def _shipped() -> Path | None:
+    """The shipped routes: ``flowsheet/_routes`` of an installed wheel, else ``routes/`` of a source checkout."""
+    for candidate in (_PACKAGE / INSTALLED_ROUTES, _PACKAGE.parent / "routes"):
+        if (candidate / MARKER).is_file():
+            return candidate.resolve()
+    return None
+
+
+SHIPPED = _shipped()
+"""The routes shipped with the package, found as the data tables are (:func:`flowsheet.datafiles.data_dir`);
+``None`` only in a broken install."""
+
+
+def listed_folders() -> tuple[list[Path], list[str]]:
+    """The folders of ``FLOWSHEET_ROUTE_PATH``, resolved, in order; and its entries that are not folders."""
+    entries = [p for p in os.environ.get(ROUTE_PATH, "").split(os.pathsep) if p]
+    folders = [Path(p).resolve() for p in entries if Path(p).is_dir()]
+    return folders, [p for p in entries if not Path(p).is_dir()]
 
 
 def allowed_folders() -> list[Path]:
-    """Folders besides a route's own that its ``extends`` may reach: the shipped routes and ``FLOWSHEET_ROUTE_PATH``."""
-    listed = [Path(p) for p in os.environ.get(ROUTE_PATH, "").split(os.pathsep) if p]
-    return [folder.resolve() for folder in (SHIPPED, *listed) if folder.is_dir()]
+    """Folders besides a route's own that a route may be read from: ``FLOWSHEET_ROUTE_PATH``'s, then the shipped routes."""
+    folders = [*listed_folders()[0], *([SHIPPED] if SHIPPED is not None else [])]
+    return list(dict.fromkeys(folders))
+
+
+def search_path(own: Path) -> list[Path]:
+    """The folders a route's name is looked up in, in order; also the only folders a route is read from.
+
+    Parameters
+    ----------
+    own : Path
+        The folder of the file naming the route (a variant, a study file); kept as given, so
+        that a route found there is named relative to it as the user wrote it.
+
+    Returns
+    -------
+    list of Path
+        `own`, then each folder of ``FLOWSHEET_ROUTE_PATH`` in order, then the shipped routes
+        (:data:`SHIPPED`); each folder once.
+    """
+    mine = own.resolve()
+    return [own, *(folder for folder in allowed_folders() if folder != mine)]
+
+
+def looked_in(own: Path) -> str:
+    """Where :func:`search_path` looks from `own`, as a hint says it: each folder, in order, and why."""
+    listed, not_folders = listed_folders()
+    first, *others = search_path(own)
+    said = [f"{first.resolve()} (this file's folder)"]
+    said += [f"{folder} ({ROUTE_PATH if folder in listed else 'shipped routes'})" for folder in others]
+    skipped = f"; skipped {ROUTE_PATH} entries that are not folders: {', '.join(map(files.shown, not_folders))}"
+    return "looked in " + ", ".join(said) + (skipped if not_folders else "")
 
 
 def load_document(path: Path, chain: tuple[Path, ...] = ()) -> tuple[dict, Origins, list[Issue]]:
@@ -125,47 +179,76 @@ MAX_PATH = 4096
 def _parent(path: Path, name: str, line: int, chain: tuple[Path, ...]) -> Path:
     """The route file `name` (an ``extends`` value of `path`, at `line`) names, checked before it is read.
 
+    The name is looked up along :func:`search_path`: beside `path`, then in each folder of
+    ``FLOWSHEET_ROUTE_PATH``, then in the shipped routes; the first folder holding it gives the
+    parent. A route that names itself extends the next file of that name on the path. A name
+    that leads out of those folders (``..``, a symbolic link) is not followed there, nor the file
+    it leads to opened.
+
     Raises
     ------
     RouteFileError
-        At the ``extends`` line, for a name no file system holds (empty, too long, a NUL or
-        another control character), a file outside the allowed folders, a cycle, or a name that is
-        missing, a folder, or not a regular file.
+        At the ``extends`` line, with where it looked: for a name no file system holds (empty,
+        too long, a NUL or another control character), a name found only outside the search
+        path, a cycle, or a name that is missing, a folder, or not a regular file.
     """
     shown = str(path)
 
     def refuse(problem: str, hint: str) -> RouteFileError:
         return RouteFileError.one(shown, line, "extends", problem, hint)
 
-    example = "give the path of a route file relative to this one, e.g. extends: nmc811_sulfate.yaml"
+    example = "give the name of a route file in this folder or a shipped one, e.g. extends: nmc811_sulfate.yaml"
     if not name.strip():
         raise refuse("is empty", example)
     if any(ord(c) < 32 or ord(c) == 127 for c in name):
         raise refuse(f"{files.shown(name)} holds a control character (a NUL, a tab, a new line)", example)
     if len(name) > MAX_PATH or any(len(part) > MAX_NAME for part in re.split(r"[/\\]", name)):
         raise refuse(f"{files.shown(name)} is too long for a file name ({MAX_NAME} characters a name)", example)
-    parent_path = path.parent / name
+    folders = search_path(path.parent)
     try:
-        resolved = parent_path.resolve()
-        roots = [path.parent.resolve(), *allowed_folders()]
-        if not any(resolved.is_relative_to(root) for root in roots):
+        roots = [folder.resolve() for folder in folders]
+        itself, ancestors = path.resolve(), [p.resolve() for p in chain]
+        outside, named_itself = False, False
+        for folder in folders[:1] if Path(name).is_absolute() else folders:
+            candidate = folder / name
+            resolved = candidate.resolve()
+            if not any(resolved.is_relative_to(root) for root in roots):
+                outside = True  # neither opened nor looked at: a route is read only along the search path
+                continue
+            if not candidate.exists():
+                continue
+            if resolved == itself:
+                named_itself = True  # a route named as its parent extends the next one of that name
+                continue
+            if resolved in ancestors:
+                cycle = " -> ".join(p.name for p in (*chain, path, candidate))
+                raise refuse(f"extends cycle: {cycle}", "one of them must not extend the other")
+            if not candidate.is_file():
+                what = "a folder" if candidate.is_dir() else "not a regular file (a pipe, a device or a socket)"
+                raise refuse(f"{files.shown(name)} is {what}", example)
+            return candidate
+        if named_itself:
             raise refuse(
-                "names a file outside this route's folder and the allowed folders",
-                f"extend a route in this folder or below it, or list its folder in {ROUTE_PATH}",
+                f"extends itself: {path.name} -> {path.name}",
+                f"name another route, or put a route of that name on the search path ({looked_in(path.parent)})",
             )
-        if resolved in [p.resolve() for p in (*chain, path)]:
-            cycle = " -> ".join(p.name for p in (*chain, path, parent_path))
-            raise refuse(f"extends cycle: {cycle}", "one of them must not extend the other")
-        if not parent_path.exists():
-            raise refuse(f"no route file {files.shown(name)} beside this one", "give its path relative to this file")
-        if not parent_path.is_file():
-            what = "a folder" if parent_path.is_dir() else "not a regular file (a pipe, a device or a socket)"
-            raise refuse(f"{files.shown(name)} is {what}", example)
+        if outside:
+            by_name = Path(name).name
+            shipped = SHIPPED is not None and (SHIPPED / by_name).is_file()
+            raise refuse(
+                f"names a file outside this route's folder, the folders of {ROUTE_PATH} and the shipped routes",
+                (f"the shipped routes hold {files.shown(by_name)}: extends: {by_name}; " if shipped else "")
+                + f"a route may extend files in those folders or below them, or list its folder in {ROUTE_PATH}; "
+                + looked_in(path.parent),
+            )
     except (OSError, RuntimeError, ValueError) as err:  # a name too long, a NUL, a loop of links
         if isinstance(err, RouteFileError):
             raise
         raise refuse(f"{files.shown(name)} is not a usable path ({type(err).__name__})", example) from None
-    return parent_path
+    raise refuse(
+        f"no route file {files.shown(name)} in this route's folder, {ROUTE_PATH} or the shipped routes",
+        f"{looked_in(path.parent)}; give a path relative to this file, or list its folder in {ROUTE_PATH}",
+    )
 
 
 def _at_extends(line: int, parent: str, issues: list[Issue]) -> list[Issue]:

@@ -1,13 +1,14 @@
-"""Study files: read once, typed and bounded, their routes found only where a route's ``extends`` may reach.
+"""Study files: read once, typed and bounded, their routes found along the route search path.
 
 A study file names ``routes`` (files or globs, relative to the study file), a ``grid`` of overrides
 by dotted path, ``samples`` per scenario, a ``seed`` and the ``chunk`` of samples solved together
 (see :mod:`flowsheet.study`). Every problem is reported at once, each at its line with its field and
 a hint, and the size of the study (scenarios, rows, chunks) is checked before anything is allocated.
 
-A route is looked for only in the study file's folder (and below), the shipped routes and the
-folders of ``FLOWSHEET_ROUTE_PATH``, as a route's ``extends`` is: a file elsewhere is refused before
-it is opened, and its name, if a glob found it, is not repeated.
+A route is looked up as a route's ``extends`` is (:func:`flowsheet.route_file.edits.search_path`):
+in the study file's folder (and below), then the folders of ``FLOWSHEET_ROUTE_PATH``, then the
+shipped routes; the first folder where a name or glob matches gives its files. A file outside those
+folders is refused before it is opened, and its name, if a glob found it, is not repeated.
 """
 
 from __future__ import annotations
@@ -18,14 +19,13 @@ import itertools
 import json
 import math
 import re
-from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from flowsheet import files
 from flowsheet.errors import RouteFileError
-from flowsheet.route_file.edits import ROUTE_PATH, allowed_folders
+from flowsheet.route_file.edits import ROUTE_PATH, looked_in, search_path
 from flowsheet.route_file.text import MAX_BYTES, Origins, parse_yaml
 from flowsheet.sampling import CHUNK
 
@@ -207,13 +207,14 @@ def _field(at: tuple) -> str:
 
 
 def _routes(study: Path, given: Any, report: Any) -> list[str]:
-    """The route files `given` names, found where a study may read (see the module's notes); none is opened."""
+    """The route files `given` names, found along the route search path (see the module's notes); none is opened."""
     patterns = [given] if isinstance(given, str) else given
     example = "e.g. routes: [nmc811_sulfate.yaml, 'nmc*_m2cam.yaml']"
     if not isinstance(patterns, list) or not patterns:
         report(("routes",), "expects a list of route files or globs", example)
         return []
-    roots = [study.parent.resolve(), *allowed_folders()]
+    folders = search_path(study.parent)
+    roots = [folder.resolve() for folder in folders]
     routes: list[str] = []
     seen: set[Path] = set()
     for i, pattern in enumerate(patterns):
@@ -224,28 +225,34 @@ def _routes(study: Path, given: Any, report: Any) -> list[str]:
             report(("routes", i), f"{files.shown(pattern)} is not a usable path", "check the path")
             continue
         outside, found = 0, 0
-        joined = study.parent / pattern
         try:
-            if not glob.has_magic(pattern) and not any(joined.resolve().is_relative_to(root) for root in roots):
-                matches: Iterator[str] = iter([str(joined)])  # refused below, whether it is there or not
-            else:
-                matches = glob.iglob(str(joined))
-            for match in matches:
-                found += 1
-                if found > MAX_ROUTES:
-                    hint = "name fewer route files, or split the study"
-                    report(("routes", i), f"{files.shown(pattern)} matches over {MAX_ROUTES:,} files", hint)
+            for folder in folders[:1] if Path(pattern).is_absolute() else folders:
+                joined = folder / pattern
+                if not glob.has_magic(pattern) and not any(joined.resolve().is_relative_to(root) for root in roots):
+                    outside += 1  # refused whether it is there or not: not looked at
+                    continue
+                outside_here, found = 0, 0
+                for match in glob.iglob(str(joined)):
+                    found += 1
+                    if found > MAX_ROUTES:
+                        hint = "name fewer route files, or split the study"
+                        report(("routes", i), f"{files.shown(pattern)} matches over {MAX_ROUTES:,} files", hint)
+                        break
+                    resolved = Path(match).resolve()
+                    if not any(resolved.is_relative_to(root) for root in roots):
+                        outside_here += 1  # neither opened nor named: the study may not look there
+                    elif resolved.is_dir():
+                        hint = f"name its files: {pattern}/*.yaml"
+                        report(("routes", i), f"{files.shown(pattern)} names a folder", hint)
+                    elif not resolved.is_file():
+                        report(("routes", i), f"{files.shown(pattern)} is not a regular file", "name a route file")
+                    elif resolved not in seen:
+                        seen.add(resolved)
+                        routes.append(match)
+                outside += outside_here
+                if found > outside_here:  # the first folder where the pattern names something gives its routes
+                    outside = outside_here
                     break
-                resolved = Path(match).resolve()
-                if not any(resolved.is_relative_to(root) for root in roots):
-                    outside += 1  # neither opened nor named: the study may not look there
-                elif resolved.is_dir():
-                    report(("routes", i), f"{files.shown(pattern)} names a folder", f"name its files: {pattern}/*.yaml")
-                elif not resolved.is_file():
-                    report(("routes", i), f"{files.shown(pattern)} is not a regular file", "name a route file")
-                elif resolved not in seen:
-                    seen.add(resolved)
-                    routes.append(match)
         except (OSError, RuntimeError, ValueError) as err:  # a symlink loop, a name the system refuses
             report(("routes", i), f"{files.shown(pattern)} is not a usable path ({type(err).__name__})", "check it")
             continue
@@ -253,10 +260,14 @@ def _routes(study: Path, given: Any, report: Any) -> list[str]:
             report(
                 ("routes", i),
                 f"{files.shown(pattern)} reaches outside the study's folder and the allowed folders: not read",
-                f"keep route files in the study's folder or below it, or list their folder in {ROUTE_PATH}",
+                f"keep route files in the study's folder or below it, or list their folder in {ROUTE_PATH}; "
+                + looked_in(study.parent),
             )
         elif not found:
-            report(("routes", i), f"no route file matches {files.shown(pattern)}", "a path relative to the study file")
+            hint = (
+                f"{looked_in(study.parent)}; give a path relative to the study file, or list its folder in {ROUTE_PATH}"
+            )
+            report(("routes", i), f"no route file matches {files.shown(pattern)}", hint)
     if len(routes) > MAX_ROUTES:
         report(("routes",), f"names {len(routes):,} route files, over {MAX_ROUTES:,}", "split the study")
     return routes
