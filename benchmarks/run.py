@@ -4,6 +4,8 @@ Prints one table (and writes ``benchmarks/results.md`` unless ``--quick``):
 
 - one warm solve of the NMC811 sulfate route (median of many), sparse and vectorised paths;
 - Monte Carlo throughput for 1,000, 10,000 and 100,000 samples, with peak memory;
+- ``flowsheet sweep`` as a whole command (a new process) at 100,000 and 1,000,000 samples: wall
+  time, peak memory, and the time after the samples are solved (percentiles and rank drivers);
 - solve time against flowsheet size (chains of mixer-splitter recycle loops, 10 to 1,000 units);
 - cold start of ``flowsheet compare routes/`` (a new process);
 - the 6-unit precipitation loop here and, with ``--peer`` naming a Python that has BioSTEAM,
@@ -86,6 +88,48 @@ def monte_carlo(sizes: list[int]) -> list[dict]:
                 "samples": n,
                 "seconds": found["seconds"],
                 "samples/s": n / found["seconds"],
+                "peak memory [MB]": found["peak_mb"],
+            }
+        )
+    return rows
+
+
+SWEEP = """
+import contextlib, io, json, resource, sys, time
+start = time.perf_counter()
+from flowsheet.cli import main
+from flowsheet import sampling
+stages = {}
+solve = sampling.sample
+def timed(*args, **kwargs):
+    frame = solve(*args, **kwargs)
+    stages["solved"] = time.perf_counter()
+    return frame
+sampling.sample = timed
+with contextlib.redirect_stdout(io.StringIO()):
+    status = main(["sweep", sys.argv[2], "--samples", sys.argv[1]])
+end = time.perf_counter()
+print(json.dumps({"status": status, "seconds": end - start, "after solve": end - stages["solved"],
+                  "peak_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}))
+"""
+
+
+def sweep_command(sizes: list[int]) -> list[dict]:
+    """``flowsheet sweep`` whole (import to table), in a new process per size: wall time and peak memory."""
+    rows = []
+    for n in sizes:
+        done = subprocess.run(
+            [sys.executable, "-c", SWEEP, str(n), str(ROOT / "routes" / "nmc811_sulfate.yaml")],
+            capture_output=True,
+            text=True,
+            check=True,
+        )
+        found = json.loads(done.stdout)
+        rows.append(
+            {
+                "samples": n,
+                "whole command [s]": found["seconds"],
+                "after the samples are solved (percentiles, drivers, table) [s]": found["after solve"],
                 "peak memory [MB]": found["peak_mb"],
             }
         )
@@ -186,6 +230,7 @@ def main() -> None:
         "Monte Carlo, NMC811 sulfate route": monte_carlo(
             [1_000] if arguments.quick else [1_000, 10_000, 100_000, 1_000_000]
         ),
+        "flowsheet sweep, NMC811 sulfate route": sweep_command([1_000] if arguments.quick else [100_000, 1_000_000]),
         "scaling, chains with recycles": scaling(
             [10, 100] if arguments.quick else [10, 100, 1_000], 3 if arguments.quick else 10
         ),

@@ -69,16 +69,21 @@ _LAZY = {
     "draw": "flowsheet.report",
 }
 
+_SUBMODULES = ("testing",)
+"""Modules reached as attributes (``flowsheet.testing.check_operation``), imported on first use."""
+
 
 def __getattr__(name: str) -> object:
-    """Import the sampling, route-file, provenance and report layers only when used.
+    """Import the sampling, route-file, provenance, report and testing layers only when used.
 
     pydantic, YAML, scipy.sparse and plotly cost start-up time.
     """
-    if name in _LAZY:
-        import importlib
+    import importlib
 
+    if name in _LAZY:
         return getattr(importlib.import_module(_LAZY[name]), name)
+    if name in _SUBMODULES:
+        return importlib.import_module(f"flowsheet.{name}")
     raise AttributeError(f"module 'flowsheet' has no attribute {name!r}")
 
 
@@ -103,5 +108,6 @@ __all__ = [
     "solve",
     "species",
     "sweep",
+    "testing",
     "ureg",
 ]

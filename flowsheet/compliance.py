@@ -6,9 +6,13 @@ chain-of-custody model of ISO 22095:2020:
 
 - **recycled content**: the share from feeds marked ``recycled: true``, beside the minimums of
   Regulation (EU) 2023/1542, Article 8(2) (``data/compliance/recycled_content.csv``);
-- **regions**: the share sourced in each region (feeds sited there) and the share processed in
-  each region (that passed through a unit sited there): the questions of the US Inflation Reduction
-  Act's critical-mineral test and the EU Critical Raw Materials Act's 65 % single-country benchmark;
+- **regions**: the share sourced in each region (feeds sited there; a row sums to 100 % when every
+  feed is sited) and the share processed in each region (that passed through a unit sited there):
+  the questions of the US Inflation Reduction Act's critical-mineral test and the EU Critical Raw
+  Materials Act's 65 % single-country benchmark. An element refined in one region and made into
+  cathode in another was processed in both and counts in each, so a row of processed shares sums to
+  the mean number of regions its atoms passed through: 200 % for nickel refined in Indonesia and
+  precipitated in China;
 - **certified**: the share from feeds marked ``certified: true``.
 
 None of these is a finding of legal compliance: each rule has its own boundary (which battery,
@@ -35,6 +39,12 @@ if TYPE_CHECKING:
     from flowsheet.results import Results
 
 RECYCLED_CONTENT = "compliance/recycled_content.csv"
+SOURCED = "fed from feeds sited there; a row sums to 100 % when every feed is sited"
+PROCESSED = (
+    "passed through at least one unit sited there; an element processed in several regions (refined in one, "
+    "made into cathode in another) counts in each, so a row sums to the mean number of regions its atoms "
+    "passed through (200 % when every atom passed through two)"
+)
 BOUNDARY = (
     "shares by mass balance (ISO 22095) of the element in the products of kind 'product'; recycled "
     "minimums of Regulation (EU) 2023/1542 Art. 8(2) apply to the active materials of EV, industrial "
@@ -62,15 +72,21 @@ class Compliance:
         shares, and each Article 8(2) minimum with whether the recycled share meets it.
     sourced, processed : pandas.DataFrame
         Per element, the share sourced in (fed from) and processed in (passed through a unit in)
-        each region; a share processed in several regions counts in each.
+        each region, [-]. Sourced shares partition the element; processed shares do not: an atom
+        that passed through units in two regions counts in both, and a row sums to the mean
+        number of regions its atoms passed through.
     boundary : str
         What the figures cover.
+    sourced_means, processed_means : str
+        What a sourced and a processed share are, in words, for captions and JSON.
     """
 
     elements: pd.DataFrame
     sourced: pd.DataFrame
     processed: pd.DataFrame
     boundary: str = BOUNDARY
+    sourced_means: str = SOURCED
+    processed_means: str = PROCESSED
 
 
 def compliance(sheet: Flowsheet, results: Results, elements: tuple[str, ...] = (), sample: int = 0) -> Compliance:

@@ -157,6 +157,8 @@ class UnbalancedReactionError(ReactionError):
         The reaction as written.
     reactants, products : dict of str to Fraction
         Atoms (and ``"charge"``) on each side, for the unbalanced entries only.
+    oxygen : tuple of two Fraction, optional
+        Moles of O2 written among the reactants and among the products, for the hint.
 
     Attributes
     ----------
@@ -170,12 +172,14 @@ class UnbalancedReactionError(ReactionError):
         reaction: str,
         reactants: dict[str, Fraction],
         products: dict[str, Fraction],
+        oxygen: tuple[Fraction, Fraction] = (Fraction(0), Fraction(0)),
     ) -> None:
         self.reactants, self.products = dict(reactants), dict(products)
         self.residuals = {key: products[key] - reactants[key] for key in reactants}
-        hint = _balance_hint(self.residuals)
+        self.oxygen = oxygen
+        hint = _balance_hint(self.residuals, oxygen)
         super().__init__(reaction, "reaction does not balance", hint)
-        self.args = (reaction, self.reactants, self.products)
+        self.args = (reaction, self.reactants, self.products, oxygen)
 
     def __str__(self) -> str:
         rows = [f"  {'element':<8} {'reactants':>10} {'products':>10} {'products - reactants':>22}"]
@@ -188,11 +192,34 @@ class UnbalancedReactionError(ReactionError):
         return _with_hint(f"{self.reaction!r}: {self.problem}\n{table}", self.hint)
 
 
-def _balance_hint(residuals: dict[str, Fraction]) -> str:
-    if set(residuals) == {"O"}:
-        side = "reactants" if residuals["O"] > 0 else "products"  # O2 goes where oxygen is short
-        return f"add {abs(residuals['O']) / 2} O2 to the {side}; Reaction.balance(...) proposes coefficients"
-    return "check the formulas and coefficients; Reaction.balance(...) proposes coefficients"
+def _balance_hint(
+    residuals: dict[str, Fraction], oxygen: tuple[Fraction, Fraction] = (Fraction(0), Fraction(0))
+) -> str:
+    """How to mend a reaction whose only unbalanced element is O: the O2 it needs, and on which side.
+
+    `residuals` are ``products - reactants``; `oxygen` the moles of O2 written among the
+    reactants and among the products. Adding ``x`` O2 to the reactants changes the O residual by
+    ``-2 x``, so the O2 the reactants need, net of any among the products, is ``written + r / 2``
+    with ``r`` the O residual: positive, the O2 belongs among the reactants; negative, among the
+    products; zero, nowhere.
+    """
+    advice = "Reaction.balance(...) proposes coefficients"
+    if set(residuals) != {"O"}:
+        return f"check the formulas and coefficients; {advice}"
+    written_left, written_right = oxygen
+    residual = residuals["O"]
+    needed = written_left - written_right + residual / 2  # net O2 among the reactants
+    side = "reactants" if needed > 0 else "products"
+    if not written_left and not written_right:  # products short of O (r < 0): O2 is a product
+        return f"add {abs(residual) / 2} O2 to the {side}; {advice}"
+    if needed == 0:
+        return f"leave O2 out: the other species balance without it; {advice}"
+    written = written_left if needed > 0 else written_right
+    other = written_right if needed > 0 else written_left
+    if written == abs(needed):  # right where it is: only the O2 across the arrow is wrong
+        return f"take the O2 out of the {'products' if needed > 0 else 'reactants'}; {advice}"
+    change = f"write {abs(needed)} O2 among the {side}" + (f" instead of {written}" if written else "")
+    return change + (" and none on the other side" if other else "") + f"; {advice}"
 
 
 @dataclass(frozen=True)

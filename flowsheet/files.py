@@ -212,8 +212,10 @@ def check_output(
     return resolved
 
 
-def write_atomically(target: Path, data: str | bytes | memoryview) -> Path:
-    """Write `data` (text as UTF-8, or any bytes-like object) to a hidden temporary file beside `target`, then rename it into place.
+def write_atomically(target: Path, data: str | bytes | memoryview | Iterable[bytes]) -> Path:
+    """Write `data` (text as UTF-8, any bytes-like object, or pieces of bytes written in turn) to a hidden temporary file beside `target`, then rename it into place.
+
+    Pieces let a large file (a million samples' CSV) be written without its whole text in memory.
 
     The file is created with mode 0o666 less the user's umask, as a plain ``open`` gives it (the
     kernel applies the umask: the process's umask is never changed). Its content is flushed to disk
@@ -223,7 +225,11 @@ def write_atomically(target: Path, data: str | bytes | memoryview) -> Path:
     handle = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_CLOEXEC", 0), 0o666)
     try:
         with os.fdopen(handle, "wb") as stream:
-            stream.write(data.encode("utf-8") if isinstance(data, str) else data)
+            if isinstance(data, str | bytes | memoryview):
+                stream.write(data.encode("utf-8") if isinstance(data, str) else data)
+            else:
+                for piece in data:
+                    stream.write(piece)
             stream.flush()
             os.fsync(stream.fileno())
         os.replace(temporary, target)

@@ -15,6 +15,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from flowsheet.operations.ports import PRODUCT_KINDS
+from flowsheet.units import co2e_unit
 
 FEEDS = "feeds"
 """Stream selector of a flow sum: the streams leaving feeds (else a tuple of product kinds)."""
@@ -83,7 +84,8 @@ class Kpi:
     name : str
         Its key in results, JSON and sample columns.
     kind : str
-        ``"mass"`` [kg], ``"energy"`` [J] or ``"freight"`` [t km] (see :func:`display_unit`).
+        ``"mass"`` [kg], ``"co2e"`` (a mass of CO2 equivalent) [kg], ``"energy"`` [J] or ``"freight"``
+        [t km] (see :func:`display_unit`).
     boundary : str
         What it counts and what it leaves out, in words.
     streams : str or tuple of str, optional
@@ -137,13 +139,13 @@ KPIS: tuple[Kpi, ...] = (
         compute=lambda _, k: k["energy_electric"] + k["energy_thermal"] + k["energy_transport"]),
     Kpi("heat_unassigned", "energy", "positive duties of units given no utility: heat the route needs but does not "
         "buy", compute=lambda parts, _: parts.total([np.maximum(u.duty, 0.0) for u in parts.units if not u.utility])),
-    Kpi("co2e_energy", "mass", "CO2e of bought energy: electricity by the grid region of each unit's site, fuels by "
+    Kpi("co2e_energy", "co2e", "CO2e of bought energy: electricity by the grid region of each unit's site, fuels by "
         "IPCC combustion factors", compute=lambda parts, _: parts.total([u.co2e for u in parts.units])),
-    Kpi("co2e_transport", "mass", "CO2e of transport fuel",
+    Kpi("co2e_transport", "co2e", "CO2e of transport fuel",
         compute=lambda parts, _: parts.total([leg.co2e for leg in parts.legs])),
-    Kpi("co2e_process", "mass", "CO2 released by the chemistry (Li2CO3, burnt reagents) into products of kind "
+    Kpi("co2e_process", "co2e", "CO2 released by the chemistry (Li2CO3, burnt reagents) into products of kind "
         "'emission'", streams=("emission",), weight="co2"),
-    Kpi("co2e", "mass", "co2e_energy + co2e_transport + co2e_process; upstream (mining, refining of inputs) not "
+    Kpi("co2e", "co2e", "co2e_energy + co2e_transport + co2e_process; upstream (mining, refining of inputs) not "
         "included", compute=lambda _, k: k["co2e_energy"] + k["co2e_transport"] + k["co2e_process"]),
 )  # fmt: skip
 """Every headline figure, in report order."""
@@ -154,10 +156,15 @@ BY_NAME = {kpi.name: kpi for kpi in KPIS}
 def display_unit(kind: str, rate: bool) -> tuple[str, float]:
     """The unit figures of a kind are shown in, and the factor from the solver's SI value.
 
-    Per basis amount: kg, MJ and t*km; per rate basis (solved per second): kg/h, kW and t*km/h.
+    Per basis amount: kg, kg CO2e, MJ and t*km; per rate basis (solved per second): kg/h, kg CO2e/h,
+    kW and t*km/h. The ``CO2e`` of a greenhouse-gas mass is part of its unit wherever it is shown
+    or written; :func:`flowsheet.units.split_co2e` gives the part pint reads.
     """
     if kind == "energy":
         return ("kW", 1e-3) if rate else ("MJ", 1e-6)
+    if kind == "co2e":
+        unit, factor = display_unit("mass", rate)
+        return co2e_unit(unit), factor
     unit = {"mass": "kg", "freight": "t*km"}[kind]
     return (f"{unit}/h", 3600.0) if rate else (unit, 1.0)
 

@@ -22,7 +22,7 @@ from flowsheet.components import Components
 from flowsheet.graph import Stream
 from flowsheet.html import paragraph, table
 from flowsheet.kpis import BY_NAME, KPIS, Leg, UnitEnergy, display_unit
-from flowsheet.units import Quantity, parse_unit, short_unit
+from flowsheet.units import Quantity, co2e_unit, parse_unit, split_co2e
 
 if TYPE_CHECKING:  # pandas is imported when a table is asked for, to keep the command line quick
     import pandas as pd
@@ -205,11 +205,12 @@ class Results:
     def quantity(self, kind: str, value: float) -> pint.Quantity:
         """A solver value in the unit reports show.
 
-        `value` is of a kind: mass [kg], energy [J] or freight [t km], per second for a rate basis;
-        it is shown in kg, MJ or t*km (kg/h, kW or t*km/h for a rate basis).
+        `value` is of a kind: mass [kg], co2e [kg], energy [J] or freight [t km], per second for a
+        rate basis; it is shown in kg, MJ or t*km (kg/h, kW or t*km/h for a rate basis). A quantity
+        of CO2e is in kg: the ``CO2e`` of its shown unit (:func:`~flowsheet.kpis.display_unit`) is not pint's.
         """
         shown, factor = display_unit(kind, self.is_rate)
-        return Quantity(value * factor, parse_unit(shown))
+        return Quantity(value * factor, parse_unit(split_co2e(shown)[0]))
 
     # --- streams ---------------------------------------------------------------------------
     def flow(self, stream: str, sample: int = 0) -> np.ndarray:
@@ -273,7 +274,7 @@ class Results:
         import pandas as pd
 
         rows = [
-            (name, float(value.magnitude), short_unit(str(value.units)), BY_NAME[name].boundary)
+            (name, float(value.magnitude), display_unit(BY_NAME[name].kind, self.is_rate)[0], BY_NAME[name].boundary)
             for name, value in self.totals(sample).items()
         ]
         return pd.DataFrame(rows, columns=["kpi", "value", "unit", "boundary"]).set_index("kpi")
@@ -321,7 +322,7 @@ class Results:
             for leg in self.legs
         ]
         columns = ["leg", "mode", "distance [km]", f"shipped [{mass}]", f"tonne-km [{freight}]"]
-        columns += [f"fuel [{energy}]", f"co2e [{mass}]"]
+        columns += [f"fuel [{energy}]", f"co2e [{co2e_unit(mass)}]"]
         return pd.DataFrame(rows, columns=columns).set_index("leg")
 
     def energy(self, sample: int = 0) -> pd.DataFrame:
@@ -347,12 +348,15 @@ class Results:
             for u in self.unit_energy
         ]
         columns = ["unit", f"duty [{energy}]", f"losses [{energy}]", "utility", "carrier", f"purchased [{energy}]"]
-        columns.append(f"co2e [{mass}]")
+        columns.append(f"co2e [{co2e_unit(mass)}]")
         return pd.DataFrame(rows, columns=columns).set_index("unit")
 
     # --- display --------------------------------------------------------------------------
     def _repr_html_(self) -> str:
-        rows = [[name, f"{value.magnitude:.4g}", f"{value.units:~}"] for name, value in self.totals().items()]
+        rows = [
+            [name, f"{value.magnitude:.4g}", display_unit(BY_NAME[name].kind, self.is_rate)[0]]
+            for name, value in self.totals().items()
+        ]
         users = sorted(self.unit_energy, key=lambda u: -u.purchased[0])[:3]
         energy = "; ".join(
             f"{u.unit} {self.quantity('energy', float(u.purchased[0])):.3g~} of {u.carrier}"

@@ -425,7 +425,38 @@ def _running(hours: str) -> float:
     return running
 
 
+CO2E = "CO2e"
+"""What a mass of greenhouse gas is counted as: its unit reads ``kg CO2e`` (``kilogram CO2e`` in JSON)."""
+
+
+def co2e_unit(unit: str) -> str:
+    """A mass unit said of CO2 equivalent: ``kg`` -> ``kg CO2e``, ``kg/h`` -> ``kg CO2e/h``.
+
+    Long names take it the same way (``kilogram / hour`` -> ``kilogram CO2e / hour``); a unit that
+    says ``CO2e`` already is returned unchanged.
+    """
+    if split_co2e(unit)[1]:
+        return unit
+    mass, slash, per = unit.partition("/")
+    if not slash:
+        return f"{unit} {CO2E}"
+    return f"{mass.rstrip()} {CO2E}{' ' if mass.endswith(' ') else ''}/{per}"
+
+
+def split_co2e(unit: str) -> tuple[str, bool]:
+    """A unit without its ``CO2e`` (the part pint reads), and whether it had one: ``kg CO2e/h`` -> (``kg/h``, True)."""
+    found = re.search(rf"\s+{CO2E}\b", unit)
+    if found is None:
+        return unit, False
+    return unit[: found.start()] + unit[found.end() :], True
+
+
 def short_unit(unit: str | pint.Unit) -> str:
-    """A unit as tables show it, one spelling everywhere: ``kilometer * metric_ton`` -> ``t*km``."""
-    text = f"{ureg.Unit(str(unit)):~}" or "-"
-    return text.replace("km * t", "t*km").replace("t * km", "t*km").replace(" / ", "/")
+    """A unit as tables show it, one spelling everywhere: ``kilometer * metric_ton`` -> ``t*km``.
+
+    A CO2e unit keeps its ``CO2e``: ``kilogram CO2e / hour`` -> ``kg CO2e/h``.
+    """
+    plain, co2e = split_co2e(str(unit))
+    text = f"{ureg.Unit(plain):~}" or "-"
+    text = text.replace("km * t", "t*km").replace("t * km", "t*km").replace(" / ", "/")
+    return co2e_unit(text) if co2e else text

@@ -40,7 +40,31 @@ def test_balance_proposes_coefficients_with_oxygen(capsys):
 
 def test_balance_reports_heat_of_reaction(capsys):
     assert main(["balance", "LiOH·H2O -> LiOH + H2O(g)"]) == 0
-    assert "+61.24 kJ/mol" in capsys.readouterr().out  # -484.93 - 241.826 + 788.0
+    assert "+61.24 kJ per mol of reaction as written" in capsys.readouterr().out  # -484.93 - 241.826 + 788.0
+
+
+def test_issue_22_balance_says_its_heat_per_mol_of_reaction_as_written_and_per_the_basis(capsys):
+    # 2 LiOH·H2O -> 2 LiOH + 2 H2O(g) is the same reaction written twice over: twice the heat per mol of
+    # reaction, the same heat per kg. Per 1 kg LiOH: 1000 / 23.948 g/mol (6.94 + 15.999 + 1.008) =
+    # 41.757 mol LiOH, 41.757 / 2 mol of the doubled reaction, at 2 * 61.244 kJ: 2557.4 kJ either way
+    heat = -484.93 - 241.826 + 788.0  # kJ/mol: ΔfH of LiOH and H2O(g) less that of LiOH·H2O, 61.244
+    assert main(["balance", "2 LiOH·H2O -> 2 LiOH + 2 H2O(g)", "--basis", "1 kg LiOH"]) == 0
+    out = capsys.readouterr().out
+    assert f"{2 * heat:+.2f} kJ per mol of reaction as written" in out  # +122.49
+    per_basis = float(out.split("heat of reaction ")[-1].split(" kJ")[0])
+    assert per_basis == pytest.approx(1000 / (6.94 + 15.999 + 1.008) * heat, rel=1e-4)  # 2557.4 kJ
+    assert "20.88 mol of reaction as written" in out  # 41.757 / 2
+
+
+def test_issue_22_balance_moves_written_oxygen_to_the_side_the_reaction_needs(capsys):
+    # 1/2 O2 written on the left where 1/4 is needed: the hint says so, and the proposal keeps O2 on the left
+    assert main(["balance", "Ni(OH)2 + LiOH + 1/2 O2 -> LiNiO2 + 3/2 H2O(g)"]) == 0
+    out = capsys.readouterr().out
+    assert "hint: write 1/4 O2 among the reactants instead of 1/2" in out
+    assert "proposed: 4 Ni(OH)2 + 4 LiOH + O2 -> 4 LiNiO2 + 6 H2O(g)" in out
+    # O2 written on both sides: proposed from the other species, O2 placed once
+    assert main(["balance", "Ni(OH)2 + LiOH + O2 -> LiNiO2 + H2O(g) + O2"]) == 0
+    assert "proposed: 4 Ni(OH)2 + 4 LiOH + O2 -> 4 LiNiO2 + 6 H2O(g)" in capsys.readouterr().out
 
 
 @pytest.mark.parametrize(
@@ -94,3 +118,65 @@ def test_option_values_out_of_bounds_are_usage_errors_before_any_work(capsys, ar
 def test_an_empty_basis_for_a_sweep_is_refused_not_read_as_the_routes(capsys):
     assert main(["sweep", "routes/nmc811_sulfate.yaml", "--samples", "10", "--basis", ""]) == 1
     assert "--basis expects a positive mass or mass rate, got '': is empty" in capsys.readouterr().err
+
+
+def _printed(capsys, monkeypatch, columns, args):
+    monkeypatch.setenv("COLUMNS", str(columns))
+    assert main(args) == 0
+    return capsys.readouterr().out
+
+
+SPECIES = ["species", "LiNi0.8Mn0.1Co0.1O2", "H2O(g)", "LiNi0.8Co0.15Al0.05O2", "NH3(aq)"]
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        SPECIES,
+        ["trace", "routes/nmc811_sulfate.yaml", "--element", "Co"],
+        ["compliance", "routes/nmc811_sulfate.yaml"],
+    ],
+    ids=["species", "trace", "compliance"],
+)
+def test_issue_22_captions_fit_100_columns_and_break_between_words(capsys, monkeypatch, args):
+    wide = _printed(capsys, monkeypatch, 1000, args)
+    narrow = _printed(capsys, monkeypatch, 100, args)
+    assert max(len(line) for line in wide.splitlines()) > 100  # there was something to wrap
+    assert max(len(line) for line in narrow.splitlines()) <= 100
+    assert narrow.split() == wide.split()  # the same words in the same order: none cut in two
+
+
+def test_issue_22_species_shows_how_each_estimate_was_made(capsys, monkeypatch):
+    from flowsheet.datafiles import read_table
+
+    out = _printed(capsys, monkeypatch, 1000, SPECIES[:3])  # NMC811 and steam
+    line = {row["species"]: row.line for row in read_table("thermo/heat_capacity.csv")}["LiNi0.8Mn0.1Co0.1O2"]
+    kopp = {row["element"]: row for row in read_table("thermo/kopp_atomic_heat_capacity.csv")}
+    # Kopp's rule: Li, Ni, Mn, Co at the '*' row's 26.0 and 2 O at 16.7: 26.0 * (1 + 0.8 + 0.1 + 0.1) + 2 * 16.7
+    cp = float(kopp["*"]["cp"]) * 2 + 2 * float(kopp["O"]["cp"])
+    assert cp == pytest.approx(85.4, abs=1e-9)
+    heat = next(text for text in out.splitlines() if text.startswith("  heat capacity"))
+    assert heat.endswith(f"[Kopp's rule (thermo/heat_capacity.csv:{line})]")  # the rule, not the atoms' table
+    lines = f"{kopp['O'].line}, {kopp['*'].line}"
+    assert (
+        f"= {cp:g} J/(mol*K); atomic values felder2016, Table B.10 (thermo/kopp_atomic_heat_capacity.csv:{lines})"
+        in out
+    )
+    # the formation enthalpy: the layered end members, mole-weighted, each at its file and line
+    members = {row["species"]: row for row in read_table("thermo/formation_enthalpy.csv")}
+    terms = [(0.8, "LiNiO2"), (0.1, "LiMnO2"), (0.1, "LiCoO2")]
+    for share, member in terms:
+        value = float(members[member]["dHf_298"])
+        assert f"{share:g} × {value:g} {member}(s) (thermo/formation_enthalpy.csv:{members[member].line})" in out
+    mixed = sum(share * float(members[member]["dHf_298"]) for share, member in terms)
+    assert mixed == pytest.approx(float(members["LiNi0.8Mn0.1Co0.1O2"]["dHf_298"]), abs=5e-4)
+    assert f"= {mixed:.6g} kJ/mol" in out
+    # a measured value keeps its citation alone
+    assert "H2O(g) (steam)" in out
+    assert "estimated" not in out.split("H2O(g) (steam)")[1]
+
+
+def test_issue_22_a_species_estimated_from_its_end_members_says_the_table_lines(capsys, monkeypatch):
+    out = _printed(capsys, monkeypatch, 1000, ["species", "LiNi0.9Mn0.05Co0.05O2"])
+    assert "[estimate (thermo/end_members.csv:2, 3, 4, 5)]" in out  # the layered oxide family's four rows
+    assert "0.9 × -593 LiNiO2(s) (thermo/formation_enthalpy.csv:" in out

@@ -205,3 +205,47 @@ def test_a_plant_rate_with_its_operating_hours_gives_kw_equal_to_per_kg_duties_t
     assert plant.streams()["total [kg/h]"].max() > 1000  # flows in kg/h
     with pytest.raises(flowsheet.FlowsheetError, match="is not in \\(0, 1\\] of a year"):
         flowsheet.solve(route.flowsheet, "10 kt/yr at 9000 h/yr", route.spec.product)
+
+
+def test_issue_22_co2e_says_co2e_and_freight_is_t_km_in_every_format(capsys):
+    assert main(["run", SULFATE, "--format", "json"]) == 0
+    [summary] = json.loads(capsys.readouterr().out)
+    assert summary["kpis"]["co2e"]["unit"] == "kilogram CO2e"  # pint's long name, then what it counts
+    assert summary["kpis"]["co2e_energy"]["unit"] == "kilogram CO2e"
+    assert summary["kpis"]["water_fresh"]["unit"] == "kilogram"
+    assert main(["run", SULFATE, "--format", "csv"]) == 0
+    units = {row.split(",")[1]: row.split(",")[3] for row in capsys.readouterr().out.splitlines()[1:]}
+    assert units["co2e"] == "kg CO2e"
+    assert units["co2e_process"] == "kg CO2e"
+    assert units["freight"] == "t*km"
+    assert main(["run", SULFATE, "--format", "table"]) == 0
+    table = {line.split()[0]: line.split()[2:] for line in capsys.readouterr().out.splitlines()[3:] if line.strip()}
+    assert table["co2e"] == ["kg", "CO2e"]
+    assert table["freight"] == ["t*km"]
+    assert main(["compare", SULFATE, M2CAM, "--format", "csv"]) == 0
+    units = {row.split(",")[0]: row.split(",")[1] for row in capsys.readouterr().out.splitlines()[1:]}
+    assert units["co2e"] == "kg CO2e"
+    assert main(["run", SULFATE, "--basis", "50 kt/yr", "--format", "json"]) == 0
+    [per_hour] = json.loads(capsys.readouterr().out)
+    assert per_hour["kpis"]["co2e"]["unit"] == "kilogram CO2e / hour"
+
+
+MEASURED = "stream,quantity,value,sd,unit\nfilter.cake,Ni,{},{},{}\ndry.dry,Ni,{},{},{}\ncalcine.product,Ni,{},{},{}\n"
+
+
+def test_issue_22_reconcile_shows_flows_in_the_unit_the_measurements_share(tmp_path, capsys):
+    path = tmp_path / "measured.csv"
+    # Ni in kg/s: 0.1389, 0.1424, 0.1403 (500.04, 512.64, 505.08 kg/h), each sd 0.0014 kg/s
+    path.write_text(MEASURED.format(0.1389, 0.0014, "kg/s", 0.1424, 0.0014, "kg/s", 0.1403, 0.0014, "kg/s"))
+    assert main(["reconcile", SULFATE, str(path)]) == 0
+    out = capsys.readouterr().out
+    assert "flows in kg/s" in out
+    rows = {" ".join(line.split()[:2]): line.split()[2:] for line in out.splitlines() if line.startswith("filter")}
+    assert rows["filter.cake Ni"][:2] == ["0.1389", "0.0014"]  # as measured, not times 3600
+    assert max(len(line) for line in out.splitlines()) <= 100
+    # kg/h and t/d in one file: shown in kg/h, 12.3 t/d = 12,300 kg / 24 h = 512.5 kg/h
+    path.write_text(MEASURED.format(500, 5, "kg/h", 12.3, 0.12, "t/d", 505, 5, "kg/h"))
+    assert main(["reconcile", SULFATE, str(path)]) == 0
+    out = capsys.readouterr().out
+    assert "flows in kg/h" in out
+    assert [line.split()[2] for line in out.splitlines() if line.startswith("dry.dry")] == ["512.5"]

@@ -22,7 +22,7 @@ def solved():
 def test_formula_and_reaction_render_as_tables():
     assert "262.8394 g/mol" in flowsheet.Formula("NiSO4·6H2O")._repr_html_()
     html = flowsheet.Reaction("LiOH·H2O -> LiOH + H2O(g)")._repr_html_()
-    assert "ΔH(298.15 K) = +61.24 kJ/mol" in html  # -484.93 - 241.826 + 788.0
+    assert "ΔH(298.15 K) = +61.24 kJ per mol of reaction as written" in html  # -484.93 - 241.826 + 788.0
     assert "<td style='padding:2px 8px'>Li</td>" in html
     missing = flowsheet.Reaction("NaCl -> Na+ + Cl-")._repr_html_()
     assert "ΔH not available: unknown species &#x27;NaCl&#x27;" in missing  # quotes escaped in HTML

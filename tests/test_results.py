@@ -16,7 +16,7 @@ def test_transport_records_shipped_mass_and_tonne_km(results):
     assert leg["shipped [kg]"] == pytest.approx(shipped, rel=1e-12)
     assert leg["tonne-km [t*km]"] == pytest.approx(shipped / 1000 * 12237, rel=1e-12)
     # sea: 0.10 MJ/(t km) of fuel oil at 0.0774 kg CO2/MJ
-    assert leg["co2e [kg]"] == pytest.approx(shipped / 1000 * 12237 * 0.10 * 0.0774, rel=1e-9)
+    assert leg["co2e [kg CO2e]"] == pytest.approx(shipped / 1000 * 12237 * 0.10 * 0.0774, rel=1e-9)
     assert modes()["sea"].fuel == "fuel_oil"
 
 
@@ -36,7 +36,7 @@ def test_purchased_energy_and_co2e_follow_utility_and_region(results):
     dryer = energy.loc["dry"]
     assert dryer["purchased [MJ]"] == pytest.approx(dryer["duty [MJ]"] / 0.5, rel=1e-9)  # electric dryer
     # the CAM plant stands in KR: 0.436 kg CO2e per kWh
-    assert kiln["co2e [kg]"] == pytest.approx(kiln["purchased [MJ]"] / 3.6 * 0.436, rel=1e-9)
+    assert kiln["co2e [kg CO2e]"] == pytest.approx(kiln["purchased [MJ]"] / 3.6 * 0.436, rel=1e-9)
     assert emission_factor("electricity", "XX") == emission_factor("electricity", "world")
 
 
@@ -44,7 +44,7 @@ def test_totals_add_up(results):
     totals = results.totals()
     energy, transport = results.energy(), results.transport()
     assert totals["co2e"].to("kg").magnitude == pytest.approx(
-        energy["co2e [kg]"].sum() + transport["co2e [kg]"].sum() + totals["co2e_process"].to("kg").magnitude
+        energy["co2e [kg CO2e]"].sum() + transport["co2e [kg CO2e]"].sum() + totals["co2e_process"].to("kg").magnitude
     )
     assert totals["energy_electric"].to("MJ").magnitude == pytest.approx(
         energy.loc[energy["carrier"] == "electricity", "purchased [MJ]"].sum()
@@ -82,8 +82,8 @@ def test_a_rate_basis_shows_energy_in_kw_and_mass_per_hour(results):
     assert per_rate.loc["calcine", "purchased [kW]"] == pytest.approx(
         per_kg.loc["calcine", "purchased [MJ]"] * per_second * 1000, rel=1e-9
     )
-    assert per_rate.loc["calcine", "co2e [kg/h]"] == pytest.approx(
-        per_kg.loc["calcine", "co2e [kg]"] * per_second * 3600, rel=1e-9
+    assert per_rate.loc["calcine", "co2e [kg CO2e/h]"] == pytest.approx(
+        per_kg.loc["calcine", "co2e [kg CO2e]"] * per_second * 3600, rel=1e-9
     )
     leg = rated.transport().loc["ship"]
     assert leg["tonne-km [t*km/h]"] == pytest.approx(
@@ -144,3 +144,18 @@ def test_nothing_keeps_a_solved_sample_alive_once_it_is_dropped():
     del results
     gc.collect()
     assert flows() is None
+
+
+def test_issue_22_co2e_and_freight_are_spelt_one_way_in_every_display(results):
+    # a greenhouse-gas mass says CO2e in its unit; freight is t*km, never pint's "km * t"
+    frame = results.to_frame()
+    assert frame.loc["co2e", "unit"] == "kg CO2e"
+    assert frame.loc["co2e_energy", "unit"] == "kg CO2e"
+    assert frame.loc["freight", "unit"] == "t*km"
+    assert frame.loc["water_fresh", "unit"] == "kg"
+    assert "co2e [kg CO2e]" in results.kpi_columns()
+    html = results._repr_html_()
+    assert "t*km" in html
+    assert "km * t" not in html
+    assert "kg CO2e" in html
+    assert results.totals()["co2e"].units == results.totals()["water_fresh"].units  # pint's part is kg

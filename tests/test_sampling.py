@@ -182,7 +182,7 @@ def test_a_rate_basis_labels_and_scales_every_kpi_per_hour(route):
     assert per_hour["product [kg/h]"].to_numpy() == pytest.approx(kg_per_hour, rel=1e-12)
     for name, unit, factor in [
         ("water_fresh", "kg/h", kg_per_hour),
-        ("co2e", "kg/h", kg_per_hour),
+        ("co2e", "kg CO2e/h", kg_per_hour),
         ("freight", "t*km/h", kg_per_hour),
         ("energy_total", "kW", kg_per_hour / 3600 * 1000),
     ]:
@@ -242,3 +242,83 @@ def test_cli_sweep_adds_sobol_indices_with_their_intervals(capsys):
     assert "--sobol must be a power of 2" in capsys.readouterr().err
     assert main(["sweep", str(ROUTE), "--samples", "50", "--sobol", "64"]) == 0
     assert "Sobol indices from 512 solves" in capsys.readouterr().out
+
+
+def test_sensitivity_ranks_ties_by_their_mean_rank():
+    import pandas as pd
+
+    # x = 1, 2, 2, 3 ranks (from 0) 0, 1.5, 1.5, 3; y = 1, 3, 2, 4 ranks 0, 2, 1, 3. Centred on 1.5:
+    # x' = -1.5, 0, 0, 1.5 and y' = -1.5, 0.5, -0.5, 1.5; x'.y' = 4.5, |x'|^2 = 4.5, |y'|^2 = 5
+    frame = pd.DataFrame({"x": [1.0, 2.0, 2.0, 3.0], "y": [1.0, 3.0, 2.0, 4.0], "flat": [7.0] * 4})
+    found = sensitivity(frame, ["x"])
+    assert found.loc["x", "y"] == pytest.approx(4.5 / np.sqrt(4.5 * 5), rel=1e-12)  # 0.9487
+    assert found.loc["x", "flat"] == 0.0  # a constant column correlates with nothing
+
+
+def test_sensitivity_equals_scipys_spearman_for_every_pair():
+    import pandas as pd
+    from scipy.stats import spearmanr
+
+    generator = np.random.default_rng(3)
+    a, b = generator.random(2_000), generator.integers(0, 4, 2_000).astype(float)  # b: many ties
+    frame = pd.DataFrame({"a": a, "b": b, "sum": a + b, "rounded": np.round(a, 1), "noise": generator.random(2_000)})
+    found = sensitivity(frame, ["a", "b"])
+    for parameter in ("a", "b"):
+        for kpi in ("sum", "rounded", "noise"):
+            assert found.loc[parameter, kpi] == pytest.approx(
+                spearmanr(frame[parameter], frame[kpi]).statistic, abs=1e-12
+            )
+
+
+def test_sensitivity_reports_progress_a_column_at_a_time():
+    import pandas as pd
+
+    frame = pd.DataFrame({"p": [1.0, 2.0, 3.0], "k1": [3.0, 2.0, 1.0], "k2": [1.0, 3.0, 2.0]})
+    seen = []
+    sensitivity(frame, ["p"], progress=lambda done, total: seen.append((done, total)))
+    assert seen == [(1, 3), (2, 3), (3, 3)]  # the parameter's ranks, then each KPI's
+
+
+def test_issue_22_the_sweep_shows_its_percentiles_and_drivers_as_a_stage(capsys, monkeypatch, tmp_path):
+    # after the samples' bar, the summary runs under a bar of its own instead of a blank terminal,
+    # and so does writing the samples' CSV
+    monkeypatch.setattr("sys.stderr.isatty", lambda: True)
+    assert main(["sweep", str(ROUTE), "--samples", "50", "--output", str(tmp_path / "out")]) == 0
+    err = capsys.readouterr().err
+    assert "50 samples" in err
+    assert "percentiles and drivers" in err
+    assert "writing 50 samples to CSV" in err
+
+
+def test_issue_22_sweep_units_say_co2e_and_t_km_in_every_format(route, capsys):
+    frame = sample(route, 20, seed=1)
+    assert "co2e [kg CO2e]" in frame.columns
+    assert "freight [t*km]" in frame.columns
+    assert main(["sweep", str(ROUTE), "--samples", "20", "--format", "json"]) == 0
+    kpis = json.loads(capsys.readouterr().out)["kpis"]
+    assert kpis["co2e"]["unit"] == "kg CO2e"
+    assert kpis["co2e_transport"]["unit"] == "kg CO2e"
+    assert kpis["freight"]["unit"] == "t*km"
+    assert main(["sweep", str(ROUTE), "--samples", "20", "--format", "csv"]) == 0
+    rows = {line.split(",")[0]: line.split(",")[1] for line in capsys.readouterr().out.splitlines()[1:]}
+    assert rows["co2e"] == "kg CO2e"
+    assert rows["water_fresh"] == "kg"
+
+
+def test_issue_22_the_samples_csv_is_written_in_pieces_and_equals_the_whole(route, tmp_path, capsys):
+    import hashlib
+
+    from flowsheet.cli.routes import _csv_pieces
+
+    frame = sample(route, 25, seed=2)
+    whole = frame.to_csv(index=False).rstrip("\n")
+    assert "".join(_csv_pieces(frame, rows=7)) == whole  # 7 + 7 + 7 + 4 rows, one header
+    assert "".join(_csv_pieces(frame, rows=25)) == whole
+    assert main(["sweep", str(ROUTE), "--samples", "25", "--seed", "2", "--output", str(tmp_path / "out")]) == 0
+    capsys.readouterr()
+    written = (tmp_path / "out" / "nmc811-sulfate-samples.csv").read_bytes()
+    assert written == (whole + "\n").encode("utf-8")
+    manifest = json.loads((tmp_path / "out" / "manifest.json").read_text(encoding="utf-8"))
+    [entry] = [f for f in manifest["files"] if f["file"] == "nmc811-sulfate-samples.csv"]
+    assert entry["sha256"] == hashlib.sha256(written).hexdigest()
+    assert entry["bytes"] == len(written)

@@ -1,6 +1,8 @@
 """The public check battery fails on units that break each rule, and says which."""
 
 import dataclasses
+import subprocess
+import sys
 
 import numpy as np
 import pytest
@@ -68,3 +70,17 @@ def test_broken_values_that_are_accepted_fail():
 def test_a_unit_with_problems_is_reported_before_anything_else():
     with pytest.raises(AssertionError, match=r"fails 1 check\(s\):\n  - problems: split.fractions: must sum to 1"):
         check_operation(Splitter("split", fractions={"a": 0.5, "b": 0.6}))
+
+
+def test_issue_22_the_battery_is_reached_from_import_flowsheet_and_costs_nothing_until_used():
+    # a fresh interpreter: in this one another test may already have imported flowsheet.testing
+    script = (
+        "import sys, flowsheet\n"
+        "assert 'flowsheet.testing' not in sys.modules, 'imported at start-up'\n"
+        "from flowsheet.operations import Mixer\n"
+        "flowsheet.testing.check_operation(Mixer('m'))\n"
+        "print(flowsheet.testing.check_operation.__module__)\n"
+    )
+    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, check=False)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip() == "flowsheet.testing"

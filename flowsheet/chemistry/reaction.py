@@ -266,7 +266,13 @@ def _check_balance(
     right = {k: sum((c * _amount(f, k) for c, f in products), Fraction(0)) for k in keys}
     off = [k for k in keys if left[k] != right[k]]  # each element on its own, never summed
     if off:
-        raise UnbalancedReactionError(text, {k: left[k] for k in off}, {k: right[k] for k in off})
+        oxygen = (_oxygen(reactants), _oxygen(products))  # O2 as written, for the hint
+        raise UnbalancedReactionError(text, {k: left[k] for k in off}, {k: right[k] for k in off}, oxygen)
+
+
+def _oxygen(terms: tuple[tuple[Fraction, Formula], ...]) -> Fraction:
+    """Moles of O2, in any phase, among `terms`."""
+    return sum((c for c, f in terms if f.elements == {"O": 2} and not f.charge), Fraction(0))
 
 
 def _null_space(matrix: list[list[Fraction]]) -> list[list[Fraction]]:

@@ -6,6 +6,7 @@ import argparse
 import contextlib
 import json
 import sys
+import textwrap
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -17,13 +18,16 @@ from flowsheet.errors import FlowsheetError, SolveError, UnitError
 from flowsheet.report import compare as ratios
 from flowsheet.report import render_comparison, render_runs, render_sweep, render_trace
 from flowsheet.report.folder import OutputFolder
-from flowsheet.report.tables import FORMATS
+from flowsheet.report.tables import FORMATS, terminal_width
 from flowsheet.route_file import Route, load_route
 from flowsheet.units import parse_basis
 
 if TYPE_CHECKING:
+    import pandas as pd
+
     from flowsheet.compliance import Compliance
     from flowsheet.results import Results
+    from flowsheet.sampling import Progress
 
 MAX_SAMPLES = 10_000_000
 """Most samples one sweep draws: its table then takes about 2 GB."""
@@ -222,7 +226,7 @@ def compare(arguments: argparse.Namespace) -> int:
 
 def sweep(arguments: argparse.Namespace) -> int:
     """``flowsheet sweep``: Monte Carlo over a route's uncertain parameters, percentiles and drivers."""
-    from flowsheet.sampling import sample, sensitivity
+    from flowsheet.sampling import sample
 
     if not 2 <= arguments.samples <= MAX_SAMPLES:
         print(
@@ -241,57 +245,94 @@ def sweep(arguments: argparse.Namespace) -> int:
     check_basis(arguments.basis)
     folder = _folder(arguments)
     route = load_route(arguments.route, data_folders=arguments.data)
-    with _progress_bar(f"{route.name}: {arguments.samples:,} samples") as progress:
+    with _progress_bar() as stage:
         try:
-            frame = sample(route, arguments.samples, arguments.seed, arguments.basis, progress)
+            frame = sample(
+                route,
+                arguments.samples,
+                arguments.seed,
+                arguments.basis,
+                stage(f"{route.name}: {arguments.samples:,} samples"),
+            )
         except SolveError as err:
             raise in_route(route, err) from err
-    parameters = list(frame.columns[: len(route.uncertain)])
-    correlations = sensitivity(frame, parameters)
-    summary: dict = {
-        "route": route.name,
-        "file": route.path,
-        "samples": arguments.samples,
-        "seed": arguments.seed,
-        "basis": arguments.basis or route.spec.basis,
-        "parameters": {path: d.described() for path, d in route.uncertain.items()},
-        "kpis": {},
-        "drivers": {},
-    }
-    for column in frame.columns[len(parameters) :]:
-        name, unit = column.split(" [")
-        values = frame[column].to_numpy()
-        p5, p50, p95 = (float(v) for v in np.percentile(values, [5, 50, 95]))
-        summary["kpis"][name] = {
-            "unit": unit.rstrip("]"),
-            "mean": float(values.mean()),
-            "p5": p5,
-            "p50": p50,
-            "p95": p95,
+        parameters = list(frame.columns[: len(route.uncertain)])
+        summary: dict = {
+            "route": route.name,
+            "file": route.path,
+            "samples": arguments.samples,
+            "seed": arguments.seed,
+            "basis": arguments.basis or route.spec.basis,
+            "parameters": {path: d.described() for path, d in route.uncertain.items()},
+            **_percentiles_and_drivers(frame, parameters, stage(f"{route.name}: percentiles and drivers")),
         }
-        ranked = correlations[column].abs().sort_values(ascending=False)
-        summary["drivers"][name] = [
-            {"parameter": p, "spearman": float(correlations.loc[p, column])}
-            for p in ranked.index[:3]
-            if abs(correlations.loc[p, column]) >= 0.05
-        ]
     if sobol_base is not None:
         summary["sobol"] = _sobol_drivers(route, sobol_base, arguments.seed, arguments.basis, parameters)
     text = render_sweep(summary, arguments.format)
     print(text)
     if folder is not None:
         name = folder.stem(route.name)
-        folder.write(f"{name}-samples.csv", frame.to_csv(index=False).rstrip("\n"))
+        with _progress_bar() as stage:
+            pieces = _csv_pieces(frame, progress=stage(f"{route.name}: writing {len(frame):,} samples to CSV"))
+            folder.write(f"{name}-samples.csv", pieces)
         folder.write(f"{name}-sweep.{EXTENSIONS[arguments.format]}", text)
         folder.close()
     return 0
+
+
+def _csv_pieces(frame: pd.DataFrame, rows: int = 10_000, progress: Progress | None = None) -> Iterator[str]:
+    """`frame` as CSV text without its final newline, `rows` rows a piece: a million samples are never one string.
+
+    `progress` is told (rows written, rows in all) after each piece.
+    """
+    for start in range(0, max(len(frame), 1), rows):
+        piece = frame.iloc[start : start + rows].to_csv(index=False, header=start == 0)
+        yield piece.rstrip("\n") if start + rows >= len(frame) else piece
+        if progress is not None:
+            progress(min(start + rows, len(frame)), len(frame))
+
+
+def _percentiles_and_drivers(frame: pd.DataFrame, parameters: list[str], progress: Progress | None) -> dict:
+    """Each KPI column's unit, mean and 5th, 50th and 95th percentiles, and its three strongest drivers.
+
+    A driver is a parameter whose Spearman coefficient with the KPI is 0.05 or more in magnitude.
+    `progress` is told of each column ranked (one sort a column, :func:`flowsheet.sampling.sensitivity`),
+    then of the percentiles.
+    """
+    from flowsheet.sampling import sensitivity
+
+    kpis = list(frame.columns[len(parameters) :])
+    total = len(parameters) + 2 * len(kpis)
+    correlations = sensitivity(frame, parameters, None if progress is None else lambda done, _: progress(done, total))
+    found: dict = {"kpis": {}, "drivers": {}}
+    for done, column in enumerate(kpis, start=len(parameters) + len(kpis) + 1):
+        name, unit = column.split(" [", 1)
+        values = frame[column].to_numpy()
+        p5, p50, p95 = (float(v) for v in np.percentile(values, [5, 50, 95]))
+        found["kpis"][name] = {
+            "unit": unit.removesuffix("]"),
+            "mean": float(values.mean()),
+            "p5": p5,
+            "p50": p50,
+            "p95": p95,
+        }
+        ranked = correlations[column].abs().sort_values(ascending=False, kind="stable")
+        found["drivers"][name] = [
+            {"parameter": p, "spearman": float(correlations.loc[p, column])}
+            for p in ranked.index[:3]
+            if abs(correlations.loc[p, column]) >= 0.05
+        ]
+        if progress is not None:
+            progress(done, total)
+    return found
 
 
 def _sobol_drivers(route: Route, base: int, seed: int, basis: str | None, columns: list[str]) -> dict:
     """Each KPI's parameters by total Sobol index, largest first, those of 0.01 and more (and their intervals)."""
     from flowsheet.sampling import sobol
 
-    with _progress_bar(f"{route.name}: Sobol indices, {base * (len(route.uncertain) + 2):,} solves"):
+    with _progress_bar() as stage:
+        stage(f"{route.name}: Sobol indices, {base * (len(route.uncertain) + 2):,} solves")
         try:
             indices = sobol(route, base, seed, basis)
         except SolveError as err:
@@ -309,18 +350,29 @@ def _sobol_drivers(route: Route, base: int, seed: int, basis: str | None, column
 
 
 @contextlib.contextmanager
-def _progress_bar(title: str) -> Iterator[Callable[[int, int], None] | None]:
-    """A progress bar on the terminal's stderr (nothing when stderr is not a terminal)."""
+def _progress_bar() -> Iterator[Callable[[str], Progress | None]]:
+    """Progress on the terminal's stderr, a stage at a time (nothing when stderr is not a terminal).
+
+    Yields ``stage(description)``, which ends the stage before it and returns the new stage's
+    ``progress(done, total)`` (None off a terminal). A stage never told its total shows a pulsing
+    bar: work of unknown length is still seen to run.
+    """
     if not sys.stderr.isatty():
-        yield None
+        yield lambda description: None
         return
     from rich.console import Console
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeRemainingColumn
 
     columns = ("{task.description}", BarColumn(), MofNCompleteColumn(), TimeRemainingColumn())
     with Progress(*columns, console=Console(stderr=True), transient=True) as bar:
-        task = bar.add_task(title, total=None)
-        yield lambda done, total: bar.update(task, completed=done, total=total)
+
+        def stage(description: str) -> Callable[[int, int], None]:
+            for earlier in bar.task_ids:
+                bar.remove_task(earlier)
+            task = bar.add_task(description, total=None)
+            return lambda done, total: bar.update(task, completed=done, total=total)
+
+        yield stage
 
 
 def trace(arguments: argparse.Namespace) -> int:
@@ -359,8 +411,10 @@ def reconcile(arguments: argparse.Namespace) -> int:
     """``flowsheet reconcile``: measurements reconciled with the route's element balances, and the gross-error tests.
 
     The measurements file is checked whole against the route (every problem at its line) before
-    anything is reconciled. Printed in kg/h; ``-`` where a flow is not observable, ``n/a`` where a
-    measurement cannot be tested; negative reconciled flows are named in the verdict line.
+    anything is reconciled. Flows are printed in the unit the measurements were given in when every
+    row gives the same one (``kg/s``, ``t/d``), else in kg/h, and the header says which; ``-`` where
+    a flow is not observable, ``n/a`` where a measurement cannot be tested; negative reconciled
+    flows are named in the verdict line.
     """
     from flowsheet.reconciliation import read_measurements
     from flowsheet.reconciliation import reconcile as reconciled
@@ -374,15 +428,30 @@ def reconcile(arguments: argparse.Namespace) -> int:
     frame = found.measurements[["measured", "sd", "reconciled", "adjustment", "z", "note"]].copy()
     rounding = frame["adjustment"].abs() <= 1e-9 * frame["sd"]  # a non-redundant measurement keeps its value
     frame.loc[rounding, "adjustment"] = 0.0
+    unit, per_kg_s = _flow_unit([m.unit for m in measured])
     for column in ("measured", "sd", "reconciled", "adjustment"):
-        frame[column] = frame[column].map(lambda v: "-" if v != v else f"{v * 3600:.6g}")  # kg/s to kg/h
+        frame[column] = frame[column].map(lambda v: "-" if v != v else f"{v * per_kg_s:.6g}")
     frame["z"] = frame["z"].map(lambda v: "n/a" if v != v else f"{v:+.2f}")
     frame["note"] = frame["note"].str.replace("gross error?", "GROSS ERROR?").str.replace("negative", "NEGATIVE")
     frame.columns = ["measured", "sd", "reconciled", "adjustment", "z", "test"]
-    frame.index.name = "measurement (flows in kg/h)"
+    frame.index.name = f"measurement (flows in {unit})"
     print(f"{route.name}:\n" + "\n".join(f"  {clause}" for clause in str(found).split("; ")))  # a clause a line
     print(frame.to_string())
     return 0
+
+
+def _flow_unit(units: list[str]) -> tuple[str, float]:
+    """The unit to print reconciled flows in, and its amount per kg/s: the rows' own when they share one, else kg/h.
+
+    Rows share a unit when each is the same flow unit however spelt (``kg/h`` and ``kg / hr``); the
+    first row's spelling is kept.
+    """
+    from flowsheet.units import magnitude
+
+    factors = {magnitude(f"1 {unit}", "kg/s", field="unit") for unit in units}
+    if len(factors) == 1:
+        return units[0], 1.0 / factors.pop()
+    return "kg/h", 3600.0
 
 
 def compliance(arguments: argparse.Namespace) -> int:
@@ -411,6 +480,7 @@ def compliance(arguments: argparse.Namespace) -> int:
                     "elements": json.loads(found.elements.to_json(orient="index")),
                     "sourced": json.loads(found.sourced.to_json(orient="index")),
                     "processed": json.loads(found.processed.to_json(orient="index")),
+                    "shares": {"sourced": found.sourced_means, "processed": found.processed_means},
                     "boundary": found.boundary,
                 }
             )
@@ -431,11 +501,21 @@ def _compliance_table(route: Route, results: Results, found: Compliance) -> str:
             table[column] = table[column].map(lambda v: "-" if v != v else ("yes" if v else "no"))
         else:
             table[column] = table[column].map(lambda v: f"{float(v):.4g}")
-    lines = [f"{route.name} ({route.path}): each element of {results.basis:~} of product", table.to_string()]
-    for title, frame in (("sourced in", found.sourced), ("processed in", found.processed)):
-        lines += [f"share {title} each region:", frame.map(lambda v: f"{v:.1%}").to_string()]
-    lines.append(f"boundary: {found.boundary}\n")
+    width = max(terminal_width(), 40)  # captions wrap between words; paths stay whole
+    caption = f"{route.name} ({route.path}): each element of {results.basis:~} of product"
+    lines = [_caption(caption, width), table.to_string()]
+    for title, frame, means in (
+        ("sourced in", found.sourced, found.sourced_means),
+        ("processed in", found.processed, found.processed_means),
+    ):
+        lines += [_caption(f"share {title} each region ({means}):", width), frame.map(lambda v: f"{v:.1%}").to_string()]
+    lines.append(_caption(f"boundary: {found.boundary}", width) + "\n")
     return "\n".join(lines)
+
+
+def _caption(text: str, width: int) -> str:
+    """A caption wrapped between words to `width`, its later lines indented by two; paths stay whole."""
+    return textwrap.fill(text, width, subsequent_indent="  ", break_long_words=False, break_on_hyphens=False)
 
 
 def yields(arguments: argparse.Namespace) -> int:
@@ -457,8 +537,10 @@ def study(arguments: argparse.Namespace) -> int:
     from flowsheet.study import read_study, run_study
 
     plan = read_study(arguments.study)
-    with _progress_bar(f"{plan.path.name}: {plan.rows:,} samples") as progress:
-        outcome = run_study(plan, arguments.output, arguments.scheduler, progress)
+    with _progress_bar() as stage:
+        outcome = run_study(
+            plan, arguments.output, arguments.scheduler, stage(f"{plan.path.name}: {plan.rows:,} samples")
+        )
     alike: dict[tuple[str, str], int] = {}  # a route that fails alike in every scenario is said once
     for failure in outcome.failures:
         alike[failure.route, failure.error] = alike.get((failure.route, failure.error), 0) + 1

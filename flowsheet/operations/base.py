@@ -92,6 +92,41 @@ def parameter(
     return field(default=default, metadata=metadata)
 
 
+PORT_SIDES = ("inlet", "dosed", "outlet")
+"""Where a port stands: an inlet fed by a stream, an inlet whose flow the unit sets, an outlet."""
+
+
+@dataclass(frozen=True)
+class Port:
+    """A port a unit type may have, with what passes through it and when the unit has it.
+
+    The reference of unit types and the route files' schema list a type's ports from these
+    declarations; :meth:`Operation.inlet_ports` and its kin say which ports one unit has.
+
+    Parameters
+    ----------
+    name : str
+        As a stream names it, e.g. ``"wash_water"``; a parameter's name in braces,
+        ``"{inlet_names}"``, stands for the ports that parameter names.
+    side : str
+        One of :data:`PORT_SIDES`.
+    doc : str
+        What passes through it, in one sentence.
+    when : str
+        When the unit has the port, in words, e.g. ``"wash_ratio > 0"``; empty: always.
+    """
+
+    name: str
+    side: str
+    doc: str
+    when: str = ""
+
+    @property
+    def named_by(self) -> str:
+        """The parameter that names these ports (``"inlet_names"`` for ``"{inlet_names}"``); empty if fixed."""
+        return self.name[1:-1] if self.name.startswith("{") and self.name.endswith("}") else ""
+
+
 @dataclass(frozen=True)
 class Operation:
     """Base of every unit operation.
@@ -114,6 +149,12 @@ class Operation:
     inlets: ClassVar[tuple[str, ...]] = ("feed",)
     outlets: ClassVar[tuple[str, ...]] = ("product",)
     dosed_inlets: ClassVar[tuple[str, ...]] = ()
+    declared_ports: ClassVar[tuple[Port, ...]] = (
+        Port("feed", "inlet", "The stream to treat."),
+        Port("product", "outlet", "The treated stream."),
+    )
+    """Every port the type may have, as the reference lists it; each unit's own are those of :meth:`inlet_ports`,
+    :meth:`outlet_ports` and :meth:`dosed_ports`, a subset of these."""
     nonlinear: ClassVar[bool] = False
     state_ports: ClassVar[tuple[str, ...]] = ()
     sets_temperature: ClassVar[bool] = False

@@ -15,6 +15,7 @@ from flowsheet.factors import kiln, kilns
 from flowsheet.operations.base import (
     ALL_INLETS,
     Operation,
+    Port,
     as_matrix_scalar,
     as_vector_scalar,
     cathode_metals,
@@ -143,10 +144,19 @@ class Calciner(Operation):
     kiln : str
         The kiln whose losses the firing bears, a key of ``data/energy/kilns.csv``,
         default ``"roller_hearth"``; ``""`` for none (a bare heat balance).
-    holding_power, holding_temperature, throughput, sagger_ratio, sagger_heat_recovery : optional
-        The kiln's figures, each default that of its row: the power it draws to stay hot
-        [W] at a temperature [K], the solids it fires [kg/s], the saggers heated per kg
-        fired [kg/kg], and the share of their heat returned [-] (see :meth:`heat_losses`).
+    holding_power : str or Quantity, optional
+        Power the kiln draws to stay hot at `holding_temperature` (walls, rollers), e.g.
+        ``"220 kW"``; default that of the kiln's row (see :meth:`heat_losses`).
+    holding_temperature : str or Quantity, optional
+        The temperature that `holding_power` keeps; at another firing temperature the power
+        scales with the rise over 25 °C. Default that of the kiln's row.
+    throughput : str or Quantity, optional
+        Solids the kiln fires, as they leave it, e.g. ``"36.75 kg/h"``: the holding power is
+        shared over them. Default that of the kiln's row.
+    sagger_ratio : float, optional
+        Sagger mass heated per mass of solids fired, [kg/kg]; default that of the kiln's row.
+    sagger_heat_recovery : float, optional
+        Share of the saggers' heat returned to the firing, [-]; default that of the kiln's row.
 
     Notes
     -----
@@ -187,6 +197,32 @@ class Calciner(Operation):
     inlets = ("feed", "lithium", "gas")
     outlets = ("product", "offgas")
     dosed_inlets = ("lithium", "gas")
+    declared_ports: ClassVar[tuple[Port, ...]] = (
+        Port("feed", "inlet", "The precursor and any co-precursors, e.g. the dried hydroxide."),
+        Port(
+            "lithium",
+            "dosed",
+            "The lithium source named by `lithium_source`, at `lithium_ratio` Li per Li of the product.",
+        ),
+        Port(
+            "gas",
+            "dosed",
+            "O2 (in oxygen or air) or H2 (in hydrogen) at the firing's need times 1 + `oxygen_excess`; "
+            "in nitrogen it is not dosed: feed it the sweep gas at a fixed rate.",
+        ),
+        Port(
+            "reductant",
+            "dosed",
+            "The reductant named by `reductant`: what reduces the metal plus the carbon left as `carbon_residue`.",
+            when="reductant is given",
+        ),
+        Port("product", "outlet", "The fired cathode, with excess lithium as Li2O and dried salts as impurities."),
+        Port(
+            "offgas",
+            "outlet",
+            "Gases at the firing temperature: water vapour, CO2, gas dosed beyond the need, N2 of air.",
+        ),
+    )
 
     def inlet_ports(self) -> tuple[str, ...]:
         return (*self.inlets, *(("reductant",) if self.reductant else ()))

@@ -12,6 +12,7 @@ from flowsheet.components import Components
 from flowsheet.errors import Problem
 from flowsheet.operations.base import (
     ALL_INLETS,
+    Port,
     any_positive,
     as_vector_scalar,
     cathode_metals,
@@ -29,12 +30,13 @@ REAGENT_FATES = ("decomposed", "waste")
 class OnePotReactor(Calciner):
     """Form a coated cathode in one step from metals (or salts), lithium source and coating precursor.
 
+    Its other parameters (`product`, `lithium_source`, `lithium_ratio`, `oxygen_excess`,
+    `conversion`, `temperature` ...) are those of :class:`~flowsheet.operations.Calciner`.
+
     Parameters
     ----------
     name : str
         Unique name.
-    product, lithium_source, lithium_ratio, oxygen_excess, conversion, temperature
-        As for :class:`~flowsheet.operations.Calciner`.
     feed_species : tuple of str
         What the ``"feed"`` port brings, e.g. ``("Ni", "Mn", "Co")`` (metal
         powders, the default: the product's metals) or salts.
@@ -85,6 +87,30 @@ class OnePotReactor(Calciner):
     reagent_ratio: float = parameter("", 0.0, "reagent per metal, mol/mol", low=0)
     reagent_recovery: float = parameter("", 0.0, "fraction of reagent recovered in the unit", low=0, high=1)
     reagent_fate: str = "decomposed"
+    declared_ports: ClassVar[tuple[Port, ...]] = (
+        Port("feed", "inlet", "The metals or salts of `feed_species`."),
+        Port(
+            "lithium",
+            "dosed",
+            "The lithium source named by `lithium_source`, at `lithium_ratio` Li per Li of the product.",
+        ),
+        Port(
+            "coating",
+            "dosed",
+            "The coating precursor named by `coating`, at `coating_ratio` per cathode metal atom.",
+            when="coating is given",
+        ),
+        Port(
+            "reagent",
+            "dosed",
+            "Make-up of the reagent named by `reagent`: `reagent_ratio` per metal atom, the share not recovered.",
+            when="reagent is given and reagent_recovery < 1",
+        ),
+        Port("gas", "dosed", "O2 for the firing and for burning the reagent, times 1 + `oxygen_excess`."),
+        Port("product", "outlet", "The coated cathode."),
+        Port("offgas", "outlet", "Gases: water vapour, CO2, N2, O2 dosed beyond the need."),
+        Port("waste", "outlet", "The reagent make-up, unchanged.", when='reagent_fate is "waste"'),
+    )
 
     def __post_init__(self) -> None:
         super().__post_init__()

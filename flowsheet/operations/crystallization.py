@@ -14,6 +14,7 @@ from flowsheet.errors import Problem
 from flowsheet.operations.base import (
     ALL_INLETS,
     Operation,
+    Port,
     as_matrix_scalar,
     as_vector_scalar,
     diagonal,
@@ -73,6 +74,12 @@ class EvaporativeCrystallizer(Operation):
     sets_temperature: ClassVar[bool] = True
 
     outlets = ("crystals", "mother_liquor", "vapor")
+    declared_ports: ClassVar[tuple[Port, ...]] = (
+        Port("feed", "inlet", "The solution to crystallise."),
+        Port("crystals", "outlet", "The crystals of `products`, each at its yield per pass."),
+        Port("mother_liquor", "outlet", "The solution left, at `molality`."),
+        Port("vapor", "outlet", "The water evaporated."),
+    )
 
     def problems(self) -> list[Problem]:
         found = super().problems()

@@ -10,7 +10,7 @@ import numpy as np
 from flowsheet.chemistry import Formula, Reaction
 from flowsheet.components import Components
 from flowsheet.errors import Problem
-from flowsheet.operations.base import ALL_INLETS, Operation, as_vector_scalar, gases, parameter, phase_split
+from flowsheet.operations.base import ALL_INLETS, Operation, Port, as_vector_scalar, gases, parameter, phase_split
 from flowsheet.operations.reaction import ReactionStep, as_steps, chain, consumption
 from flowsheet.thermo.species import PHASE_TAG
 
@@ -76,6 +76,24 @@ class Dissolver(Operation):
     sets_temperature: ClassVar[bool] = True
 
     outlets = ("solution", "gas")
+    declared_ports: ClassVar[tuple[Port, ...]] = (
+        Port("feed", "inlet", "The solid to dissolve, e.g. metal or a hydrated salt."),
+        Port(
+            "acid",
+            "dosed",
+            "The acid named by `acid`, at the reactions' need times 1 + `excess`.",
+            when="acid is given",
+        ),
+        Port("water", "dosed", "Water to the target `molality` or `concentration`."),
+        Port(
+            "oxygen",
+            "dosed",
+            "The O2 oxidative reactions consume, times 1 + `oxygen_excess`.",
+            when="a reaction consumes O2",
+        ),
+        Port("solution", "outlet", "Everything but gases: the dissolved products and what did not react."),
+        Port("gas", "outlet", "Gases: H2 of a non-oxidising dissolution, O2 dosed beyond the need."),
+    )
 
     def inlet_ports(self) -> tuple[str, ...]:
         return ("feed", *self.dosed_ports())

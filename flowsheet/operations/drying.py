@@ -12,6 +12,7 @@ from flowsheet.errors import Problem
 from flowsheet.operations.base import (
     ALL_INLETS,
     Operation,
+    Port,
     as_vector_scalar,
     diagonal,
     dried_labels,
@@ -51,6 +52,11 @@ class Dryer(Operation):
 
     inlets = ("wet",)
     outlets = ("dry", "vapor")
+    declared_ports: ClassVar[tuple[Port, ...]] = (
+        Port("wet", "inlet", "The wet solid, e.g. a filter cake."),
+        Port("dry", "outlet", "The dried solid, holding `moisture` of water."),
+        Port("vapor", "outlet", "The water evaporated, and the gases."),
+    )
 
     def problems(self) -> list[Problem]:
         found = super().problems()

@@ -10,7 +10,7 @@ import numpy as np
 from flowsheet.chemistry import Formula
 from flowsheet.components import Components
 from flowsheet.errors import Problem
-from flowsheet.operations.base import ALL_INLETS, Operation, as_vector_scalar, diagonal, outer, parameter
+from flowsheet.operations.base import ALL_INLETS, Operation, Port, as_vector_scalar, diagonal, outer, parameter
 from flowsheet.operations.dissolution import Dissolver
 from flowsheet.operations.reaction import chain, consumption
 
@@ -23,11 +23,16 @@ NEUTRALISATION = {"NaOH(aq)": -2.0, "H2SO4(aq)": -1.0, "Na2SO4(aq)": 1.0, "H2O(l
 class Leach(Dissolver):
     """Leach black mass in sulfuric acid with a reductant; what does not dissolve leaves as residue.
 
+    Its other parameters (`acid`, `excess`, `molality` ...) are those of
+    :class:`~flowsheet.operations.Dissolver`.
+
     Parameters
     ----------
-    name, reactions, acid, excess, concentration, solution_density, molality, temperature
-        As for :class:`~flowsheet.operations.Dissolver`; each reaction's conversion is the
-        leaching efficiency of its limiting species, e.g.
+    name : str
+        Unique name.
+    reactions : list
+        Leaching reactions, each at the leaching efficiency of its limiting species as
+        its conversion, e.g.
         ``("2 LiNi0.8Mn0.1Co0.1O2 + 3 H2SO4(aq) + H2O2(aq) -> 1.6 NiSO4(aq) + 0.2 MnSO4(aq)
         + 0.2 CoSO4(aq) + Li2SO4(aq) + 4 H2O + O2(g)", "LiNi0.8Mn0.1Co0.1O2", 0.98)``.
     reductant : str
@@ -46,6 +51,30 @@ class Leach(Dissolver):
 
     reductant: str = "H2O2(aq)"
     reductant_excess: float = parameter("", 0.0, "reductant above what the reactions consume", low=0)
+    declared_ports: ClassVar[tuple[Port, ...]] = (
+        Port("feed", "inlet", "Black mass, or the solid to leach."),
+        Port(
+            "acid",
+            "dosed",
+            "The acid named by `acid`, at the reactions' need times 1 + `excess`.",
+            when="acid is given",
+        ),
+        Port("water", "dosed", "Water to the target `molality` or `concentration`."),
+        Port(
+            "oxygen",
+            "dosed",
+            "The O2 oxidative reactions consume, times 1 + `oxygen_excess`.",
+            when="a reaction consumes O2",
+        ),
+        Port(
+            "reductant",
+            "dosed",
+            "The reductant named by `reductant`, at what the reactions consume times 1 + `reductant_excess`.",
+        ),
+        Port("solution", "outlet", "The pregnant leach solution: everything neither gas nor solid."),
+        Port("residue", "outlet", "Solids not leached: graphite, unleached cathode, foil."),
+        Port("gas", "outlet", "Gases released, O2 and H2."),
+    )
 
     def outlet_ports(self) -> tuple[str, ...]:
         return ("solution", "residue", "gas")
@@ -122,6 +151,16 @@ class SolventExtraction(Operation):
     inlets = ("feed", "caustic", "acid", "water")
     outlets = ("product", "raffinate")
     dosed_inlets = ("caustic", "acid", "water")
+    declared_ports: ClassVar[tuple[Port, ...]] = (
+        Port("feed", "inlet", "The leach solution."),
+        Port(
+            "caustic", "dosed", "NaOH that holds the pH: 2 mol per mol metal transferred, times 1 + `caustic_excess`."
+        ),
+        Port("acid", "dosed", "Strip H2SO4: 1 mol per mol metal transferred, times 1 + `acid_excess`."),
+        Port("water", "dosed", "Strip water, to `molality` in the strip liquor."),
+        Port("product", "outlet", "The strip liquor: the extracted sulfates, their water and the acid's excess."),
+        Port("raffinate", "outlet", "What is not extracted, with the Na2SO4 of the neutralisation."),
+    )
 
     def problems(self) -> list[Problem]:
         found = super().problems()

@@ -9,7 +9,15 @@ import numpy as np
 
 from flowsheet.components import Components
 from flowsheet.errors import Problem
-from flowsheet.operations.base import ALL_INLETS, Operation, as_matrix_scalar, as_vector_scalar, diagonal, parameter
+from flowsheet.operations.base import (
+    ALL_INLETS,
+    Operation,
+    Port,
+    as_matrix_scalar,
+    as_vector_scalar,
+    diagonal,
+    parameter,
+)
 
 
 @dataclass(frozen=True, repr=False)
@@ -34,6 +42,10 @@ class Mixer(Operation):
     inlet_names: tuple[str, ...] = ("in1", "in2")
     temperature: float | None = parameter("K", None, "outlet temperature", above=0)
     sets_temperature: ClassVar[bool] = True
+    declared_ports: ClassVar[tuple[Port, ...]] = (
+        Port("{inlet_names}", "inlet", "One port per name in `inlet_names`, each a stream to join."),
+        Port("product", "outlet", "The joined stream."),
+    )
 
     def inlet_ports(self) -> tuple[str, ...]:
         return tuple(self.inlet_names)
@@ -66,6 +78,10 @@ class Splitter(Operation):
     """
 
     fractions: dict[str, float] = field(default_factory=dict)
+    declared_ports: ClassVar[tuple[Port, ...]] = (
+        Port("feed", "inlet", "The stream to divide."),
+        Port("{fractions}", "outlet", "One port per key of `fractions`, each with its share of the feed."),
+    )
 
     def outlet_ports(self) -> tuple[str, ...]:
         return tuple(self.fractions)
@@ -119,6 +135,11 @@ class ComponentSplitter(Operation):
     default: float = 0.0
 
     outlets = ("selected", "rest")
+    declared_ports: ClassVar[tuple[Port, ...]] = (
+        Port("feed", "inlet", "The stream to split."),
+        Port("selected", "outlet", "Each species at its fraction in `fractions` (else `default`)."),
+        Port("rest", "outlet", "The remainder of each species."),
+    )
 
     def problems(self) -> list[Problem]:
         values = {**self.fractions, "default": self.default}
@@ -166,6 +187,11 @@ class Repulper(Operation):
     inlets = ("feed", "water")
     outlets = ("slurry",)
     dosed_inlets = ("water",)
+    declared_ports: ClassVar[tuple[Port, ...]] = (
+        Port("feed", "inlet", "The solid to slurry."),
+        Port("water", "dosed", "Water to bring the slurry to `solids_fraction`."),
+        Port("slurry", "outlet", "The slurry."),
+    )
 
     def problems(self) -> list[Problem]:
         if self.solids_fraction is None or not 0 < self.solids_fraction <= 1:
@@ -212,6 +238,11 @@ class Scrap(Operation):
     fraction: float = parameter("", 0.0, "fraction of the solids lost to scrap", low=0, high=1)
 
     outlets = ("product", "scrap")
+    declared_ports: ClassVar[tuple[Port, ...]] = (
+        Port("feed", "inlet", "The stream passing through."),
+        Port("product", "outlet", "Everything but the scrapped solids."),
+        Port("scrap", "outlet", "The `fraction` of every solid species that is lost."),
+    )
 
     def outlet_maps(self, components: Components, state: dict | None) -> dict:
         scrap = as_vector_scalar(self.fraction) * components.mask("s")

@@ -11,7 +11,7 @@ import pint
 from flowsheet.chemistry import Formula
 from flowsheet.components import Components
 from flowsheet.errors import Problem, UnitError
-from flowsheet.operations.base import SI, Operation, parameter
+from flowsheet.operations.base import SI, Operation, Port, parameter
 from flowsheet.units import magnitude, parse_quantity
 
 PRODUCT_KINDS = ("product", "waste", "wastewater", "emission", "byproduct")
@@ -53,6 +53,9 @@ class Feed(Operation):
 
     inlets: ClassVar[tuple[str, ...]] = ()
     outlets: ClassVar[tuple[str, ...]] = ("out",)
+    declared_ports: ClassVar[tuple[Port, ...]] = (
+        Port("out", "outlet", "The feed's flows: its fixed rates, or what the unit it doses sets."),
+    )
 
     def __post_init__(self) -> None:
         super().__post_init__()
@@ -125,6 +128,7 @@ class Product(Operation):
 
     inlets: ClassVar[tuple[str, ...]] = ("in",)
     outlets: ClassVar[tuple[str, ...]] = ()
+    declared_ports: ClassVar[tuple[Port, ...]] = (Port("in", "inlet", "The stream leaving the flowsheet."),)
 
     def problems(self) -> list[Problem]:
         if self.kind not in PRODUCT_KINDS:

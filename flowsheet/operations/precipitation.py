@@ -14,6 +14,7 @@ from flowsheet.operations.base import (
     ALL_INLETS,
     WATER_DENSITY,
     Operation,
+    Port,
     any_positive,
     as_matrix_scalar,
     as_vector_scalar,
@@ -96,6 +97,23 @@ class CoPrecipitator(Operation):
     sets_temperature: ClassVar[bool] = True
 
     outlets = ("slurry",)
+    declared_ports: ClassVar[tuple[Port, ...]] = (
+        Port("feed", "inlet", "The metal sulfate solution."),
+        Port("caustic", "dosed", "NaOH solution: the hydroxide's OH per metal, times 1 + `caustic_excess`."),
+        Port(
+            "ammonia",
+            "dosed",
+            "NH3 make-up: `ammonia_ratio` per metal, the share `ammonia_recovery` does not return.",
+            when="ammonia_ratio > 0 and ammonia_recovery < 1",
+        ),
+        Port(
+            "metal",
+            "dosed",
+            "The sulfate of `dosed_metal` (Al2(SO4)3(aq) for Al), to the product's metal ratio.",
+            when="dosed_metal is given",
+        ),
+        Port("slurry", "outlet", "The hydroxide in its mother liquor."),
+    )
 
     def inlet_ports(self) -> tuple[str, ...]:
         return ("feed", *self.dosed_ports())

@@ -12,6 +12,7 @@ from flowsheet.components import Components
 from flowsheet.errors import Problem
 from flowsheet.operations.base import (
     Operation,
+    Port,
     dried_labels,
     drying_operator,
     parameter,
@@ -124,6 +125,11 @@ class StoichiometricReactor(Operation):
     sets_temperature: ClassVar[bool] = True
 
     outlets = ("product", "gas")
+    declared_ports: ClassVar[tuple[Port, ...]] = (
+        Port("feed", "inlet", "The stream to react."),
+        Port("product", "outlet", "Everything but gases, after the reactions."),
+        Port("gas", "outlet", "The gases, after the reactions."),
+    )
 
     def __post_init__(self) -> None:
         super().__post_init__()

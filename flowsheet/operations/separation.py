@@ -13,6 +13,7 @@ from flowsheet.operations.base import (
     ALL_INLETS,
     WATER_DENSITY,
     Operation,
+    Port,
     any_positive,
     as_vector_scalar,
     diagonal,
@@ -72,6 +73,12 @@ class Washer(Operation):
     outlets = ("cake", "filtrate")
     nonlinear = True
     state_ports = ("slurry",)
+    declared_ports: ClassVar[tuple[Port, ...]] = (
+        Port("slurry", "inlet", "The slurry to filter."),
+        Port("wash_water", "dosed", "Wash water: `wash_ratio` times the mass of solids.", when="wash_ratio > 0"),
+        Port("cake", "outlet", "All solids, with `cake_moisture` of liquor, washed."),
+        Port("filtrate", "outlet", "The liquor the cake does not hold, with the spent wash water."),
+    )
 
     def inlet_ports(self) -> tuple[str, ...]:
         return ("slurry", *self.dosed_ports())

@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import ClassVar
 
 import numpy as np
 
 from flowsheet.components import Components
 from flowsheet.errors import Problem, UnitError
 from flowsheet.factors import modes
-from flowsheet.operations.base import ALL_INLETS, SI, Operation, parameter
+from flowsheet.operations.base import ALL_INLETS, SI, Operation, Port, parameter
 from flowsheet.units import magnitude
 
 
@@ -26,10 +27,12 @@ class TransportLeg(Operation):
     distance : str or Quantity
         E.g. ``"12237 km"`` (Indonesian nickel by sea, UNCTAD via premise;
         the UNCTAD trade-and-transport dataset 2016-2021 as processed in premise).
-    origin, destination : str
-        The sites the leg joins, if known. A route file that names them and no
-        mode or distance takes both from the lane between the sites' regions
-        (``data/transport/lanes.csv``), so moving a site moves the lane.
+    origin : str
+        The site the leg starts from, if known. A route file that names it and
+        `destination` and no mode or distance takes both from the lane between the
+        sites' regions (``data/transport/lanes.csv``), so moving a site moves the lane.
+    destination : str
+        The site the leg ends at, if known; with `origin` it selects the lane.
     mix : tuple of (str, float, str or float), optional
         When the mass splits across modes: ``(mode, mass share, distance)`` per mode,
         shares summing to 1, e.g. ``(("sea", 0.74, "20870 km"), ("road", 0.26, "11621 km"))``
@@ -48,6 +51,10 @@ class TransportLeg(Operation):
     origin: str = ""
     destination: str = ""
     mix: tuple[tuple[str, float, float], ...] = ()
+    declared_ports: ClassVar[tuple[Port, ...]] = (
+        Port("feed", "inlet", "The stream shipped."),
+        Port("product", "outlet", "The same stream at its destination."),
+    )
 
     def __post_init__(self) -> None:
         super().__post_init__()

@@ -12,7 +12,7 @@ from __future__ import annotations
 import hashlib
 import json
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -63,13 +63,28 @@ class OutputFolder:
         self._stems[name] = safe
         return safe
 
-    def write(self, filename: str, text: str) -> Path:
-        """Write one file whole or not at all: a temporary file beside it, then a rename."""
+    def write(self, filename: str, text: str | Iterable[str]) -> Path:
+        """Write one file whole or not at all: a temporary file beside it, then a rename.
+
+        `text` is the file's text without its final newline, or that text in pieces, encoded and
+        written one at a time so that a large file is never whole in memory.
+        """
         if filename in self.written or filename == MANIFEST:
             raise FlowsheetError(f"--output {self.path}: {filename} would be written twice in one run")
         check_output(self.path / filename, self.inputs)
-        self.written[filename] = hashlib.sha256((text + "\n").encode("utf-8")).hexdigest()
-        return write_atomically(self.path / filename, text + "\n")
+        digest = hashlib.sha256()
+
+        def encoded() -> Iterator[bytes]:
+            for piece in [text] if isinstance(text, str) else text:
+                data = piece.encode("utf-8")
+                digest.update(data)
+                yield data
+            digest.update(b"\n")
+            yield b"\n"
+
+        written = write_atomically(self.path / filename, encoded())
+        self.written[filename] = digest.hexdigest()
+        return written
 
     def close(self) -> Path:
         """Write the manifest, last: the run's files with their sizes and SHA-256."""

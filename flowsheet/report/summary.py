@@ -4,7 +4,7 @@ Each route becomes::
 
     {"route": name, "file": path, "product": formula,
      "basis": {"value": 1.0, "unit": "kilogram"},
-     "kpis": {name: {"value": float, "unit": pint unit string}, ...},
+     "kpis": {name: {"value": float, "unit": pint unit string}, ...},  # CO2e: "kilogram CO2e"
      "closure": {"mass_relative_error": float, "elements": {element: float}},
      "iterations": int,
      "units": {unit: {"duty": {...}, "energy": {...}, "utility": str, "carrier": str}},
@@ -12,7 +12,10 @@ Each route becomes::
 
 where ``overridden`` lists the species a later layer (a user's folder, the route's own
 ``species:``) replaced, and ``overrides`` the values accepted outside their plausibility band
-because marked as overrides (:mod:`flowsheet.thermo.plausibility`).
+because marked as overrides (:mod:`flowsheet.thermo.plausibility`). A KPI's unit is pint's long
+name (``kilogram``, ``megajoule``, ``kilometer * metric_ton``, per hour for a rate basis); a
+greenhouse-gas mass says ``CO2e`` after its mass unit (``kilogram CO2e``, ``kilogram CO2e /
+hour``), as every table and CSV does (:func:`flowsheet.units.split_co2e` gives pint's part).
 
 and a comparison adds ``"ratios": {kpi: float or null}`` (route / baseline; null
 where the baseline is zero).
@@ -23,16 +26,19 @@ from __future__ import annotations
 import pint
 
 from flowsheet.chemistry import Formula
-from flowsheet.kpis import KPIS
+from flowsheet.kpis import BY_NAME, KPIS
 from flowsheet.results import Results
+from flowsheet.units import co2e_unit
 from flowsheet.yields import overall_yields
 
 KPI_ORDER = tuple(kpi.name for kpi in KPIS)
 """KPI names in the order reports show them."""
 
 
-def _value(quantity: pint.Quantity) -> dict:
-    return {"value": float(quantity.magnitude), "unit": str(quantity.units)}
+def _value(quantity: pint.Quantity, co2e: bool = False) -> dict:
+    """A quantity as JSON: its magnitude and pint's long name of its unit, with ``CO2e`` where it counts CO2e."""
+    unit = str(quantity.units)
+    return {"value": float(quantity.magnitude), "unit": co2e_unit(unit) if co2e else unit}
 
 
 def summarize(results: Results, route: str, file: str, product: str) -> dict:
@@ -50,7 +56,7 @@ def summarize(results: Results, route: str, file: str, product: str) -> dict:
         "file": file,
         "product": product,
         "basis": {"value": float(results.basis.magnitude), "unit": str(results.basis.units)},
-        "kpis": {name: _value(value) for name, value in results.totals().items()},
+        "kpis": {name: _value(value, BY_NAME[name].kind == "co2e") for name, value in results.totals().items()},
         "closure": {
             "mass_relative_error": float(results.closure.mass[0]),
             "elements": {name: float(value[0]) for name, value in results.closure.elements.items()},

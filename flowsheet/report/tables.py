@@ -9,7 +9,7 @@ import shutil
 import textwrap
 
 from flowsheet.report.summary import KPI_ORDER
-from flowsheet.units import short_unit, ureg
+from flowsheet.units import co2e_unit, short_unit, split_co2e, ureg
 
 FORMATS = ("table", "json", "csv", "markdown")
 
@@ -44,17 +44,16 @@ SCALES = {
 """Engineering units a column of values is shown in, by the unit the summaries carry: the largest not above them."""
 
 
-def _scaled(name: str, unit: str, values: list[float | None]) -> tuple[str, float]:
-    """The unit to show a KPI's values in and the factor to divide them by; CO2 KPIs say ``CO2e``."""
-    steps = SCALES.get(str(ureg.Unit(unit)), ((_short(unit), 1.0),))
+def _scaled(unit: str, values: list[float | None]) -> tuple[str, float]:
+    """The unit to show a KPI's values in and the factor to divide them by; a CO2e unit keeps its ``CO2e``."""
+    plain, co2e = split_co2e(unit)
+    steps = SCALES.get(str(ureg.Unit(plain)), ((_short(plain), 1.0),))
     largest = max((abs(v) for v in values if v is not None), default=0.0)
     shown, factor = steps[0]
     for label, step in steps:
         if largest >= step * (1 - 1e-9):  # round-off of an exact basis stays in its unit
             shown, factor = label, step
-    if name.startswith("co2e") and shown.startswith(("kg", "t", "kt", "Mt")):
-        shown = shown.replace("/", " CO2e/", 1) if "/" in shown else f"{shown} CO2e"
-    return shown, factor
+    return (co2e_unit(shown) if co2e else shown), factor
 
 
 def _short(unit: str) -> str:
@@ -164,7 +163,7 @@ def render_runs(summaries: list[dict], fmt: str) -> str:
         rows = []
         for name in KPI_ORDER:
             value, unit = summary["kpis"][name]["value"], summary["kpis"][name]["unit"]
-            shown, factor = _scaled(name, unit, [value])
+            shown, factor = _scaled(unit, [value])
             rows.append([name, _number(value / factor), shown])
         closure = summary["closure"]["mass_relative_error"]
         title = f"{summary['route']} ({summary['file']}), {per}; mass closes to {closure:.1e}"
@@ -197,7 +196,7 @@ def render_comparison(compared: list[dict], fmt: str) -> str:
     header = ["kpi", "unit", *(c["route"] for c in compared)]
     rows = []
     for name in KPI_ORDER:
-        shown, factor = _scaled(name, compared[0]["kpis"][name]["unit"], [c["kpis"][name]["value"] for c in compared])
+        shown, factor = _scaled(compared[0]["kpis"][name]["unit"], [c["kpis"][name]["value"] for c in compared])
         cells = []
         for c in compared:
             value = _number(c["kpis"][name]["value"] / factor)
@@ -306,4 +305,7 @@ def render_trace(
         f"{route}: where {element} leaves (kg per basis, share of all that leaves), and the feed the {element} "
         "in each product came from (fractions); recycled content by mass"
     )
+    if fmt == "table":  # a caption wrapped between words, as the table below it fits the terminal
+        width = max(terminal_width(), 40)
+        title = textwrap.fill(title, width, subsequent_indent="  ", break_long_words=False, break_on_hyphens=False)
     return f"{title}\n{table}"

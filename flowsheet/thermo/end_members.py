@@ -9,6 +9,7 @@ as estimates, with the recipe in its sources.
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Iterator
 from functools import cache
 from typing import TYPE_CHECKING
 
@@ -34,14 +35,11 @@ def end_member_families() -> dict[str, tuple[tuple[str, str], ...]]:
     return {family: tuple(members) for family, members in families.items()}
 
 
-def estimate_from_end_members(formula: Formula, data: SpeciesData) -> Species | None:
-    """A mixed-metal compound as the ideal mixture of the end members of its family, or None.
+def end_member_mixtures(formula: Formula, data: SpeciesData) -> Iterator[tuple[str, list[tuple[float, Species]]]]:
+    """Each family whose end members make up `formula`: ``(family, [(share [mol/mol], end member), ...])``.
 
-    The composition must be a non-negative combination ``Σ c_i`` of one family's end members
-    (``LiNi0.9Mn0.05Co0.05O2`` = 0.9 LiNiO2 + 0.05 LiMnO2 + 0.05 LiCoO2); formation enthalpy
-    and heat capacity are the same combination of theirs (ideal mixing, Kopp's rule for the
-    heat capacity), valid where all end members are. Both are flagged as estimates, the method
-    and the end members named in the sources.
+    The shares are the non-negative combination ``Σ c_i`` of the family's end members with the
+    composition of `formula`; end members of share 0 are left out.
     """
     phase = formula.phase or "s"
     target = dict(formula.elements)
@@ -56,7 +54,20 @@ def estimate_from_end_members(formula: Formula, data: SpeciesData) -> Species | 
         shares, *_ = np.linalg.lstsq(matrix, wanted, rcond=None)
         if np.any(shares < -1e-12) or np.abs(matrix @ shares - wanted).max() > 1e-9 or formula.charge:
             continue
-        used = [(float(share), item) for share, item in zip(shares, known, strict=True) if share > 1e-12]
+        yield family, [(float(share), item) for share, item in zip(shares, known, strict=True) if share > 1e-12]
+
+
+def estimate_from_end_members(formula: Formula, data: SpeciesData) -> Species | None:
+    """A mixed-metal compound as the ideal mixture of the end members of its family, or None.
+
+    The composition must be a non-negative combination ``Σ c_i`` of one family's end members
+    (``LiNi0.9Mn0.05Co0.05O2`` = 0.9 LiNiO2 + 0.05 LiMnO2 + 0.05 LiCoO2); formation enthalpy
+    and heat capacity are the same combination of theirs (ideal mixing, Kopp's rule for the
+    heat capacity), valid where all end members are. Both are flagged as estimates, the method
+    and the end members named in the sources.
+    """
+    phase = formula.phase or "s"
+    for family, used in end_member_mixtures(formula, data):
         models = [item.heat_capacity for _, item in used]
         constant = [model for model in models if isinstance(model, ConstantHeatCapacity)]
         simple = [model for model in models if isinstance(model, ConstantHeatCapacity | Nasa9)]

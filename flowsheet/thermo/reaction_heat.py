@@ -31,7 +31,7 @@ class Reaction(StoichiometricReaction):
 
     def _repr_html_(self) -> str:
         try:
-            heat = f"ΔH(298.15 K) = {self.heat_of_reaction().magnitude:+.2f} kJ/mol"
+            heat = f"ΔH(298.15 K) = {self.heat_of_reaction().magnitude:+.2f} kJ per mol of reaction as written"
         except FlowsheetError as err:
             heat = f"ΔH not available: {str(err).splitlines()[0]}"
         return table(["element", "reactants", "products"], self.balance_table(), f"{self} (balanced)") + paragraph(heat)

@@ -205,3 +205,37 @@ def test_the_balance_command_refuses_a_null_reaction_with_a_hint(capsys):
     err = capsys.readouterr().err
     assert "'Li -> Li': changes nothing" in err
     assert "\n  hint: " in err
+
+
+@pytest.mark.parametrize(
+    ("reaction", "hint"),
+    [
+        # no O2 written. Products short of O: Li2CO3 -> Li2O + CO has O 3 -> 1 + 1 = 2, residual -1:
+        # 1/2 O2 among the products closes it (the reaction as a chemist would read it gives off O2)
+        ("Li2CO3 -> Li2O + CO", "add 1/2 O2 to the products"),
+        # reactants short of O: Li2O + CO -> Li2CO3 has O 2 -> 3, residual +1: 1/2 O2 among the reactants
+        ("Li2O + CO -> Li2CO3", "add 1/2 O2 to the reactants"),
+        # O2 written on the left, too much of it: Ni(OH)2 + LiOH + x O2 -> LiNiO2 + 3/2 H2O needs
+        # 2 + 1 + 2x = 2 + 3/2, x = 1/4; with 1/2 written the residual is 7/2 - 4 = -1/2, and O2
+        # among the products would "balance" it, but the reaction needs 1/2 - 1/4 = 1/4 on the left
+        ("Ni(OH)2 + LiOH + 1/2 O2 -> LiNiO2 + 3/2 H2O(g)", "write 1/4 O2 among the reactants instead of 1/2"),
+        # O2 written on the right although it belongs on the left: residual (7/2 + 1/2) - 3 = +1,
+        # net O2 on the left 0 - 1/4 + 1/2 = 1/4
+        (
+            "Ni(OH)2 + LiOH -> LiNiO2 + 3/2 H2O(g) + 1/4 O2",
+            "write 1/4 O2 among the reactants and none on the other side",
+        ),
+        # O2 needed on the right, too little written there: Li2CO3 -> Li2O + CO + x O2, x = 1/2
+        ("Li2CO3 -> Li2O + CO + 1/4 O2", "write 1/2 O2 among the products instead of 1/4"),
+        # the right O2 on the left, and the same again on the right: residual +1/2, net 1/4 - 1/4 + 1/4
+        ("Ni(OH)2 + LiOH + 1/4 O2 -> LiNiO2 + 3/2 H2O(g) + 1/4 O2", "take the O2 out of the products"),
+        # O2 written where none is needed: Li2O + CO2 -> Li2CO3 balances alone; residual -1, net 1/2 - 1/2
+        ("Li2O + CO2 + 1/2 O2 -> Li2CO3", "leave O2 out"),
+    ],
+)
+def test_issue_22_the_oxygen_hint_puts_o2_on_the_side_the_reaction_needs(reaction, hint):
+    with pytest.raises(UnbalancedReactionError) as caught:
+        Reaction(reaction)
+    assert set(caught.value.residuals) == {"O"}
+    assert f"hint: {hint}" in str(caught.value)
+    assert pickle.loads(pickle.dumps(caught.value)).hint == caught.value.hint  # the O2 written travels with it
