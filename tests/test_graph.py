@@ -3,6 +3,7 @@ import pytest
 from flowsheet import Flowsheet
 from flowsheet.errors import FlowsheetCheckError
 from flowsheet.operations import Dissolver, Feed, Mixer, Product, Splitter, StoichiometricReactor
+from tests.flowsheets import joined
 
 
 def test_all_problems_are_listed_at_once():
@@ -48,23 +49,24 @@ def test_a_reaction_whose_species_never_arrive():
 
 
 def test_dosed_ports_need_dosed_feeds_with_the_right_species():
-    sheet = Flowsheet("doses")
-    sheet.add(
-        Feed("nickel", {"Ni": "1 mol/s"}),
-        Feed("acid", {"H2SO4(aq)": "1 mol/s"}),  # fixed, but the port is dosed
-        Feed("water", {"NaOH(aq)": "1 mol"}, dosed=True),  # lacks water
-        Dissolver("dissolve", reactions=["Ni + H2SO4(aq) -> NiSO4(aq) + H2(g)"], molality="2 mol/kg"),
-        Product("out"),
-        Product("gas", kind="emission"),
+    sheet = joined(
+        "doses",
+        [
+            Feed("nickel", {"Ni": "1 mol/s"}),
+            Feed("acid", {"H2SO4(aq)": "1 mol/s"}),  # fixed, but the port is dosed
+            Feed("water", {"NaOH(aq)": "1 mol"}, dosed=True),  # lacks water
+            Dissolver("dissolve", reactions=["Ni + H2SO4(aq) -> NiSO4(aq) + H2(g)"], molality="2 mol/kg"),
+            Product("out"),
+            Product("gas", kind="emission"),
+        ],
+        [
+            ("nickel", "dissolve.feed"),
+            ("acid", "dissolve.acid"),
+            ("water", "dissolve.water"),
+            ("dissolve.solution", "out"),
+            ("dissolve.gas", "gas"),
+        ],
     )
-    for source, target in [
-        ("nickel", "dissolve.feed"),
-        ("acid", "dissolve.acid"),
-        ("water", "dissolve.water"),
-        ("dissolve.solution", "out"),
-        ("dissolve.gas", "gas"),
-    ]:
-        sheet.connect(source, target)
     problems = [(p.where, p.message, p.hint) for p in sheet.problems()]
     assert ("dissolve.acid", "the unit sets this reagent's amount", "connect a Feed with dosed=True") in problems
     assert (

@@ -5,41 +5,43 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from flowsheet import Flowsheet, solve
+from flowsheet import solve
 from flowsheet.operations import CoPrecipitator, Feed, Mixer, Product, Splitter, Washer
 from flowsheet.provenance import provenance, recycled_content
 from flowsheet.route_file import load_route
+from tests.flowsheets import joined
 
 
 def _two_cobalt_feeds(wash_efficiency=1.0):
     # 70 % mined and 30 % recycled cobalt (by mass of Co: the same species, so by moles too);
     # 10 % of the cobalt does not precipitate and returns with 60 % of the filtrate
-    sheet = Flowsheet("two cobalt feeds")
-    sheet.add(
-        Feed("mined", {"CoSO4(aq)": "0.7 mol/s", "H2O(l)": "30 mol/s"}),
-        Feed("recycled", {"CoSO4(aq)": "0.3 mol/s", "H2O(l)": "15 mol/s"}, recycled=True),
-        Feed("caustic", {"NaOH(aq)": "1 mol", "H2O(l)": "5 mol"}, dosed=True),
-        Mixer("mix", inlet_names=("mined", "recycled", "loop")),
-        CoPrecipitator("precipitate", product="Co(OH)2", conversion=0.9),
-        Washer("filter", cake_moisture=0.2, wash_efficiency=wash_efficiency, wash_ratio="2 L/kg"),
-        Feed("wash", {"H2O(l)": "1 mol"}, dosed=True),
-        Splitter("split", fractions={"loop": 0.6, "purge": 0.4}),
-        Product("cake"),
-        Product("purge", kind="wastewater"),
+    sheet = joined(
+        "two cobalt feeds",
+        [
+            Feed("mined", {"CoSO4(aq)": "0.7 mol/s", "H2O(l)": "30 mol/s"}),
+            Feed("recycled", {"CoSO4(aq)": "0.3 mol/s", "H2O(l)": "15 mol/s"}, recycled=True),
+            Feed("caustic", {"NaOH(aq)": "1 mol", "H2O(l)": "5 mol"}, dosed=True),
+            Mixer("mix", inlet_names=("mined", "recycled", "loop")),
+            CoPrecipitator("precipitate", product="Co(OH)2", conversion=0.9),
+            Washer("filter", cake_moisture=0.2, wash_efficiency=wash_efficiency, wash_ratio="2 L/kg"),
+            Feed("wash", {"H2O(l)": "1 mol"}, dosed=True),
+            Splitter("split", fractions={"loop": 0.6, "purge": 0.4}),
+            Product("cake"),
+            Product("purge", kind="wastewater"),
+        ],
+        [
+            ("mined", "mix.mined"),
+            ("recycled", "mix.recycled"),
+            ("split.loop", "mix.loop"),
+            ("mix", "precipitate.feed"),
+            ("caustic", "precipitate.caustic"),
+            ("precipitate.slurry", "filter.slurry"),
+            ("wash", "filter.wash_water"),
+            ("filter.cake", "cake"),
+            ("filter.filtrate", "split"),
+            ("split.purge", "purge"),
+        ],
     )
-    for source, target in [
-        ("mined", "mix.mined"),
-        ("recycled", "mix.recycled"),
-        ("split.loop", "mix.loop"),
-        ("mix", "precipitate.feed"),
-        ("caustic", "precipitate.caustic"),
-        ("precipitate.slurry", "filter.slurry"),
-        ("wash", "filter.wash_water"),
-        ("filter.cake", "cake"),
-        ("filter.filtrate", "split"),
-        ("split.purge", "purge"),
-    ]:
-        sheet.connect(source, target)
     return sheet
 
 

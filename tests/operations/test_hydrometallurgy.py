@@ -2,30 +2,32 @@
 
 import pytest
 
-from flowsheet import Flowsheet, solve
+from flowsheet import solve
 from flowsheet.operations import Feed, Product, SolventExtraction
+from tests.flowsheets import joined
 
 
 def _extract(extracted):
-    sheet = Flowsheet("sx")
-    sheet.add(
-        Feed("liquor", {"NiSO4(aq)": "1 mol/s", "Al2(SO4)3(aq)": "0.1 mol/s", "H2O(l)": "55 mol/s"}),
-        Feed("caustic", {"NaOH(aq)": "1 mol"}, dosed=True),
-        Feed("acid", {"H2SO4(aq)": "1 mol"}, dosed=True),
-        Feed("water", {"H2O(l)": "1 mol"}, dosed=True),
-        SolventExtraction("extract", extracted=extracted, molality="1.7 mol/kg"),
-        Product("strip"),
-        Product("raffinate", kind="wastewater"),
+    sheet = joined(
+        "sx",
+        [
+            Feed("liquor", {"NiSO4(aq)": "1 mol/s", "Al2(SO4)3(aq)": "0.1 mol/s", "H2O(l)": "55 mol/s"}),
+            Feed("caustic", {"NaOH(aq)": "1 mol"}, dosed=True),
+            Feed("acid", {"H2SO4(aq)": "1 mol"}, dosed=True),
+            Feed("water", {"H2O(l)": "1 mol"}, dosed=True),
+            SolventExtraction("extract", extracted=extracted, molality="1.7 mol/kg"),
+            Product("strip"),
+            Product("raffinate", kind="wastewater"),
+        ],
+        [
+            ("liquor", "extract.feed"),
+            ("caustic", "extract.caustic"),
+            ("acid", "extract.acid"),
+            ("water", "extract.water"),
+            ("extract.product", "strip"),
+            ("extract.raffinate", "raffinate"),
+        ],
     )
-    for source, target in [
-        ("liquor", "extract.feed"),
-        ("caustic", "extract.caustic"),
-        ("acid", "extract.acid"),
-        ("water", "extract.water"),
-        ("extract.product", "strip"),
-        ("extract.raffinate", "raffinate"),
-    ]:
-        sheet.connect(source, target)
     return sheet
 
 

@@ -5,25 +5,27 @@ import pytest
 from flowsheet import Flowsheet, heat_of_reaction, solve, species
 from flowsheet.operations import EvaporativeCrystallizer, Feed, Mixer, Product
 from tests.conftest import CO, LI, MN, NI, O
+from tests.flowsheets import joined
 from tests.sulfate_route import build
 
 
 def test_evaporator_duty_is_moles_evaporated_times_latent_heat():
-    sheet = Flowsheet("evaporator")
-    sheet.add(
-        Feed("liquor", {"Na2SO4(aq)": "1 mol/s", "H2O(l)": "100 mol/s"}, temperature="100 degC"),
-        EvaporativeCrystallizer("evaporate", products={}, molality="2 mol/kg", temperature="100 degC"),
-        Product("crystals"),
-        Product("concentrate"),
-        Product("vapor", kind="emission"),
+    sheet = joined(
+        "evaporator",
+        [
+            Feed("liquor", {"Na2SO4(aq)": "1 mol/s", "H2O(l)": "100 mol/s"}, temperature="100 degC"),
+            EvaporativeCrystallizer("evaporate", products={}, molality="2 mol/kg", temperature="100 degC"),
+            Product("crystals"),
+            Product("concentrate"),
+            Product("vapor", kind="emission"),
+        ],
+        [
+            ("liquor", "evaporate"),
+            ("evaporate.crystals", "crystals"),
+            ("evaporate.mother_liquor", "concentrate"),
+            ("evaporate.vapor", "vapor"),
+        ],
     )
-    for source, target in [
-        ("liquor", "evaporate"),
-        ("evaporate.crystals", "crystals"),
-        ("evaporate.mother_liquor", "concentrate"),
-        ("evaporate.vapor", "vapor"),
-    ]:
-        sheet.connect(source, target)
     results = solve(sheet, "1 kg", product="Na2SO4(aq)")
     steam = results.flow("evaporate.vapor->vapor.in")[results.components.index("H2O(g)")]
     # IAPWS: ΔvapH(100 °C) = 40.65 kJ/mol

@@ -10,6 +10,7 @@ from flowsheet.errors import SolveError
 from flowsheet.operations import EvaporativeCrystallizer, Feed, Mixer, Operation, Product, Splitter, Washer
 from flowsheet.operations.base import ALL_INLETS, as_vector_scalar
 from tests.conftest import NA, NI, H, O, S
+from tests.flowsheets import joined
 
 WATER = 2 * H + O  # g/mol
 
@@ -58,26 +59,27 @@ def test_crystalliser_with_mother_liquor_recycle_and_bleed():
 
 
 def _crystalliser_loop(y, r):
-    sheet = Flowsheet("crystalliser")
-    sheet.add(
-        Feed("feed", {"NiSO4(aq)": "1 mol/s", "H2O(l)": "40 mol/s"}, temperature="40 degC"),
-        Mixer("mix"),
-        EvaporativeCrystallizer("cryst", products={"NiSO4·6H2O": y}, molality="3 mol/kg", temperature="40 degC"),
-        Splitter("split", fractions={"recycle": r, "bleed": 1 - r}),
-        Product("crystals"),
-        Product("bleed", kind="wastewater"),
-        Product("vapor", kind="emission"),
+    sheet = joined(
+        "crystalliser",
+        [
+            Feed("feed", {"NiSO4(aq)": "1 mol/s", "H2O(l)": "40 mol/s"}, temperature="40 degC"),
+            Mixer("mix"),
+            EvaporativeCrystallizer("cryst", products={"NiSO4·6H2O": y}, molality="3 mol/kg", temperature="40 degC"),
+            Splitter("split", fractions={"recycle": r, "bleed": 1 - r}),
+            Product("crystals"),
+            Product("bleed", kind="wastewater"),
+            Product("vapor", kind="emission"),
+        ],
+        [
+            ("feed", "mix.in1"),
+            ("mix", "cryst"),
+            ("cryst.mother_liquor", "split"),
+            ("split.recycle", "mix.in2"),
+            ("split.bleed", "bleed"),
+            ("cryst.crystals", "crystals"),
+            ("cryst.vapor", "vapor"),
+        ],
     )
-    for source, target in [
-        ("feed", "mix.in1"),
-        ("mix", "cryst"),
-        ("cryst.mother_liquor", "split"),
-        ("split.recycle", "mix.in2"),
-        ("split.bleed", "bleed"),
-        ("cryst.crystals", "crystals"),
-        ("cryst.vapor", "vapor"),
-    ]:
-        sheet.connect(source, target)
     return sheet
 
 
@@ -94,24 +96,25 @@ def test_filtrate_recycle_through_a_nonlinear_washer_matches_the_closed_form():
     fraction = held / liquor
     salt = salt0 / (1 - r * (1 - fraction))
 
-    sheet = Flowsheet("filtrate recycle")
-    sheet.add(
-        Feed("slurry", {"Ni(OH)2(s)": f"{p} mol/s", "H2O(l)": f"{water0} mol/s", "Na2SO4(aq)": f"{salt0} mol/s"}),
-        Mixer("mix"),
-        Washer("filter", cake_moisture=w),
-        Splitter("split", fractions={"recycle": r, "purge": 1 - r}),
-        Product("cake"),
-        Product("purge", kind="wastewater"),
+    sheet = joined(
+        "filtrate recycle",
+        [
+            Feed("slurry", {"Ni(OH)2(s)": f"{p} mol/s", "H2O(l)": f"{water0} mol/s", "Na2SO4(aq)": f"{salt0} mol/s"}),
+            Mixer("mix"),
+            Washer("filter", cake_moisture=w),
+            Splitter("split", fractions={"recycle": r, "purge": 1 - r}),
+            Product("cake"),
+            Product("purge", kind="wastewater"),
+        ],
+        [
+            ("slurry", "mix.in1"),
+            ("mix", "filter.slurry"),
+            ("filter.filtrate", "split"),
+            ("split.recycle", "mix.in2"),
+            ("split.purge", "purge"),
+            ("filter.cake", "cake"),
+        ],
     )
-    for source, target in [
-        ("slurry", "mix.in1"),
-        ("mix", "filter.slurry"),
-        ("filter.filtrate", "split"),
-        ("split.recycle", "mix.in2"),
-        ("split.purge", "purge"),
-        ("filter.cake", "cake"),
-    ]:
-        sheet.connect(source, target)
     results = solve(sheet, "1 kg", product="Ni(OH)2")
     scale = results.flow("slurry.out->mix.in1")[results.components.index("Ni(OH)2(s)")] / p
     into_filter = results.flow("mix.product->filter.slurry")
