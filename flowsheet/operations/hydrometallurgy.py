@@ -53,19 +53,7 @@ class Leach(Dissolver):
     reductant_excess: float = parameter("", 0.0, "reductant above what the reactions consume", low=0)
     declared_ports: ClassVar[tuple[Port, ...]] = (
         Port("feed", "inlet", "Black mass, or the solid to leach."),
-        Port(
-            "acid",
-            "dosed",
-            "The acid named by `acid`, at the reactions' need times 1 + `excess`.",
-            when="acid is given",
-        ),
-        Port("water", "dosed", "Water to the target `molality` or `concentration`."),
-        Port(
-            "oxygen",
-            "dosed",
-            "The O2 oxidative reactions consume, times 1 + `oxygen_excess`.",
-            when="a reaction consumes O2",
-        ),
+        *(port for port in Dissolver.declared_ports if port.side == "dosed"),  # acid, water, oxygen
         Port(
             "reductant",
             "dosed",
