@@ -12,6 +12,7 @@ Layers, each importing only the ones above it (``tests/test_layers.py`` enforces
     chemistry    elements, Formula, Reaction (exact stoichiometry)
     thermo       heat-capacity models, Species, heats of reaction
     components   a flowsheet's ordered species: element matrix, molar masses
+    layout       a layered left-to-right layout of a graph: layers, rows, recycles, crossings
     diagrams     plotly Sankey figures and matplotlib flowsheet drawings from plain data
     operations   unit operations, each a frozen dataclass with a linear balance
     graph        Flowsheet: units and streams on a networkx graph; checks

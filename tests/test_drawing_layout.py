@@ -7,7 +7,8 @@ import networkx as nx
 import pytest
 from matplotlib.transforms import Bbox
 
-from flowsheet.diagrams import _segment_meets_box, layered_layout
+from flowsheet.diagrams import _segment_meets_box
+from flowsheet.layout import layered_layout
 from flowsheet.report import draw
 from flowsheet.route_file import load_route
 

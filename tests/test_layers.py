@@ -17,6 +17,7 @@ LAYERS = [
     "chemistry",
     "thermo",
     "components",
+    "layout",
     "diagrams",
     "operations",
     "graph",

@@ -8,9 +8,10 @@ from typing import Any
 import numpy as np
 
 from flowsheet.chemistry import Formula
-from flowsheet.diagrams import Drawing, Link, Node, draw_graph, layered_layout, sankey_figure, save_drawing
+from flowsheet.diagrams import Drawing, Link, Node, draw_graph, sankey_figure, save_drawing
 from flowsheet.factors import modes
 from flowsheet.graph import Flowsheet
+from flowsheet.layout import layered_layout
 from flowsheet.operations import Feed, Operation, Product, TransportLeg
 from flowsheet.results import Results
 
@@ -67,7 +68,7 @@ def draw(sheet: Flowsheet, path: str | Path | None = None) -> Any:
     -------
     Drawing
         Shown as SVG in Jupyter; its ``figure`` is the matplotlib Figure and its ``layout``
-        the layers, rows, recycles and crossings of :func:`flowsheet.diagrams.layered_layout`.
+        the layers, rows, recycles and crossings of :func:`flowsheet.layout.layered_layout`.
     """
     sites = {op.name: op.site for op in sheet.operations}
     for stream in sheet.streams():  # feeds and products without a site take their neighbour's
