@@ -73,16 +73,21 @@ print(json.dumps({"seconds": elapsed, "peak_mb": resource.getrusage(resource.RUS
 """
 
 
+def _in_new_process(script: str, samples: int) -> dict:
+    """Run `script` in a fresh interpreter on the sulfate route with `samples`; return the JSON it prints."""
+    done = subprocess.run(
+        [sys.executable, "-c", script, str(samples), str(ROOT / "routes" / "nmc811_sulfate.yaml")],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    return json.loads(done.stdout)
+
+
 def monte_carlo(sizes: list[int]) -> list[dict]:
     rows = []
     for n in sizes:
-        done = subprocess.run(
-            [sys.executable, "-c", MONTE_CARLO, str(n), str(ROOT / "routes" / "nmc811_sulfate.yaml")],
-            capture_output=True,
-            text=True,
-            check=True,
-        )
-        found = json.loads(done.stdout)
+        found = _in_new_process(MONTE_CARLO, n)
         rows.append(
             {
                 "samples": n,
@@ -118,13 +123,7 @@ def sweep_command(sizes: list[int]) -> list[dict]:
     """``flowsheet sweep`` whole (import to table), in a new process per size: wall time and peak memory."""
     rows = []
     for n in sizes:
-        done = subprocess.run(
-            [sys.executable, "-c", SWEEP, str(n), str(ROOT / "routes" / "nmc811_sulfate.yaml")],
-            capture_output=True,
-            text=True,
-            check=True,
-        )
-        found = json.loads(done.stdout)
+        found = _in_new_process(SWEEP, n)
         rows.append(
             {
                 "samples": n,
