@@ -9,7 +9,9 @@ Layers, each importing only the ones above it (``tests/test_layers.py`` enforces
     uncertainty  parameters with distributions, read with units and drawn reproducibly
     datafiles    finding and reading data/ tables with file and line
     factors      utility efficiencies, emission factors, transport intensities
+    geography    ports, sea distances, inland legs and transit times between sites
     chemistry    elements, Formula, Reaction (exact stoichiometry)
+    prices       prices of materials, energy, freight and disposal, in one currency and year
     thermo       heat-capacity models, Species, heats of reaction
     components   a flowsheet's ordered species: element matrix, molar masses
     layout       a layered left-to-right layout of a graph: layers, rows, recycles, crossings

@@ -16,6 +16,7 @@ from flowsheet.factors import utilities
 from flowsheet.html import table
 from flowsheet.operations import Feed, Operation, Product, TransportLeg
 from flowsheet.operations.base import ALL_INLETS
+from flowsheet.prices import PriceBook
 from flowsheet.thermo import SpeciesData, package_data
 
 
@@ -50,6 +51,9 @@ class Flowsheet:
         electricity emission factor of units standing there.
     species_data : SpeciesData, optional
         Where its species are looked up; default the package's own tables.
+    prices : PriceBook, optional
+        What its purchases, utilities, freight and disposal cost; default the package's
+        (``data/prices/``), read when costs are first computed.
 
     Examples
     --------
@@ -64,11 +68,16 @@ class Flowsheet:
     """
 
     def __init__(
-        self, name: str = "flowsheet", regions: dict[str, str] | None = None, species_data: SpeciesData | None = None
+        self,
+        name: str = "flowsheet",
+        regions: dict[str, str] | None = None,
+        species_data: SpeciesData | None = None,
+        prices: PriceBook | None = None,
     ) -> None:
         self.name = name
         self.regions = dict(regions or {})
         self.species_data = species_data or package_data()
+        self.prices = prices
         self.graph = nx.MultiDiGraph()
         self._stream_names: set[str] = set()
         self.version = 0

@@ -36,7 +36,11 @@ class UnitEnergy:
 
 @dataclass(frozen=True)
 class Leg:
-    """One transport leg per sample: distance [m], shipped [kg], t km, fuel [J], CO2e [kg]."""
+    """One transport leg (one record per mode or stage) per sample: distance [m], shipped [kg], t km, fuel [J], CO2e [kg].
+
+    ``days`` is the whole leg's transit time (every stage and port call), ``ports`` the ports it
+    calls at and ``basis`` how it was found; the leg's records repeat them.
+    """
 
     leg: str
     mode: str
@@ -45,6 +49,46 @@ class Leg:
     tonne_km: np.ndarray
     fuel: np.ndarray
     co2e: np.ndarray
+    days: np.ndarray | None = None
+    ports: tuple[str, ...] = ()
+    basis: str = ""
+
+
+@dataclass(frozen=True)
+class CostLine:
+    """One priced item per sample: what was bought, sold or paid for, its price and its cost.
+
+    Attributes
+    ----------
+    item : str
+        The price key (``Ni``, ``electricity``, ``freight_sea``, ``disposal_waste``, ``credit_Na2SO4``,
+        or a feed priced whole by the route).
+    region : str
+        Where it was bought or disposed of.
+    category : str
+        ``metals``, ``lithium``, ``reagents``, ``utilities``, ``freight``, ``waste`` or ``credits``.
+    amount : numpy.ndarray
+        Per basis, in SI (kg, J or kg*m), (N,).
+    price : numpy.ndarray
+        USD per SI unit, (N,).
+    source : str
+        The price's citation and table row, or the route's entry.
+    estimate : bool
+        True if the price is an estimate.
+    """
+
+    item: str
+    region: str
+    category: str
+    amount: np.ndarray
+    price: np.ndarray
+    source: str
+    estimate: bool
+
+    @property
+    def cost(self) -> np.ndarray:
+        """USD per basis, (N,); a credit is positive and subtracted by the ``cost`` KPI."""
+        return self.amount * self.price
 
 
 @dataclass(frozen=True)
@@ -63,12 +107,21 @@ class Parts:
         Every unit but feeds and products.
     legs : list of Leg
         Every transport leg, one record per mode of a mixed leg.
+    costs : list of CostLine
+        Every priced item.
+    lead_time : numpy.ndarray
+        The longest time from a feed to the product, (N,), [s].
+    inventory : numpy.ndarray
+        Mass in transit times transit time, summed over legs, (N,), [kg*s].
     """
 
     sums: dict[str, np.ndarray]
     product: np.ndarray
     units: list[UnitEnergy]
     legs: list[Leg]
+    costs: list[CostLine]
+    lead_time: np.ndarray
+    inventory: np.ndarray
 
     def total(self, values: list[np.ndarray]) -> np.ndarray:
         """Sum of per-sample arrays, zero for none, (N,)."""
@@ -104,9 +157,16 @@ class Kpi:
     compute: Callable[[Parts, dict[str, np.ndarray]], np.ndarray] | None = None
 
 
+def _cost(category: str) -> Callable[[Parts, dict[str, np.ndarray]], np.ndarray]:
+    return lambda parts, _: parts.total([line.cost for line in parts.costs if line.category == category])
+
+
 def _bought(carrier: Callable[[str], bool]) -> Callable[[Parts, dict[str, np.ndarray]], np.ndarray]:
     return lambda parts, _: parts.total([u.purchased for u in parts.units if u.carrier and carrier(u.carrier)])
 
+
+COST_PARTS = ("metals", "lithium", "reagents", "utilities", "freight", "waste")
+"""The cost KPIs ``cost`` adds up, as ``cost_<part>``; byproduct credits are subtracted."""
 
 KPIS: tuple[Kpi, ...] = (
     Kpi("product", "mass", "mass of the basis species in products of kind 'product' (the basis itself)",
@@ -147,6 +207,28 @@ KPIS: tuple[Kpi, ...] = (
         "'emission'", streams=("emission",), weight="co2"),
     Kpi("co2e", "co2e", "co2e_energy + co2e_transport + co2e_process; upstream (mining, refining of inputs) not "
         "included", compute=lambda _, k: k["co2e_energy"] + k["co2e_transport"] + k["co2e_process"]),
+    Kpi("lead_time", "time", "longest time from a feed to the product: each unit's residence time and each leg's "
+        "transit (distance over the mode's speed, plus port dwell) along the way; no storage between steps; a "
+        "recycle adds its units once", compute=lambda parts, _: parts.lead_time),
+    Kpi("inventory_in_transit", "stock", "goods on the way: mass shipped times transit time, summed over legs "
+        "(per kg of product: kg*d/kg)", compute=lambda parts, _: parts.inventory),
+    Kpi("cost_metals", "cost", "metals bought (Ni, Co, Mn, Fe, Al, Cu; black mass) at the prices of data/prices/ "
+        "or the route's, in the feed's region", compute=_cost("metals")),
+    Kpi("cost_lithium", "cost", "lithium salts bought (Li2CO3, LiOH·H2O)", compute=_cost("lithium")),
+    Kpi("cost_reagents", "cost", "reagents and process water bought (acid, caustic, ammonia, gases, peroxide, "
+        "phosphates, glucose ...), each on a 100 % basis", compute=_cost("reagents")),
+    Kpi("cost_utilities", "cost", "electricity and fuel bought for unit duties (energy_electric, energy_thermal) at "
+        "industrial prices of each unit's region; transport fuel is in cost_freight", compute=_cost("utilities")),
+    Kpi("cost_freight", "cost", "tonne-km of each mode times its freight rate (fuel, vessel and handling included)",
+        compute=_cost("freight")),
+    Kpi("cost_waste", "cost", "disposal of products of kind waste (landfill, per kg) and wastewater (treatment, per "
+        "kg)", compute=_cost("waste")),
+    Kpi("credit_byproducts", "cost", "sales of products of kind byproduct at their market prices (e.g. (NH4)2SO4)",
+        compute=_cost("credits")),
+    Kpi("cost", "cost", "operating cost: cost_metals + cost_lithium + cost_reagents + cost_utilities + cost_freight "
+        "+ cost_waste - credit_byproducts, in USD of 2023; no labour, maintenance, capital or overheads; "
+        "unpriced inputs are listed in the results",
+        compute=lambda _, k: sum(k[f"cost_{c}"] for c in COST_PARTS) - k["credit_byproducts"]),
 )  # fmt: skip
 """Every headline figure, in report order."""
 
@@ -156,16 +238,21 @@ BY_NAME = {kpi.name: kpi for kpi in KPIS}
 def display_unit(kind: str, rate: bool) -> tuple[str, float]:
     """The unit figures of a kind are shown in, and the factor from the solver's SI value.
 
-    Per basis amount: kg, kg CO2e, MJ and t*km; per rate basis (solved per second): kg/h, kg CO2e/h,
-    kW and t*km/h. The ``CO2e`` of a greenhouse-gas mass is part of its unit wherever it is shown
+    Per basis amount: kg, kg CO2e, MJ, t*km and USD; per rate basis (solved per second): kg/h,
+    kg CO2e/h, kW, t*km/h and USD/h. A time (``lead_time``) is in days on either basis; goods in
+    transit in kg*d per basis amount, and in kg (the mass on the way) at a rate basis. The ``CO2e`` of a greenhouse-gas mass is part of its unit wherever it is shown
     or written; :func:`flowsheet.units.split_co2e` gives the part pint reads.
     """
     if kind == "energy":
         return ("kW", 1e-3) if rate else ("MJ", 1e-6)
+    if kind == "time":
+        return "d", 1 / 86400.0
+    if kind == "stock":  # kg*s per basis amount; at a rate basis, kg/s times s: the mass on the way
+        return ("kg", 1.0) if rate else ("kg*d", 1 / 86400.0)
     if kind == "co2e":
         unit, factor = display_unit("mass", rate)
         return co2e_unit(unit), factor
-    unit = {"mass": "kg", "freight": "t*km"}[kind]
+    unit = {"mass": "kg", "freight": "t*km", "cost": "USD"}[kind]
     return (f"{unit}/h", 3600.0) if rate else (unit, 1.0)
 
 

@@ -21,7 +21,7 @@ from flowsheet.chemistry import Formula
 from flowsheet.components import Components
 from flowsheet.graph import Stream
 from flowsheet.html import paragraph, table
-from flowsheet.kpis import BY_NAME, KPIS, Leg, UnitEnergy, display_unit
+from flowsheet.kpis import BY_NAME, KPIS, CostLine, Leg, UnitEnergy, display_unit
 from flowsheet.units import Quantity, co2e_unit, parse_unit, split_co2e
 
 if TYPE_CHECKING:  # pandas is imported when a table is asked for, to keep the command line quick
@@ -154,7 +154,13 @@ class Results:
     unit_energy : tuple of UnitEnergy
         Per unit: duty, utility, carrier, energy bought and its CO2e, (N,) each; heat removed is not bought.
     legs : tuple of Leg
-        Per transport leg and mode: distance, shipped mass, t km, fuel and CO2e, (N,) each.
+        Per transport leg and mode: distance, shipped mass, t km, fuel and CO2e, (N,) each; the
+        leg's transit days, the ports it calls at and how it was found.
+    cost_lines : tuple of CostLine
+        Per priced item (material bought, utility, freight, disposal, byproduct sold): amount,
+        price and source, (N,) each.
+    unpriced : tuple of str
+        What the route buys, uses or disposes of that has no price: left out of the costs.
     parameters : dict of str to numpy.ndarray
         The sampled parameters by ``unit.parameter``, (N,) each, in SI; empty for a single solve.
     species_layers : tuple of str
@@ -186,6 +192,8 @@ class Results:
     unit_energy: tuple[UnitEnergy, ...]
     legs: tuple[Leg, ...]
     parameters: dict[str, np.ndarray]
+    cost_lines: tuple[CostLine, ...] = ()
+    unpriced: tuple[str, ...] = ()
     species_layers: tuple[str, ...] = ("package",)
     overridden: tuple[str, ...] = ()
     overrides: tuple[str, ...] = ()
@@ -325,6 +333,28 @@ class Results:
         columns += [f"fuel [{energy}]", f"co2e [{co2e_unit(mass)}]"]
         return pd.DataFrame(rows, columns=columns).set_index("leg")
 
+    def costs(self, sample: int = 0) -> pd.DataFrame:
+        """Per priced item: category, region, amount, unit price, cost and source, largest cost first.
+
+        Amounts are per basis in kg, MJ or t*km (per hour at a rate basis); prices in USD of 2023 per
+        that unit; a byproduct credit is a positive cost the ``cost`` KPI subtracts.
+        """
+        import pandas as pd
+
+        sample = self._sample(sample)
+        per_hour = 3600.0 if self.is_rate else 1.0
+        rows = []
+        for line in self.cost_lines:
+            unit, factor = _cost_unit(line.category)
+            amount = float(line.amount[sample]) * factor * per_hour
+            price = float(line.price[sample]) / factor
+            cost = float(line.cost[sample]) * per_hour
+            rows.append((line.item, line.category, line.region, amount, unit, price, cost, line.source, line.estimate))
+        per = "/h" if self.is_rate else ""
+        columns = ["item", "category", "region", "amount", "unit", "price [USD/unit]", f"cost [USD{per}]"]
+        frame = pd.DataFrame(rows, columns=[*columns, "source", "estimate"])
+        return frame.sort_values(f"cost [USD{per}]", ascending=False, key=abs).set_index("item")
+
     def energy(self, sample: int = 0) -> pd.DataFrame:
         """Per unit: duty, the unit's own losses (a kiln's), utility, carrier, energy bought and CO2e; heat removed is not bought.
 
@@ -376,3 +406,8 @@ class Results:
             f"<Results {self.name!r} per {self.basis:~} {self.product}: {len(self.edges)} streams{samples}, "
             f"{self.closure}, {self.iterations} linear solve(s)>"
         )
+
+
+def _cost_unit(category: str) -> tuple[str, float]:
+    """The unit a priced item's amount is shown in, and the factor from SI: MJ of energy, t*km of freight, else kg."""
+    return {"utilities": ("MJ", 1e-6), "freight": ("t*km", 1e-6)}.get(category, ("kg", 1.0))

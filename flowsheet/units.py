@@ -25,9 +25,12 @@ ureg: pint.UnitRegistry = pint.UnitRegistry(autoconvert_offset_to_baseunit=True,
 """The package's UnitRegistry; quantities from other registries are converted by text.
 
 ``kt`` means kilotonne here (production is "50 kt/yr"), not pint's knot; write
-``knot`` for speed.
+``knot`` for speed. ``USD`` is a unit of its own dimension, ``[currency]``: prices are held in
+US dollars and converted from other currencies by data (:mod:`flowsheet.prices`), never by pint.
 """
 ureg.define("kilotonne = 1e6 kg = kt")
+ureg.define("US_dollar = [currency] = USD")
+ureg.define("MMBtu = 1e6 Btu")
 
 Quantity = ureg.Quantity
 

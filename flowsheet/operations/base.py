@@ -63,6 +63,7 @@ def parameter(
     high: float | None = None,
     above: float | None = None,
     enters: str = "linear",
+    kw_only: bool = False,
 ) -> Any:
     """Declare a dataclass field that is given with a unit and stored as a float in `unit`.
 
@@ -83,13 +84,15 @@ def parameter(
         How the value enters the unit's balances, which are multilinear in it so transformed:
         ``"linear"`` (default), ``"reciprocal"`` (a molality ``b`` as ``1/b``) or ``"odds"``
         (a moisture ``w`` as ``w/(1-w)``); a key of :data:`ENTERS`.
+    kw_only : bool
+        Keyword-only, for a parameter every unit type shares.
     """
     if enters not in ENTERS:
         raise ValueError(f"enters must be one of {', '.join(ENTERS)}, got {enters!r}")
     metadata = {"unit": unit, "doc": doc, "low": low, "high": high, "above": above, "enters": enters}
     if default is dataclasses.MISSING:
-        return field(metadata=metadata)
-    return field(default=default, metadata=metadata)
+        return field(metadata=metadata, kw_only=kw_only)
+    return field(default=default, metadata=metadata, kw_only=kw_only)
 
 
 PORT_SIDES = ("inlet", "dosed", "outlet")
@@ -140,11 +143,15 @@ class Operation:
     utility : str
         What meets the unit's heat duty, a key of ``data/energy/utilities.csv``
         (e.g. ``"electric_kiln"``); empty: the duty is reported, not purchased.
+    residence_time : str or Quantity
+        Time the material spends in the unit (a continuous unit's residence time, a batch
+        unit's cycle), keyword only; it counts towards the route's ``lead_time``. Default 0.
     """
 
     name: str
     site: str = field(default="", kw_only=True)
     utility: str = field(default="", kw_only=True)
+    residence_time: float = parameter("s", "0 s", "time the material spends in the unit", low=0, kw_only=True)
 
     inlets: ClassVar[tuple[str, ...]] = ("feed",)
     outlets: ClassVar[tuple[str, ...]] = ("product",)

@@ -10,6 +10,7 @@ import numpy as np
 from flowsheet.components import Components
 from flowsheet.errors import Problem, UnitError
 from flowsheet.factors import modes
+from flowsheet.geography import speed
 from flowsheet.operations.base import ALL_INLETS, SI, Operation, Port, parameter
 from flowsheet.units import magnitude
 
@@ -29,21 +30,34 @@ class TransportLeg(Operation):
         the UNCTAD trade-and-transport dataset 2016-2021 as processed in premise).
     origin : str
         The site the leg starts from, if known. A route file that names it and
-        `destination` and no mode or distance takes both from the lane between the
-        sites' regions (``data/transport/lanes.csv``), so moving a site moves the lane.
+        `destination` and no mode or distance takes the way between the sites
+        (:func:`flowsheet.geography.passage`): sea between their ports plus the inland
+        stages, so moving a site moves its legs.
     destination : str
-        The site the leg ends at, if known; with `origin` it selects the lane.
+        The site the leg ends at, if known.
     mix : tuple of (str, float, str or float), optional
         When the mass splits across modes: ``(mode, mass share, distance)`` per mode,
         shares summing to 1, e.g. ``(("sea", 0.74, "20870 km"), ("road", 0.26, "11621 km"))``
         (DR Congo cobalt exports, UNCTAD via premise). Replaces ``mode`` and ``distance``
         in the freight, fuel and CO2e; empty: everything goes by ``mode``.
+    inland : tuple of (str, str or float), optional
+        Stages travelled besides the main one, each carrying all the goods: ``(mode, distance)``,
+        e.g. the road to the port of loading and the rail from the port of discharge.
+    dwell : str or Quantity
+        Time the goods wait at ports (every call together), e.g. ``"7 day"``; counts towards
+        the lead time. Default 0.
+    ports : tuple of str
+        The ports called at (UN/LOCODE), as the results report them.
+    basis : str
+        How the leg was found (ports, lane, sources), as the results report it.
 
     Notes
     -----
     ``n_out = n_in``. The results record the shipped mass [kg/s] and tonne-km
-    ``m * distance`` (``sum(share * m * distance)`` over a mix, one record per mode);
-    energy and CO2e follow from each mode's factors.
+    ``m * distance`` (``sum(share * m * distance)`` over a mix, one record per mode, and
+    ``m * distance`` for each inland stage); energy and CO2e follow from each mode's factors.
+    Transit time is each stage's distance over its mode's speed (``data/transport/speeds.csv``;
+    a mix takes the mass-weighted mean of its modes) plus `dwell`.
     """
 
     mode: str = "sea"
@@ -51,6 +65,10 @@ class TransportLeg(Operation):
     origin: str = ""
     destination: str = ""
     mix: tuple[tuple[str, float, float], ...] = ()
+    inland: tuple[tuple[str, float], ...] = ()
+    dwell: float = parameter("s", "0 s", "time at ports", low=0)
+    ports: tuple[str, ...] = ()
+    basis: str = ""
     declared_ports: ClassVar[tuple[Port, ...]] = (
         Port("feed", "inlet", "The stream shipped."),
         Port("product", "outlet", "The same stream at its destination."),
@@ -67,14 +85,40 @@ class TransportLeg(Operation):
                 distance = SI(magnitude(distance, "m", field=f"{self.name}.mix[{i}]"))
             parts.append((mode, float(share), distance))
         object.__setattr__(self, "mix", tuple(parts))
+        stages = []
+        for i, stage in enumerate(self.inland):
+            if not isinstance(stage, tuple | list) or len(stage) != 2:
+                raise UnitError(f"{self.name}.inland[{i}]", "(mode, distance)", repr(stage), "needs two items")
+            mode, distance = stage
+            if not isinstance(distance, SI):
+                distance = SI(magnitude(distance, "m", field=f"{self.name}.inland[{i}]"))
+            stages.append((mode, distance))
+        object.__setattr__(self, "inland", tuple(stages))
+        object.__setattr__(self, "ports", tuple(self.ports))
 
     def parts(self) -> tuple[tuple[str, float, float], ...]:
-        """``(mode, mass share, distance [m])`` per mode: the mix, or everything by ``mode``."""
-        return self.mix or ((self.mode, 1.0, self.distance),)
+        """``(mode, mass share, distance [m])`` per record: the mix or ``mode``, then each inland stage at share 1."""
+        main = self.mix or ((self.mode, 1.0, self.distance),)
+        return main + tuple((mode, 1.0, distance) for mode, distance in self.inland)
+
+    def transit_time(self) -> float:
+        """Time from loading to delivery, [s]: each stage's distance over its mode's speed, plus `dwell`.
+
+        A mix of modes takes the mass-weighted mean of their times. Per sample when the distance
+        or dwell is (an array of samples).
+        """
+        main = self.mix or ((self.mode, 1.0, self.distance),)
+        moving = sum(share * distance / speed(mode) for mode, share, distance in main)
+        return moving + sum(distance / speed(mode) for mode, distance in self.inland) + self.dwell
 
     def problems(self) -> list[Problem]:
         found = super().problems()
-        for mode, share, distance in self.parts():
+        for mode, distance in self.inland:
+            if mode not in modes():
+                found.append(self.problem(f"inland mode must be one of {', '.join(modes())}, got {mode!r}", field="inland"))
+            elif not distance >= 0:
+                found.append(self.problem(f"the {mode} distance must be >= 0, got {distance:g} m", field="inland"))
+        for mode, share, distance in self.mix or ((self.mode, 1.0, self.distance),):
             if mode not in modes():
                 found.append(
                     self.problem(

@@ -293,11 +293,13 @@ def apply_edits(data: dict, origins: Origins, merged: dict, merged_origins: Orig
     are applied, so that the rest of the file is still checked and all its problems reported at once.
     """
     issues: list[Issue] = []
-    for entry_path, value in (data.get("set") or {}).items():
+    settings = data.get("set") or {}
+    for entry_path, value in settings.items():
         try:
             _set(entry_path, value, origins, merged, merged_origins, shown)
         except RouteFileError as err:
             issues.extend(err.issues)
+    _forget_old_places(settings, merged)
     for i, entry_path in enumerate(data.get("remove") or []):
         line = origins[("remove", i)][1]
         try:
@@ -329,6 +331,28 @@ def apply_edits(data: dict, origins: Origins, merged: dict, merged_origins: Orig
         merged_origins.clear()
         merged_origins.update(shifted)
     return issues
+
+
+PLACE_FIELDS = ("port", "inland", "inland_mode")
+"""What a site says about where it is, besides its region."""
+
+
+def _forget_old_places(settings: dict, merged: dict) -> None:
+    """A site moved to another region leaves its port and inland leg behind, unless the same edit sets them."""
+    set_paths = set()
+    for path in settings:
+        try:
+            set_paths.add(_path(str(path)))
+        except RouteFileError:
+            continue  # reported where the edit was applied
+    sites = merged.get("sites")
+    if not isinstance(sites, dict):
+        return
+    for name, site in sites.items():
+        if ("sites", name, "region") in set_paths and isinstance(site, dict):
+            for key in PLACE_FIELDS:
+                if ("sites", name, key) not in set_paths:
+                    site.pop(key, None)
 
 
 def _set(entry_path: str, value: Any, origins: Origins, merged: dict, merged_origins: Origins, shown: str) -> None:

@@ -13,6 +13,7 @@ from pydantic import (
     AfterValidator,
     BaseModel,
     ConfigDict,
+    Field,
     PrivateAttr,
     StrictBool,
     StrictFloat,
@@ -23,10 +24,13 @@ from pydantic import (
 )
 
 import flowsheet.operations as operations
+from flowsheet.errors import UnitError
 from flowsheet.factors import regions
 from flowsheet.files import shown
+from flowsheet.geography import ports
 from flowsheet.operations import Feed, Operation, Product
 from flowsheet.route_file.text import described
+from flowsheet.units import magnitude
 
 
 # --- the schema ------------------------------------------------------------------------------
@@ -44,10 +48,19 @@ class Source(_Strict):
 
 
 class Site(_Strict):
-    """A plant location; its region selects the grid emission factor."""
+    """A plant location: its region selects the grid and prices, its port and inland leg the freight.
+
+    A site that names no port ships through its region's default port
+    (``data/transport/ports.csv``) over the region's usual inland leg.
+    """
 
     region: str = "world"
     description: str = ""
+    port: str = Field("", description="UN/LOCODE of the port the site ships through, e.g. NOMQN")
+    inland: StrictStr | StrictInt | StrictFloat = Field(
+        "", description="distance to that port, e.g. '35 km'; default: the region's usual one, or 0 for a named port"
+    )
+    inland_mode: Literal["", "road", "rail", "barge"] = ""
 
 
 class FeedSpec(_Strict):
@@ -287,6 +300,16 @@ def validate(data: dict, report: Any) -> RouteSpec | None:
                 _near_key(site.region, list(known), "known regions"),
             )
             ok = False
+        if site.port and site.port not in ports():
+            hint = _near_key(site.port, list(ports()), "ports of data/transport/ports.csv")
+            report(("sites", name, "port"), f"unknown port {shown(site.port)} (a UN/LOCODE)", hint)
+            ok = False
+        if site.inland != "":
+            try:
+                magnitude(site.inland, "m", field="inland")
+            except UnitError as err:
+                report(("sites", name, "inland"), f"expects a length, got {shown(str(site.inland))}: {err.problem}", "e.g. '35 km'")
+                ok = False
     for section in ("feeds", "products", "units"):
         for name, entry in getattr(spec, section).items():
             site = entry.site if not isinstance(entry, dict) else entry.get("site", "")

@@ -48,7 +48,8 @@ def solve(
         largest mass across the products of kind ``"product"``.
     samples : mapping of str to numpy.ndarray, optional
         ``{"unit.parameter": values}`` in the parameter's SI unit, one value per sample
-        (``"filter.wash_ratio"`` in m3/kg; a mapping entry as ``"split.fractions.bleed"``).
+        (``"filter.wash_ratio"`` in m3/kg; a mapping entry as ``"split.fractions.bleed"``; a price
+        as ``"prices.Ni"`` in USD/kg, ``"prices.electricity"`` in USD/J).
         Without it, one sample of the flowsheet as built.
     describe : mapping of str to numpy.ndarray, optional
         The values to name a failing sample by (as the user gave them); default `samples`.
@@ -80,8 +81,9 @@ def _solve(
 ) -> Results:
     components = sheet.check()
     amount, target, _ = parse_basis(basis)
-    values = _by_unit(sheet, samples or {})
-    solution = solve_mass(sheet, components, values)
+    prices, by_path = _prices(sheet, samples or {})
+    values = _by_unit(sheet, by_path)
+    solution = solve_mass(sheet, components, values, max((len(v) for v in prices.values()), default=1))
     shown = describe if describe is not None else (samples or {})
 
     def which(sample: int) -> str:
@@ -110,7 +112,7 @@ def _solve(
     energy = energy_of(plan)
     found = energy.temperatures(solution.flows, solution.operations)
     duties = {unit: value * scale for unit, value in energy.duties(solution.flows, found).items()}
-    parts = calculator.parts(flows, duties, solution.operations, label)
+    parts = calculator.parts(flows, duties, solution.operations, label, prices)
     kpis = calculator.compute(parts)
     if not (np.isfinite(flows).all() and all(np.isfinite(duty).all() for duty in duties.values())):
         scaled = np.hstack([flows, *(duty[:, None] for duty in duties.values())])
@@ -140,6 +142,8 @@ def _solve(
         kpis=kpis,
         unit_energy=tuple(parts.units),
         legs=tuple(parts.legs),
+        cost_lines=tuple(parts.costs),
+        unpriced=tuple(calculator.unpriced),
         parameters={path: np.asarray(v, dtype=float).reshape(-1) for path, v in (samples or {}).items()},
         species_layers=sheet.species_data.layers,
         overridden=sheet.species_data.overridden,
@@ -159,6 +163,31 @@ def _structure(plan: Plan) -> dict:
             "estimated": tuple(f"{s.label}: {', '.join(s.estimated)}" for s in components.species if s.estimated),
         }
     return plan.derived["results"]  # type: ignore[return-value]
+
+
+PRICES = "prices."
+"""Sampled prices are named ``prices.<key>`` (``prices.Ni``, ``prices.electricity``), in USD per SI unit."""
+
+
+def _prices(
+    sheet: Flowsheet, samples: Mapping[str, np.ndarray]
+) -> tuple[dict[str, np.ndarray], dict[str, np.ndarray]]:
+    """Sampled prices by key, and the unit parameters left, checking the prices are finite and not negative."""
+    if PRICES.rstrip(".") in sheet.graph:  # a unit named "prices" keeps its parameters
+        return {}, dict(samples)
+    prices, others = {}, {}
+    for path, value in samples.items():
+        if not path.startswith(PRICES):
+            others[path] = value
+            continue
+        array = np.asarray(value, dtype=float).reshape(-1)
+        if not len(array) or not np.isfinite(array).all() or (array < 0).any():
+            raise UnitError(path, "one finite price >= 0 per sample", repr(value), "is not")
+        prices[path.removeprefix(PRICES)] = array
+    counts = {len(v) for v in [*prices.values(), *(np.atleast_1d(v) for v in others.values())]}
+    if len(counts) > 1:
+        raise UnitError("samples", "one value per sample for every parameter", str(sorted(counts)), "lengths differ")
+    return prices, others
 
 
 def _by_unit(sheet: Flowsheet, samples: Mapping[str, np.ndarray]) -> dict[str, dict[str, np.ndarray]]:

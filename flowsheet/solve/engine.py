@@ -68,7 +68,10 @@ class MassSolution:
 
 
 def solve_mass(
-    sheet: Flowsheet, components: Components, values: Mapping[str, Mapping[str, np.ndarray]] | None = None
+    sheet: Flowsheet,
+    components: Components,
+    values: Mapping[str, Mapping[str, np.ndarray]] | None = None,
+    samples: int = 1,
 ) -> MassSolution:
     """Solve the mass balance of a checked flowsheet for every sample.
 
@@ -80,6 +83,8 @@ def solve_mass(
         Its species.
     values : mapping, optional
         ``{unit: {parameter: array (N,)}}`` in SI; parameters not given keep their value.
+    samples : int
+        Samples to solve when `values` gives none (the same balance each time: only prices vary).
 
     Raises
     ------
@@ -87,7 +92,7 @@ def solve_mass(
         If a species accumulates in a loop, or a nonlinear unit's loop does not converge.
     """
     values = values or {}
-    samples = max((len(np.atleast_1d(v)) for by_unit in values.values() for v in by_unit.values()), default=1)
+    samples = max((len(np.atleast_1d(v)) for by_unit in values.values() for v in by_unit.values()), default=samples)
     terms = {op.name: _nominal_terms(sheet, components, op) for op in sheet.operations}
     operations = {op.name: op for op in sheet.operations}
     for unit, parameters in values.items():

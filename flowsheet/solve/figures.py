@@ -8,13 +8,16 @@ are one matrix product of the flows with a weight column per sum.
 
 from __future__ import annotations
 
+import dataclasses
+
 import numpy as np
 
 from flowsheet.chemistry import Formula
 from flowsheet.components import Components
 from flowsheet.factors import emission_factor, modes, utility
-from flowsheet.kpis import FEEDS, KPIS, Leg, Parts, UnitEnergy
+from flowsheet.kpis import FEEDS, KPIS, CostLine, Leg, Parts, UnitEnergy
 from flowsheet.operations import Feed, Operation, Product, Scrap, TransportLeg
+from flowsheet.prices import Price, material_key, package_prices
 from flowsheet.solve.plan import Plan
 
 SODIUM_SULFATE = ("Na2SO4", "Na2SO4·10H2O")
@@ -70,8 +73,61 @@ class KpiCalculator:
         for unit in self.units:
             for kind in ("solids", "liquid"):
                 columns[f"{kind}:{unit}"] = plan.weights(list(sheet.outlets(unit).values()), per_species[kind])
+        self.book = sheet.prices or package_prices()
+        self.unpriced: list[str] = []
+        self.priced: dict[str, Price] = {}
+        for name, column in self._priced_columns(plan).items():
+            columns[name] = columns.get(name, 0.0) + column
+        self.order, self.before = _forward(plan)
         self.names = list(columns)
         self.matrix = np.stack(list(columns.values()), axis=1) if columns else np.zeros((plan.width, 0))
+
+    def _priced_columns(self, plan: Plan) -> dict[str, np.ndarray]:
+        """Mass columns of what is bought (``buy:``), disposed of (``dispose:``) and sold (``sell:``), by price and region.
+
+        Each column's price is kept in :attr:`priced`; what has no price is listed in :attr:`unpriced`.
+        """
+        sheet, components, book = plan.sheet, plan.components, self.book
+        masses, columns = components.molar_masses, {}
+
+        def add(name: str, price: Price, streams: list, per_species: np.ndarray) -> None:
+            columns[name] = columns.get(name, 0.0) + plan.weights(streams, per_species)
+            self.priced[name] = price
+
+        for op in sheet.operations:
+            region = sheet.regions.get(op.site, "world")
+            if isinstance(op, Feed):
+                streams = list(sheet.outlets(op.name).values())
+                whole = book.own.get(op.name)
+                if whole is not None:
+                    add(f"buy:{op.name}@{region}", whole, streams, masses)
+                    continue
+                for j in sorted({int(j) for s in streams for j in plan.species[s.name]}):
+                    key = material_key(components.labels[j])
+                    price = book.find(key, region)
+                    if price is None:
+                        self.unpriced.append(f"{key} (feed {op.name}, {region})")
+                        continue
+                    add(f"buy:{key}@{region}", price, streams, masses * components.unit_vector(components.labels[j]))
+            elif isinstance(op, Product) and op.kind in ("waste", "wastewater", "byproduct"):
+                streams = list(sheet.inlets(op.name).values())
+                if op.kind != "byproduct":
+                    price = book.find(f"disposal_{op.kind}", region)
+                    if price is None:
+                        self.unpriced.append(f"disposal_{op.kind} (product {op.name}, {region})")
+                    else:
+                        add(f"dispose:{op.kind}@{region}", price, streams, masses)
+                    continue
+                for j in sorted({int(j) for s in streams for j in plan.species[s.name]}):
+                    key = "credit_" + material_key(components.labels[j])
+                    if key == "credit_H2O":
+                        continue  # the water a byproduct carries is neither sold nor priced
+                    price = book.find(key, region)
+                    if price is None:
+                        self.unpriced.append(f"{key} (byproduct {op.name}, {region})")
+                        continue
+                    add(f"sell:{key}@{region}", price, streams, masses * components.unit_vector(components.labels[j]))
+        return columns
 
     def product_mass(self, flows: np.ndarray, label: str) -> np.ndarray:
         """Mass of one species in products of kind 'product', per sample, [kg]."""
@@ -80,9 +136,17 @@ class KpiCalculator:
         return flows @ plan.weights(plan.products("product"), per_species)
 
     def parts(
-        self, flows: np.ndarray, duties: dict[str, np.ndarray], operations: dict[str, Operation], product: str
+        self,
+        flows: np.ndarray,
+        duties: dict[str, np.ndarray],
+        operations: dict[str, Operation],
+        product: str,
+        prices: dict[str, np.ndarray] | None = None,
     ) -> Parts:
-        """Flow sums, unit energies and legs of flat flows (N, L) per basis and duties (N,) per unit."""
+        """Flow sums, unit energies, legs, costs and lead time of flat flows (N, L) per basis and duties (N,) per unit.
+
+        `prices` are sampled prices by key, USD per SI unit, (N,) each, in place of the book's.
+        """
         summed = flows @ self.matrix
         sums = {name: summed[:, k] for k, name in enumerate(self.names)}
         units = []
@@ -107,8 +171,71 @@ class KpiCalculator:
                 distance = np.zeros(flows.shape[0]) + np.asarray(length, dtype=np.float64)
                 fuel = mode.energy_intensity * shipped * distance
                 co2e = fuel * emission_factor(mode.fuel)
-                legs.append(Leg(name, mode_name, distance, shipped, shipped * distance / 1e6, fuel, co2e))
-        return Parts(sums, self.product_mass(flows, product), units, legs)
+                days = np.zeros(flows.shape[0]) + operation.transit_time() / 86400.0
+                record = Leg(name, mode_name, distance, shipped, shipped * distance / 1e6, fuel, co2e, days)
+                legs.append(dataclasses.replace(record, ports=operation.ports, basis=operation.basis))
+        inventory = sum(
+            (sums[f"leg:{name}"] * np.asarray(operations[name].transit_time()) for name in self.legs_of),  # type: ignore[attr-defined]
+            np.zeros(flows.shape[0]),
+        )
+        costs = self._costs(sums, units, legs, operations, prices or {})
+        product_mass = self.product_mass(flows, product)
+        return Parts(sums, product_mass, units, legs, costs, self._lead_time(operations, flows.shape[0]), inventory)
+
+    def _costs(
+        self,
+        sums: dict[str, np.ndarray],
+        units: list[UnitEnergy],
+        legs: list[Leg],
+        operations: dict[str, Operation],
+        sampled: dict[str, np.ndarray],
+    ) -> list[CostLine]:
+        """Every priced item: bought materials, utilities, freight, disposal and byproduct credits."""
+        categories = {"buy": None, "dispose": "waste", "sell": "credits"}
+        amounts: dict[tuple[str, str, str], np.ndarray] = {}
+        found: dict[tuple[str, str, str], Price] = {}
+        for name, price in self.priced.items():
+            kind, _, rest = name.partition(":")
+            item, _, region = rest.rpartition("@")
+            key = (categories[kind] or price.category, item, region)
+            amounts[key], found[key] = sums[name], price
+        regions = self.plan.sheet.regions
+        for unit in units:
+            if unit.carrier:
+                region = regions.get(operations[unit.unit].site, "world")
+                self._add(("utilities", unit.carrier, region), unit.purchased, amounts, found)
+        for leg in legs:
+            operation = operations[leg.leg]
+            site = getattr(operation, "origin", "") or operation.site
+            self._add(("freight", f"freight_{leg.mode}", regions.get(site, "world")), leg.shipped * leg.distance, amounts, found)
+        lines = []
+        for (category, item, region), amount in amounts.items():
+            price = found[(category, item, region)]
+            value = sampled.get(price.key, price.value)
+            lines.append(CostLine(item, region, category, amount, np.zeros_like(amount) + value, price.source, price.estimate))
+        return lines
+
+    def _add(self, key: tuple[str, str, str], amount: np.ndarray, amounts: dict, found: dict) -> None:
+        """Add an amount of a utility or a freight to the priced items; an item with no price is listed as unpriced."""
+        category, item, region = key
+        price = self.book.find(item, region)
+        if price is None:
+            missing = f"{item} ({category}, {region})"
+            if missing not in self.unpriced:
+                self.unpriced.append(missing)
+            return
+        amounts[key] = amounts.get(key, 0.0) + amount
+        found[key] = price
+
+    def _lead_time(self, operations: dict[str, Operation], samples: int) -> np.ndarray:
+        """The longest time from a feed to a product of kind 'product', per sample, [s]."""
+        arrival: dict[str, np.ndarray] = {}
+        zero = np.zeros(samples)
+        for node in self.order:
+            reached = [arrival[p] + _time(operations[p]) for p in self.before[node]]
+            arrival[node] = np.max(np.stack([zero, *reached]), axis=0)
+        ends = [arrival[op.name] + _time(op) for op in self.plan.sheet.operations if isinstance(op, Product) and op.kind == "product"]
+        return np.max(np.stack([zero, *ends]), axis=0) if ends else zero
 
     def compute(self, parts: Parts) -> dict[str, np.ndarray]:
         """Every KPI of :data:`KPIS`, per sample, [kg], [J] or [t km] per the flows' basis."""
@@ -116,6 +243,43 @@ class KpiCalculator:
         for kpi in KPIS:
             found[kpi.name] = parts.sums[kpi.name] if kpi.weight else kpi.compute(parts, found)  # type: ignore[misc]
         return found
+
+
+def _time(operation: Operation) -> np.ndarray:
+    """Time spent in a unit, [s]: its residence time, and a leg's transit time."""
+    own = np.asarray(operation.residence_time, dtype=np.float64)
+    return own + operation.transit_time() if isinstance(operation, TransportLeg) else own
+
+
+def _forward(plan: Plan) -> tuple[list[str], dict[str, list[str]]]:
+    """Units in the order goods reach them from the feeds, and each unit's forward predecessors.
+
+    A depth-first walk from every feed, in the flowsheet's order, drops the streams that close a
+    loop (recycles), so the rest is acyclic: what is left is the way forward through the plant.
+    """
+    after: dict[str, list[str]] = {}
+    for stream in plan.streams:
+        after.setdefault(stream.source, []).append(stream.target)
+    before: dict[str, list[str]] = {}
+    state: dict[str, int] = {}  # 1: on the walk's stack, 2: done
+    finished: list[str] = []
+
+    def visit(node: str) -> None:
+        state[node] = 1
+        for target in after.get(node, []):
+            if state.get(target) == 1:
+                continue  # a recycle
+            before.setdefault(target, []).append(node)
+            if target not in state:
+                visit(target)
+        state[node] = 2
+        finished.append(node)
+
+    for op in plan.sheet.operations:
+        if isinstance(op, Feed) and op.name not in state:
+            visit(op.name)
+    order = finished[::-1]
+    return order, {node: list(dict.fromkeys(before.get(node, []))) for node in order}
 
 
 def calculator_of(plan: Plan) -> KpiCalculator:
