@@ -19,7 +19,6 @@ from functools import cache
 
 from flowsheet.chemistry import Formula
 from flowsheet.datafiles import Row, read_table
-from flowsheet.errors import FlowsheetError
 from flowsheet.units import magnitude
 
 PRICE_YEAR = 2023
@@ -81,14 +80,16 @@ def material_key(label: str) -> str:
     return formula.text.removesuffix(suffix)
 
 
+def storage_kind(key: str) -> str:
+    """The kind of price a key names: ``material``, ``energy``, ``freight``, ``disposal`` or ``credit``."""
+    if key in _energy_keys():
+        return "energy"
+    return next((kind for kind, prefix in PREFIXES.items() if key.startswith(prefix)), "material")
+
+
 def storage_unit(key: str) -> str:
     """The SI unit a price of this key is held in: USD per kg, J or kg*m."""
-    if key in _energy_keys():
-        return KINDS["energy"][2]
-    for kind, prefix in PREFIXES.items():
-        if key.startswith(prefix):
-            return KINDS[kind][2]
-    return KINDS["material"][2]
+    return KINDS[storage_kind(key)][2]
 
 
 @cache
@@ -114,21 +115,22 @@ def price_index() -> dict[int, float]:
     return {int(row.number("year")): row.number("index") for row in read_table("prices/deflators.csv", required=("year", "index", "source"))}
 
 
-def in_price_year(value: float, currency: str, year: int, where: str = "") -> float:
+def in_price_year(value: float, currency: str, year: int) -> float:
     """A value in `currency` of `year` as US dollars of :data:`PRICE_YEAR`.
 
     Raises
     ------
-    FlowsheetError
+    ValueError
         If there is no exchange rate for the currency in that year, or no price index for it.
     """
     rates, index = exchange_rates(), price_index()
-    if (currency, year) not in rates:
-        known = ", ".join(sorted({f"{c} {y}" for c, y in rates}))
-        raise FlowsheetError(f"{where}: no exchange rate for {currency} in {year}", f"rates in data/prices/currencies.csv: {known}")
+    rate = 1.0 if currency == CURRENCY else rates.get((currency, year))
+    if rate is None:
+        known = ", ".join(sorted(f"{c} {y}" for c, y in rates))
+        raise ValueError(f"no exchange rate for {currency} in {year} in data/prices/currencies.csv (it has {known})")
     if year not in index or PRICE_YEAR not in index:
-        raise FlowsheetError(f"{where}: no price index for {year}", "add it to data/prices/deflators.csv")
-    return value / rates[(currency, year)] * index[PRICE_YEAR] / index[year]
+        raise ValueError(f"no consumer price index for {year} or {PRICE_YEAR} in data/prices/deflators.csv")
+    return value / rate * index[PRICE_YEAR] / index[year]
 
 
 def _read_row(row: Row, kind: str) -> Price:
@@ -140,7 +142,10 @@ def _read_row(row: Row, kind: str) -> Price:
         per = magnitude(f"1 {physical}", "m**3", field=f"{where} unit") * WATER_DENSITY
     else:
         per = magnitude(f"1 {physical}", unit.split("/", 1)[1].strip("()"), field=f"{where} unit")
-    value = in_price_year(row.number("price"), row["currency"], year, where) / per
+    try:
+        value = in_price_year(row.number("price"), row["currency"], year) / per
+    except ValueError as err:
+        raise row.error("currency", str(err)) from None
     if not value >= 0:
         raise row.error("price", "must not be negative")
     item = row[item_column]

@@ -20,6 +20,7 @@ import pint
 
 from flowsheet.errors import FlowsheetError, SolveError, UnitError
 from flowsheet.kpis import KPIS, display_unit
+from flowsheet.prices import storage_unit
 from flowsheet.route_file import Route, load_route
 from flowsheet.solve import solve
 from flowsheet.uncertainty import convert, written_unit
@@ -37,16 +38,20 @@ Progress = Callable[[int, int], None]
 
 
 def _target(route: Route, path: str) -> tuple[str, str]:
-    """``units.filter.wash_ratio`` -> (``filter``, ``wash_ratio``); a mapping entry keeps its key."""
+    """``units.filter.wash_ratio`` -> (``filter``, ``wash_ratio``); a mapping entry keeps its key; ``prices.Ni`` stays."""
+    if path.startswith("prices.") and path.removeprefix("prices."):
+        return "prices", path.removeprefix("prices.")
     parts = path.split(".", 3)
     if len(parts) < 3 or parts[0] != "units" or parts[1] not in route.spec.units:
-        raise UnitError(path, "units.<unit>.<parameter>", path, "names no unit parameter of the route")
+        raise UnitError(path, "units.<unit>.<parameter> or prices.<key>", path, "names no parameter of the route")
     return parts[1], ".".join(parts[2:])
 
 
 def _storage(route: Route, path: str) -> str:
-    """The SI unit a parameter is stored in (``""`` for a mapping entry or a dimensionless value)."""
+    """The SI unit a parameter is stored in (``""`` for a mapping entry or a dimensionless value); a price's USD per SI unit."""
     unit, key = _target(route, path)
+    if unit == "prices":
+        return "USD/kg" if key in route.spec.feeds else storage_unit(key)
     if "." in key:
         return ""
     units = {f.name: f.metadata.get("unit") for f in dataclasses.fields(route.flowsheet.operation(unit))}

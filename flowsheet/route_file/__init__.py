@@ -112,7 +112,7 @@ def _locate(origins: Origins, path: tuple, fallback: str) -> tuple[str, int]:
     return found
 
 
-_ENTRIES = {("sites",), ("feeds",), ("products",), ("units",)}
+_ENTRIES = {("sites",), ("prices",), ("feeds",), ("products",), ("units",)}
 """Sections of named entries: a variant's ``set:`` within an entry may cause a problem of its other fields."""
 
 

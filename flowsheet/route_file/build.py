@@ -21,6 +21,7 @@ from flowsheet.geography import Place, passage, place
 from flowsheet.graph import Flowsheet
 from flowsheet.operations import Feed, Operation, Product, TransportLeg
 from flowsheet.operations.base import SI
+from flowsheet.prices import Price, package_prices, storage_kind, storage_unit
 from flowsheet.route_file.schema import RouteSpec, unit_types
 from flowsheet.thermo import ConstantHeatCapacity, Species, SpeciesData, package_data
 from flowsheet.thermo.plausibility import check_formation_enthalpy, check_heat_capacity, check_range, settle
@@ -45,7 +46,9 @@ def build_flowsheet(
     regions = {name: site.region for name, site in spec.sites.items()}
     data = data or package_data()
     own = route_species(spec, report, where)
-    sheet = Flowsheet(spec.name, regions=regions, species_data=data.layered(where, own) if own else data)
+    prices = route_prices(spec, report, where, {} if uncertain is None else uncertain)
+    book = package_prices().with_prices(prices) if prices else None
+    sheet = Flowsheet(spec.name, regions=regions, species_data=data.layered(where, own) if own else data, prices=book)
     types = unit_types()
     built: list[Operation] = []
     for name, feed in spec.feeds.items():
@@ -205,6 +208,58 @@ def route_species(spec: RouteSpec, report: Any, where: str) -> list[Species]:
             )
         )
     return found
+
+
+def route_prices(spec: RouteSpec, report: Any, where: str, uncertain: dict[str, Distribution]) -> dict[str, Price]:
+    """The prices a route's ``prices:`` section sets, each with a source of the route, in USD per SI unit.
+
+    An uncertain price is recorded in `uncertain` as ``prices.<key>`` and its nominal value used.
+    """
+    keys = {source.key for source in spec.sources}
+    found = {}
+    for key, entry in spec.prices.items():
+        path = ("prices", key)
+        if entry.source not in keys:
+            report((*path, "source"), f"{entry.source!r} is not a key of the route's sources", "add it to sources:")
+            continue
+        whole_feed = key in spec.feeds
+        kind = "material" if whole_feed else storage_kind(key)
+        if kind == "material" and not whole_feed:
+            try:
+                Formula(key)
+            except FlowsheetError:
+                problem = f"{key!r} is not a formula, a feed of the route, an energy carrier or a prefixed key"
+                report(path, problem, "e.g. Ni, electricity, freight_sea, disposal_waste, credit_Na2SO4, or a feed's name")
+                continue
+        category = entry.category or ("" if whole_feed else _package_category(key))
+        if kind == "material" and not category:
+            what = "a feed priced whole" if whole_feed else f"{key}, which the package does not price,"
+            report((*path, "category"), f"{what} needs its category", "metals, lithium or reagents")
+            continue
+        unit = "USD/kg" if whole_feed else storage_unit(key)
+        dotted = ".".join(path)
+        try:
+            if is_uncertain(entry.price):
+                distribution = read_distribution(entry.price, unit, dotted)
+                uncertain[dotted] = distribution
+                value = distribution.nominal
+            else:
+                value = magnitude(entry.price, unit, field=dotted)
+        except UnitError as err:
+            hint = err.hint or "prices are in USD of 2023, e.g. '18000 USD/t', '0.08 USD/kWh', '0.02 USD/(t*km)'"
+            report((*path, "price"), f"expects {err.expected}, got {err.got!r}: {err.problem}", hint)
+            continue
+        if not value >= 0:
+            report((*path, "price"), f"must not be negative, got {value:g} {unit}")
+            continue
+        cited = f"{entry.source} ({where}: prices.{key})"
+        found[key] = Price(key, "*", value, category or kind, cited, entry.estimate)
+    return found
+
+
+def _package_category(key: str) -> str:
+    """The category the package's data give a material (any region), else ''."""
+    return next((price.category for (item, _), price in package_prices().prices.items() if item == key), "")
 
 
 def _with_passage(name: str, values: dict, spec: RouteSpec, report: Any) -> dict:

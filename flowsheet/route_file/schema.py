@@ -103,6 +103,21 @@ class SpeciesSpec(_Strict):
     override: StrictBool = False
 
 
+class PriceSpec(_Strict):
+    """A route's own price, in US dollars of 2023, for every region of the route; it needs a source of the route.
+
+    Its key (the entry's name) is a material's formula (``Ni``, ``LiOH·H2O``), an energy carrier
+    (``electricity``), ``freight_<mode>``, ``disposal_<kind>``, ``credit_<formula>``, or a feed's name
+    (the whole feed priced per kg, with its `category`).
+    """
+
+    price: StrictStr | StrictInt | StrictFloat | dict[str, Any]
+    category: Literal["", "metals", "lithium", "reagents"] = ""
+    source: StrictStr
+    estimate: StrictBool = False
+    note: str = ""
+
+
 class RouteSpec(_Strict):
     """A whole route file, after ``extends`` has been resolved."""
 
@@ -114,6 +129,7 @@ class RouteSpec(_Strict):
     assumptions: list[str] = []
     sites: dict[str, Site] = {}
     species: list[SpeciesSpec] = []
+    prices: dict[str, PriceSpec] = {}
     feeds: dict[str, FeedSpec]
     products: dict[str, ProductSpec]
     units: dict[str, dict[str, Any]]
@@ -444,6 +460,7 @@ def _model_at(path: tuple) -> type[BaseModel] | None:
         ("feeds",): FeedSpec,
         ("products",): ProductSpec,
         ("sites",): Site,
+        ("prices",): PriceSpec,
         ("sources",): Source,
         ("species",): SpeciesSpec,
     }
