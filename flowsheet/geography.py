@@ -200,13 +200,13 @@ def place(region: str, port_code: str = "", inland_mode: str = "", inland_distan
     if port_code:
         named = port(port_code)
         distance = inland_distance or 0.0
-        return Place(region, named.code, inland_mode or "road", distance, f"{named.code} ({named.name}), named by the site")
+        return Place(region, named.code, inland_mode or "road", distance, f"{named.code} ({named.name}): named by the site")
     found = default_port(region)
     if found is None:
         return Place(region, how=f"no port: region {region!r} has no default port in {PORTS}")
     mode = inland_mode or found.inland_mode
     distance = found.inland_distance if inland_distance is None else inland_distance
-    return Place(region, found.code, mode, distance, f"{found.code} ({found.name}), default port of {region}")
+    return Place(region, found.code, mode, distance, f"{found.code} ({found.name}): default port of {region}")
 
 
 @dataclass(frozen=True)
@@ -249,11 +249,13 @@ def passage(origin: Place, destination: Place) -> Passage:
     """
     if not (origin.port and destination.port):
         found = lane(origin.region, destination.region)
-        basis = f"trade-weighted lane {found.origin} -> {found.destination} ({found.source}): {origin.how or destination.how}"
+        portless = destination if origin.port else origin
+        reason = portless.how or f"no port: the site in {portless.region} names none"
+        basis = f"trade-weighted lane {found.origin} -> {found.destination} ({found.source}), as {reason}"
         return Passage((), found.parts, (), 0.0, basis)
     if origin.port == destination.port:
         stages = ((origin.inland_mode, origin.inland_distance), (destination.inland_mode, destination.inland_distance))
-        basis = f"inland by way of {origin.port}: origin {origin.how}; destination {destination.how}"
+        basis = f"inland by way of one port, {origin.how}"
         return Passage(_kept(stages), (), (), 0.0, basis)
     sea, source = sea_distance(origin.port, destination.port)
     stages = (
@@ -262,7 +264,7 @@ def passage(origin: Place, destination: Place) -> Passage:
         (destination.inland_mode, destination.inland_distance),
     )
     dwell = port_time(port(origin.port).region) + port_time(port(destination.port).region)
-    basis = f"{origin.port} -> {destination.port} by sea ({source}); origin {origin.how}; destination {destination.how}"
+    basis = f"{origin.how}; {destination.how}; sea distance: {source}"
     return Passage(_kept(stages), (), (origin.port, destination.port), dwell, basis)
 
 

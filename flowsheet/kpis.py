@@ -39,7 +39,8 @@ class Leg:
     """One transport leg (one record per mode or stage) per sample: distance [m], shipped [kg], t km, fuel [J], CO2e [kg].
 
     ``days`` is the whole leg's transit time (every stage and port call), ``ports`` the ports it
-    calls at and ``basis`` how it was found; the leg's records repeat them.
+    calls at and ``basis`` how it was found; the leg's records repeat them. ``inland`` marks a stage
+    to or from a port: the same goods again, so not counted twice in the shipped mass.
     """
 
     leg: str
@@ -52,6 +53,7 @@ class Leg:
     days: np.ndarray | None = None
     ports: tuple[str, ...] = ()
     basis: str = ""
+    inland: bool = False
 
 
 @dataclass(frozen=True)
@@ -185,9 +187,11 @@ KPIS: tuple[Kpi, ...] = (
         "bled metal, residues", streams=("waste", "wastewater"), weight="not_water"),
     Kpi("scrap", "mass", "solids lost to scrap by scrap units (off-spec, dust, spills), whether wasted or recycled",
         compute=lambda parts, _: parts.total([v for k, v in parts.sums.items() if k.startswith("scrap:")])),
-    Kpi("shipped_mass", "mass", "mass carried by every transport leg, summed over legs",
-        compute=lambda parts, _: parts.total([leg.shipped for leg in parts.legs])),
-    Kpi("freight", "freight", "tonne-kilometres: shipped mass times distance, summed over legs",
+    Kpi("shipped_mass", "mass", "mass carried by every transport leg, summed over legs (a leg's inland stages "
+        "carry the same goods: counted once)",
+        compute=lambda parts, _: parts.total([leg.shipped for leg in parts.legs if not leg.inland])),
+    Kpi("freight", "freight", "tonne-kilometres: shipped mass times distance, summed over legs and their inland "
+        "stages",
         compute=lambda parts, _: parts.total([leg.tonne_km for leg in parts.legs])),
     Kpi("energy_electric", "energy", "electricity bought for unit duties: (duty + the unit's losses: a kiln's walls and saggers) / utility "
         "efficiency (or COP); heat removal is not counted", compute=_bought(lambda c: c == "electricity")),

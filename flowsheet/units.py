@@ -455,11 +455,11 @@ def split_co2e(unit: str) -> tuple[str, bool]:
 
 
 def short_unit(unit: str | pint.Unit) -> str:
-    """A unit as tables show it, one spelling everywhere: ``kilometer * metric_ton`` -> ``t*km``.
+    """A unit as tables show it, one spelling everywhere: ``kilometer * metric_ton`` -> ``t*km``, ``day * kilogram`` -> ``kg*d``.
 
     A CO2e unit keeps its ``CO2e``: ``kilogram CO2e / hour`` -> ``kg CO2e/h``.
     """
     plain, co2e = split_co2e(str(unit))
     text = f"{ureg.Unit(plain):~}" or "-"
-    text = text.replace("km * t", "t*km").replace("t * km", "t*km").replace(" / ", "/")
+    text = text.replace("km * t", "t*km").replace("t * km", "t*km").replace("d * kg", "kg*d").replace(" / ", "/")
     return co2e_unit(text) if co2e else text

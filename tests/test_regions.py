@@ -1,7 +1,8 @@
 """Regional scenarios: sites carry regions, regions select grid factors and shipping lanes.
 
 Figures from data/: grid CO2e (kg/kWh) CN 0.582, US 0.369, KR 0.436 (Ember 2023); export
-lanes by sea (km) Indonesia 12,237, Canada 13,145, Australia 11,792 (UNCTAD via premise).
+lanes by sea (km) Indonesia 12,237, Canada 13,145, Australia 11,792 (UNCTAD via premise), the fallback
+for a site with no port; ports and sea distances read from the tables (tests/transport_tables.py).
 """
 
 import json
@@ -14,18 +15,20 @@ from flowsheet.cli import main
 from flowsheet.errors import MissingDataError, RouteFileError
 from flowsheet.factors import lane
 from flowsheet.route_file import load_route
+from tests.transport_tables import default_port, dwell_days, sea_km, speed_km_per_day, way_km
 
 ROUTES = Path(__file__).parents[1] / "routes"
 M2CAM = ROUTES / "nmc811_m2cam.yaml"
 GRID = {"CN": 0.582, "US": 0.369, "KR": 0.436}
-EXPORT = {"ID": 12237, "CA": 13145, "AU": 11792}
 SCENARIOS = [
     {"refinery": "ID", "cathode_plant": "CN"},
     {"refinery": "CA", "cathode_plant": "US"},
     {"refinery": "AU", "cathode_plant": "KR"},
 ]
-# what moving sites may change: grid CO2e, and freight with the fuel and CO2e it burns
-MOVES = {"freight", "energy_transport", "energy_total", "co2e_energy", "co2e_transport", "co2e"}
+# what moving sites may change: grid CO2e, freight with the fuel and CO2e it burns and the time it takes,
+# and the prices of what is bought there
+MOVES = {"freight", "energy_transport", "energy_total", "co2e_energy", "co2e_transport", "co2e", "lead_time"}
+MOVES |= {"inventory_in_transit", "cost_reagents", "cost_utilities", "cost_freight", "cost_metals", "cost"}
 
 
 def test_a_lane_to_anywhere_is_the_origins_export_average():
@@ -98,26 +101,85 @@ def test_a_region_without_lanes_is_named_with_those_that_have_them():
         lane("EU", "CN")
 
 
-def test_a_leg_between_sites_takes_the_lane_of_their_regions():
+def test_a_leg_between_sites_sails_between_their_regions_default_ports():
     leg = load_route(M2CAM).flowsheet.operation("ship")
-    assert (leg.mode, leg.distance, leg.origin, leg.destination) == ("sea", 12237e3, "refinery", "cathode_plant")
-    moved = load_route(M2CAM, overrides={"sites.refinery.region": "CA"}).flowsheet.operation("ship")
-    assert moved.distance == 13145e3
+    # data/transport/ports.csv: Indonesia ships from Morowali, China receives at Ningbo
+    (origin, _, _), (destination, inland_mode, inland_km) = default_port("ID"), default_port("CN")
+    assert (leg.mode, leg.distance) == ("sea", sea_km(origin, destination) * 1e3)
+    assert leg.ports == (origin, destination)
+    assert [(mode, km * 1e3) for mode, km in way_km("ID", "CN").items() if mode != "sea" and km] == [
+        (mode, distance) for mode, distance in leg.inland
+    ]
+    assert f"{origin} (" in leg.basis and "default port of ID" in leg.basis
+
+
+@pytest.mark.parametrize("region", ["NO", "US", "KR"])
+def test_moving_the_cathode_plant_moves_its_sea_leg_to_the_port_tables_distance(region, capsys):
+    moved = load_route(M2CAM, overrides={"sites.cathode_plant.region": region}).flowsheet.operation("ship")
+    port = default_port(region)[0]
+    assert moved.distance == sea_km("IDMOR", port) * 1e3
+    assert moved.ports == ("IDMOR", port)
+    # the output names the ports used
+    assert main(["run", str(M2CAM), "--region", f"cathode_plant={region}"]) == 0
+    shown = " ".join(capsys.readouterr().out.split())  # as wrapped to the terminal, unwrapped
+    assert f"{port} (" in shown and "IDMOR (Morowali)" in shown
+
+
+def test_lead_time_is_distance_over_speed_plus_dwell_plus_residence_times():
+    from flowsheet.solve import solve
+
+    route = load_route(M2CAM)
+    results = solve(route.flowsheet, "1 kg", route.spec.product)
+    # sea and inland km over each mode's speed (data/transport/speeds.csv), a port call at each end
+    way = way_km("ID", "CN")
+    transit = sum(km / speed_km_per_day(mode) for mode, km in way.items()) + dwell_days("ID") + dwell_days("CN")
+    units = {op.name: op.residence_time / 86400 for op in route.flowsheet.operations}
+    # the longest way from a feed to the cathode: metals -> ship -> slurry -> dry -> fire -> cam
+    expected = transit + units["ship"] + units["slurry"] + units["dry"] + units["fire"]
+    assert results.totals()["lead_time"].to("day").magnitude == pytest.approx(expected, rel=1e-9)
+    shipped = results.totals()["shipped_mass"].magnitude
+    assert results.totals()["inventory_in_transit"].to("kg*day").magnitude == pytest.approx(shipped * transit, rel=1e-9)
+
+
+def test_a_site_may_name_its_port_and_inland_leg(tmp_path):
+    path = tmp_path / "route.yaml"
+    path.write_text(
+        "name: ports\nproduct: Ni\n"
+        "sites: {mine: {region: ID, port: IDWED, inland: 20 km, inland_mode: road}, plant: {region: NO}}\n"
+        "feeds: {metal: {flows: {Ni: 1 mol/s}, site: mine}}\nproducts: {out: {site: plant}}\n"
+        "units: {ship: {type: transport_leg, origin: mine, destination: plant}}\n"
+        "streams: [metal -> ship, ship -> out]\n"
+    )
+    leg = load_route(path).flowsheet.operation("ship")
+    port, mode, km = default_port("NO")
+    assert (leg.distance, leg.ports) == (sea_km("IDWED", port) * 1e3, ("IDWED", port))
+    assert list(leg.inland) == [("road", 20e3)] + ([(mode, km * 1e3)] if km else [])  # to the port, from the port
+    assert "IDWED (Weda Bay" in leg.basis and "named by the site" in leg.basis
+    # moving the site leaves its named port behind: it ships from its new region's default port
+    moved = load_route(path, overrides={"sites.mine.region": "AU"}).flowsheet.operation("ship")
+    assert moved.ports == (default_port("AU")[0], port)
+
+
+def test_a_region_without_a_port_takes_the_trade_lane_and_says_so():
+    from flowsheet.geography import Place, passage, place
+
+    found = passage(Place("CD"), place("CN"))
+    assert found.lane_parts == lane("CD", "CN").parts and not found.stages
+    assert "trade-weighted lane CD -> *" in found.basis and "no port" in found.basis
 
 
 @pytest.mark.parametrize(
     ("ship", "words"),
     [
-        ("{type: transport_leg, origin: refinery}", "units.ship.destination: a lane needs both"),
+        ("{type: transport_leg, origin: refinery}", "units.ship.destination: a leg between sites needs both"),
         ("{type: transport_leg, origin: refinery, destination: mine}", "unknown site 'mine'"),
         (
             "{type: transport_leg, origin: refinery, destination: plant, mode: sea}",
-            "give origin and destination (their lane) or mode and distance (or a mix), not both",
+            "units.ship.mode: give origin and destination sites, or mode and distance (or a mix), not both",
         ),
-        ("{type: transport_leg, origin: plant, destination: refinery}", "no lane from region 'EU'"),
     ],
 )
-def test_bad_lanes_are_reported_at_their_line(tmp_path, ship, words):
+def test_bad_legs_between_sites_are_reported_at_their_line(tmp_path, ship, words):
     path = tmp_path / "route.yaml"
     path.write_text(
         "name: lanes\nproduct: Ni\n"
@@ -130,6 +192,26 @@ def test_bad_lanes_are_reported_at_their_line(tmp_path, ship, words):
     with pytest.raises(RouteFileError) as caught:
         load_route(path)
     assert f"{path}:7: " in str(caught.value)  # the line of ship:
+    assert words in str(caught.value)
+
+
+@pytest.mark.parametrize(
+    ("site", "words"),
+    [
+        ("{region: ID, port: XXABC}", "sites.mine.port: unknown port 'XXABC' (a UN/LOCODE)"),
+        ("{region: ID, port: IDWED, inland: 20 kg}", "sites.mine.inland: expects a length, got '20 kg'"),
+        ("{region: ID, inland_mode: air}", "sites.mine.inland_mode"),
+    ],
+)
+def test_a_bad_place_is_reported_at_its_line(tmp_path, site, words):
+    path = tmp_path / "route.yaml"
+    path.write_text(
+        f"name: r\nproduct: Ni\nsites:\n  mine: {site}\n"
+        "feeds: {metal: {flows: {Ni: 1 mol/s}, site: mine}}\nproducts: {out: {}}\nunits: {}\nstreams: [metal -> out]\n"
+    )
+    with pytest.raises(RouteFileError) as caught:
+        load_route(path)
+    assert f"{path}:4: " in str(caught.value)
     assert words in str(caught.value)
 
 
@@ -166,10 +248,9 @@ def test_moving_the_plants_changes_grid_co2e_and_freight_and_nothing_else(three_
     for scenario, found in zip(SCENARIOS[1:], kpis[1:], strict=True):
         for name in set(base) - MOVES:
             assert found[name] == pytest.approx(base[name], rel=1e-12, abs=1e-15), name
-        # freight follows the origin's export lane; the energy outside transport does not move
-        assert found["freight"] / base["freight"] == pytest.approx(
-            EXPORT[scenario["refinery"]] / EXPORT["ID"], rel=1e-12
-        )
+        # freight follows the sites' ports; the energy outside transport does not move
+        way = sum(way_km(scenario["refinery"], scenario["cathode_plant"]).values())
+        assert found["freight"] / base["freight"] == pytest.approx(way / sum(way_km("ID", "CN").values()), rel=1e-12)
         assert found["energy_total"] - found["energy_transport"] == pytest.approx(
             base["energy_total"] - base["energy_transport"], rel=1e-12
         )
@@ -191,11 +272,11 @@ def test_compare_shows_one_route_in_several_regions_side_by_side(capsys):
 
 
 def test_a_bad_scenario_is_reported_and_the_others_still_run(capsys):
-    status = main(["run", str(M2CAM), "--region", "refinery=CN", "--region", "refinery=CA", "--format", "csv"])
+    status = main(["run", str(M2CAM), "--region", "refinery=XX", "--region", "refinery=CA", "--format", "csv"])
     captured = capsys.readouterr()
     assert status == 1
-    assert "error: [refinery=CN] " in captured.err
-    assert "no lane within region 'CN'" in captured.err
+    assert "error: [refinery=XX] " in captured.err
+    assert "unknown region 'XX'" in captured.err
     assert "nmc811-m2cam@refinery=CA" in captured.out
 
 

@@ -8,6 +8,11 @@ Each route becomes::
      "closure": {"mass_relative_error": float, "elements": {element: float}},
      "iterations": int,
      "units": {unit: {"duty": {...}, "energy": {...}, "utility": str, "carrier": str}},
+     "legs": {leg: {"ports": [str], "stages": [{"mode": str, "distance": {...}}], "days": float,
+                    "basis": str}},
+     "costs": {"lines": [{"item": str, "category": str, "region": str, "amount": {...},
+                          "price": {...}, "cost": {...}, "source": str, "estimate": bool}],
+               "unpriced": [str]},
      "species": {"layers": [str], "overridden": [str], "overrides": [str], "estimated": [str]}}
 
 where ``overridden`` lists the species a later layer (a user's folder, the route's own
@@ -68,6 +73,8 @@ def summarize(results: Results, route: str, file: str, product: str) -> dict:
             if e in Formula(results.product).elements and e not in ("O", "H")
         },
         "units": per_unit,
+        "legs": _legs(results),
+        "costs": _costs(results),
         "species": {
             "layers": list(results.species_layers),
             "overridden": list(results.overridden),
@@ -75,6 +82,45 @@ def summarize(results: Results, route: str, file: str, product: str) -> dict:
             "estimated": list(results.estimated),
         },
     }
+
+
+def _legs(results: Results) -> dict:
+    """Per transport leg: the ports it calls at, its stages (mode and distance), transit days and how it was found."""
+    found: dict[str, dict] = {}
+    for leg in results.legs:
+        entry = found.setdefault(
+            leg.leg,
+            {
+                "ports": list(leg.ports),
+                "stages": [],
+                "days": float(leg.days[0]) if leg.days is not None else 0.0,
+                "basis": leg.basis,
+            },
+        )
+        entry["stages"].append({"mode": leg.mode, "distance": {"value": float(leg.distance[0]) / 1e3, "unit": "kilometer"}})
+    return found
+
+
+def _costs(results: Results) -> dict:
+    """Each priced item of the first sample (amount, price in USD of 2023, cost, source) and what has no price."""
+    frame = results.costs()
+    per = " / hour" if results.is_rate else ""
+    cost = next(column for column in frame.columns if column.startswith("cost ["))
+    names = {"kg": "kilogram", "MJ": "megajoule", "t*km": "kilometer * metric_ton"}
+    lines = [
+        {
+            "item": item,
+            "category": row["category"],
+            "region": row["region"],
+            "amount": {"value": float(row["amount"]), "unit": names[row["unit"]] + per},
+            "price": {"value": float(row["price [USD/unit]"]), "unit": f"US_dollar / {names[row['unit']]}"},
+            "cost": {"value": float(row[cost]), "unit": "US_dollar" + per},
+            "source": row["source"],
+            "estimate": bool(row["estimate"]),
+        }
+        for item, row in frame.iterrows()
+    ]
+    return {"lines": lines, "unpriced": list(results.unpriced)}
 
 
 def compare(summaries: list[dict], baseline: int = 0) -> list[dict]:

@@ -127,6 +127,22 @@ def _species_notes(summary: dict, fmt: str) -> str:
     return "\n\n".join(blocks)
 
 
+def _route_notes(summary: dict, fmt: str) -> str:
+    """The ports and stages of each transport leg, and what the costs leave out for want of a price; empty if none."""
+    width = max(terminal_width(), 40)
+    legs = []
+    for name, leg in summary.get("legs", {}).items():
+        stages = ", ".join(f"{s['mode']} {s['distance']['value']:,.0f} km" for s in leg["stages"])
+        legs.append(f"{name}: {stages}; {leg['days']:.1f} d in transit; {leg['basis'] or 'as the route states'}")
+    blocks = []
+    unpriced = summary.get("costs", {}).get("unpriced", [])
+    for heading, listed in (("transport legs", legs), ("no price, left out of the costs", unpriced)):
+        if listed:
+            lines = [f"- {text}" for text in listed] if fmt == "markdown" else [_wrapped(text, width) for text in listed]
+            blocks.append("\n".join([f"{heading}:", *lines]))
+    return "\n\n".join(blocks)
+
+
 def _wrapped(text: str, width: int) -> str:
     """`text` wrapped to `width` under a two-space indent, its later lines indented further; paths stay whole."""
     return textwrap.fill(
@@ -167,7 +183,7 @@ def render_runs(summaries: list[dict], fmt: str) -> str:
             rows.append([name, _number(value / factor), shown])
         closure = summary["closure"]["mass_relative_error"]
         title = f"{summary['route']} ({summary['file']}), {per}; mass closes to {closure:.1e}"
-        notes = _species_notes(summary, fmt)
+        notes = "\n\n".join(filter(None, [_route_notes(summary, fmt), _species_notes(summary, fmt)]))
         blocks.append(f"{title}\n{_grid(['kpi', 'value', 'unit'], rows, fmt)}" + (f"\n\n{notes}" if notes else ""))
     return "\n\n".join(blocks)
 

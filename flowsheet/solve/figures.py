@@ -165,7 +165,8 @@ class KpiCalculator:
         for name in self.legs_of:
             operation = operations[name]
             assert isinstance(operation, TransportLeg)
-            for mode_name, share, length in operation.parts():
+            main = len(operation.parts()) - len(operation.inland)
+            for k, (mode_name, share, length) in enumerate(operation.parts()):
                 mode = modes()[mode_name]
                 shipped = share * sums[f"leg:{name}"]
                 distance = np.zeros(flows.shape[0]) + np.asarray(length, dtype=np.float64)
@@ -173,7 +174,7 @@ class KpiCalculator:
                 co2e = fuel * emission_factor(mode.fuel)
                 days = np.zeros(flows.shape[0]) + operation.transit_time() / 86400.0
                 record = Leg(name, mode_name, distance, shipped, shipped * distance / 1e6, fuel, co2e, days)
-                legs.append(dataclasses.replace(record, ports=operation.ports, basis=operation.basis))
+                legs.append(dataclasses.replace(record, ports=operation.ports, basis=operation.basis, inland=k >= main))
         inventory = sum(
             (sums[f"leg:{name}"] * np.asarray(operations[name].transit_time()) for name in self.legs_of),  # type: ignore[attr-defined]
             np.zeros(flows.shape[0]),
