@@ -16,6 +16,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from functools import cache
+from pathlib import Path
 
 from flowsheet.chemistry import Formula
 from flowsheet.datafiles import Row, read_table
@@ -185,16 +186,28 @@ class PriceBook:
         return replace(self, own={**self.own, **own})
 
 
-@cache
-def package_prices() -> PriceBook:
-    """Every price of ``data/prices/``."""
+def read_prices(folder: Path | None = None) -> PriceBook:
+    """Every price of the price tables of ``data/prices/`` (or of a data `folder` in the same layout).
+
+    Raises
+    ------
+    DataFileError
+        At the file and line of a row without a source, year, currency or a readable price, or
+        of an item priced twice in one region.
+    """
     found: dict[tuple[str, str], Price] = {}
     for kind, (table, item_column, _) in KINDS.items():
         required = (item_column, "region", "price", "currency", "unit", "year", "source")
         required += ("category",) if kind == "material" else ()
-        for row in read_table(table, required=required):
+        for row in read_table(table, required=required, folder=folder):
             price = _read_row(row, kind)
             if (price.key, price.region) in found:
                 raise row.error(item_column, f"{price.key} in {price.region} is priced twice")
             found[(price.key, price.region)] = price
     return PriceBook(found)
+
+
+@cache
+def package_prices() -> PriceBook:
+    """Every price of the package's ``data/prices/``."""
+    return read_prices()

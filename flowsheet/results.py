@@ -345,6 +345,8 @@ class Results:
         per_hour = 3600.0 if self.is_rate else 1.0
         rows = []
         for line in self.cost_lines:
+            if not line.amount[sample]:
+                continue  # a utility of no duty in this sample
             unit, factor = _cost_unit(line.category)
             amount = float(line.amount[sample]) * factor * per_hour
             price = float(line.price[sample]) / factor

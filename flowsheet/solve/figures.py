@@ -95,7 +95,7 @@ class KpiCalculator:
             self.priced[name] = price
 
         for op in sheet.operations:
-            region = sheet.regions.get(op.site, "world")
+            region = _region(plan, op)
             if isinstance(op, Feed):
                 streams = list(sheet.outlets(op.name).values())
                 whole = book.own.get(op.name)
@@ -197,8 +197,8 @@ class KpiCalculator:
         found: dict[tuple[str, str, str], Price] = {}
         for name, price in self.priced.items():
             kind, _, rest = name.partition(":")
-            item, _, region = rest.rpartition("@")
-            key = (categories[kind] or price.category, item, region)
+            region = rest.rpartition("@")[2]
+            key = (categories[kind] or price.category, price.key, region)
             amounts[key], found[key] = sums[name], price
         regions = self.plan.sheet.regions
         for unit in units:
@@ -244,6 +244,16 @@ class KpiCalculator:
         for kpi in KPIS:
             found[kpi.name] = parts.sums[kpi.name] if kpi.weight else kpi.compute(parts, found)  # type: ignore[misc]
         return found
+
+
+def _region(plan: Plan, op: Operation) -> str:
+    """Where a feed is bought or a product disposed of: its site's region, else that of the unit it feeds or leaves."""
+    sheet = plan.sheet
+    if op.site:
+        return sheet.regions.get(op.site, "world")
+    streams = list(sheet.outlets(op.name).values()) + list(sheet.inlets(op.name).values())
+    neighbours = [sheet.operation(s.target if s.source == op.name else s.source) for s in streams]
+    return next((sheet.regions.get(n.site, "world") for n in neighbours if n.site), "world")
 
 
 def _time(operation: Operation) -> np.ndarray:
