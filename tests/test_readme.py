@@ -53,10 +53,11 @@ def _keys(value: object) -> set[str]:
 def test_the_readme_json_contract_names_every_key_run_writes(capsys):
     assert main(["run", SULFATE, "--format", "json"]) == 0
     (summary,) = json.loads(capsys.readouterr().out)
-    # keys of the contract, not of data: below "kpis", "units", "yields" and "closure.elements" the keys
-    # are names of KPIs, units and elements (the README writes them "<name>"), so only their values count
-    by_name = [summary["kpis"], summary["units"], summary["yields"], summary["closure"]["elements"]]
+    # keys of the contract, not of data: below "kpis", "units", "yields", "legs" and "closure.elements" the
+    # keys are names of KPIs, units, legs and elements (the README writes them "<name>"), so only their values count
+    by_name = [summary["kpis"], summary["units"], summary["yields"], summary["closure"]["elements"], summary["legs"]]
     written = {*summary, *_keys(summary["basis"]), *summary["closure"], *_keys(summary["species"])}
+    written |= _keys(summary["costs"])
     written |= {key for mapping in by_name for item in mapping.values() for key in _keys(item)}
     block = README.split("`--format json` is a stable contract", 1)[1].split("```", 2)[1]
     documented = set(re.findall(r'"([a-z_]+)":', block))
