@@ -1,6 +1,6 @@
 """Regional scenarios: sites carry regions, regions select grid factors and shipping lanes.
 
-Figures from data/: grid CO2e (kg/kWh) CN 0.582, US 0.369, KR 0.436 (Ember 2023); export
+Figures from data/: grid CO2e (kg/kWh) CN 0.582, US 0.369, KR 0.431 (Ember yearly data, 2023); export
 lanes by sea (km) Indonesia 12,237, Canada 13,145, Australia 11,792 (UNCTAD via premise), the fallback
 for a site with no port; ports and sea distances read from the tables (tests/transport_tables.py).
 """
@@ -19,7 +19,7 @@ from tests.transport_tables import default_port, dwell_days, sea_km, speed_km_pe
 
 ROUTES = Path(__file__).parents[1] / "routes"
 M2CAM = ROUTES / "nmc811_m2cam.yaml"
-GRID = {"CN": 0.582, "US": 0.369, "KR": 0.436}
+GRID = {"CN": 0.582, "US": 0.369, "KR": 0.431}
 SCENARIOS = [
     {"refinery": "ID", "cathode_plant": "CN"},
     {"refinery": "CA", "cathode_plant": "US"},
@@ -58,8 +58,8 @@ def test_a_leg_over_a_mode_mix_ships_each_share_by_its_mode(tmp_path):
     sea, road = 0.67 / 0.90 * 1e-3, 0.23 / 0.90 * 1e-3  # tonnes per kg Co by each mode
     assert kpis["shipped_mass"] == pytest.approx(1.0, rel=1e-12)
     assert kpis["freight"] == pytest.approx(sea * 20870 + road * 11621, rel=1e-12)
-    # data/transport/modes.csv: sea 0.10 MJ/(t km) of fuel oil, road 0.9 MJ/(t km) of diesel
-    sea_fuel, road_fuel = sea * 20870 * 0.10, road * 11621 * 0.9
+    # data/transport/modes.csv: sea 0.070 MJ/(t km) of fuel oil, road 0.99 MJ/(t km) of diesel
+    sea_fuel, road_fuel = sea * 20870 * 0.070, road * 11621 * 0.99
     assert kpis["energy_transport"] == pytest.approx(sea_fuel + road_fuel, rel=1e-12)
     # IPCC 2006: fuel oil 0.0774, diesel 0.0741 kg CO2 per MJ
     assert kpis["co2e_transport"] == pytest.approx(sea_fuel * 0.0774 + road_fuel * 0.0741, rel=1e-12)
@@ -117,12 +117,12 @@ def test_a_leg_between_sites_sails_between_their_regions_default_ports():
 def test_moving_the_cathode_plant_moves_its_sea_leg_to_the_port_tables_distance(region, capsys):
     moved = load_route(M2CAM, overrides={"sites.cathode_plant.region": region}).flowsheet.operation("ship")
     port = default_port(region)[0]
-    assert moved.distance == sea_km("IDMOR", port) * 1e3
-    assert moved.ports == ("IDMOR", port)
+    assert moved.distance == sea_km("IDMOW", port) * 1e3
+    assert moved.ports == ("IDMOW", port)
     # the output names the ports used
     assert main(["run", str(M2CAM), "--region", f"cathode_plant={region}"]) == 0
     shown = " ".join(capsys.readouterr().out.split())  # as wrapped to the terminal, unwrapped
-    assert f"{port} (" in shown and "IDMOR (Morowali)" in shown
+    assert f"{port} (" in shown and "IDMOW (Morowali)" in shown
 
 
 def test_lead_time_is_distance_over_speed_plus_dwell_plus_residence_times():
@@ -330,5 +330,5 @@ def test_grid_factors_cover_the_regions_battery_plants_are_sited_in():
     for region in ("NO", "SE", "FI", "FR", "DE", "PL", "HU", "ES", "JP", "MA", "CL", "AR", "CN", "US", "ID", "KR"):
         assert emission_factor("electricity", region) != emission_factor("electricity", "world"), region
     # per kWh: Norway's hydro grid is a twentieth of Poland's coal-heavy one
-    assert emission_factor("electricity", "NO") * 3.6e6 == pytest.approx(0.030)
+    assert emission_factor("electricity", "NO") * 3.6e6 == pytest.approx(0.0301)
     assert emission_factor("electricity", "NO") < emission_factor("electricity", "PL") / 20
