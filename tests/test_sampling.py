@@ -14,7 +14,7 @@ from flowsheet.sampling import evaluate, parameter_column, sample, sensitivity, 
 from flowsheet.uncertainty import convert
 
 ROUTE = Path(__file__).parents[1] / "routes" / "nmc811_sulfate.yaml"
-SI_UNITS = {"units.ship.distance": "m", "units.filter.wash_ratio": "m**3/kg", "units.calcine.holding_power": "W"}
+ROUTE_UNCERTAIN = load_route(ROUTE).uncertain
 
 
 @pytest.fixture(scope="module")
@@ -31,7 +31,7 @@ def _si(route, frame):
 
 
 def _override(path, value):
-    unit = SI_UNITS.get(path)
+    unit = ROUTE_UNCERTAIN[path].storage
     return f"{float(value)!r} {unit}" if unit else float(value)
 
 
@@ -84,20 +84,21 @@ def test_distributions_stay_in_their_ranges(route):
     wash = frame["units.filter.wash_ratio [L/kg]"]  # as the route file writes it
     assert wash.min() >= 3 - 1e-9
     assert wash.max() <= 10 + 1e-9
-    distance = frame["units.ship.distance [km]"]
-    # sea distances of nickel exports, UNCTAD via premise (data/transport/lanes.csv): Australia 11,792, Indonesia 12,237, Russia 15,230 km
-    assert 11_792 - 1e-9 <= distance.min()
-    assert distance.max() <= 15_230 + 1e-9
+    hours = frame["units.precipitate.residence_time [h]"]
+    # the route's co-precipitation residence time: triangular on 3, 12, 20 h
+    assert 3 - 1e-9 <= hours.min()
+    assert hours.max() <= 20 + 1e-9
     # a triangular (a, b, c) distribution has mean (a + b + c) / 3
-    assert distance.mean() == pytest.approx((11_792 + 12_237 + 15_230) / 3, rel=0.01)
+    assert hours.mean() == pytest.approx((3 + 12 + 20) / 3, rel=0.01)
 
 
 def test_rank_correlation_finds_the_wash_ratio_behind_fresh_water(route):
     frame = sample(route, 500, seed=1)
     correlations = sensitivity(frame, list(frame.columns[: len(route.uncertain)]))
     assert correlations.loc["units.filter.wash_ratio [L/kg]", "water_fresh [kg]"] > 0.95
-    assert abs(correlations.loc["units.ship.distance [km]", "water_fresh [kg]"]) < 0.2
-    assert correlations.loc["units.ship.distance [km]", "freight [t*km]"] > 0.99
+    assert abs(correlations.loc["units.precipitate.residence_time [h]", "water_fresh [kg]"]) < 0.2
+    # lead time: the precipitation's 3-20 h spread outweighs the kiln's 18-24 h (variances 12.1 and 3 h2)
+    assert correlations.loc["units.precipitate.residence_time [h]", "lead_time [d]"] > 0.8
 
 
 def test_samples_beyond_one_chunk_are_all_solved(route):
@@ -128,7 +129,10 @@ def test_a_sample_with_negative_flows_is_named_by_index(route):
 def test_a_route_without_uncertain_parameters(tmp_path):
     path = tmp_path / "plain.yaml"
     parent = Path(__file__).parents[1] / "routes" / "nmc811_m2cam.yaml"
-    path.write_text(f"extends: {parent}\nname: plain\nset:\n  units.fire.holding_power: 220 kW\n", encoding="utf-8")
+    path.write_text(
+        f"extends: {parent}\nname: plain\nset:\n  units.fire.holding_power: 220 kW\n  units.fire.residence_time: 20 h\n",
+        encoding="utf-8",
+    )
     plain = load_route(path)
     with pytest.raises(FlowsheetError, match="no uncertain parameters"):
         sample(plain, 10)
@@ -228,20 +232,21 @@ def test_the_command_line_draws_a_progress_bar_only_on_a_terminal(capsys, monkey
 def test_cli_sweep_adds_sobol_indices_with_their_intervals(capsys):
     assert main(["sweep", str(ROUTE), "--samples", "50", "--sobol", "256", "--format", "json"]) == 0
     sobol = json.loads(capsys.readouterr().out)["sobol"]
-    assert sobol["solves"] == 256 * (6 + 2)  # Saltelli's scheme without second order: N (P + 2)
+    assert sobol["solves"] == 256 * (7 + 2)  # Saltelli's scheme without second order: N (P + 2)
     # fresh water moves with the wash ratio and nothing else of note: both its indices are near 1
     [wash, *rest] = sobol["kpis"]["water_fresh"]
     assert wash["parameter"] == "units.filter.wash_ratio [L/kg]"
     assert abs(wash["S1"] - 1) <= wash["S1_conf"] + 0.02
     assert abs(wash["ST"] - 1) <= wash["ST_conf"] + 0.02
     assert all(d["ST"] < 0.05 for d in rest)
-    # the ship's distance moves freight and nothing made in a plant
-    assert [d["parameter"] for d in sobol["kpis"]["freight"]] == ["units.ship.distance [km]"]
-    assert all(d["parameter"] != "units.ship.distance [km]" for d in sobol["kpis"].get("sodium_sulfate", []))
+    # the residence times move the lead time and nothing made in a plant
+    times = ["units.precipitate.residence_time [h]", "units.calcine.residence_time [h]"]
+    assert [d["parameter"] for d in sobol["kpis"]["lead_time"]] == times  # 12.1 h2 of variance against 3 h2
+    assert all(d["parameter"] not in times for d in sobol["kpis"].get("sodium_sulfate", []))
     assert main(["sweep", str(ROUTE), "--samples", "50", "--sobol", "100"]) == 2
     assert "--sobol must be a power of 2" in capsys.readouterr().err
     assert main(["sweep", str(ROUTE), "--samples", "50", "--sobol", "64"]) == 0
-    assert "Sobol indices from 512 solves" in capsys.readouterr().out
+    assert "Sobol indices from 576 solves" in capsys.readouterr().out  # 64 (7 + 2)
 
 
 def test_sensitivity_ranks_ties_by_their_mean_rank():

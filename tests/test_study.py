@@ -94,7 +94,8 @@ def test_the_table_holds_each_sample_as_the_route_solves_it(tmp_path):
     # ... and its KPIs are what the route gives for that row's parameters, solved on their own (SI units)
     route = load_route(ROUTES / "nmc811_sulfate.yaml", overrides={REGION: "NO"})
     values = {
-        "units.ship.distance": row["units.ship.distance [km]"] * 1e3,
+        "units.precipitate.residence_time": row["units.precipitate.residence_time [h]"] * 3600,
+        "units.calcine.residence_time": row["units.calcine.residence_time [h]"] * 3600,
         "units.precipitate.caustic_excess": row["units.precipitate.caustic_excess"],
         "units.filter.cake_moisture": row["units.filter.cake_moisture"],
         "units.filter.wash_ratio": row["units.filter.wash_ratio [L/kg]"] * 1e-3,
