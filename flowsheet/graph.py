@@ -78,6 +78,8 @@ class Flowsheet:
         self.regions = dict(regions or {})
         self.species_data = species_data or package_data()
         self.prices = prices
+        self.specific_energy: float | None = None
+        """Energy the product stores per mass, [J/kg], for figures per kWh; None if not known."""
         self.graph = nx.MultiDiGraph()
         self._stream_names: set[str] = set()
         self.version = 0

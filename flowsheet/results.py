@@ -161,6 +161,9 @@ class Results:
         price and source, (N,) each.
     unpriced : tuple of str
         What the route buys, uses or disposes of that has no price: left out of the costs.
+    specific_energy : float, optional
+        Energy the product stores, [J/kg] (the route's specific capacity times voltage), for
+        :meth:`per_kwh`; None if the route does not give it.
     parameters : dict of str to numpy.ndarray
         The sampled parameters by ``unit.parameter``, (N,) each, in SI; empty for a single solve.
     species_layers : tuple of str
@@ -194,6 +197,7 @@ class Results:
     parameters: dict[str, np.ndarray]
     cost_lines: tuple[CostLine, ...] = ()
     unpriced: tuple[str, ...] = ()
+    specific_energy: float | None = None
     species_layers: tuple[str, ...] = ("package",)
     overridden: tuple[str, ...] = ()
     overrides: tuple[str, ...] = ()
@@ -332,6 +336,24 @@ class Results:
         columns = ["leg", "mode", "distance [km]", f"shipped [{mass}]", f"tonne-km [{freight}]"]
         columns += [f"fuel [{energy}]", f"co2e [{co2e_unit(mass)}]"]
         return pd.DataFrame(rows, columns=columns).set_index("leg")
+
+    def per_kwh(self, sample: int = 0) -> dict[str, pint.Quantity]:
+        """Every KPI that counts an amount (mass, CO2e, energy, freight, cost) per kWh the product stores.
+
+        The KPI over the product's mass times its specific energy; empty if the route gives no
+        specific capacity. Amounts in the units of :meth:`totals` per kWh (``kg/kWh``, ``USD/kWh``).
+        """
+        if self.specific_energy is None:
+            return {}
+        sample = self._sample(sample)
+        stored = float(self.kpis["product"][sample]) * self.specific_energy / 3.6e6  # kWh per basis
+        found = {}
+        for kpi in KPIS:
+            if kpi.kind in ("mass", "co2e", "energy", "freight", "cost") and kpi.name != "product":
+                shown, factor = display_unit(kpi.kind, False)
+                value = float(self.kpis[kpi.name][sample]) * factor / stored
+                found[kpi.name] = Quantity(value, parse_unit(split_co2e(shown)[0]) / parse_unit("kWh"))
+        return found
 
     def costs(self, sample: int = 0) -> pd.DataFrame:
         """Per priced item: category, region, amount, unit price, cost and source, largest cost first.

@@ -13,6 +13,7 @@ Each route becomes::
      "costs": {"lines": [{"item": str, "category": str, "region": str, "amount": {...},
                           "price": {...}, "cost": {...}, "source": str, "estimate": bool}],
                "unpriced": [str]},
+     "per_kwh": {"specific_energy": {...}, "kpis": {name: {"value": float, "unit": str}}}  # {} if not given
      "species": {"layers": [str], "overridden": [str], "overrides": [str], "estimated": [str]}}
 
 where ``overridden`` lists the species a later layer (a user's folder, the route's own
@@ -75,6 +76,7 @@ def summarize(results: Results, route: str, file: str, product: str) -> dict:
         "units": per_unit,
         "legs": _legs(results),
         "costs": _costs(results),
+        "per_kwh": _per_kwh(results),
         "species": {
             "layers": list(results.species_layers),
             "overridden": list(results.overridden),
@@ -99,6 +101,15 @@ def _legs(results: Results) -> dict:
         )
         entry["stages"].append({"mode": leg.mode, "distance": {"value": float(leg.distance[0]) / 1e3, "unit": "kilometer"}})
     return found
+
+
+def _per_kwh(results: Results) -> dict:
+    """The stored energy per kg of product and every amount KPI per kWh of it; empty without a specific capacity."""
+    if results.specific_energy is None:
+        return {}
+    stored = {"value": results.specific_energy / 3.6e6, "unit": "kilowatt_hour / kilogram"}
+    kpis = {name: _value(value, BY_NAME[name].kind == "co2e") for name, value in results.per_kwh().items()}
+    return {"specific_energy": stored, "kpis": kpis}
 
 
 def _costs(results: Results) -> dict:

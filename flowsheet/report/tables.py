@@ -127,6 +127,10 @@ def _species_notes(summary: dict, fmt: str) -> str:
     return "\n\n".join(blocks)
 
 
+PER_KWH_SHOWN = ("water_fresh", "sodium_sulfate", "waste_total", "energy_total", "co2e", "cost")
+"""The figures per kWh a run's notes show (JSON gives them all)."""
+
+
 def _route_notes(summary: dict, fmt: str) -> str:
     """The ports and stages of each transport leg, and what the costs leave out for want of a price; empty if none."""
     width = max(terminal_width(), 40)
@@ -135,6 +139,16 @@ def _route_notes(summary: dict, fmt: str) -> str:
         stages = ", ".join(f"{s['mode']} {s['distance']['value']:,.0f} km" for s in leg["stages"])
         legs.append(f"{name}: {stages}; {leg['days']:.1f} d in transit; {leg['basis'] or 'as the route states'}")
     blocks = []
+    per_kwh = summary.get("per_kwh") or {}
+    if per_kwh:
+        stored = per_kwh["specific_energy"]["value"]
+        shown = [
+            f"{name} {_number(item['value'])} {_short(item['unit'])}"
+            for name, item in per_kwh["kpis"].items()
+            if name in PER_KWH_SHOWN
+        ]
+        text = f"per kWh the product stores ({stored:.3g} kWh/kg): " + ", ".join(shown)
+        blocks.append(f"- {text}" if fmt == "markdown" else textwrap.fill(text, width, subsequent_indent="  "))
     unpriced = summary.get("costs", {}).get("unpriced", [])
     for heading, listed in (("transport legs", legs), ("no price, left out of the costs", unpriced)):
         if listed:

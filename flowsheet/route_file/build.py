@@ -49,6 +49,7 @@ def build_flowsheet(
     prices = route_prices(spec, report, where, {} if uncertain is None else uncertain)
     book = package_prices().with_prices(prices) if prices else None
     sheet = Flowsheet(spec.name, regions=regions, species_data=data.layered(where, own) if own else data, prices=book)
+    sheet.specific_energy = _specific_energy(spec, report)
     types = unit_types()
     built: list[Operation] = []
     for name, feed in spec.feeds.items():
@@ -255,6 +256,26 @@ def route_prices(spec: RouteSpec, report: Any, where: str, uncertain: dict[str, 
         cited = f"{entry.source} ({where}: prices.{key})"
         found[key] = Price(key, "*", value, category or kind, cited, entry.estimate)
     return found
+
+
+def _specific_energy(spec: RouteSpec, report: Any) -> float | None:
+    """Energy the product stores per mass, [J/kg]: specific capacity times average voltage; None if not given."""
+    capacity = spec.capacity
+    if capacity is None:
+        return None
+    if capacity.source not in {source.key for source in spec.sources}:
+        report(("capacity", "source"), f"{capacity.source!r} is not a key of the route's sources", "add it to sources:")
+        return None
+    try:
+        charge = magnitude(capacity.specific_capacity, "C/kg", field="specific_capacity")
+        voltage = magnitude(capacity.voltage, "V", field="voltage")
+    except UnitError as err:
+        report(("capacity", err.field), f"expects {err.expected}, got {err.got!r}: {err.problem}", "e.g. '200 mAh/g', '3.8 V'")
+        return None
+    if not (charge > 0 and voltage > 0):
+        report(("capacity",), "specific capacity and voltage must be positive")
+        return None
+    return charge * voltage
 
 
 def _package_category(key: str) -> str:

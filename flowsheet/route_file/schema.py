@@ -118,6 +118,15 @@ class PriceSpec(_Strict):
     note: str = ""
 
 
+class CapacitySpec(_Strict):
+    """What the product stores: its specific capacity and average voltage, for figures per kWh; with a source."""
+
+    specific_capacity: StrictStr
+    voltage: StrictStr
+    source: StrictStr
+    note: str = ""
+
+
 class RouteSpec(_Strict):
     """A whole route file, after ``extends`` has been resolved."""
 
@@ -130,6 +139,7 @@ class RouteSpec(_Strict):
     sites: dict[str, Site] = {}
     species: list[SpeciesSpec] = []
     prices: dict[str, PriceSpec] = {}
+    capacity: CapacitySpec | None = None
     feeds: dict[str, FeedSpec]
     products: dict[str, ProductSpec]
     units: dict[str, dict[str, Any]]
@@ -461,6 +471,7 @@ def _model_at(path: tuple) -> type[BaseModel] | None:
         ("products",): ProductSpec,
         ("sites",): Site,
         ("prices",): PriceSpec,
+        ("capacity",): CapacitySpec,
         ("sources",): Source,
         ("species",): SpeciesSpec,
     }

@@ -142,6 +142,7 @@ def _solve(
         kpis=kpis,
         unit_energy=tuple(parts.units),
         legs=tuple(parts.legs),
+        specific_energy=sheet.specific_energy,
         cost_lines=tuple(parts.costs),
         unpriced=tuple(calculator.unpriced),
         parameters={path: np.asarray(v, dtype=float).reshape(-1) for path, v in (samples or {}).items()},
