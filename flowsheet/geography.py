@@ -72,10 +72,14 @@ def ports() -> dict[str, Port]:
         mode, distance = row.values.get("inland_mode", ""), 0.0
         if default:
             if row["region"] in defaults:
-                raise row.error("default", f"region {row['region']} already has a default port (line {defaults[row['region']]})")
+                raise row.error(
+                    "default", f"region {row['region']} already has a default port (line {defaults[row['region']]})"
+                )
             defaults[row["region"]] = row.line
             if mode not in INLAND_MODES:
-                raise row.error("inland_mode", f"a default port needs its inland mode, one of {', '.join(INLAND_MODES)}")
+                raise row.error(
+                    "inland_mode", f"a default port needs its inland mode, one of {', '.join(INLAND_MODES)}"
+                )
             field = f"{row.path}:{row.line} inland_distance"
             text = f"{row.values.get('inland_distance', '')} {row.values.get('unit', '')}"
             distance = magnitude(text, "m", field=field)
@@ -144,7 +148,9 @@ def speed(mode: str) -> float:
     try:
         return speeds()[mode]
     except KeyError:
-        raise MissingDataError(mode, SPEEDS, f"no speed for mode {mode!r}; modes with one: {', '.join(speeds())}") from None
+        raise MissingDataError(
+            mode, SPEEDS, f"no speed for mode {mode!r}; modes with one: {', '.join(speeds())}"
+        ) from None
 
 
 @cache
@@ -200,7 +206,9 @@ def place(region: str, port_code: str = "", inland_mode: str = "", inland_distan
     if port_code:
         named = port(port_code)
         distance = inland_distance or 0.0
-        return Place(region, named.code, inland_mode or "road", distance, f"{named.code} ({named.name}): named by the site")
+        return Place(
+            region, named.code, inland_mode or "road", distance, f"{named.code} ({named.name}): named by the site"
+        )
     found = default_port(region)
     if found is None:
         return Place(region, how=f"no port: region {region!r} has no default port in {PORTS}")
@@ -253,6 +261,7 @@ def passage(origin: Place, destination: Place) -> Passage:
         reason = portless.how or f"no port: the site in {portless.region} names none"
         basis = f"trade-weighted lane {found.origin} -> {found.destination} ({found.source}), as {reason}"
         return Passage((), found.parts, (), 0.0, basis)
+    stages: tuple[tuple[str, float], ...]
     if origin.port == destination.port:
         stages = ((origin.inland_mode, origin.inland_distance), (destination.inland_mode, destination.inland_distance))
         basis = f"inland by way of one port, {origin.how}"
@@ -270,5 +279,3 @@ def passage(origin: Place, destination: Place) -> Passage:
 
 def _kept(stages: tuple[tuple[str, float], ...]) -> tuple[tuple[str, float], ...]:
     return tuple((mode, distance) for mode, distance in stages if distance > 0)
-
-

@@ -113,7 +113,10 @@ def exchange_rates() -> dict[tuple[str, int], float]:
 @cache
 def price_index() -> dict[int, float]:
     """US consumer price index by year (annual average)."""
-    return {int(row.number("year")): row.number("index") for row in read_table("prices/deflators.csv", required=("year", "index", "source"))}
+    return {
+        int(row.number("year")): row.number("index")
+        for row in read_table("prices/deflators.csv", required=("year", "index", "source"))
+    }
 
 
 def in_price_year(value: float, currency: str, year: int) -> float:
@@ -197,8 +200,8 @@ def read_prices(folder: Path | None = None) -> PriceBook:
     """
     found: dict[tuple[str, str], Price] = {}
     for kind, (table, item_column, _) in KINDS.items():
-        required = (item_column, "region", "price", "currency", "unit", "year", "source")
-        required += ("category",) if kind == "material" else ()
+        category = ("category",) if kind == "material" else ()
+        required = (item_column, "region", "price", "currency", "unit", "year", "source", *category)
         for row in read_table(table, required=required, folder=folder):
             price = _read_row(row, kind)
             if (price.key, price.region) in found:

@@ -35,9 +35,11 @@ def test_every_price_row_is_sourced_dated_and_in_a_stated_currency():
             rows = list(csv.DictReader(handle))
         assert rows, table
         for row in rows:
-            assert row["source"] and row["estimate"] in ("yes", "no"), (table, row)
+            assert row["source"], (table, row)
+            assert row["estimate"] in ("yes", "no"), (table, row)
             if table in TABLES:
-                assert row["currency"] and int(row["year"]) in range(2015, 2025), (table, row)
+                assert row["currency"], (table, row)
+                assert int(row["year"]) in range(2015, 2025), (table, row)
     assert package_prices().prices  # and the package reads them all
 
 
@@ -86,8 +88,11 @@ def test_the_m2cam_routes_operating_cost_is_its_purchases_utilities_and_freight_
     assert kpis["cost_reagents"] == pytest.approx(acid + oxygen + water, rel=1e-9)
     assert kpis["cost_utilities"] == pytest.approx(electricity + gas, rel=1e-9)
     assert kpis["cost_freight"] == pytest.approx(freight, rel=1e-9)
-    assert kpis["cost_waste"] == 0 and kpis["credit_byproducts"] == 0
-    assert kpis["cost"] == pytest.approx(metals + lithium + acid + oxygen + water + electricity + gas + freight, rel=1e-9)
+    assert kpis["cost_waste"] == 0
+    assert kpis["credit_byproducts"] == 0
+    assert kpis["cost"] == pytest.approx(
+        metals + lithium + acid + oxygen + water + electricity + gas + freight, rel=1e-9
+    )
     # the table of priced items adds up to the KPI, and says where each price comes from
     table = results.costs()
     assert table["cost [USD]"].sum() == pytest.approx(kpis["cost"], rel=1e-12)
@@ -139,7 +144,10 @@ def test_a_sampled_nickel_price_moves_the_metals_cost_in_proportion(tmp_path):
 @pytest.mark.parametrize(
     ("entry", "words"),
     [
-        ("Ni: {price: 18000 USD/t, source: nowhere}", "prices.Ni.source: 'nowhere' is not a key of the route's sources"),
+        (
+            "Ni: {price: 18000 USD/t, source: nowhere}",
+            "prices.Ni.source: 'nowhere' is not a key of the route's sources",
+        ),
         ("Ni: {price: 18000 EUR/t, source: quote}", "prices.Ni.price: expects USD/kg"),
         ("Ni: {price: 18000 USD/kWh, source: quote}", "prices.Ni.price: expects USD/kg"),
         ("Ni: {price: -5 USD/t, source: quote}", "prices.Ni.price: must not be negative"),
@@ -171,7 +179,9 @@ def test_what_has_no_price_is_listed_and_shown_not_priced_at_zero_silently(tmp_p
     route = load_route(path)
     results = solve(route.flowsheet, "1 kg", "Zr")
     assert results.unpriced == ("Zr (feed metal, CN)",)
-    assert float(results.kpis["cost_metals"][0]) == pytest.approx(NI / 91.222 * 21.495, rel=1e-9)  # per kg Zr (CIAAW 2021: 91.222)
+    assert float(results.kpis["cost_metals"][0]) == pytest.approx(
+        NI / 91.222 * 21.495, rel=1e-9
+    )  # per kg Zr (CIAAW 2021: 91.222)
     assert main(["run", str(path)]) == 0
     out = " ".join(capsys.readouterr().out.split())
     assert "no price, left out of the costs: Zr (feed metal, CN)" in out

@@ -51,11 +51,11 @@ def test_a_leg_over_a_mode_mix_ships_each_share_by_its_mode(tmp_path):
         "sites: {mine: {region: CD}, plant: {region: CN}}\n"
         "feeds: {metal: {flows: {Co: 1 mol/s}, site: mine}}\n"
         "products: {out: {site: plant}}\n"
-        "units: {ship: {type: transport_leg, origin: mine, destination: plant}}\n"
+        "units: {ship: {type: transport_leg, mix: [[sea, 0.75, 20870 km], [road, 0.25, 11621 km]]}}\n"
         "streams: [metal -> ship, ship -> out]\n"
     )
     kpis = {k: v["value"] for k, v in solve_route(load_route(path))["kpis"].items()}
-    sea, road = 0.67 / 0.90 * 1e-3, 0.23 / 0.90 * 1e-3  # tonnes per kg Co by each mode
+    sea, road = 0.75 * 1e-3, 0.25 * 1e-3  # tonnes per kg Co by each mode
     assert kpis["shipped_mass"] == pytest.approx(1.0, rel=1e-12)
     assert kpis["freight"] == pytest.approx(sea * 20870 + road * 11621, rel=1e-12)
     # data/transport/modes.csv: sea 0.070 MJ/(t km) of fuel oil, road 0.99 MJ/(t km) of diesel
@@ -104,13 +104,14 @@ def test_a_region_without_lanes_is_named_with_those_that_have_them():
 def test_a_leg_between_sites_sails_between_their_regions_default_ports():
     leg = load_route(M2CAM).flowsheet.operation("ship")
     # data/transport/ports.csv: Indonesia ships from Morowali, China receives at Ningbo
-    (origin, _, _), (destination, inland_mode, inland_km) = default_port("ID"), default_port("CN")
+    origin, destination = default_port("ID")[0], default_port("CN")[0]
     assert (leg.mode, leg.distance) == ("sea", sea_km(origin, destination) * 1e3)
     assert leg.ports == (origin, destination)
     assert [(mode, km * 1e3) for mode, km in way_km("ID", "CN").items() if mode != "sea" and km] == [
         (mode, distance) for mode, distance in leg.inland
     ]
-    assert f"{origin} (" in leg.basis and "default port of ID" in leg.basis
+    assert f"{origin} (" in leg.basis
+    assert "default port of ID" in leg.basis
 
 
 @pytest.mark.parametrize("region", ["NO", "US", "KR"])
@@ -122,7 +123,8 @@ def test_moving_the_cathode_plant_moves_its_sea_leg_to_the_port_tables_distance(
     # the output names the ports used
     assert main(["run", str(M2CAM), "--region", f"cathode_plant={region}"]) == 0
     shown = " ".join(capsys.readouterr().out.split())  # as wrapped to the terminal, unwrapped
-    assert f"{port} (" in shown and "IDMOW (Morowali)" in shown
+    assert f"{port} (" in shown
+    assert "IDMOW (Morowali" in shown
 
 
 def test_lead_time_is_distance_over_speed_plus_dwell_plus_residence_times():
@@ -154,7 +156,8 @@ def test_a_site_may_name_its_port_and_inland_leg(tmp_path):
     port, mode, km = default_port("NO")
     assert (leg.distance, leg.ports) == (sea_km("IDWED", port) * 1e3, ("IDWED", port))
     assert list(leg.inland) == [("road", 20e3)] + ([(mode, km * 1e3)] if km else [])  # to the port, from the port
-    assert "IDWED (Weda Bay" in leg.basis and "named by the site" in leg.basis
+    assert "IDWED (Weda Bay" in leg.basis
+    assert "named by the site" in leg.basis
     # moving the site leaves its named port behind: it ships from its new region's default port
     moved = load_route(path, overrides={"sites.mine.region": "AU"}).flowsheet.operation("ship")
     assert moved.ports == (default_port("AU")[0], port)
@@ -164,8 +167,10 @@ def test_a_region_without_a_port_takes_the_trade_lane_and_says_so():
     from flowsheet.geography import Place, passage, place
 
     found = passage(Place("CD"), place("CN"))
-    assert found.lane_parts == lane("CD", "CN").parts and not found.stages
-    assert "trade-weighted lane CD -> *" in found.basis and "no port" in found.basis
+    assert found.lane_parts == lane("CD", "CN").parts
+    assert not found.stages
+    assert "trade-weighted lane CD -> *" in found.basis
+    assert "no port" in found.basis
 
 
 @pytest.mark.parametrize(

@@ -115,7 +115,9 @@ class TransportLeg(Operation):
         found = super().problems()
         for mode, distance in self.inland:
             if mode not in modes():
-                found.append(self.problem(f"inland mode must be one of {', '.join(modes())}, got {mode!r}", field="inland"))
+                found.append(
+                    self.problem(f"inland mode must be one of {', '.join(modes())}, got {mode!r}", field="inland")
+                )
             elif not distance >= 0:
                 found.append(self.problem(f"the {mode} distance must be >= 0, got {distance:g} m", field="inland"))
         for mode, share, distance in self.mix or ((self.mode, 1.0, self.distance),):

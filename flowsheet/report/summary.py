@@ -99,7 +99,9 @@ def _legs(results: Results) -> dict:
                 "basis": leg.basis,
             },
         )
-        entry["stages"].append({"mode": leg.mode, "distance": {"value": float(leg.distance[0]) / 1e3, "unit": "kilometer"}})
+        entry["stages"].append(
+            {"mode": leg.mode, "distance": {"value": float(leg.distance[0]) / 1e3, "unit": "kilometer"}}
+        )
     return found
 
 

@@ -152,7 +152,9 @@ def _route_notes(summary: dict, fmt: str) -> str:
     unpriced = summary.get("costs", {}).get("unpriced", [])
     for heading, listed in (("transport legs", legs), ("no price, left out of the costs", unpriced)):
         if listed:
-            lines = [f"- {text}" for text in listed] if fmt == "markdown" else [_wrapped(text, width) for text in listed]
+            lines = (
+                [f"- {text}" for text in listed] if fmt == "markdown" else [_wrapped(text, width) for text in listed]
+            )
             blocks.append("\n".join([f"{heading}:", *lines]))
     return "\n\n".join(blocks)
 

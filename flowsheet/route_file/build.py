@@ -230,7 +230,9 @@ def route_prices(spec: RouteSpec, report: Any, where: str, uncertain: dict[str, 
                 Formula(key)
             except FlowsheetError:
                 problem = f"{key!r} is not a formula, a feed of the route, an energy carrier or a prefixed key"
-                report(path, problem, "e.g. Ni, electricity, freight_sea, disposal_waste, credit_Na2SO4, or a feed's name")
+                report(
+                    path, problem, "e.g. Ni, electricity, freight_sea, disposal_waste, credit_Na2SO4, or a feed's name"
+                )
                 continue
         category = entry.category or ("" if whole_feed else _package_category(key))
         if kind == "material" and not category:
@@ -240,12 +242,12 @@ def route_prices(spec: RouteSpec, report: Any, where: str, uncertain: dict[str, 
         unit = "USD/kg" if whole_feed else storage_unit(key)
         dotted = ".".join(path)
         try:
-            if is_uncertain(entry.price):
+            if isinstance(entry.price, dict):
                 distribution = read_distribution(entry.price, unit, dotted)
                 uncertain[dotted] = distribution
                 value = distribution.nominal
             else:
-                value = magnitude(entry.price, unit, field=dotted)
+                value = magnitude(entry.price, unit, field=dotted)  # a number or a text
         except UnitError as err:
             hint = err.hint or "prices are in USD of 2023, e.g. '18000 USD/t', '0.08 USD/kWh', '0.02 USD/(t*km)'"
             report((*path, "price"), f"expects {err.expected}, got {err.got!r}: {err.problem}", hint)
@@ -270,7 +272,11 @@ def _specific_energy(spec: RouteSpec, report: Any) -> float | None:
         charge = magnitude(capacity.specific_capacity, "C/kg", field="specific_capacity")
         voltage = magnitude(capacity.voltage, "V", field="voltage")
     except UnitError as err:
-        report(("capacity", err.field), f"expects {err.expected}, got {err.got!r}: {err.problem}", "e.g. '200 mAh/g', '3.8 V'")
+        report(
+            ("capacity", err.field),
+            f"expects {err.expected}, got {err.got!r}: {err.problem}",
+            "e.g. '200 mAh/g', '3.8 V'",
+        )
         return None
     if not (charge > 0 and voltage > 0):
         report(("capacity",), "specific capacity and voltage must be positive")

@@ -334,7 +334,11 @@ def validate(data: dict, report: Any) -> RouteSpec | None:
             try:
                 magnitude(site.inland, "m", field="inland")
             except UnitError as err:
-                report(("sites", name, "inland"), f"expects a length, got {shown(str(site.inland))}: {err.problem}", "e.g. '35 km'")
+                report(
+                    ("sites", name, "inland"),
+                    f"expects a length, got {shown(str(site.inland))}: {err.problem}",
+                    "e.g. '35 km'",
+                )
                 ok = False
     for section in ("feeds", "products", "units"):
         for name, entry in getattr(spec, section).items():

@@ -170,9 +170,7 @@ PRICES = "prices."
 """Sampled prices are named ``prices.<key>`` (``prices.Ni``, ``prices.electricity``), in USD per SI unit."""
 
 
-def _prices(
-    sheet: Flowsheet, samples: Mapping[str, np.ndarray]
-) -> tuple[dict[str, np.ndarray], dict[str, np.ndarray]]:
+def _prices(sheet: Flowsheet, samples: Mapping[str, np.ndarray]) -> tuple[dict[str, np.ndarray], dict[str, np.ndarray]]:
     """Sampled prices by key, and the unit parameters left, checking the prices are finite and not negative."""
     if PRICES.rstrip(".") in sheet.graph:  # a unit named "prices" keeps its parameters
         return {}, dict(samples)

@@ -88,7 +88,8 @@ class KpiCalculator:
         Each column's price is kept in :attr:`priced`; what has no price is listed in :attr:`unpriced`.
         """
         sheet, components, book = plan.sheet, plan.components, self.book
-        masses, columns = components.molar_masses, {}
+        masses = components.molar_masses
+        columns: dict[str, np.ndarray] = {}
 
         def add(name: str, price: Price, streams: list, per_species: np.ndarray) -> None:
             columns[name] = columns.get(name, 0.0) + plan.weights(streams, per_species)
@@ -208,12 +209,19 @@ class KpiCalculator:
         for leg in legs:
             operation = operations[leg.leg]
             site = getattr(operation, "origin", "") or operation.site
-            self._add(("freight", f"freight_{leg.mode}", regions.get(site, "world")), leg.shipped * leg.distance, amounts, found)
+            self._add(
+                ("freight", f"freight_{leg.mode}", regions.get(site, "world")),
+                leg.shipped * leg.distance,
+                amounts,
+                found,
+            )
         lines = []
         for (category, item, region), amount in amounts.items():
             price = found[(category, item, region)]
             value = sampled.get(price.key, price.value)
-            lines.append(CostLine(item, region, category, amount, np.zeros_like(amount) + value, price.source, price.estimate))
+            lines.append(
+                CostLine(item, region, category, amount, np.zeros_like(amount) + value, price.source, price.estimate)
+            )
         return lines
 
     def _add(self, key: tuple[str, str, str], amount: np.ndarray, amounts: dict, found: dict) -> None:
@@ -235,7 +243,11 @@ class KpiCalculator:
         for node in self.order:
             reached = [arrival[p] + _time(operations[p]) for p in self.before[node]]
             arrival[node] = np.max(np.stack([zero, *reached]), axis=0)
-        ends = [arrival[op.name] + _time(op) for op in self.plan.sheet.operations if isinstance(op, Product) and op.kind == "product"]
+        ends = [
+            arrival[op.name] + _time(op)
+            for op in self.plan.sheet.operations
+            if isinstance(op, Product) and op.kind == "product"
+        ]
         return np.max(np.stack([zero, *ends]), axis=0) if ends else zero
 
     def compute(self, parts: Parts) -> dict[str, np.ndarray]:
