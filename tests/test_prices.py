@@ -185,3 +185,47 @@ def test_what_has_no_price_is_listed_and_shown_not_priced_at_zero_silently(tmp_p
     assert main(["run", str(path)]) == 0
     out = " ".join(capsys.readouterr().out.split())
     assert "no price, left out of the costs: Zr (feed metal, CN)" in out
+
+
+def _priced_m2cam(tmp_path):
+    path = tmp_path / "priced.yaml"
+    path.write_text(
+        f"extends: {M2CAM}\nname: priced\nsources: [{{key: quote, cite: 'a supplier quote, 2023'}}]\n"
+        "prices:\n  Ni: {price: {value: 18000 USD/t, range: [15000 USD/t, 25000 USD/t]}, source: quote}\n"
+    )
+    return path
+
+
+def test_a_price_range_is_apportioned_by_sobol_like_any_parameter(tmp_path):
+    from flowsheet.sampling import sobol
+
+    indices = sobol(load_route(_priced_m2cam(tmp_path)), n=256, seed=1)
+    # only the nickel price moves the metals bought: its first-order and total indices are 1
+    assert indices.loc[("cost_metals", "prices.Ni"), "S1"] == pytest.approx(1, abs=0.05)
+    assert indices.loc[("cost_metals", "prices.Ni"), "ST"] == pytest.approx(1, abs=0.05)
+    assert indices.loc[("lead_time", "prices.Ni"), "ST"] < 0.01  # a price moves no time
+
+
+def test_a_study_of_a_priced_route_tables_its_price_and_cost_per_sample(tmp_path):
+    import pandas as pd
+
+    from flowsheet.study import read_study, run_study
+
+    study_file = tmp_path / "study.yaml"
+    study_file.write_text(
+        f"routes: [{_priced_m2cam(tmp_path)}]\ngrid:\n  sites.cathode_plant.region: [CN, NO]\n"
+        "samples: 200\nseed: 7\nchunk: 100\n",
+        encoding="utf-8",
+    )
+    outcome = run_study(read_study(study_file), tmp_path / "out.parquet", "sync", None)
+    assert not outcome.failures
+    table = pd.read_parquet(outcome.output)
+    assert table["prices.Ni [USD/t]"].between(15000, 25000).all()
+    # the same powders bought in Indonesia wherever the cathode plant stands: the nickel price alone moves them
+    n = 1000 / (LI + 0.8 * NI + 0.1 * MN + 0.1 * CO + 2 * O)
+    others = 0.1 * n * CO / 1000 * 15.48 / LB + 0.1 * n * MN / 1000 * 1.9
+    expected = 0.8 * n * NI / 1e6 * table["prices.Ni [USD/t]"] + others
+    assert np.allclose(table["cost_metals [USD]"], expected, rtol=1e-9)
+    by_region = table.groupby("sites.cathode_plant.region")
+    norway, china = (by_region["lead_time [d]"].mean()[r] for r in ("NO", "CN"))
+    assert norway > china  # Morowali to Kristiansand is five times the way to Ningbo
