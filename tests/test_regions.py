@@ -276,6 +276,14 @@ def test_compare_shows_one_route_in_several_regions_side_by_side(capsys):
     ]
 
 
+def test_compare_names_the_ports_each_scenario_calls_at(capsys, monkeypatch):
+    monkeypatch.setenv("COLUMNS", "100")
+    assert main(["compare", str(M2CAM), "--region", "cathode_plant=CN", "--region", "cathode_plant=NO"]) == 0
+    out = capsys.readouterr().out
+    assert f"nmc811-m2cam@cathode_plant=NO: ship IDMOW -> {default_port('NO')[0]}" in out
+    assert f"nmc811-m2cam@cathode_plant=CN: ship IDMOW -> {default_port('CN')[0]}" in out
+
+
 def test_a_bad_scenario_is_reported_and_the_others_still_run(capsys):
     status = main(["run", str(M2CAM), "--region", "refinery=XX", "--region", "refinery=CA", "--format", "csv"])
     captured = capsys.readouterr()

@@ -238,6 +238,15 @@ def render_comparison(compared: list[dict], fmt: str) -> str:
     if fmt == "table":
         per = f"per {compared[0]['basis']['value']:g} {_short(compared[0]['basis']['unit'])} of each route's product"
         text = f"Routes compared {per}; in brackets, the ratio to {baseline}\n{text}"
+    ports = [
+        f"{c['route']}: " + "; ".join(f"{name} {' -> '.join(leg['ports'])}" for name, leg in c["legs"].items())
+        for c in compared
+        if any(leg["ports"] for leg in c.get("legs", {}).values())
+    ]
+    if ports:
+        width = max(terminal_width(), 40)
+        lines = [f"- {line}" for line in ports] if fmt == "markdown" else [_wrapped(line, width) for line in ports]
+        text += "\n\nports called at:\n" + "\n".join(lines)
     return text
 
 

@@ -9,6 +9,7 @@ are one matrix product of the flows with a weight column per sum.
 from __future__ import annotations
 
 import dataclasses
+import functools
 
 import numpy as np
 
@@ -78,9 +79,34 @@ class KpiCalculator:
         self.priced: dict[str, Price] = {}
         for name, column in self._priced_columns(plan).items():
             columns[name] = columns.get(name, 0.0) + column
+        self._price_energy_and_freight(plan)
         self.order, self.before = _forward(plan)
+        self.ends = [op.name for op in sheet.operations if isinstance(op, Product) and op.kind == "product"]
         self.names = list(columns)
         self.matrix = np.stack(list(columns.values()), axis=1) if columns else np.zeros((plan.width, 0))
+
+    def _price_energy_and_freight(self, plan: Plan) -> None:
+        """The price of each unit's utility in its region and of each leg's modes in its origin's region, looked up once."""
+        sheet, book = plan.sheet, self.book
+        self.utility_prices: dict[str, tuple[str, str, Price]] = {}
+        self.freight_prices: dict[tuple[str, str], tuple[str, str, Price]] = {}
+        for op in sheet.operations:
+            region = sheet.regions.get(op.site, "world")
+            if op.name in self.units and op.utility:
+                carrier = utility(op.utility).carrier
+                price = book.find(carrier, region)
+                if price is None:
+                    self.unpriced.append(f"{carrier} (utilities of {op.name}, {region})")
+                else:
+                    self.utility_prices[op.name] = (carrier, region, price)
+            if isinstance(op, TransportLeg):
+                region = sheet.regions.get(op.origin or op.site, "world")
+                for mode, _, _ in op.parts():
+                    price = book.find(f"freight_{mode}", region)
+                    if price is None:
+                        self.unpriced.append(f"freight_{mode} (leg {op.name}, {region})")
+                    else:
+                        self.freight_prices[(op.name, mode)] = (f"freight_{mode}", region, price)
 
     def _priced_columns(self, plan: Plan) -> dict[str, np.ndarray]:
         """Mass columns of what is bought (``buy:``), disposed of (``dispose:``) and sold (``sell:``), by price and region.
@@ -163,58 +189,47 @@ class KpiCalculator:
                 co2e = purchased * emission_factor(carrier, region)
             units.append(UnitEnergy(unit, operation.utility, carrier, duty, losses, purchased, co2e))
         legs = []
+        zero = np.zeros(flows.shape[0])
+        inventory = zero
         for name in self.legs_of:
             operation = operations[name]
             assert isinstance(operation, TransportLeg)
+            transit = zero + operation.transit_time()
+            inventory = inventory + sums[f"leg:{name}"] * transit
             main = len(operation.parts()) - len(operation.inland)
             for k, (mode_name, share, length) in enumerate(operation.parts()):
                 mode = modes()[mode_name]
                 shipped = share * sums[f"leg:{name}"]
-                distance = np.zeros(flows.shape[0]) + np.asarray(length, dtype=np.float64)
+                distance = zero + np.asarray(length, dtype=np.float64)
                 fuel = mode.energy_intensity * shipped * distance
                 co2e = fuel * emission_factor(mode.fuel)
-                days = np.zeros(flows.shape[0]) + operation.transit_time() / 86400.0
-                record = Leg(name, mode_name, distance, shipped, shipped * distance / 1e6, fuel, co2e, days)
+                record = Leg(name, mode_name, distance, shipped, shipped * distance / 1e6, fuel, co2e, transit / 86400.0)
                 legs.append(dataclasses.replace(record, ports=operation.ports, basis=operation.basis, inland=k >= main))
-        inventory = sum(
-            (sums[f"leg:{name}"] * np.asarray(operations[name].transit_time()) for name in self.legs_of),  # type: ignore[attr-defined]
-            np.zeros(flows.shape[0]),
-        )
-        costs = self._costs(sums, units, legs, operations, prices or {})
+        costs = self._costs(sums, units, legs, prices or {})
         product_mass = self.product_mass(flows, product)
-        return Parts(sums, product_mass, units, legs, costs, self._lead_time(operations, flows.shape[0]), inventory)
+        return Parts(sums, product_mass, units, legs, costs, self._lead_time(operations, zero), inventory)
 
     def _costs(
-        self,
-        sums: dict[str, np.ndarray],
-        units: list[UnitEnergy],
-        legs: list[Leg],
-        operations: dict[str, Operation],
-        sampled: dict[str, np.ndarray],
+        self, sums: dict[str, np.ndarray], units: list[UnitEnergy], legs: list[Leg], sampled: dict[str, np.ndarray]
     ) -> list[CostLine]:
         """Every priced item: bought materials, utilities, freight, disposal and byproduct credits."""
-        categories = {"buy": None, "dispose": "waste", "sell": "credits"}
+        categories = {"buy": "", "dispose": "waste", "sell": "credits"}
         amounts: dict[tuple[str, str, str], np.ndarray] = {}
         found: dict[tuple[str, str, str], Price] = {}
         for name, price in self.priced.items():
             kind, _, rest = name.partition(":")
-            region = rest.rpartition("@")[2]
-            key = (categories[kind] or price.category, price.key, region)
+            key = (categories[kind] or price.category, price.key, rest.rpartition("@")[2])
             amounts[key], found[key] = sums[name], price
-        regions = self.plan.sheet.regions
         for unit in units:
-            if unit.carrier:
-                region = regions.get(operations[unit.unit].site, "world")
-                self._add(("utilities", unit.carrier, region), unit.purchased, amounts, found)
+            if unit.unit in self.utility_prices:
+                carrier, region, price = self.utility_prices[unit.unit]
+                key = ("utilities", carrier, region)
+                amounts[key], found[key] = amounts.get(key, 0.0) + unit.purchased, price
         for leg in legs:
-            operation = operations[leg.leg]
-            site = getattr(operation, "origin", "") or operation.site
-            self._add(
-                ("freight", f"freight_{leg.mode}", regions.get(site, "world")),
-                leg.shipped * leg.distance,
-                amounts,
-                found,
-            )
+            if (leg.leg, leg.mode) in self.freight_prices:
+                item, region, price = self.freight_prices[(leg.leg, leg.mode)]
+                key = ("freight", item, region)
+                amounts[key], found[key] = amounts.get(key, 0.0) + leg.shipped * leg.distance, price
         lines = []
         for (category, item, region), amount in amounts.items():
             price = found[(category, item, region)]
@@ -224,31 +239,13 @@ class KpiCalculator:
             )
         return lines
 
-    def _add(self, key: tuple[str, str, str], amount: np.ndarray, amounts: dict, found: dict) -> None:
-        """Add an amount of a utility or a freight to the priced items; an item with no price is listed as unpriced."""
-        category, item, region = key
-        price = self.book.find(item, region)
-        if price is None:
-            missing = f"{item} ({category}, {region})"
-            if missing not in self.unpriced:
-                self.unpriced.append(missing)
-            return
-        amounts[key] = amounts.get(key, 0.0) + amount
-        found[key] = price
-
-    def _lead_time(self, operations: dict[str, Operation], samples: int) -> np.ndarray:
+    def _lead_time(self, operations: dict[str, Operation], zero: np.ndarray) -> np.ndarray:
         """The longest time from a feed to a product of kind 'product', per sample, [s]."""
+        times = {node: _time(operations[node]) for node in self.order}
         arrival: dict[str, np.ndarray] = {}
-        zero = np.zeros(samples)
         for node in self.order:
-            reached = [arrival[p] + _time(operations[p]) for p in self.before[node]]
-            arrival[node] = np.max(np.stack([zero, *reached]), axis=0)
-        ends = [
-            arrival[op.name] + _time(op)
-            for op in self.plan.sheet.operations
-            if isinstance(op, Product) and op.kind == "product"
-        ]
-        return np.max(np.stack([zero, *ends]), axis=0) if ends else zero
+            arrival[node] = functools.reduce(np.maximum, (arrival[p] + times[p] for p in self.before[node]), zero)
+        return functools.reduce(np.maximum, (arrival[end] + times[end] for end in self.ends if end in arrival), zero)
 
     def compute(self, parts: Parts) -> dict[str, np.ndarray]:
         """Every KPI of :data:`KPIS`, per sample, [kg], [J] or [t km] per the flows' basis."""
