@@ -34,8 +34,10 @@ def test_compare_prints_a_row_per_kpi_and_ratios_to_the_baseline(capsys):
     assert "the ratio to nmc811-sulfate" in out
     header = out.splitlines()[1]
     assert header.split()[2:4] == ["nmc811-sulfate", "nmc811-m2cam"]  # the baseline comes first
-    rows = {line.split()[0]: line.split() for line in out.splitlines()[3:]}
+    table, ports = out.split("\n\n")  # the ports each route calls at follow the table
+    rows = {line.split()[0]: line.split() for line in table.splitlines()[3:]}
     assert {kpi.name for kpi in KPIS} <= set(rows)
+    assert "nmc811-m2cam: ship IDMOW -> CNNGB" in ports
     assert rows["sodium_sulfate"][1:] == ["kg", "1.460", "0", "(0.00x)"]
     assert rows["freight"][1] == "t*km"  # one spelling of tonne-kilometres everywhere
     assert rows["co2e"][1:3] == ["kg", "CO2e"]
