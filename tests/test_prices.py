@@ -29,6 +29,15 @@ TABLES = ("materials.csv", "energy.csv", "freight.csv", "disposal.csv", "byprodu
 LB = 0.45359237  # kg
 
 
+def _priced_m2cam(tmp_path):
+    path = tmp_path / "priced.yaml"
+    path.write_text(
+        f"extends: {M2CAM}\nname: priced\nsources: [{{key: quote, cite: 'a supplier quote, 2023'}}]\n"
+        "prices:\n  Ni: {price: {value: 18000 USD/t, range: [15000 USD/t, 25000 USD/t]}, source: quote}\n"
+    )
+    return path
+
+
 def test_every_price_row_is_sourced_dated_and_in_a_stated_currency():
     for table in (*TABLES, "currencies.csv", "deflators.csv"):
         with open(data_dir() / "prices" / table, newline="", encoding="utf-8") as handle:
@@ -129,12 +138,7 @@ def test_a_routes_own_price_with_a_range_is_swept_like_any_parameter(tmp_path):
 
 
 def test_a_sampled_nickel_price_moves_the_metals_cost_in_proportion(tmp_path):
-    path = tmp_path / "priced.yaml"
-    path.write_text(
-        f"extends: {M2CAM}\nname: priced\nsources: [{{key: quote, cite: 'a supplier quote, 2023'}}]\n"
-        "prices:\n  Ni: {price: {value: 18000 USD/t, range: [15000 USD/t, 25000 USD/t]}, source: quote}\n"
-    )
-    frame = sample(load_route(path), n=64, seed=3)
+    frame = sample(load_route(_priced_m2cam(tmp_path)), n=64, seed=3)
     n = 1000 / (LI + 0.8 * NI + 0.1 * MN + 0.1 * CO + 2 * O)
     others = 0.1 * n * CO / 1000 * 15.48 / LB + 0.1 * n * MN / 1000 * 1.9
     expected = 0.8 * n * NI / 1e6 * frame["prices.Ni [USD/t]"] + others
@@ -185,15 +189,6 @@ def test_what_has_no_price_is_listed_and_shown_not_priced_at_zero_silently(tmp_p
     assert main(["run", str(path)]) == 0
     out = " ".join(capsys.readouterr().out.split())
     assert "no price, left out of the costs: Zr (feed metal, CN)" in out
-
-
-def _priced_m2cam(tmp_path):
-    path = tmp_path / "priced.yaml"
-    path.write_text(
-        f"extends: {M2CAM}\nname: priced\nsources: [{{key: quote, cite: 'a supplier quote, 2023'}}]\n"
-        "prices:\n  Ni: {price: {value: 18000 USD/t, range: [15000 USD/t, 25000 USD/t]}, source: quote}\n"
-    )
-    return path
 
 
 def test_a_price_range_is_apportioned_by_sobol_like_any_parameter(tmp_path):
