@@ -19,7 +19,7 @@ SHIPPED = [
     ROOT / "pyproject.toml",
 ]
 OUTSIDE = re.compile(
-    r"(\.\./(?!docs/)|/work/|/tmp/|/home/|[A-Za-z]:\\\\)|\bshared/|reference-data\.md|peers\.md|design\.md"
+    r"(\.\./(?!docs/)|/work/|/tmp/|/home/|(?<![A-Za-z])[A-Za-z]:\\\\)|\bshared/|reference-data\.md|peers\.md|design\.md"
 )
 
 

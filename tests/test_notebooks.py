@@ -76,6 +76,7 @@ def test_the_notebooks_are_there():
         "06_reconciliation.ipynb",
         "07_sites.ipynb",
         "08_global_sensitivity.ipynb",
+        "09_costs.ipynb",
     ]
 
 

@@ -121,6 +121,16 @@ def test_the_sulfate_route_pays_to_landfill_its_sodium_sulfate(tmp_path):
     assert float(results.kpis["cost_waste"][0]) == pytest.approx(expected, rel=1e-9)
 
 
+def test_the_recycled_route_buys_its_black_mass_whole_at_the_payable_of_its_cathode():
+    route = load_route(ROUTES / "nmc811_recycled.yaml")
+    results = solve(route.flowsheet, "1 kg", route.spec.product)
+    black_mass = results.mass("black_mass.out->truck.feed")
+    # 6,530 USD per t of NMC811 contained (data/prices/materials.csv) x 97.28 g cathode in 151.20 g black mass
+    assert float(results.kpis["cost_metals"][0]) == pytest.approx(black_mass * 4.201, rel=1e-9)
+    assert 6.530 * 97.2798437 / 151.19929754 == pytest.approx(4.201, abs=5e-4)
+    assert not {"C", "Cu", "Al"} & set(results.costs().index)  # graphite and foils are not paid for
+
+
 def test_a_routes_own_price_with_a_range_is_swept_like_any_parameter(tmp_path):
     path = tmp_path / "priced.yaml"
     path.write_text(
