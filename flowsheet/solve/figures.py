@@ -8,7 +8,6 @@ are one matrix product of the flows with a weight column per sum.
 
 from __future__ import annotations
 
-import dataclasses
 import functools
 
 import numpy as np
@@ -197,14 +196,17 @@ class KpiCalculator:
             transit = zero + operation.transit_time()
             inventory = inventory + sums[f"leg:{name}"] * transit
             main = len(operation.parts()) - len(operation.inland)
+            ports, basis = operation.ports, operation.basis
             for k, (mode_name, share, length) in enumerate(operation.parts()):
                 mode = modes()[mode_name]
                 shipped = share * sums[f"leg:{name}"]
                 distance = zero + np.asarray(length, dtype=np.float64)
                 fuel = mode.energy_intensity * shipped * distance
                 co2e = fuel * emission_factor(mode.fuel)
-                record = Leg(name, mode_name, distance, shipped, shipped * distance / 1e6, fuel, co2e, transit / 86400.0)
-                legs.append(dataclasses.replace(record, ports=operation.ports, basis=operation.basis, inland=k >= main))
+                tonne_km, days = shipped * distance / 1e6, transit / 86400.0
+                legs.append(
+                    Leg(name, mode_name, distance, shipped, tonne_km, fuel, co2e, days, ports, basis, k >= main)
+                )
         costs = self._costs(sums, units, legs, prices or {})
         product_mass = self.product_mass(flows, product)
         return Parts(sums, product_mass, units, legs, costs, self._lead_time(operations, zero), inventory)
