@@ -1,4 +1,4 @@
-"""From a validated route spec to a Flowsheet: units, lanes, uncertain values, streams."""
+"""From a validated route spec to a Flowsheet: units, legs between sites, prices, uncertain values, streams."""
 
 from __future__ import annotations
 
@@ -12,16 +12,16 @@ from flowsheet.errors import (
     FlowsheetCheckError,
     FlowsheetError,
     FormulaError,
-    MissingDataError,
     Problem,
     UnitError,
     message_and_hint,
 )
-from flowsheet.geography import Place, passage, place
 from flowsheet.graph import Flowsheet
 from flowsheet.operations import Feed, Operation, Product, TransportLeg
 from flowsheet.operations.base import SI
-from flowsheet.prices import Price, package_prices, storage_kind, storage_unit
+from flowsheet.prices import package_prices
+from flowsheet.route_file.legs import with_passage
+from flowsheet.route_file.market import route_prices, specific_energy
 from flowsheet.route_file.schema import RouteSpec, unit_types
 from flowsheet.thermo import ConstantHeatCapacity, Species, SpeciesData, package_data
 from flowsheet.thermo.plausibility import check_formation_enthalpy, check_heat_capacity, check_range, settle
@@ -49,7 +49,7 @@ def build_flowsheet(
     prices = route_prices(spec, report, where, {} if uncertain is None else uncertain)
     book = package_prices().with_prices(prices) if prices else None
     sheet = Flowsheet(spec.name, regions=regions, species_data=data.layered(where, own) if own else data, prices=book)
-    sheet.specific_energy = _specific_energy(spec, report)
+    sheet.specific_energy = specific_energy(spec, report)
     types = unit_types()
     built: list[Operation] = []
     for name, feed in spec.feeds.items():
@@ -74,7 +74,7 @@ def build_flowsheet(
             continue
         values = read
         if cls is TransportLeg:
-            values = _with_passage(name, values, spec, report)
+            values = with_passage(name, values, spec, report)
         built += _make(cls, name, values, ("units", name), report)
     failed = set(spec.feeds) | set(spec.products) | set(spec.units)
     failed -= {operation.name for operation in built}
@@ -209,128 +209,6 @@ def route_species(spec: RouteSpec, report: Any, where: str) -> list[Species]:
             )
         )
     return found
-
-
-def route_prices(spec: RouteSpec, report: Any, where: str, uncertain: dict[str, Distribution]) -> dict[str, Price]:
-    """The prices a route's ``prices:`` section sets, each with a source of the route, in USD per SI unit.
-
-    An uncertain price is recorded in `uncertain` as ``prices.<key>`` and its nominal value used.
-    """
-    keys = {source.key for source in spec.sources}
-    found = {}
-    for key, entry in spec.prices.items():
-        path = ("prices", key)
-        if entry.source not in keys:
-            report((*path, "source"), f"{entry.source!r} is not a key of the route's sources", "add it to sources:")
-            continue
-        whole_feed = key in spec.feeds
-        kind = "material" if whole_feed else storage_kind(key)
-        if kind == "material" and not whole_feed:
-            try:
-                Formula(key)
-            except FlowsheetError:
-                problem = f"{key!r} is not a formula, a feed of the route, an energy carrier or a prefixed key"
-                report(
-                    path, problem, "e.g. Ni, electricity, freight_sea, disposal_waste, credit_Na2SO4, or a feed's name"
-                )
-                continue
-        category = entry.category or ("" if whole_feed else _package_category(key))
-        if kind == "material" and not category:
-            what = "a feed priced whole" if whole_feed else f"{key}, which the package does not price,"
-            report((*path, "category"), f"{what} needs its category", "metals, lithium or reagents")
-            continue
-        unit = "USD/kg" if whole_feed else storage_unit(key)
-        dotted = ".".join(path)
-        try:
-            if isinstance(entry.price, dict):
-                distribution = read_distribution(entry.price, unit, dotted)
-                uncertain[dotted] = distribution
-                value = distribution.nominal
-            else:
-                value = magnitude(entry.price, unit, field=dotted)  # a number or a text
-        except UnitError as err:
-            hint = err.hint or "prices are in USD of 2023, e.g. '18000 USD/t', '0.08 USD/kWh', '0.02 USD/(t*km)'"
-            report((*path, "price"), f"expects {err.expected}, got {err.got!r}: {err.problem}", hint)
-            continue
-        if not value >= 0:
-            report((*path, "price"), f"must not be negative, got {value:g} {unit}")
-            continue
-        cited = f"{entry.source} ({where}: prices.{key})"
-        found[key] = Price(key, "*", value, category or kind, cited, entry.estimate)
-    return found
-
-
-def _specific_energy(spec: RouteSpec, report: Any) -> float | None:
-    """Energy the product stores per mass, [J/kg]: specific capacity times average voltage; None if not given."""
-    capacity = spec.capacity
-    if capacity is None:
-        return None
-    if capacity.source not in {source.key for source in spec.sources}:
-        report(("capacity", "source"), f"{capacity.source!r} is not a key of the route's sources", "add it to sources:")
-        return None
-    try:
-        charge = magnitude(capacity.specific_capacity, "C/kg", field="specific_capacity")
-        voltage = magnitude(capacity.voltage, "V", field="voltage")
-    except UnitError as err:
-        report(
-            ("capacity", err.field),
-            f"expects {err.expected}, got {err.got!r}: {err.problem}",
-            "e.g. '200 mAh/g', '3.8 V'",
-        )
-        return None
-    if not (charge > 0 and voltage > 0):
-        report(("capacity",), "specific capacity and voltage must be positive")
-        return None
-    return charge * voltage
-
-
-def _package_category(key: str) -> str:
-    """The category the package's data give a material (any region), else ''."""
-    return next((price.category for (item, _), price in package_prices().prices.items() if item == key), "")
-
-
-def _with_passage(name: str, values: dict, spec: RouteSpec, report: Any) -> dict:
-    """A leg that names its origin and destination sites travels the way between them (their ports, inland legs)."""
-    ends = {key: values.get(key) for key in ("origin", "destination")}
-    if not any(ends.values()):
-        return values
-    where = ("units", name)
-    for key, site in ends.items():
-        if not site:
-            report((*where, key), "a leg between sites needs both an origin and a destination site")
-            return values
-        if site not in spec.sites:
-            report((*where, key), f"unknown site {site!r}", f"sites: {', '.join(spec.sites) or 'none defined'}")
-            return values
-    given = [key for key in ("mode", "distance", "mix", "inland", "ports") if values.get(key) not in (None, ())]
-    if given:
-        hint = "the sites give the way (their ports and inland legs); to state it yourself, drop origin and destination"
-        report((*where, given[0]), "give origin and destination sites, or mode and distance (or a mix), not both", hint)
-        return values
-    try:
-        found = passage(*(_place(spec.sites[str(ends[key])]) for key in ("origin", "destination")))
-    except MissingDataError as err:
-        hint = "add the port or lane to data/transport/, or give mode and distance"
-        report((*where, "origin"), err.problem, hint)
-        return values
-    values = {**values, "ports": found.ports, "basis": found.basis}
-    if found.lane_parts:
-        mode, _, distance = found.lane_parts[0]
-        mix = tuple((m, share, f"{d} m") for m, share, d in found.lane_parts) if len(found.lane_parts) > 1 else ()
-        return {**values, "mode": mode, "distance": f"{distance} m", "mix": mix}
-    main = max(found.stages, key=lambda stage: (stage[0] == "sea", stage[1]), default=("road", 0.0))
-    inland = list(found.stages)
-    if main in inland:
-        inland.remove(main)
-    stages = tuple((mode, f"{distance} m") for mode, distance in inland)
-    dwell = values["dwell"] if "dwell" in values else f"{found.dwell} s"
-    return {**values, "mode": main[0], "distance": f"{main[1]} m", "inland": stages, "dwell": dwell}
-
-
-def _place(site: Any) -> Place:
-    """Where a route file's site is: its named port and inland leg, else its region's default."""
-    distance = magnitude(site.inland, "m", field="inland") if site.inland != "" else None
-    return place(site.region, site.port, site.inland_mode, distance)
 
 
 def _plain(value: Any) -> Any:

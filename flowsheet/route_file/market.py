@@ -1,0 +1,90 @@
+"""A route's own prices and what its product stores: read with their units, each resting on a source of the route."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flowsheet.chemistry import Formula
+from flowsheet.errors import FlowsheetError, UnitError
+from flowsheet.prices import Price, package_prices, storage_kind, storage_unit
+from flowsheet.route_file.schema import RouteSpec
+from flowsheet.uncertainty import Distribution, read_distribution
+from flowsheet.units import magnitude
+
+
+def route_prices(spec: RouteSpec, report: Any, where: str, uncertain: dict[str, Distribution]) -> dict[str, Price]:
+    """The prices a route's ``prices:`` section sets, each with a source of the route, in USD per SI unit.
+
+    An uncertain price is recorded in `uncertain` as ``prices.<key>`` and its nominal value used.
+    """
+    keys = {source.key for source in spec.sources}
+    found = {}
+    for key, entry in spec.prices.items():
+        path = ("prices", key)
+        if entry.source not in keys:
+            report((*path, "source"), f"{entry.source!r} is not a key of the route's sources", "add it to sources:")
+            continue
+        whole_feed = key in spec.feeds
+        kind = "material" if whole_feed else storage_kind(key)
+        if kind == "material" and not whole_feed:
+            try:
+                Formula(key)
+            except FlowsheetError:
+                problem = f"{key!r} is not a formula, a feed of the route, an energy carrier or a prefixed key"
+                report(
+                    path, problem, "e.g. Ni, electricity, freight_sea, disposal_waste, credit_Na2SO4, or a feed's name"
+                )
+                continue
+        category = entry.category or ("" if whole_feed else _package_category(key))
+        if kind == "material" and not category:
+            what = "a feed priced whole" if whole_feed else f"{key}, which the package does not price,"
+            report((*path, "category"), f"{what} needs its category", "metals, lithium or reagents")
+            continue
+        unit = "USD/kg" if whole_feed else storage_unit(key)
+        dotted = ".".join(path)
+        try:
+            if isinstance(entry.price, dict):
+                distribution = read_distribution(entry.price, unit, dotted)
+                uncertain[dotted] = distribution
+                value = distribution.nominal
+            else:
+                value = magnitude(entry.price, unit, field=dotted)  # a number or a text
+        except UnitError as err:
+            hint = err.hint or "prices are in USD of 2023, e.g. '18000 USD/t', '0.08 USD/kWh', '0.02 USD/(t*km)'"
+            report((*path, "price"), f"expects {err.expected}, got {err.got!r}: {err.problem}", hint)
+            continue
+        if not value >= 0:
+            report((*path, "price"), f"must not be negative, got {value:g} {unit}")
+            continue
+        cited = f"{entry.source} ({where}: prices.{key})"
+        found[key] = Price(key, "*", value, category or kind, cited, entry.estimate)
+    return found
+
+
+def specific_energy(spec: RouteSpec, report: Any) -> float | None:
+    """Energy the product stores per mass, [J/kg]: specific capacity times average voltage; None if not given."""
+    capacity = spec.capacity
+    if capacity is None:
+        return None
+    if capacity.source not in {source.key for source in spec.sources}:
+        report(("capacity", "source"), f"{capacity.source!r} is not a key of the route's sources", "add it to sources:")
+        return None
+    try:
+        charge = magnitude(capacity.specific_capacity, "C/kg", field="specific_capacity")
+        voltage = magnitude(capacity.voltage, "V", field="voltage")
+    except UnitError as err:
+        report(
+            ("capacity", err.field),
+            f"expects {err.expected}, got {err.got!r}: {err.problem}",
+            "e.g. '200 mAh/g', '3.8 V'",
+        )
+        return None
+    if not (charge > 0 and voltage > 0):
+        report(("capacity",), "specific capacity and voltage must be positive")
+        return None
+    return charge * voltage
+
+
+def _package_category(key: str) -> str:
+    """The category the package's data give a material (any region), else ''."""
+    return next((price.category for (item, _), price in package_prices().prices.items() if item == key), "")
