@@ -121,8 +121,8 @@ class PriceSpec(_Strict):
 class CapacitySpec(_Strict):
     """What the product stores: its specific capacity and average voltage, for figures per kWh; with a source."""
 
-    specific_capacity: StrictStr
-    voltage: StrictStr
+    specific_capacity: StrictStr | StrictInt | StrictFloat
+    voltage: StrictStr | StrictInt | StrictFloat
     source: StrictStr
     note: str = ""
 
