@@ -144,7 +144,7 @@ def _solve(
         legs=tuple(parts.legs),
         specific_energy=sheet.specific_energy,
         cost_lines=tuple(parts.costs),
-        unpriced=tuple(calculator.unpriced),
+        unpriced=tuple(calculator.pricing.unpriced),
         parameters={path: np.asarray(v, dtype=float).reshape(-1) for path, v in (samples or {}).items()},
         species_layers=sheet.species_data.layers,
         overridden=sheet.species_data.overridden,

@@ -2,8 +2,10 @@
 
 :class:`KpiCalculator` is built once per plan (which streams of the reduced layout reach which
 kind of product, which species count as what) and turns flat flows (N, L) and duties (N,) per
-unit into every KPI with a leading sample axis, in SI: kg (or kg/s), J (or W), t km. Flow sums
-are one matrix product of the flows with a weight column per sum.
+unit into every KPI with a leading sample axis, in SI: kg (or kg/s), J (or W), t km, USD, s. Flow
+sums are one matrix product of the flows with a weight column per sum; what is bought and sold is
+priced by :mod:`flowsheet.solve.costs`; the lead time is the longest way through the plant's
+units and legs from a feed to the product, recycles not followed.
 """
 
 from __future__ import annotations
@@ -15,9 +17,9 @@ import numpy as np
 from flowsheet.chemistry import Formula
 from flowsheet.components import Components
 from flowsheet.factors import emission_factor, modes, utility
-from flowsheet.kpis import FEEDS, KPIS, CostLine, Leg, Parts, UnitEnergy
+from flowsheet.kpis import FEEDS, KPIS, Leg, Parts, UnitEnergy
 from flowsheet.operations import Feed, Operation, Product, Scrap, TransportLeg
-from flowsheet.prices import Price, material_key, package_prices
+from flowsheet.solve.costs import Pricing
 from flowsheet.solve.plan import Plan
 
 SODIUM_SULFATE = ("Na2SO4", "Na2SO4·10H2O")
@@ -73,87 +75,12 @@ class KpiCalculator:
         for unit in self.units:
             for kind in ("solids", "liquid"):
                 columns[f"{kind}:{unit}"] = plan.weights(list(sheet.outlets(unit).values()), per_species[kind])
-        self.book = sheet.prices or package_prices()
-        self.unpriced: list[str] = []
-        self.priced: dict[str, Price] = {}
-        for name, column in self._priced_columns(plan).items():
-            columns[name] = columns.get(name, 0.0) + column
-        self._price_energy_and_freight(plan)
+        self.pricing = Pricing(plan, self.units)
+        columns.update(self.pricing.columns)
         self.order, self.before = _forward(plan)
         self.ends = [op.name for op in sheet.operations if isinstance(op, Product) and op.kind == "product"]
         self.names = list(columns)
         self.matrix = np.stack(list(columns.values()), axis=1) if columns else np.zeros((plan.width, 0))
-
-    def _price_energy_and_freight(self, plan: Plan) -> None:
-        """The price of each unit's utility in its region and of each leg's modes in its origin's region, looked up once."""
-        sheet, book = plan.sheet, self.book
-        self.utility_prices: dict[str, tuple[str, str, Price]] = {}
-        self.freight_prices: dict[tuple[str, str], tuple[str, str, Price]] = {}
-        for op in sheet.operations:
-            region = sheet.regions.get(op.site, "world")
-            if op.name in self.units and op.utility:
-                carrier = utility(op.utility).carrier
-                price = book.find(carrier, region)
-                if price is None:
-                    self.unpriced.append(f"{carrier} (utilities of {op.name}, {region})")
-                else:
-                    self.utility_prices[op.name] = (carrier, region, price)
-            if isinstance(op, TransportLeg):
-                region = sheet.regions.get(op.origin or op.site, "world")
-                for mode, _, _ in op.parts():
-                    price = book.find(f"freight_{mode}", region)
-                    if price is None:
-                        self.unpriced.append(f"freight_{mode} (leg {op.name}, {region})")
-                    else:
-                        self.freight_prices[(op.name, mode)] = (f"freight_{mode}", region, price)
-
-    def _priced_columns(self, plan: Plan) -> dict[str, np.ndarray]:
-        """Mass columns of what is bought (``buy:``), disposed of (``dispose:``) and sold (``sell:``), by price and region.
-
-        Each column's price is kept in :attr:`priced`; what has no price is listed in :attr:`unpriced`.
-        """
-        sheet, components, book = plan.sheet, plan.components, self.book
-        masses = components.molar_masses
-        columns: dict[str, np.ndarray] = {}
-
-        def add(name: str, price: Price, streams: list, per_species: np.ndarray) -> None:
-            columns[name] = columns.get(name, 0.0) + plan.weights(streams, per_species)
-            self.priced[name] = price
-
-        for op in sheet.operations:
-            region = _region(plan, op)
-            if isinstance(op, Feed):
-                streams = list(sheet.outlets(op.name).values())
-                whole = book.own.get(op.name)
-                if whole is not None:
-                    add(f"buy:{op.name}@{region}", whole, streams, masses)
-                    continue
-                for j in sorted({int(j) for s in streams for j in plan.species[s.name]}):
-                    key = material_key(components.labels[j])
-                    price = book.find(key, region)
-                    if price is None:
-                        self.unpriced.append(f"{key} (feed {op.name}, {region})")
-                        continue
-                    add(f"buy:{key}@{region}", price, streams, masses * components.unit_vector(components.labels[j]))
-            elif isinstance(op, Product) and op.kind in ("waste", "wastewater", "byproduct"):
-                streams = list(sheet.inlets(op.name).values())
-                if op.kind != "byproduct":
-                    price = book.find(f"disposal_{op.kind}", region)
-                    if price is None:
-                        self.unpriced.append(f"disposal_{op.kind} (product {op.name}, {region})")
-                    else:
-                        add(f"dispose:{op.kind}@{region}", price, streams, masses)
-                    continue
-                for j in sorted({int(j) for s in streams for j in plan.species[s.name]}):
-                    key = "credit_" + material_key(components.labels[j])
-                    if key == "credit_H2O":
-                        continue  # the water a byproduct carries is neither sold nor priced
-                    price = book.find(key, region)
-                    if price is None:
-                        self.unpriced.append(f"{key} (byproduct {op.name}, {region})")
-                        continue
-                    add(f"sell:{key}@{region}", price, streams, masses * components.unit_vector(components.labels[j]))
-        return columns
 
     def product_mass(self, flows: np.ndarray, label: str) -> np.ndarray:
         """Mass of one species in products of kind 'product', per sample, [kg]."""
@@ -207,39 +134,9 @@ class KpiCalculator:
                 legs.append(
                     Leg(name, mode_name, distance, shipped, tonne_km, fuel, co2e, days, ports, basis, k >= main)
                 )
-        costs = self._costs(sums, units, legs, prices or {})
+        costs = self.pricing.lines(sums, units, legs, prices or {})
         product_mass = self.product_mass(flows, product)
         return Parts(sums, product_mass, units, legs, costs, self._lead_time(operations, zero), inventory)
-
-    def _costs(
-        self, sums: dict[str, np.ndarray], units: list[UnitEnergy], legs: list[Leg], sampled: dict[str, np.ndarray]
-    ) -> list[CostLine]:
-        """Every priced item: bought materials, utilities, freight, disposal and byproduct credits."""
-        categories = {"buy": "", "dispose": "waste", "sell": "credits"}
-        amounts: dict[tuple[str, str, str], np.ndarray] = {}
-        found: dict[tuple[str, str, str], Price] = {}
-        for name, price in self.priced.items():
-            kind, _, rest = name.partition(":")
-            key = (categories[kind] or price.category, price.key, rest.rpartition("@")[2])
-            amounts[key], found[key] = sums[name], price
-        for unit in units:
-            if unit.unit in self.utility_prices:
-                carrier, region, price = self.utility_prices[unit.unit]
-                key = ("utilities", carrier, region)
-                amounts[key], found[key] = amounts.get(key, 0.0) + unit.purchased, price
-        for leg in legs:
-            if (leg.leg, leg.mode) in self.freight_prices:
-                item, region, price = self.freight_prices[(leg.leg, leg.mode)]
-                key = ("freight", item, region)
-                amounts[key], found[key] = amounts.get(key, 0.0) + leg.shipped * leg.distance, price
-        lines = []
-        for (category, item, region), amount in amounts.items():
-            price = found[(category, item, region)]
-            value = sampled.get(price.key, price.value)
-            lines.append(
-                CostLine(item, region, category, amount, np.zeros_like(amount) + value, price.source, price.estimate)
-            )
-        return lines
 
     def _lead_time(self, operations: dict[str, Operation], zero: np.ndarray) -> np.ndarray:
         """The longest time from a feed to a product of kind 'product', per sample, [s]."""
@@ -255,16 +152,6 @@ class KpiCalculator:
         for kpi in KPIS:
             found[kpi.name] = parts.sums[kpi.name] if kpi.weight else kpi.compute(parts, found)  # type: ignore[misc]
         return found
-
-
-def _region(plan: Plan, op: Operation) -> str:
-    """Where a feed is bought or a product disposed of: its site's region, else that of the unit it feeds or leaves."""
-    sheet = plan.sheet
-    if op.site:
-        return sheet.regions.get(op.site, "world")
-    streams = list(sheet.outlets(op.name).values()) + list(sheet.inlets(op.name).values())
-    neighbours = [sheet.operation(s.target if s.source == op.name else s.source) for s in streams]
-    return next((sheet.regions.get(n.site, "world") for n in neighbours if n.site), "world")
 
 
 def _time(operation: Operation) -> np.ndarray:
