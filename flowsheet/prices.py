@@ -141,9 +141,13 @@ def _read_row(row: Row, kind: str) -> Price:
     table, item_column, unit = KINDS[kind]
     where = f"{row.path}:{row.line}"
     year = int(row.number("year"))
-    physical = row["unit"]
-    if physical in ("m**3", "m3", "m^3"):  # water and wastewater: per cubic metre of water
-        per = magnitude(f"1 {physical}", "m**3", field=f"{where} unit") * WATER_DENSITY
+    physical, item = row["unit"], row[item_column]
+    if physical == "m**3":  # water and wastewater only: per cubic metre of water
+        if item not in ("H2O", "wastewater"):
+            raise row.error(
+                "unit", f"a price per m**3 is read only for water and wastewater, not {item!r}: give it per kg"
+            )
+        per = WATER_DENSITY
     else:
         per = magnitude(f"1 {physical}", unit.split("/", 1)[1].strip("()"), field=f"{where} unit")
     try:
@@ -152,7 +156,6 @@ def _read_row(row: Row, kind: str) -> Price:
         raise row.error("currency", str(err)) from None
     if not value >= 0:
         raise row.error("price", "must not be negative")
-    item = row[item_column]
     key = material_key(item) if kind in ("material", "credit") else item
     key = PREFIXES.get(kind, "") + key
     category = row["category"] if kind == "material" else kind

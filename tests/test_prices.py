@@ -69,6 +69,18 @@ def test_a_price_row_without_a_source_or_currency_is_refused_at_its_line(tmp_pat
         read_prices(tmp_path)
 
 
+def test_a_price_per_cubic_metre_is_read_only_for_water(tmp_path):
+    (tmp_path / "prices").mkdir()
+    for table in TABLES:
+        shutil.copy(data_dir() / "prices" / table, tmp_path / "prices" / table)
+    with open(tmp_path / "prices" / "materials.csv", "a", encoding="utf-8") as handle:
+        handle.write("O2,CN,reagents,0.2,USD,m**3,2023,price_estimate,,yes,a gas by volume\n")
+    with pytest.raises(
+        DataFileError, match=r"unit: a price per m\*\*3 is read only for water and wastewater, not 'O2'"
+    ):
+        read_prices(tmp_path)
+
+
 def test_a_price_of_another_year_and_currency_is_taken_to_usd_of_the_price_year():
     assert PRICE_YEAR == 2023
     # 100 CNY in 2023 at 7.0846 CNY/USD; 1 USD of 2024 is 304.702 / 313.689 USD of 2023
