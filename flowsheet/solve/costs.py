@@ -42,6 +42,13 @@ class Pricing:
         self.unpriced: list[str] = []
         self.priced: dict[str, Price] = {}
         self.columns = self._priced_columns(plan)
+        categories = {"buy": "", "dispose": "waste", "sell": "credits"}
+        self.material_lines: list[tuple[str, tuple[str, str, str], Price]] = []
+        """Per priced column: its name, (category, key, region) and price."""
+        for name, price in self.priced.items():
+            kind, _, rest = name.partition(":")
+            line = (categories[kind] or price.category, price.key, rest.rpartition("@")[2])
+            self.material_lines.append((name, line, price))
         self._price_energy_and_freight(plan)
 
     def _price_energy_and_freight(self, plan: Plan) -> None:
@@ -119,12 +126,9 @@ class Pricing:
         self, sums: dict[str, np.ndarray], units: list[UnitEnergy], legs: list[Leg], sampled: dict[str, np.ndarray]
     ) -> list[CostLine]:
         """Every priced item: bought materials, utilities, freight, disposal and byproduct credits."""
-        categories = {"buy": "", "dispose": "waste", "sell": "credits"}
         amounts: dict[tuple[str, str, str], np.ndarray] = {}
         found: dict[tuple[str, str, str], Price] = {}
-        for name, price in self.priced.items():
-            kind, _, rest = name.partition(":")
-            key = (categories[kind] or price.category, price.key, rest.rpartition("@")[2])
+        for name, key, price in self.material_lines:
             amounts[key], found[key] = sums[name], price
         for unit in units:
             if unit.unit in self.utility_prices:

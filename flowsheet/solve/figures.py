@@ -141,6 +141,11 @@ class KpiCalculator:
     def _lead_time(self, operations: dict[str, Operation], zero: np.ndarray) -> np.ndarray:
         """The longest time from a feed to a product of kind 'product', per sample, [s]."""
         times = {node: _time(operations[node]) for node in self.order}
+        if all(time.ndim == 0 for time in times.values()):  # one value for every sample: plain floats are quicker
+            reached: dict[str, float] = {}
+            for node in self.order:
+                reached[node] = max((reached[p] + float(times[p]) for p in self.before[node]), default=0.0)
+            return zero + max((reached[end] + float(times[end]) for end in self.ends if end in reached), default=0.0)
         arrival: dict[str, np.ndarray] = {}
         for node in self.order:
             arrival[node] = functools.reduce(np.maximum, (arrival[p] + times[p] for p in self.before[node]), zero)
