@@ -14,8 +14,33 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from flowsheet.chemistry import Formula
 from flowsheet.operations.ports import PRODUCT_KINDS
 from flowsheet.units import co2e_unit
+
+NONMETALS = frozenset({"H", "B", "C", "N", "O", "F", "P", "S", "Cl", "Se", "Br", "I"})
+"""Elements that are not metals, for telling a product's metals from its anions."""
+
+WASTE_CLASSES = ("bled_metal", "residue", "salts")
+"""What a waste or wastewater carries besides liquid water, each species in one class (:func:`waste_class`)."""
+
+
+def waste_class(formula: Formula, phase: str | None, product: Formula) -> str:
+    """Which of :data:`WASTE_CLASSES` a species leaving as waste belongs to.
+
+    ``bled_metal``: it carries a metal of the product (NiSO4 in a bleed, Li2SO4 in a raffinate,
+    unleached cathode in a residue); ``residue``: a solid without an anion-forming element (graphite,
+    copper and aluminium foil, oxides); ``salts``: the rest, dissolved or crystallised salts and
+    the unspent reagents of the liquor (Na2SO4, (NH4)2SO4, NaOH, NH3, H2SO4).
+    """
+    metals = set(product.elements) - NONMETALS
+    elements = set(formula.elements)
+    if elements & metals:
+        return "bled_metal"
+    if phase == "s" and not elements & (NONMETALS - {"O", "H", "C"}) and not {"C", "O"} <= elements:
+        return "residue"
+    return "salts"
+
 
 FEEDS = "feeds"
 """Stream selector of a flow sum: the streams leaving feeds (else a tuple of product kinds)."""
@@ -183,8 +208,13 @@ KPIS: tuple[Kpi, ...] = (
     Kpi("sodium_sulfate", "mass", "Na2SO4, as anhydrous, in any form (dissolved, thenardite, Glauber's salt) leaving "
         "in products of kind waste, wastewater or byproduct", streams=("waste", "wastewater", "byproduct"),
         weight="sulfate"),
+    Kpi("ammonium_sulfate", "mass", "(NH4)2SO4 in any form (dissolved or crystallised) leaving in products of kind "
+        "waste, wastewater or byproduct", streams=("waste", "wastewater", "byproduct"), weight="ammonium"),
     Kpi("waste_total", "mass", "everything but liquid water leaving in products of kind waste or wastewater: salts, "
         "bled metal, residues", streams=("waste", "wastewater"), weight="not_water"),
+    Kpi("salts_to_waste", "mass", "waste_total less bled metal (species carrying a metal of the product) and solid "
+        "residues (graphite, foils, oxides): dissolved or crystallised salts and the unspent reagents of the liquor; "
+        "Results.wastes() lists them by species", compute=lambda parts, _: parts.sums["waste:salts"]),
     Kpi("scrap", "mass", "solids lost to scrap by scrap units (off-spec, dust, spills), whether wasted or recycled",
         compute=lambda parts, _: parts.total([v for k, v in parts.sums.items() if k.startswith("scrap:")])),
     Kpi("shipped_mass", "mass", "mass carried by every transport leg, summed over legs (a leg's inland stages "

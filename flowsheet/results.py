@@ -21,7 +21,7 @@ from flowsheet.chemistry import Formula
 from flowsheet.components import Components
 from flowsheet.graph import Stream
 from flowsheet.html import paragraph, table
-from flowsheet.kpis import BY_NAME, KPIS, CostLine, Leg, UnitEnergy, display_unit
+from flowsheet.kpis import BY_NAME, KPIS, CostLine, Leg, UnitEnergy, display_unit, waste_class
 from flowsheet.units import Quantity, co2e_unit, parse_unit, split_co2e
 
 if TYPE_CHECKING:  # pandas is imported when a table is asked for, to keep the command line quick
@@ -354,6 +354,29 @@ class Results:
                 value = float(self.kpis[kpi.name][sample]) * factor / stored
                 found[kpi.name] = Quantity(value, parse_unit(split_co2e(shown)[0]) / parse_unit("kWh"))
         return found
+
+    def wastes(self, sample: int = 0) -> pd.DataFrame:
+        """What products of kind waste and wastewater carry besides liquid water, by species, largest first.
+
+        Columns: the class of each species (:func:`~flowsheet.kpis.waste_class`: bled metal, residue or
+        salts, their sum per class the KPIs ``waste_total`` and ``salts_to_waste`` count) and its mass
+        per basis (kg, or kg/h at a rate basis).
+        """
+        import pandas as pd
+
+        shown, factor = display_unit("mass", self.is_rate)
+        wasted = np.zeros(len(self.components))
+        for stream in self.edges:
+            if self.products.get(stream.target) in ("waste", "wastewater"):
+                wasted += self.flow(stream.name, sample) * self.components.molar_masses * factor
+        product = Formula(self.product)
+        rows = [
+            (label, waste_class(species.formula, species.phase, product), float(wasted[j]))
+            for j, (label, species) in enumerate(zip(self.components.labels, self.components.species, strict=True))
+            if wasted[j] > 0 and label != "H2O(l)"
+        ]
+        frame = pd.DataFrame(rows, columns=["species", "class", f"mass [{shown}]"])
+        return frame.sort_values(f"mass [{shown}]", ascending=False).set_index("species")
 
     def costs(self, sample: int = 0) -> pd.DataFrame:
         """Per priced item: category, region, amount, unit price, cost and source, largest cost first.

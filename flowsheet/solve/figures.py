@@ -17,13 +17,15 @@ import numpy as np
 from flowsheet.chemistry import Formula
 from flowsheet.components import Components
 from flowsheet.factors import emission_factor, modes, utility
-from flowsheet.kpis import FEEDS, KPIS, Leg, Parts, UnitEnergy
+from flowsheet.kpis import FEEDS, KPIS, WASTE_CLASSES, Leg, Parts, UnitEnergy, waste_class
 from flowsheet.operations import Feed, Operation, Product, Scrap, TransportLeg
 from flowsheet.solve.costs import Pricing
 from flowsheet.solve.plan import Plan
 
 SODIUM_SULFATE = ("Na2SO4", "Na2SO4·10H2O")
 """Forms counted as sodium sulfate, as anhydrous Na2SO4."""
+AMMONIUM_SULFATE = ("(NH4)2SO4",)
+"""Forms counted as ammonium sulfate."""
 
 
 def weights(components: Components) -> dict[str, np.ndarray]:
@@ -33,15 +35,20 @@ def weights(components: Components) -> dict[str, np.ndarray]:
     def only(label: str) -> np.ndarray:
         return components.unit_vector(label) if label in components else np.zeros(len(components))
 
-    sulfate_keys = {Formula(form).key for form in SODIUM_SULFATE}
-    sulfate = np.array([1.0 if s.formula.key in sulfate_keys else 0.0 for s in components.species])
+    def counted(forms: tuple[str, ...]) -> np.ndarray:
+        """Moles of the first form per mole of each species that is one of `forms`, as kg of it."""
+        keys = {Formula(form).key for form in forms}
+        found = np.array([1.0 if s.formula.key in keys else 0.0 for s in components.species])
+        return found * Formula(forms[0]).relative_mass / 1000.0
+
     return {
         "mass": masses,
         "water": masses * only("H2O(l)"),
         "steam": masses * only("H2O(g)"),
         "not_water": masses * (1.0 - only("H2O(l)")),
         "co2": masses * only("CO2(g)"),
-        "sulfate": sulfate * Formula("Na2SO4").relative_mass / 1000.0,
+        "sulfate": counted(SODIUM_SULFATE),
+        "ammonium": counted(AMMONIUM_SULFATE),
         "solids": masses * components.mask("s"),
         "liquid": masses * components.mask("l", "aq"),
     }
@@ -79,6 +86,7 @@ class KpiCalculator:
         columns.update(self.pricing.columns)
         self.order, self.before = _forward(plan)
         self.ends = [op.name for op in sheet.operations if isinstance(op, Product) and op.kind == "product"]
+        self.waste_columns: dict[str, np.ndarray] = {}
         self.names = list(columns)
         self.matrix = np.stack(list(columns.values()), axis=1) if columns else np.zeros((plan.width, 0))
 
@@ -102,6 +110,8 @@ class KpiCalculator:
         """
         summed = flows @ self.matrix
         sums = {name: summed[:, k] for k, name in enumerate(self.names)}
+        wasted = flows @ self._waste_columns(product)
+        sums |= {f"waste:{name}": wasted[:, k] for k, name in enumerate(WASTE_CLASSES)}
         units = []
         for unit in self.units:
             operation, duty = operations[unit], duties[unit]
@@ -150,6 +160,20 @@ class KpiCalculator:
         for node in self.order:
             arrival[node] = functools.reduce(np.maximum, (arrival[p] + times[p] for p in self.before[node]), zero)
         return functools.reduce(np.maximum, (arrival[end] + times[end] for end in self.ends if end in arrival), zero)
+
+    def _waste_columns(self, product: str) -> np.ndarray:
+        """Mass columns (L, 3) of what waste and wastewater carry besides liquid water, by :data:`WASTE_CLASSES`."""
+        if product not in self.waste_columns:
+            plan, components = self.plan, self.plan.components
+            streams = plan.products("waste", "wastewater")
+            classes = [waste_class(s.formula, s.phase, Formula(product)) for s in components.species]
+            water = components.unit_vector("H2O(l)") if "H2O(l)" in components else np.zeros(len(components))
+            masses = components.molar_masses * (1.0 - water)
+            self.waste_columns[product] = np.stack(
+                [plan.weights(streams, masses * np.array([c == name for c in classes])) for name in WASTE_CLASSES],
+                axis=1,
+            )
+        return self.waste_columns[product]
 
     def compute(self, parts: Parts) -> dict[str, np.ndarray]:
         """Every KPI of :data:`KPIS`, per sample, [kg], [J] or [t km] per the flows' basis."""

@@ -1,0 +1,76 @@
+"""Every salt that leaves counts: ammonium sulfate, and what waste carries by species and class.
+
+(NH4)2SO4 = 2 x 14.007 + 8 x 1.008 + 32.06 + 4 x 15.999 = 132.134 g/mol, S in it 32.06 / 132.134.
+"""
+
+from pathlib import Path
+
+import pytest
+
+from flowsheet.chemistry import Formula
+from flowsheet.kpis import waste_class
+from flowsheet.route_file import load_route
+from flowsheet.solve import solve
+
+ROUTES = Path(__file__).parents[1] / "routes"
+SHIPPED = sorted(ROUTES.glob("*.yaml"))
+
+
+def _solved(stem):
+    route = load_route(ROUTES / f"{stem}.yaml")
+    return solve(route.flowsheet, "1 kg", route.spec.product)
+
+
+def test_the_lfp_sulfate_route_counts_the_ammonium_sulfate_it_makes():
+    results = _solved("lfp_sulfate")
+    # every sulfur atom fed as copperas leaves as (NH4)2SO4, or otherwise: SO3 when the cake's salt decomposes
+    s_fraction = 32.06 / (Formula("FeSO4·7H2O").relative_mass)
+    fed = sum(results.mass(e.name) for e in results.edges if e.source == "copperas") * s_fraction
+    amsul_key = Formula("(NH4)2SO4").key
+    otherwise = 0.0
+    for edge in (e for e in results.edges if e.target in results.products):
+        flow = results.flow(edge.name)
+        for j, species in enumerate(results.components.species):
+            if species.formula.key != amsul_key:
+                otherwise += flow[j] * species.formula.elements.get("S", 0) * 32.06 / 1000
+    amsul = results.totals()["ammonium_sulfate"].to("kg").magnitude
+    assert amsul * 32.06 / Formula("(NH4)2SO4").relative_mass + otherwise == pytest.approx(fed, rel=1e-9)
+    assert amsul == pytest.approx(0.84, abs=0.01)  # about one (NH4)2SO4 per LiFePO4: 132.134 / 157.757
+
+
+def test_the_iron_powder_route_makes_no_ammonium_sulfate():
+    assert _solved("lfp_metal").totals()["ammonium_sulfate"].magnitude == 0
+
+
+@pytest.mark.parametrize("path", SHIPPED, ids=lambda p: p.stem)
+def test_salts_to_waste_are_waste_total_less_bled_metal_and_residues(path):
+    route = load_route(path)
+    results = solve(route.flowsheet, "1 kg", route.spec.product)
+    by_class = results.wastes().groupby("class")["mass [kg]"].sum()
+    totals = {name: results.totals()[name].to("kg").magnitude for name in ("waste_total", "salts_to_waste")}
+    assert by_class.sum() == pytest.approx(totals["waste_total"], rel=1e-9, abs=1e-15)
+    bled, residue = by_class.get("bled_metal", 0.0), by_class.get("residue", 0.0)
+    assert totals["salts_to_waste"] == pytest.approx(totals["waste_total"] - bled - residue, rel=1e-9, abs=1e-12)
+
+
+def test_the_recycled_route_bleeds_lithium_and_leaves_graphite_and_foils():
+    wastes = _solved("nmc811_recycled").wastes()
+    assert wastes.loc["Li2SO4(aq)", "class"] == "bled_metal"  # the leached lithium is lost to the raffinate
+    assert {wastes.loc[label, "class"] for label in ("C(s)", "Cu(s)", "Al(s)")} == {"residue"}
+    assert {wastes.loc[label, "class"] for label in ("Na2SO4(aq)", "CuSO4(aq)", "NaOH(aq)")} == {"salts"}
+
+
+@pytest.mark.parametrize(
+    ("label", "phase", "product", "expected"),
+    [
+        ("NiSO4", "aq", "LiNi0.8Mn0.1Co0.1O2", "bled_metal"),
+        ("Na2SO4", "s", "LiNi0.8Mn0.1Co0.1O2", "salts"),
+        ("Na2SO4", "s", "NaNi0.5Mn0.5O2", "bled_metal"),  # sodium is the product's own metal there
+        ("Fe2O3", "s", "LiNi0.8Mn0.1Co0.1O2", "residue"),
+        ("CaCO3", "s", "LiNi0.8Mn0.1Co0.1O2", "salts"),
+        ("(NH4)2SO4", "s", "LiFePO4", "salts"),
+        ("FePO4", "s", "LiFePO4", "bled_metal"),
+    ],
+)
+def test_a_species_is_classed_by_the_products_metals_and_its_anion(label, phase, product, expected):
+    assert waste_class(Formula(label), phase, Formula(product)) == expected
