@@ -74,3 +74,14 @@ def test_the_recycled_route_bleeds_lithium_and_leaves_graphite_and_foils():
 )
 def test_a_species_is_classed_by_the_products_metals_and_its_anion(label, phase, product, expected):
     assert waste_class(Formula(label), phase, Formula(product)) == expected
+
+
+@pytest.mark.parametrize("stem", ["lfp_metal", "lfp_sulfate"])
+def test_the_lfp_routes_process_co2_is_the_carbonate_and_the_glucose_that_reduces_iron_back(stem):
+    # Li/Fe 1.02: 0.51 mol Li2CO3 gives 0.51 mol CO2; Fe(III) -> Fe(II) takes 1 electron, glucose gives 24
+    # (6 C from 0 to +4): 1/24 mol burnt to 6/24 mol CO2 per mol LiFePO4; the coating carbon is pyrolysed
+    carbonate, reduction = 0.51, 0.25
+    per_kg = Formula("CO2").relative_mass / Formula("LiFePO4").relative_mass
+    co2 = _solved(stem).totals()["co2e_process"].magnitude
+    assert co2 == pytest.approx((carbonate + reduction) * per_kg, rel=1e-9)
+    assert reduction / carbonate == pytest.approx(0.49, abs=0.005)  # the +49 % the routes state
