@@ -90,6 +90,9 @@ def fired(reactants: tuple[str, ...], products: tuple[str, ...], atmosphere: str
     )
 
 
+ALKALIS = ("Li", "Na", "K")
+"""Alkali metals a calciner's source may bring, in the order looked for."""
+
 AMBIENT = 298.15
 """Where a kiln's saggers start and its walls lose heat to, [K]."""
 SAGGER = "Al2O3(s)"
@@ -118,7 +121,9 @@ class Calciner(Operation):
         Other species fed with it that the firing takes up, in the ratio the product
         asks, e.g. ``("FePO4", "NH4H2PO4")`` beside ``MnCO3`` for LiMn0.6Fe0.4PO4.
     lithium_source : str
-        ``"LiOH·H2O"``, ``"LiOH"`` or ``"Li2CO3"``, dosed by the ``"lithium"`` port.
+        The alkali source, dosed by the ``"lithium"`` port: ``"LiOH·H2O"``, ``"LiOH"``,
+        ``"Li2CO3"``, or any salt of the product's alkali metal (Li, Na or K: ``"Na2CO3"`` for a
+        sodium layered oxide, a nitrate, an acetate) whose anion leaves as gas.
     lithium_ratio : float
         Li dosed per Li of the product, [mol/mol], default 1 (stoichiometric); for a
         cathode with one metal per Li this is the industry's Li/M, 1.03-1.05 usual in
@@ -256,9 +261,18 @@ class Calciner(Operation):
         reactants = (*self.precursors(), self.lithium_source)
         return fired(reactants, (self.product, *gases), self.atmosphere, self.reductant)
 
+    def alkali(self) -> str:
+        """The alkali metal the source brings: Li, Na or K (Li if it names none)."""
+        elements = Formula(self.lithium_source).elements
+        return next((element for element in ALKALIS if element in elements), "Li")
+
+    def alkali_oxide(self) -> str:
+        """What alkali dosed beyond the firing becomes: Li2O, Na2O or K2O."""
+        return f"{self.alkali()}2O"
+
     def excess_lithium_reaction(self) -> Reaction:
-        """Decomposition of lithium dosed beyond the firing reaction to Li2O."""
-        return balanced([self.lithium_source], ["Li2O", *volatile_products(self.lithium_source)])
+        """Decomposition of the alkali dosed beyond the firing reaction to its oxide (Li2O, Na2O, K2O)."""
+        return balanced([self.lithium_source], [self.alkali_oxide(), *volatile_products(self.lithium_source)])
 
     def problems(self) -> list[Problem]:
         found = super().problems()
@@ -269,6 +283,18 @@ class Calciner(Operation):
                 self.problem(f"must be one of {', '.join(ATMOSPHERES)}, got {self.atmosphere!r}", field="atmosphere")
             )
         elif not any(p.field in self.formula_fields for p in found):  # a formula that cannot be read is said once
+            alkali = [e for e in ALKALIS if e in Formula(self.lithium_source).elements]
+            if not alkali or alkali[0] not in Formula(self.product).elements:
+                brings = f"brings {alkali[0]}" if alkali else "brings no alkali metal (Li, Na or K)"
+                hint = f"a salt of the product's alkali metal, e.g. {'Na2CO3' if 'Na' in Formula(self.product).elements else 'LiOH·H2O'}"
+                found.append(
+                    self.problem(
+                        f"{self.lithium_source} {brings}, which {self.product} does not hold",
+                        field="lithium_source",
+                        hint=hint,
+                    )
+                )
+                return found
             try:
                 self.reaction()
                 self.excess_lithium_reaction()
@@ -303,7 +329,8 @@ class Calciner(Operation):
         if pyrolysis is not None:
             labels += [str(f) for _, f in pyrolysis.reactants + pyrolysis.products]
         reduction = [self.reductant, CARBON] if self.reductant else []
-        return [*labels, OXYGEN, "Li2O", *reduction, *((HYDROGEN,) if self.atmosphere == "hydrogen" else ())]
+        oxide = self.alkali_oxide()
+        return [*labels, OXYGEN, oxide, *reduction, *((HYDROGEN,) if self.atmosphere == "hydrogen" else ())]
 
     def key_species(self, port: str) -> str | None:
         return {"lithium": self.lithium_source, "gas": self.gas_key(), "reductant": self.reductant or None}.get(port)
@@ -338,9 +365,10 @@ class Calciner(Operation):
         return phase_split(components, self.operator(components), "offgas", "product")
 
     def dose_specs(self, components: Components, state: dict | None) -> dict:
-        lithium_atoms = components.elements[components.element_names.index("Li")]
+        alkali = self.alkali()
+        lithium_atoms = components.elements[components.element_names.index(alkali)]
         basis = self.product_basis(components)
-        lithium = -as_vector_scalar(self.lithium_ratio) * float(Formula(self.product).elements["Li"]) * basis
+        lithium = -as_vector_scalar(self.lithium_ratio) * float(Formula(self.product).elements[alkali]) * basis
         specs = {"lithium": {"lithium": lithium_atoms, "feed": lithium}}
         gas = self.gas_key()
         if gas is not None:

@@ -1,0 +1,48 @@
+"""A calciner fires with any alkali source: the sodium of a sodium-ion layered oxide from Na2CO3.
+
+By hand, per mol NaNi0.5Mn0.5O2 from Ni0.5Mn0.5(OH)2 and Na2CO3 in oxygen: Na 1 = 2 x 1/2 Na2CO3; C 1/2 -> 1/2 CO2;
+H 2 -> 1 H2O; O: 2 + 3/2 + 2x = 2 + 1 + 1 -> x = 1/4 O2 (Mn and Ni go from +2 to +3 on average).
+"""
+
+from fractions import Fraction
+
+import pytest
+
+from flowsheet.operations import Calciner
+
+
+def _calciner(product, source):
+    return Calciner(
+        "fire", product=product, precursor="Ni0.5Mn0.5(OH)2", lithium_source=source, temperature="900 degC", kiln=""
+    )
+
+
+def test_sodium_carbonate_fires_a_sodium_layered_oxide_balanced_by_hand():
+    calciner = _calciner("NaNi0.5Mn0.5O2", "Na2CO3")
+    assert calciner.problems() == []
+    reaction = calciner.reaction()
+    per_product = {str(f).split("(")[0] if str(f).endswith("(g)") else str(f): c / reaction.coefficient("NaNi0.5Mn0.5O2")
+                   for c, f in reaction.reactants + reaction.products}  # fmt: skip
+    assert per_product == {
+        "Ni0.5Mn0.5(OH)2": Fraction(1),
+        "Na2CO3": Fraction(1, 2),
+        "O2": Fraction(1, 4),
+        "NaNi0.5Mn0.5O2": Fraction(1),
+        "H2O": Fraction(1),
+        "CO2": Fraction(1, 2),
+    }
+    assert str(calciner.excess_lithium_reaction()) == "Na2CO3 -> Na2O + CO2(g)"  # dosed beyond the firing
+    assert calciner.alkali_oxide() in calciner.species()
+
+
+@pytest.mark.parametrize(
+    ("product", "source", "words"),
+    [
+        ("LiNi0.5Mn0.5O2", "Na2CO3", "Na2CO3 brings Na, which LiNi0.5Mn0.5O2 does not hold"),
+        ("NaNi0.5Mn0.5O2", "NiCO3", "NiCO3 brings no alkali metal (Li, Na or K)"),
+    ],
+)
+def test_an_alkali_source_the_product_does_not_hold_is_refused_on_its_field(product, source, words):
+    [problem] = _calciner(product, source).problems()
+    assert problem.field == "lithium_source"
+    assert words in problem.message
