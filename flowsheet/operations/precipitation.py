@@ -39,19 +39,23 @@ def steam_enthalpy() -> float:
 
 @dataclass(frozen=True, repr=False)
 class CoPrecipitator(Operation):
-    """Precipitate a mixed hydroxide: Σ x_M MSO4 + 2 NaOH -> M(OH)2 + Na2SO4.
+    """Precipitate a mixed hydroxide or carbonate: Σ x_M MSO4 + 2 NaOH -> M(OH)2 + Na2SO4, or with Na2CO3 -> MCO3.
 
     Parameters
     ----------
     name : str
         Unique name.
     product : str
-        The hydroxide, e.g. ``"Ni0.8Mn0.1Co0.1(OH)2"``; its metals fix which sulfates
-        (``NiSO4(aq)`` ...) react and in what ratio.
+        The hydroxide, e.g. ``"Ni0.8Mn0.1Co0.1(OH)2"``, or with ``Na2CO3(aq)`` the carbonate,
+        e.g. ``"Ni0.25Mn0.75CO3"``; its metals fix which sulfates (``NiSO4(aq)`` ...) react and
+        in what ratio.
+    precipitant : str
+        What the ``"caustic"`` port doses to precipitate the metals: ``"NaOH(aq)"`` (default) for a
+        hydroxide, ``"Na2CO3(aq)"`` for a carbonate; its sodium leaves as Na2SO4.
     conversion : float
         Fraction of the metal precipitated, [-], default 1.
     caustic_excess : float
-        NaOH dosed above the stoichiometric 2 mol per mol metal, [-], default 0.
+        Precipitant dosed above the stoichiometric need (2 NaOH or 1 Na2CO3 per metal), [-], default 0.
         Industrial pH control runs about 1-3 % over (an unverified literature range,
         unverified); give the route's value with its source.
     ammonia_ratio : float
@@ -84,9 +88,10 @@ class CoPrecipitator(Operation):
     ``n_NH3 = ratio (1 - recovery) m @ n_feed``. NH3 takes no part in the net reaction.
     """
 
-    formula_fields: ClassVar[tuple[str, ...]] = ("product",)
+    formula_fields: ClassVar[tuple[str, ...]] = ("product", "precipitant")
 
     product: str = ""
+    precipitant: str = CAUSTIC
     conversion: float = parameter("", 1.0, "fraction of the metal precipitated", low=0, high=1)
     caustic_excess: float = parameter("", 0.0, "NaOH above stoichiometric", low=0)
     ammonia_ratio: float = parameter("", 0.0, "NH3 per metal, mol/mol", low=0)
@@ -99,7 +104,12 @@ class CoPrecipitator(Operation):
     outlets = ("slurry",)
     declared_ports: ClassVar[tuple[Port, ...]] = (
         Port("feed", "inlet", "The metal sulfate solution."),
-        Port("caustic", "dosed", "NaOH solution: the hydroxide's OH per metal, times 1 + `caustic_excess`."),
+        Port(
+            "caustic",
+            "dosed",
+            "The `precipitant` (NaOH solution, or Na2CO3 for a carbonate) the product needs per metal, "
+            "times 1 + `caustic_excess`.",
+        ),
         Port(
             "ammonia",
             "dosed",
@@ -134,7 +144,7 @@ class CoPrecipitator(Operation):
 
     def reaction(self) -> Reaction:
         """The balanced net reaction, smallest integer coefficients."""
-        return Reaction.balance([*self.sulfates(), CAUSTIC], [self.product, "Na2SO4(aq)"])
+        return Reaction.balance([*self.sulfates(), self.precipitant], [self.product, "Na2SO4(aq)"])
 
     def problems(self) -> list[Problem]:
         found = super().problems()
@@ -151,16 +161,17 @@ class CoPrecipitator(Operation):
             try:
                 self.reaction()
             except FlowsheetError as err:
-                message, hint = message_and_hint(err)
+                message, _ = message_and_hint(err)
+                hint = f"the precipitant is {self.precipitant}: a hydroxide takes NaOH(aq), a carbonate Na2CO3(aq)"
                 found.append(self.problem(f"{self.product!r}: {message}", field="product", hint=hint))
         return found
 
     def species(self) -> list[str]:
-        return [*self.sulfates(), CAUSTIC, self.product, "Na2SO4(aq)", "H2O(l)", AMMONIA]
+        return [*self.sulfates(), self.precipitant, self.product, "Na2SO4(aq)", "H2O(l)", AMMONIA]
 
     def key_species(self, port: str) -> str | None:
         dosed = self._sulfate(self.dosed_metal) if self.dosed_metal else None
-        return {"caustic": CAUSTIC, "ammonia": AMMONIA, "metal": dosed}.get(port)
+        return {"caustic": self.precipitant, "ammonia": AMMONIA, "metal": dosed}.get(port)
 
     def product_basis(self, components: Components) -> np.ndarray:
         """Row ``b`` with ``b @ n`` = moles of hydroxide the dissolved metals make, [-]."""
@@ -194,8 +205,8 @@ class CoPrecipitator(Operation):
     def dose_specs(self, components: Components, state: dict | None) -> dict:
         nu = components.reaction_vector(self.reaction(), per=self.product)
         basis = self.fed_basis(components)
-        caustic = -nu[components.index(CAUSTIC)] * (1.0 + as_vector_scalar(self.caustic_excess))
-        specs = {"caustic": {"caustic": components.unit_vector(CAUSTIC), "feed": -caustic * basis}}
+        caustic = -nu[components.index(self.precipitant)] * (1.0 + as_vector_scalar(self.caustic_excess))
+        specs = {"caustic": {"caustic": components.unit_vector(self.precipitant), "feed": -caustic * basis}}
         if "ammonia" in self.dosed_ports():
             metals_per_unit = float(sum(cathode_metals(self.product).values()))
             ammonia = -as_vector_scalar(self._ammonia_dose()) * metals_per_unit * basis

@@ -46,3 +46,16 @@ def test_an_alkali_source_the_product_does_not_hold_is_refused_on_its_field(prod
     [problem] = _calciner(product, source).problems()
     assert problem.field == "lithium_source"
     assert words in problem.message
+
+
+def test_a_co_precipitator_makes_a_carbonate_with_sodium_carbonate():
+    from flowsheet.operations import CoPrecipitator
+
+    # by hand: 1/4 NiSO4 + 3/4 MnSO4 + Na2CO3 -> Ni0.25Mn0.75CO3 + Na2SO4, one Na2CO3 per metal
+    carbonate = CoPrecipitator("precipitate", product="Ni0.25Mn0.75CO3", precipitant="Na2CO3(aq)")
+    assert carbonate.problems() == []
+    assert str(carbonate.reaction()) == "NiSO4(aq) + 3 MnSO4(aq) + 4 Na2CO3(aq) -> 4 Ni0.25Mn0.75CO3 + 4 Na2SO4(aq)"
+    assert carbonate.key_species("caustic") == "Na2CO3(aq)"
+    [problem] = CoPrecipitator("precipitate", product="Ni0.25Mn0.75(OH)2", precipitant="Na2CO3(aq)").problems()
+    assert problem.field == "product"
+    assert "a hydroxide takes NaOH(aq), a carbonate Na2CO3(aq)" in problem.hint
