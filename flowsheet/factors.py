@@ -113,6 +113,66 @@ def kilns() -> dict[str, Kiln]:
     return found
 
 
+KILN_FIGURES = "energy/kiln_figures.csv"
+FIGURE_UNITS = {
+    "rated_throughput": "kg/s",
+    "shell_area": "m**2",
+    "heated_length": "m",
+    "inner_width": "m",
+    "inner_height": "m",
+    "lining_thickness": "m",
+    "lining_conductivity": "W/(m*K)",
+    "wall_heat_flux": "W/m**2",
+    "surface_emissivity": "",
+    "sagger_ratio": "",
+    "capacity_exponent": "",
+    "specific_energy": "J/kg",
+}
+"""The figures ``data/energy/kiln_figures.csv`` may give, and the SI unit each is held in."""
+
+
+@dataclass(frozen=True)
+class KilnFigure:
+    """One figure of a kind of kiln over its sources: the mean is the default, the span the range to sweep.
+
+    Attributes
+    ----------
+    value, low, high : float
+        Mean, least and greatest of the sources' values, in the SI unit of :data:`FIGURE_UNITS`.
+    sources : tuple of str
+        Citation key and table row of each value.
+    """
+
+    value: float
+    low: float
+    high: float
+    sources: tuple[str, ...]
+
+
+@cache
+def kiln_figures() -> dict[tuple[str, str], KilnFigure]:
+    """Each (kind of kiln, figure) of ``data/energy/kiln_figures.csv``, over its sources.
+
+    Rows of kiln ``any`` (published energy figures of whole kilns) are checked, not returned: they are
+    for comparison (notebook ``03_validation_against_greet``), never for the model.
+    """
+    values: dict[tuple[str, str], list[tuple[float, str]]] = {}
+    for row in read_table(KILN_FIGURES, required=("kiln", "figure", "value", "unit", "source")):
+        figure = row["figure"]
+        if figure not in FIGURE_UNITS:
+            raise row.error("figure", f"unknown figure {figure!r}; known: {', '.join(FIGURE_UNITS)}")
+        unit = "" if row["unit"] == "dimensionless" else row["unit"]
+        value = magnitude(f"{row['value']} {unit}".strip(), FIGURE_UNITS[figure], field=f"{row.path}:{row.line} value")
+        if row["kiln"] == "any":
+            continue  # published figures for whole kilns, kept to compare with, not to model by
+        values.setdefault((row["kiln"], figure), []).append((value, f"{row['source']} ({row.path}:{row.line})"))
+    return {
+        key: KilnFigure(float(np.mean([v for v, _ in found])), min(v for v, _ in found), max(v for v, _ in found),
+                        tuple(source for _, source in found))
+        for key, found in values.items()
+    }  # fmt: skip
+
+
 def kiln(name: str) -> Kiln:
     """Return a kiln, or raise :class:`MissingDataError` listing the known ones."""
     try:

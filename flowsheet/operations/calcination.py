@@ -11,7 +11,7 @@ import numpy as np
 from flowsheet.chemistry import Formula, Reaction
 from flowsheet.components import Components
 from flowsheet.errors import FlowsheetError, Problem, message_and_hint
-from flowsheet.factors import kiln, kilns
+from flowsheet.factors import kiln, kiln_figures, kilns
 from flowsheet.operations.base import (
     ALL_INLETS,
     Operation,
@@ -26,6 +26,7 @@ from flowsheet.operations.base import (
     phase_split,
     reaction_operator,
 )
+from flowsheet.operations.kiln_walls import wall_flux
 from flowsheet.operations.reaction import consumption
 from flowsheet.thermo import SpeciesData, package_data
 
@@ -89,6 +90,18 @@ def fired(reactants: tuple[str, ...], products: tuple[str, ...], atmosphere: str
         + "\n  hint: fire in oxygen or air, where the metal is oxidised"
     )
 
+
+WALL_MODELS = ("holding", "lining")
+"""How a calciner's kiln loses heat through its walls (:meth:`Calciner.wall_losses`)."""
+LINING_FIGURES = (
+    "shell_area",
+    "rated_throughput",
+    "capacity_exponent",
+    "lining_thickness",
+    "lining_conductivity",
+    "surface_emissivity",
+)
+"""What ``walls: lining`` needs of the kiln, each a parameter defaulting to ``data/energy/kiln_figures.csv``."""
 
 ALKALIS = ("Li", "Na", "K")
 """Alkali metals a calciner's source may bring, in the order looked for."""
@@ -162,6 +175,21 @@ class Calciner(Operation):
         Sagger mass heated per mass of solids fired, [kg/kg]; default that of the kiln's row.
     sagger_heat_recovery : float, optional
         Share of the saggers' heat returned to the firing, [-]; default that of the kiln's row.
+    walls : str
+        How the kiln's wall losses are found: ``"holding"`` (default) from `holding_power`;
+        ``"lining"`` from the kiln's size and temperature (:mod:`flowsheet.operations.kiln_walls`):
+        conduction through the lining to the shell, radiation and convection from it, over a shell
+        area scaled from the reference kiln to `throughput`. Its figures default to the mean of the
+        sources in ``data/energy/kiln_figures.csv`` for `kiln` (``roller_hearth``, ``pusher``,
+        ``rotary`` or ``box``); give those the data lack.
+    shell_area, rated_throughput : str or Quantity, optional
+        With ``walls: lining``, the reference kiln: its shell area and the throughput it is built for.
+    capacity_exponent : float, optional
+        With ``walls: lining``, ``n`` in ``A = A_ref (throughput / rated_throughput)^n``, [-].
+    lining_thickness, lining_conductivity : str or Quantity, optional
+        With ``walls: lining``, the lining's thickness and thermal conductivity.
+    surface_emissivity : float, optional
+        With ``walls: lining``, of the outer shell, [-].
 
     Notes
     -----
@@ -198,6 +226,13 @@ class Calciner(Operation):
     throughput: float | None = parameter("kg/s", None, "solids the kiln fires", above=0)
     sagger_ratio: float | None = parameter("", None, "saggers heated per kg fired, kg/kg", low=0)
     sagger_heat_recovery: float | None = parameter("", None, "share of the saggers' heat returned", low=0, high=1)
+    walls: str = "holding"
+    shell_area: float | None = parameter("m**2", None, "outer shell area of the reference kiln", above=0)
+    rated_throughput: float | None = parameter("kg/s", None, "throughput the reference kiln is built for", above=0)
+    capacity_exponent: float | None = parameter("", None, "exponent of shell area with throughput", low=0, high=1)
+    lining_thickness: float | None = parameter("m", None, "thickness of the kiln's lining", above=0)
+    lining_conductivity: float | None = parameter("W/(m*K)", None, "thermal conductivity of the lining", above=0)
+    surface_emissivity: float | None = parameter("", None, "emissivity of the kiln's outer shell", above=0, high=1)
 
     inlets = ("feed", "lithium", "gas")
     outlets = ("product", "offgas")
@@ -303,7 +338,15 @@ class Calciner(Operation):
                 message, hint = message_and_hint(err)
                 field = "atmosphere" if "atmosphere cannot give" in message else "product"
                 found.append(self.problem(message, field=field, hint=hint))
-        if self.kiln and self.kiln not in kilns():
+        if self.walls not in WALL_MODELS:
+            found.append(self.problem(f"must be one of {', '.join(WALL_MODELS)}, got {self.walls!r}", field="walls"))
+        elif self.walls == "lining" and self.kiln:
+            for name in LINING_FIGURES:
+                if getattr(self, name) is None and (self.kiln, name) not in kiln_figures():
+                    hint = f"give {name} in the route, or add it to data/energy/kiln_figures.csv with its source"
+                    problem = f"no {name} for kiln {self.kiln!r} in data/energy/kiln_figures.csv"
+                    found.append(self.problem(problem, field=name, hint=hint))
+        elif self.kiln and self.kiln not in kilns():
             hint = f"one of {', '.join(kilns())}, or '' for a bare heat balance"
             found.append(self.problem(f"unknown kiln {self.kiln!r}", field="kiln", hint=hint))
         if self.carbon_residue and not self.reductant:
@@ -385,12 +428,39 @@ class Calciner(Operation):
         return specs
 
     def kiln_figures(self) -> dict[str, float | np.ndarray]:
-        """The kiln's figures: each parameter given, else its row of ``data/energy/kilns.csv``; empty without a kiln."""
+        """The kiln's figures: each parameter given, else its data; empty without a kiln.
+
+        With ``walls: holding`` from the kiln's row of ``data/energy/kilns.csv``; with ``walls: lining``
+        the mean over the sources of ``data/energy/kiln_figures.csv``, the throughput defaulting to the
+        reference kiln's and the sagger heat recovered to none.
+        """
         if not self.kiln:
             return {}
+        if self.walls == "lining":
+            figures = kiln_figures()
+            found = {}
+            for name in (*LINING_FIGURES, "sagger_ratio"):
+                given = getattr(self, name)
+                found[name] = figures[(self.kiln, name)].value if given is None else given
+            found["throughput"] = found["rated_throughput"] if self.throughput is None else self.throughput
+            found["sagger_heat_recovery"] = self.sagger_heat_recovery or 0.0
+            return found
         row = kiln(self.kiln)
         names = ("holding_power", "holding_temperature", "throughput", "sagger_ratio", "sagger_heat_recovery")
         return {name: getattr(row, name) if getattr(self, name) is None else getattr(self, name) for name in names}
+
+    def wall_losses(self) -> np.ndarray:
+        """The kiln's wall losses per kg fired, [J/kg]: from its holding power, or from its lining and size."""
+        figures = self.kiln_figures()
+        temperature = np.asarray(self.temperature, dtype=np.float64)
+        throughput = np.asarray(figures["throughput"], dtype=np.float64)
+        if self.walls == "lining":
+            resistance = np.asarray(figures["lining_thickness"]) / np.asarray(figures["lining_conductivity"])
+            flux, _ = wall_flux(temperature, resistance, figures["surface_emissivity"])
+            scale = (throughput / np.asarray(figures["rated_throughput"])) ** np.asarray(figures["capacity_exponent"])
+            return flux * np.asarray(figures["shell_area"]) * scale / throughput
+        rise = (temperature - AMBIENT) / (np.asarray(figures["holding_temperature"]) - AMBIENT)
+        return np.asarray(figures["holding_power"]) * rise / throughput
 
     def heat_losses(self, solids: np.ndarray, liquid: np.ndarray | float = 0.0) -> np.ndarray | float:
         """The kiln's walls and saggers, [J or W] for `solids` fired [kg or kg/s].
@@ -404,10 +474,8 @@ class Calciner(Operation):
         figures = self.kiln_figures()
         if not figures or self.temperature is None:
             return 0.0
-        rise = (np.asarray(self.temperature) - AMBIENT) / (np.asarray(figures["holding_temperature"]) - AMBIENT)
-        walls = np.asarray(figures["holding_power"]) * rise / np.asarray(figures["throughput"])
         saggers = np.asarray(figures["sagger_ratio"]) * (1.0 - np.asarray(figures["sagger_heat_recovery"]))
-        return solids * (walls + saggers * sagger_enthalpy(self.temperature))
+        return solids * (self.wall_losses() + saggers * sagger_enthalpy(self.temperature))
 
     def _residue_per_product(self) -> float | np.ndarray:
         """Reductant dosed per mole of product to leave `carbon_residue` kg of carbon per kg of it, [mol/mol]."""
