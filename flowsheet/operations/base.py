@@ -405,12 +405,12 @@ NON_METALS = frozenset({"H", "B", "C", "N", "O", "F", "Si", "P", "S", "Cl"})
 
 
 def cathode_metals(product: str) -> dict[str, Fraction]:
-    """The metals of a cathode per formula unit: its elements other than Li and :data:`NON_METALS`.
+    """The metals of a cathode per formula unit: its elements other than the alkali ion it carries and :data:`NON_METALS`.
 
     ``LiNi0.8Mn0.1Co0.1O2`` has one metal atom per formula unit, ``LiFePO4`` one (Fe; P is not
-    a metal), ``LiNi0.5Mn1.5O4`` two.
+    a metal), ``LiNi0.5Mn1.5O4`` two, ``NaNi0.5Mn0.5O2`` one (Na is the ion, as Li is).
     """
-    return {e: n for e, n in Formula(product).elements.items() if e != "Li" and e not in NON_METALS}
+    return {e: n for e, n in Formula(product).elements.items() if e not in ("Li", "Na", "K") and e not in NON_METALS}
 
 
 def metal_basis(components: Components, product: str, species: list[str]) -> np.ndarray:

@@ -59,3 +59,32 @@ def test_a_co_precipitator_makes_a_carbonate_with_sodium_carbonate():
     [problem] = CoPrecipitator("precipitate", product="Ni0.25Mn0.75(OH)2", precipitant="Na2CO3(aq)").problems()
     assert problem.field == "product"
     assert "a hydroxide takes NaOH(aq), a carbonate Na2CO3(aq)" in problem.hint
+
+
+def test_a_sodium_layered_oxide_fired_from_sodium_carbonate_solves_to_the_hand_stoichiometry(tmp_path):
+    from flowsheet.chemistry import Formula
+    from flowsheet.route_file import load_route
+    from flowsheet.solve import solve
+
+    path = tmp_path / "sodium.yaml"
+    path.write_text(
+        "name: sodium-oxide\nproduct: NaNi0.5Mn0.5O2\n"
+        "feeds:\n  precursor: {flows: {Ni0.5Mn0.5(OH)2: 1 mol/s}}\n"
+        "  soda: {flows: {Na2CO3: 1 mol}, dosed: true}\n  oxygen: {flows: {O2: 1 mol}, dosed: true}\n"
+        "products: {cam: {kind: product}, offgas: {kind: emission}}\n"
+        "units:\n  fire: {type: calciner, product: NaNi0.5Mn0.5O2, precursor: Ni0.5Mn0.5(OH)2,\n"
+        "         lithium_source: Na2CO3, lithium_ratio: 1.02, temperature: 850 degC, kiln: ''}\n"
+        "streams: [precursor -> fire.feed, soda -> fire.lithium, oxygen -> fire.gas, fire.product -> cam,\n"
+        "          fire.offgas -> offgas]\n",
+        encoding="utf-8",
+    )
+    route = load_route(path)
+    results = solve(route.flowsheet, "1 kg", route.spec.product)
+    assert results.closure.worst < 1e-9
+    n = 1000 / Formula("NaNi0.5Mn0.5O2").relative_mass  # mol per kg
+    kpis = {name: q.magnitude for name, q in results.totals().items()}
+    # Na/M 1.02: 0.51 Na2CO3 per mol, all its carbon leaving as CO2; one H2O per hydroxide
+    assert kpis["co2e_process"] == pytest.approx(0.51 * n * Formula("CO2").relative_mass / 1000, rel=1e-9)
+    assert kpis["water_evaporated"] == pytest.approx(n * Formula("H2O").relative_mass / 1000, rel=1e-9)
+    cam = results.flow("fire.product->cam.in")
+    assert cam[results.components.index("Na2O(s)")] == pytest.approx(0.01 * n, rel=1e-9)  # the 2 % excess Na
