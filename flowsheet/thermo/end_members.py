@@ -1,7 +1,7 @@
 """Mixed-metal compounds estimated from the end members of their family, by ideal mixing.
 
 Families are declared in ``data/thermo/end_members.csv`` (layered LiMO2 oxides, M(OH)2
-hydroxides). A compound whose composition is a non-negative combination of one family's end
+hydroxides, MCO3 carbonates, LiMPO4 olivines). A compound whose composition is a non-negative combination of one family's end
 members gets the same combination of their formation enthalpies and heat capacities, flagged
 as estimates, with the recipe in its sources.
 """

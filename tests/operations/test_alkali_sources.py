@@ -88,3 +88,12 @@ def test_a_sodium_layered_oxide_fired_from_sodium_carbonate_solves_to_the_hand_s
     assert kpis["water_evaporated"] == pytest.approx(n * Formula("H2O").relative_mass / 1000, rel=1e-9)
     cam = results.flow("fire.product->cam.in")
     assert cam[results.components.index("Na2O(s)")] == pytest.approx(0.01 * n, rel=1e-9)  # the 2 % excess Na
+
+
+def test_a_mixed_carbonate_precursor_is_estimated_from_its_end_members():
+    from flowsheet.thermo import package_data
+
+    # ideal mixing: 0.25 NiCO3 (-713.320 kJ/mol, ThermoChimie) + 0.75 MnCO3 (-889.188, data/thermo)
+    carbonate = package_data().species("Ni0.25Mn0.75CO3(s)")
+    assert carbonate.formation_enthalpy == pytest.approx((0.25 * -713.320 + 0.75 * -889.188) * 1000, rel=1e-12)
+    assert "formation_enthalpy" in carbonate.estimated
