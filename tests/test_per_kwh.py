@@ -46,3 +46,9 @@ def test_a_bad_capacity_is_reported_at_its_line(tmp_path, capacity, words):
         load_route(path)
     assert f"{path}:3: " in str(caught.value)
     assert words in str(caught.value)
+
+
+def test_a_variant_of_another_product_does_not_inherit_what_its_parent_stores():
+    routes = Path(__file__).parents[1] / "routes"
+    assert load_route(routes / "lnmo_sulfate.yaml").spec.capacity is None  # a spinel is not NMC811
+    assert load_route(routes / "nmc811_sulfate_discharge.yaml").spec.capacity is not None  # the same cathode

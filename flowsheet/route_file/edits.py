@@ -124,6 +124,8 @@ def load_document(path: Path, chain: tuple[Path, ...] = ()) -> tuple[dict, Origi
     except RouteFileError as err:
         raise RouteFileError(shown, _at_extends(line, str(err.path), err.issues)) from err
     merged, merged_origins = copy.deepcopy(merged), dict(merged_origins)
+    if "product" in data and data["product"] != merged.get("product") and "capacity" not in data:
+        merged.pop("capacity", None)  # what the parent's product stores says nothing of another product
     unmerged: list[Issue] = []
     for key, value in data.items():
         if key in EDIT_KEYS:
