@@ -29,11 +29,12 @@ def waste_class(formula: Formula, phase: str | None, product: Formula) -> str:
     """Which of :data:`WASTE_CLASSES` a species leaving as waste belongs to.
 
     ``bled_metal``: it carries a metal of the product (NiSO4 in a bleed, Li2SO4 in a raffinate,
-    unleached cathode in a residue); ``residue``: a solid without an anion-forming element (graphite,
-    copper and aluminium foil, oxides); ``salts``: the rest, dissolved or crystallised salts and
-    the unspent reagents of the liquor (Na2SO4, (NH4)2SO4, NaOH, NH3, H2SO4).
+    unleached cathode in a residue), sodium and potassium excepted: their salts are every route's
+    waste salts, even where a sodium cathode is made; ``residue``: a solid without an anion-forming
+    element (graphite, copper and aluminium foil, oxides); ``salts``: the rest, dissolved or
+    crystallised salts and the unspent reagents of the liquor (Na2SO4, (NH4)2SO4, NaOH, NH3, H2SO4).
     """
-    metals = set(product.elements) - NONMETALS
+    metals = set(product.elements) - NONMETALS - {"Na", "K"}
     elements = set(formula.elements)
     if elements & metals:
         return "bled_metal"

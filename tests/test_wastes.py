@@ -65,7 +65,8 @@ def test_the_recycled_route_bleeds_lithium_and_leaves_graphite_and_foils():
     [
         ("NiSO4", "aq", "LiNi0.8Mn0.1Co0.1O2", "bled_metal"),
         ("Na2SO4", "s", "LiNi0.8Mn0.1Co0.1O2", "salts"),
-        ("Na2SO4", "s", "NaNi0.5Mn0.5O2", "bled_metal"),  # sodium is the product's own metal there
+        ("Na2SO4", "s", "NaNi0.5Mn0.5O2", "salts"),  # a sodium cathode's waste salt is still a salt
+        ("NiSO4", "aq", "NaNi0.5Mn0.5O2", "bled_metal"),
         ("Fe2O3", "s", "LiNi0.8Mn0.1Co0.1O2", "residue"),
         ("CaCO3", "s", "LiNi0.8Mn0.1Co0.1O2", "salts"),
         ("(NH4)2SO4", "s", "LiFePO4", "salts"),
