@@ -53,6 +53,8 @@ def test_the_shipped_routes_are_all_there():
         "nca_sulfate",
         "lmfp_solid_state",
         "lnmo_sulfate",
+        "lnmo_sulfate_carbonate",
+        "sodium_layered_sulfate",
     }
 
 
@@ -331,3 +333,27 @@ def test_lnmo_makes_one_spinel_from_two_metal_atoms(solved):
     # 2 Na2SO4 per formula unit, less the trace the washed cake carries: 1.555 kg
     assert kpi(summary, "sodium_sulfate") == pytest.approx(n * 2 * NA2SO4 / 1000, rel=1e-3)
     assert "LiNi0.5Mn1.5O4(s): formation_enthalpy, heat_capacity" in summary["species"]["estimated"]
+
+
+def test_carbonate_lnmo_makes_the_spinel_from_a_carbonate_and_releases_its_co2(solved):
+    n = 1000 / (LI + 0.5 * NI + 1.5 * MN + 4 * O)  # mol LiNi0.5Mn1.5O4 per kg, 182.69 g/mol
+    summary = solved["lnmo_sulfate_carbonate"]
+    # the same sulfates shipped and, with Na2CO3 for NaOH, the same one Na2SO4 per metal
+    assert kpi(summary, "shipped_mass") == pytest.approx(kpi(solved["lnmo_sulfate"], "shipped_mass"), rel=1e-12)
+    assert kpi(summary, "sodium_sulfate") == pytest.approx(n * 2 * NA2SO4 / 1000, rel=1e-3)
+    # fired: 2 Ni0.25Mn0.75CO3 give 2 CO2, the 0.515 Li2CO3 another 0.515 per formula unit
+    assert kpi(summary, "co2e_process") == pytest.approx(n * (2 + 0.515) * (C + 2 * O) / 1000, rel=1e-9)
+    assert "Ni0.25Mn0.75CO3(s): formation_enthalpy, heat_capacity" in summary["species"]["estimated"]
+
+
+def test_the_sodium_layered_oxide_route_fires_its_hydroxide_with_sodium_carbonate(solved):
+    n = 1000 / (NA + 0.5 * NI + 0.5 * MN + 2 * O)  # mol NaNi0.5Mn0.5O2 per kg, 111.80 g/mol
+    summary = solved["sodium_layered_sulfate"]
+    assert kpi(summary, "shipped_mass") == pytest.approx(
+        n * (0.5 * SULFATE["Ni"] + 0.5 * SULFATE["Mn"]) / 1000, rel=1e-9
+    )
+    # Na/M 1.02: 0.51 Na2CO3 per formula unit, all its carbon leaving as CO2
+    assert kpi(summary, "co2e_process") == pytest.approx(n * 0.51 * (C + 2 * O) / 1000, rel=1e-9)
+    # one Na2SO4 per metal from the co-precipitation, less the trace the washed cake carries
+    assert kpi(summary, "sodium_sulfate") == pytest.approx(n * NA2SO4 / 1000, rel=1e-3)
+    assert kpi(summary, "salts_to_waste") > 0.99 * kpi(summary, "sodium_sulfate")  # a waste salt, not bled metal
