@@ -17,8 +17,8 @@ Layers, each importing only the ones above it (``tests/test_layers.py`` enforces
     layout       a layered left-to-right layout of a graph: layers, rows, recycles, crossings
     diagrams     plotly Sankey figures and matplotlib flowsheet drawings from plain data
     operations   unit operations, each a frozen dataclass with a linear balance
-    graph        Flowsheet: units and streams on a networkx graph; checks
     kpis         one record per headline figure: name, unit, boundary, how it is computed
+    graph        Flowsheet: units and streams on a networkx graph; checks
     results      Results: flows, temperatures, duties, KPIs and closure of N samples, as plain data
     provenance   each feed's share of an element in every stream of a Results, through recycles
     yields       each element's overall yield, and step by step

@@ -127,6 +127,10 @@ FIGURE_UNITS = {
     "sagger_ratio": "",
     "capacity_exponent": "",
     "specific_energy": "J/kg",
+    "rated_power": "W",
+    "gas_flow": "m**3/kg",
+    "exhaust_temperature": "K",
+    "thermal_efficiency": "",
 }
 """The figures ``data/energy/kiln_figures.csv`` may give, and the SI unit each is held in."""
 

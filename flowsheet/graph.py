@@ -14,6 +14,7 @@ from flowsheet.components import Components
 from flowsheet.errors import FlowsheetCheckError, FlowsheetError, Problem, message_and_hint
 from flowsheet.factors import utilities
 from flowsheet.html import table
+from flowsheet.kpis import Limit
 from flowsheet.operations import Feed, Operation, Product, TransportLeg
 from flowsheet.operations.base import ALL_INLETS
 from flowsheet.prices import PriceBook
@@ -80,6 +81,8 @@ class Flowsheet:
         self.prices = prices
         self.specific_energy: float | None = None
         """Energy the product stores per mass, [J/kg], for figures per kWh; None if not known."""
+        self.specifications: tuple[Limit, ...] = ()
+        """Upper limits the route sets on its KPIs (purities), checked in the results."""
         self.graph = nx.MultiDiGraph()
         self._stream_names: set[str] = set()
         self.version = 0

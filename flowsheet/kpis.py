@@ -157,6 +157,15 @@ class Parts:
 
 
 @dataclass(frozen=True)
+class Limit:
+    """A route's upper limit on one KPI: its name, the limit in the KPI's SI unit, and where it comes from."""
+
+    kpi: str
+    max: float
+    source: str
+
+
+@dataclass(frozen=True)
 class Kpi:
     """One headline figure, per basis.
 
@@ -165,8 +174,9 @@ class Kpi:
     name : str
         Its key in results, JSON and sample columns.
     kind : str
-        ``"mass"`` [kg], ``"co2e"`` (a mass of CO2 equivalent) [kg], ``"energy"`` [J] or ``"freight"``
-        [t km] (see :func:`display_unit`).
+        ``"mass"`` [kg], ``"co2e"`` (a mass of CO2 equivalent) [kg], ``"energy"`` [J], ``"freight"``
+        [t km], ``"time"`` [s], ``"stock"`` [kg s], ``"cost"`` [USD] or ``"purity"`` (a mass
+        fraction) [kg/kg] (see :func:`display_unit`).
     boundary : str
         What it counts and what it leaves out, in words.
     streams : str or tuple of str, optional
@@ -192,6 +202,15 @@ def _cost(category: str) -> Callable[[Parts, dict[str, np.ndarray]], np.ndarray]
 def _bought(carrier: Callable[[str], bool]) -> Callable[[Parts, dict[str, np.ndarray]], np.ndarray]:
     return lambda parts, _: parts.total([u.purchased for u in parts.units if u.carrier and carrier(u.carrier)])
 
+
+def _share(parts: Parts, streams: str, element: str) -> np.ndarray:
+    """Mass fraction of an impurity `element` in the `streams` (``product`` or ``precursor``), 0 where none flow."""
+    mass, found = parts.sums[f"{streams}:mass"], parts.sums[f"{streams}:{element}"]
+    return np.divide(found, mass, out=np.zeros_like(found), where=mass > 0)
+
+
+IMPURITIES = ("S", "Na")
+"""Elements counted as impurities of the product and of the precursor (``impurity_<element>``)."""
 
 COST_PARTS = ("metals", "lithium", "reagents", "utilities", "freight", "waste")
 """The cost KPIs ``cost`` adds up, as ``cost_<part>``; byproduct credits are subtracted."""
@@ -242,6 +261,16 @@ KPIS: tuple[Kpi, ...] = (
         "'emission'", streams=("emission",), weight="co2"),
     Kpi("co2e", "co2e", "co2e_energy + co2e_transport + co2e_process; upstream (mining, refining of inputs) not "
         "included", compute=lambda _, k: k["co2e_energy"] + k["co2e_transport"] + k["co2e_process"]),
+    Kpi("impurity_S", "purity", "sulfur in products of kind 'product' outside the product species itself (Na2SO4, "
+        "NiSO4 ... carried from the washed cake), per mass of those products",
+        compute=lambda parts, _: _share(parts, "product", "S")),
+    Kpi("impurity_Na", "purity", "sodium in products of kind 'product' outside the product species itself (a sodium "
+        "cathode's own sodium is not counted), per mass of those products",
+        compute=lambda parts, _: _share(parts, "product", "Na")),
+    Kpi("impurity_S_precursor", "purity", "sulfur in what the calciners fire (their 'feed' streams: the dried "
+        "precursor), per mass of it; 0 without a calciner", compute=lambda parts, _: _share(parts, "precursor", "S")),
+    Kpi("impurity_Na_precursor", "purity", "sodium in what the calciners fire, as impurity_S_precursor",
+        compute=lambda parts, _: _share(parts, "precursor", "Na")),
     Kpi("lead_time", "time", "longest time from a feed to the product: each unit's residence time and each leg's "
         "transit (distance over the mode's speed, plus port dwell) along the way; no storage between steps; a "
         "recycle adds its units once", compute=lambda parts, _: parts.lead_time),
@@ -282,6 +311,8 @@ def display_unit(kind: str, rate: bool) -> tuple[str, float]:
         return ("kW", 1e-3) if rate else ("MJ", 1e-6)
     if kind == "time":
         return "d", 1 / 86400.0
+    if kind == "purity":  # a mass fraction, whatever the basis
+        return "ppm", 1e6
     if kind == "stock":  # kg*s per basis amount; at a rate basis, kg/s times s: the mass on the way
         return ("kg", 1.0) if rate else ("kg*d", 1 / 86400.0)
     if kind == "co2e":

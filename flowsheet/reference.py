@@ -22,11 +22,12 @@ import re
 from typing import TYPE_CHECKING, Any
 
 from flowsheet.errors import FlowsheetError
-from flowsheet.factors import kilns, modes, regions, utilities
+from flowsheet.factors import modes, regions, utilities
 from flowsheet.operations import Feed, Operation, Product
 from flowsheet.operations.base import PORT_SIDES
 from flowsheet.operations.calcination import ATMOSPHERES
 from flowsheet.operations.coating import REAGENT_FATES
+from flowsheet.operations.firing import NO_KILN, WALL_MODELS, kiln_kinds
 from flowsheet.operations.ports import PRODUCT_KINDS
 from flowsheet.route_file.schema import RouteSpec, _parameter_model, unit_types
 from flowsheet.units import parse_quantity, ureg
@@ -112,7 +113,8 @@ def choices(cls: type[Operation]) -> dict[str, tuple[str, ...]]:
     """The names a text parameter of `cls` must be one of, by parameter, from the data tables."""
     known = {
         "utility": ("", *utilities()),
-        "kiln": ("", *kilns()),
+        "kiln": ("", NO_KILN, *kiln_kinds()),
+        "walls": WALL_MODELS,
         "mode": tuple(modes()),
         "atmosphere": ATMOSPHERES,
         "reagent_fate": REAGENT_FATES,

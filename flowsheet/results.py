@@ -21,7 +21,7 @@ from flowsheet.chemistry import Formula
 from flowsheet.components import Components
 from flowsheet.graph import Stream
 from flowsheet.html import paragraph, table
-from flowsheet.kpis import BY_NAME, KPIS, CostLine, Leg, UnitEnergy, display_unit, waste_class
+from flowsheet.kpis import BY_NAME, KPIS, CostLine, Leg, Limit, UnitEnergy, display_unit, waste_class
 from flowsheet.units import Quantity, co2e_unit, parse_unit, split_co2e
 
 if TYPE_CHECKING:  # pandas is imported when a table is asked for, to keep the command line quick
@@ -164,6 +164,8 @@ class Results:
     specific_energy : float, optional
         Energy the product stores, [J/kg] (the route's specific capacity times voltage), for
         :meth:`per_kwh`; None if the route does not give it.
+    specifications : tuple of Limit
+        The route's upper limits on its purity KPIs (:meth:`exceeded`).
     parameters : dict of str to numpy.ndarray
         The sampled parameters by ``unit.parameter``, (N,) each, in SI; empty for a single solve.
     species_layers : tuple of str
@@ -198,6 +200,7 @@ class Results:
     cost_lines: tuple[CostLine, ...] = ()
     unpriced: tuple[str, ...] = ()
     specific_energy: float | None = None
+    specifications: tuple[Limit, ...] = ()
     species_layers: tuple[str, ...] = ("package",)
     overridden: tuple[str, ...] = ()
     overrides: tuple[str, ...] = ()
@@ -353,6 +356,16 @@ class Results:
                 shown, factor = display_unit(kpi.kind, False)
                 value = float(self.kpis[kpi.name][sample]) * factor / stored
                 found[kpi.name] = Quantity(value, parse_unit(split_co2e(shown)[0]) / parse_unit("kWh"))
+        return found
+
+    def exceeded(self, sample: int = 0) -> list[tuple[Limit, float]]:
+        """The route's specifications this sample breaks, each with the KPI's value (SI, as the limit)."""
+        sample = self._sample(sample)
+        found = []
+        for limit in self.specifications:
+            value = float(self.kpis[limit.kpi][sample])
+            if value > limit.max:
+                found.append((limit, value))
         return found
 
     def wastes(self, sample: int = 0) -> pd.DataFrame:

@@ -7,7 +7,7 @@ import pytest
 from flowsheet.batch import solve_loaded
 from flowsheet.factors import kilns, utility
 from flowsheet.operations import Calciner
-from flowsheet.operations.calcination import sagger_enthalpy
+from flowsheet.operations.firing import sagger_enthalpy
 from flowsheet.route_file import load_route
 
 ROUTES = Path(__file__).parents[1] / "routes"
@@ -27,7 +27,7 @@ def test_the_roller_hearth_kiln_is_the_vendors_figures():
 
 @pytest.mark.parametrize("celsius", [700, 800, 900])
 def test_kiln_losses_per_kg_are_walls_scaled_to_temperature_plus_saggers(celsius):
-    calciner = Calciner("fire", temperature=f"{celsius} degC", **NMC)
+    calciner = Calciner("fire", temperature=f"{celsius} degC", walls="holding", **NMC)
     rise = (celsius - 25) / 1075  # the rise over 25 degC, against the 1100 degC the holding power keeps
     walls = 220e3 * rise / (36.75 / 3600)
     # corundum's enthalpy: a mean Cp of about 1.1 kJ/(kg K) over the rise
@@ -36,14 +36,19 @@ def test_kiln_losses_per_kg_are_walls_scaled_to_temperature_plus_saggers(celsius
     assert calciner.heat_losses(2.0) == pytest.approx(2.0 * (walls + saggers), rel=1e-12)
 
 
-def test_route_values_replace_the_kilns_and_no_kiln_loses_nothing():
-    base = Calciner("fire", temperature="800 degC", **NMC)
-    lean = Calciner("fire", temperature="800 degC", holding_power="110 kW", sagger_heat_recovery=1.0, **NMC)
+def test_route_values_replace_the_kilns_and_no_kiln_loses_nothing():  # walls: holding, the measured kiln
+    base = Calciner("fire", temperature="800 degC", walls="holding", **NMC)
+    lean = Calciner(
+        "fire", temperature="800 degC", walls="holding", holding_power="110 kW", sagger_heat_recovery=1.0, **NMC
+    )
     assert lean.heat_losses(1.0) == pytest.approx(base.heat_losses(1.0) / 2 - 1.76 * sagger_enthalpy(1073.15) / 2)
     assert Calciner("fire", temperature="800 degC", kiln="", **NMC).heat_losses(1.0) == 0.0
+    assert Calciner("fire", temperature="800 degC", kiln="none", **NMC).heat_losses(1.0) == 0.0
     [problem] = Calciner("fire", temperature="800 degC", kiln="tunnel", **NMC).problems()
     assert (problem.field, problem.message) == ("kiln", "unknown kiln 'tunnel'")
     assert "roller_hearth" in problem.hint
+    [problem] = Calciner("fire", temperature="800 degC", walls="lining", holding_power="110 kW", **NMC).problems()
+    assert (problem.field, problem.message) == ("holding_power", "is read only with walls: holding")
 
 
 @pytest.mark.parametrize(

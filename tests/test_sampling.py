@@ -126,11 +126,15 @@ def test_a_sample_with_negative_flows_is_named_by_index(route):
         evaluate(route, {"units.filter.cake_moisture": np.array([0.2, 0.99])})
 
 
+FIXED_KILN = {"capacity_exponent": 0.835, "sagger_ratio": 1.32, "surface_emissivity": 0.883}
+
+
 def test_a_route_without_uncertain_parameters(tmp_path):
     path = tmp_path / "plain.yaml"
     parent = Path(__file__).parents[1] / "routes" / "nmc811_m2cam.yaml"
     path.write_text(
-        f"extends: {parent}\nname: plain\nset:\n  units.fire.holding_power: 220 kW\n  units.fire.residence_time: 20 h\n",
+        f"extends: {parent}\nname: plain\nset:\n  units.fire.residence_time: 20 h\n"
+        + "".join(f"  units.fire.{name}: {value}\n" for name, value in FIXED_KILN.items()),
         encoding="utf-8",
     )
     plain = load_route(path)
@@ -232,7 +236,7 @@ def test_the_command_line_draws_a_progress_bar_only_on_a_terminal(capsys, monkey
 def test_cli_sweep_adds_sobol_indices_with_their_intervals(capsys):
     assert main(["sweep", str(ROUTE), "--samples", "50", "--sobol", "256", "--format", "json"]) == 0
     sobol = json.loads(capsys.readouterr().out)["sobol"]
-    assert sobol["solves"] == 256 * (7 + 2)  # Saltelli's scheme without second order: N (P + 2)
+    assert sobol["solves"] == 256 * (10 + 2)  # Saltelli's scheme without second order: N (P + 2)
     # fresh water moves with the wash ratio and nothing else of note: both its indices are near 1
     [wash, *rest] = sobol["kpis"]["water_fresh"]
     assert wash["parameter"] == "units.filter.wash_ratio [L/kg]"
@@ -246,7 +250,7 @@ def test_cli_sweep_adds_sobol_indices_with_their_intervals(capsys):
     assert main(["sweep", str(ROUTE), "--samples", "50", "--sobol", "100"]) == 2
     assert "--sobol must be a power of 2" in capsys.readouterr().err
     assert main(["sweep", str(ROUTE), "--samples", "50", "--sobol", "64"]) == 0
-    assert "Sobol indices from 576 solves" in capsys.readouterr().out  # 64 (7 + 2)
+    assert "Sobol indices from 768 solves" in capsys.readouterr().out  # 64 (10 + 2)
 
 
 def test_sensitivity_ranks_ties_by_their_mean_rank():

@@ -100,7 +100,10 @@ def test_the_table_holds_each_sample_as_the_route_solves_it(tmp_path):
         "units.filter.cake_moisture": row["units.filter.cake_moisture"],
         "units.filter.wash_ratio": row["units.filter.wash_ratio [L/kg]"] * 1e-3,
         "units.calcine.lithium_ratio": row["units.calcine.lithium_ratio"],
-        "units.calcine.holding_power": row["units.calcine.holding_power [kW]"] * 1e3,
+        "units.calcine.capacity_exponent": row["units.calcine.capacity_exponent"],
+        "units.calcine.sagger_ratio": row["units.calcine.sagger_ratio"],
+        "units.calcine.surface_emissivity": row["units.calcine.surface_emissivity"],
+        "units.filter.occluded_fraction": row["units.filter.occluded_fraction"],
     }
     values = {path: np.array([value]) for path, value in values.items()}
     alone = evaluate(route, values)

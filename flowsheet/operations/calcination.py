@@ -11,10 +11,8 @@ import numpy as np
 from flowsheet.chemistry import Formula, Reaction
 from flowsheet.components import Components
 from flowsheet.errors import FlowsheetError, Problem, message_and_hint
-from flowsheet.factors import kiln, kiln_figures, kilns
 from flowsheet.operations.base import (
     ALL_INLETS,
-    Operation,
     Port,
     as_matrix_scalar,
     as_vector_scalar,
@@ -26,7 +24,7 @@ from flowsheet.operations.base import (
     phase_split,
     reaction_operator,
 )
-from flowsheet.operations.kiln_walls import wall_flux
+from flowsheet.operations.firing import AMBIENT, FiredUnit
 from flowsheet.operations.reaction import consumption
 from flowsheet.thermo import SpeciesData, package_data
 
@@ -91,35 +89,12 @@ def fired(reactants: tuple[str, ...], products: tuple[str, ...], atmosphere: str
     )
 
 
-WALL_MODELS = ("holding", "lining")
-"""How a calciner's kiln loses heat through its walls (:meth:`Calciner.wall_losses`)."""
-LINING_FIGURES = (
-    "shell_area",
-    "rated_throughput",
-    "capacity_exponent",
-    "lining_thickness",
-    "lining_conductivity",
-    "surface_emissivity",
-)
-"""What ``walls: lining`` needs of the kiln, each a parameter defaulting to ``data/energy/kiln_figures.csv``."""
-
 ALKALIS = ("Li", "Na", "K")
 """Alkali metals a calciner's source may bring, in the order looked for."""
 
-AMBIENT = 298.15
-"""Where a kiln's saggers start and its walls lose heat to, [K]."""
-SAGGER = "Al2O3(s)"
-
-
-def sagger_enthalpy(temperature: float | np.ndarray) -> np.ndarray:
-    """Heat to raise 1 kg of sagger from 25 °C to `temperature` [K], as corundum, [J/kg]."""
-    corundum = package_data().species(SAGGER)
-    mass = Formula(SAGGER).relative_mass / 1000
-    return np.asarray(corundum.enthalpy(np.asarray(temperature, dtype=float)) - corundum.enthalpy(AMBIENT)) / mass
-
 
 @dataclass(frozen=True, repr=False)
-class Calciner(Operation):
+class Calciner(FiredUnit):
     """Fire a precursor with a lithium source to a lithium metal oxide.
 
     Parameters
@@ -159,37 +134,13 @@ class Calciner(Operation):
         Fraction of the precursor converted, [-], default 1.
     temperature : str or Quantity
         Firing temperature; product and off-gas leave at it (no heat recovery).
-    kiln : str
-        The kiln whose losses the firing bears, a key of ``data/energy/kilns.csv``,
-        default ``"roller_hearth"``; ``""`` for none (a bare heat balance).
-    holding_power : str or Quantity, optional
-        Power the kiln draws to stay hot at `holding_temperature` (walls, rollers), e.g.
-        ``"220 kW"``; default that of the kiln's row (see :meth:`heat_losses`).
-    holding_temperature : str or Quantity, optional
-        The temperature that `holding_power` keeps; at another firing temperature the power
-        scales with the rise over 25 °C. Default that of the kiln's row.
-    throughput : str or Quantity, optional
-        Solids the kiln fires, as they leave it, e.g. ``"36.75 kg/h"``: the holding power is
-        shared over them. Default that of the kiln's row.
-    sagger_ratio : float, optional
-        Sagger mass heated per mass of solids fired, [kg/kg]; default that of the kiln's row.
-    sagger_heat_recovery : float, optional
-        Share of the saggers' heat returned to the firing, [-]; default that of the kiln's row.
-    walls : str
-        How the kiln's wall losses are found: ``"holding"`` (default) from `holding_power`;
-        ``"lining"`` from the kiln's size and temperature (:mod:`flowsheet.operations.kiln_walls`):
-        conduction through the lining to the shell, radiation and convection from it, over a shell
-        area scaled from the reference kiln to `throughput`. Its figures default to the mean of the
-        sources in ``data/energy/kiln_figures.csv`` for `kiln` (``roller_hearth``, ``pusher``,
-        ``rotary`` or ``box``); give those the data lack.
-    shell_area, rated_throughput : str or Quantity, optional
-        With ``walls: lining``, the reference kiln: its shell area and the throughput it is built for.
-    capacity_exponent : float, optional
-        With ``walls: lining``, ``n`` in ``A = A_ref (throughput / rated_throughput)^n``, [-].
-    lining_thickness, lining_conductivity : str or Quantity, optional
-        With ``walls: lining``, the lining's thickness and thermal conductivity.
-    surface_emissivity : float, optional
-        With ``walls: lining``, of the outer shell, [-].
+    refire_temperature : str or Quantity, optional
+        A second firing of the product, cooled between (two-stage firing of high-nickel
+        cathodes): it is reheated to this temperature in a second pass through a kiln like the
+        first, whose walls and saggers it also bears.
+
+    The kiln's parameters (`kiln`, `walls`, `throughput`, `sagger_ratio` ...) are those of
+    :class:`~flowsheet.operations.firing.FiredUnit`.
 
     Notes
     -----
@@ -220,19 +171,7 @@ class Calciner(Operation):
     atmosphere: str = "oxygen"
     reductant: str = ""
     carbon_residue: float = parameter("", 0.0, "carbon left in the product, kg per kg of product", low=0, high=0.5)
-    kiln: str = "roller_hearth"
-    holding_power: float | None = parameter("W", None, "power the kiln draws to stay hot", low=0)
-    holding_temperature: float | None = parameter("K", None, "temperature the holding power keeps", above=298.15)
-    throughput: float | None = parameter("kg/s", None, "solids the kiln fires", above=0)
-    sagger_ratio: float | None = parameter("", None, "saggers heated per kg fired, kg/kg", low=0)
-    sagger_heat_recovery: float | None = parameter("", None, "share of the saggers' heat returned", low=0, high=1)
-    walls: str = "holding"
-    shell_area: float | None = parameter("m**2", None, "outer shell area of the reference kiln", above=0)
-    rated_throughput: float | None = parameter("kg/s", None, "throughput the reference kiln is built for", above=0)
-    capacity_exponent: float | None = parameter("", None, "exponent of shell area with throughput", low=0, high=1)
-    lining_thickness: float | None = parameter("m", None, "thickness of the kiln's lining", above=0)
-    lining_conductivity: float | None = parameter("W/(m*K)", None, "thermal conductivity of the lining", above=0)
-    surface_emissivity: float | None = parameter("", None, "emissivity of the kiln's outer shell", above=0, high=1)
+    refire_temperature: float | None = parameter("K", None, "temperature of a second firing", above=298.15)
 
     inlets = ("feed", "lithium", "gas")
     outlets = ("product", "offgas")
@@ -338,17 +277,7 @@ class Calciner(Operation):
                 message, hint = message_and_hint(err)
                 field = "atmosphere" if "atmosphere cannot give" in message else "product"
                 found.append(self.problem(message, field=field, hint=hint))
-        if self.walls not in WALL_MODELS:
-            found.append(self.problem(f"must be one of {', '.join(WALL_MODELS)}, got {self.walls!r}", field="walls"))
-        elif self.walls == "lining" and self.kiln:
-            for name in LINING_FIGURES:
-                if getattr(self, name) is None and (self.kiln, name) not in kiln_figures():
-                    hint = f"give {name} in the route, or add it to data/energy/kiln_figures.csv with its source"
-                    problem = f"no {name} for kiln {self.kiln!r} in data/energy/kiln_figures.csv"
-                    found.append(self.problem(problem, field=name, hint=hint))
-        elif self.kiln and self.kiln not in kilns():
-            hint = f"one of {', '.join(kilns())}, or '' for a bare heat balance"
-            found.append(self.problem(f"unknown kiln {self.kiln!r}", field="kiln", hint=hint))
+        found += self.kiln_problems()
         if self.carbon_residue and not self.reductant:
             found.append(
                 self.problem("needs a reductant to come from", field="carbon_residue", hint="e.g. reductant: C6H12O6")
@@ -427,55 +356,26 @@ class Calciner(Operation):
             }
         return specs
 
-    def kiln_figures(self) -> dict[str, float | np.ndarray]:
-        """The kiln's figures: each parameter given, else its data; empty without a kiln.
-
-        With ``walls: holding`` from the kiln's row of ``data/energy/kilns.csv``; with ``walls: lining``
-        the mean over the sources of ``data/energy/kiln_figures.csv``, the throughput defaulting to the
-        reference kiln's and the sagger heat recovered to none.
-        """
-        if not self.kiln:
-            return {}
-        if self.walls == "lining":
-            figures = kiln_figures()
-            found = {}
-            for name in (*LINING_FIGURES, "sagger_ratio"):
-                given = getattr(self, name)
-                found[name] = figures[(self.kiln, name)].value if given is None else given
-            found["throughput"] = found["rated_throughput"] if self.throughput is None else self.throughput
-            found["sagger_heat_recovery"] = self.sagger_heat_recovery or 0.0
-            return found
-        row = kiln(self.kiln)
-        names = ("holding_power", "holding_temperature", "throughput", "sagger_ratio", "sagger_heat_recovery")
-        return {name: getattr(row, name) if getattr(self, name) is None else getattr(self, name) for name in names}
-
-    def wall_losses(self) -> np.ndarray:
-        """The kiln's wall losses per kg fired, [J/kg]: from its holding power, or from its lining and size."""
-        figures = self.kiln_figures()
-        temperature = np.asarray(self.temperature, dtype=np.float64)
-        throughput = np.asarray(figures["throughput"], dtype=np.float64)
-        if self.walls == "lining":
-            resistance = np.asarray(figures["lining_thickness"]) / np.asarray(figures["lining_conductivity"])
-            flux, _ = wall_flux(temperature, resistance, figures["surface_emissivity"])
-            scale = (throughput / np.asarray(figures["rated_throughput"])) ** np.asarray(figures["capacity_exponent"])
-            return flux * np.asarray(figures["shell_area"]) * scale / throughput
-        rise = (temperature - AMBIENT) / (np.asarray(figures["holding_temperature"]) - AMBIENT)
-        return np.asarray(figures["holding_power"]) * rise / throughput
-
     def heat_losses(self, solids: np.ndarray, liquid: np.ndarray | float = 0.0) -> np.ndarray | float:
-        """The kiln's walls and saggers, [J or W] for `solids` fired [kg or kg/s].
+        """The kiln's walls and saggers, [J or W] for `solids` fired [kg or kg/s], and a second firing's.
 
-        Per kg fired: walls ``P (T - T0) / ((T_h - T0) m)``, the holding power ``P`` at
-        ``T_h`` scaled to the firing temperature ``T`` (conduction through the lining,
-        ``T0`` = 25 °C) over the throughput ``m``; saggers ``r (1 - f) Δh(T)``, ``r`` kg of
-        sagger heated from ``T0`` to ``T`` per kg fired, ``f`` returned, ``Δh`` corundum's
-        (McBride et al. 2002) standing in for the alumina-silica sagger body.
+        A second firing at ``T2`` (`refire_temperature`) reheats the product from 25 °C, ``Δh_p(T2)``
+        per kg, in a second pass through the kiln whose walls and saggers it bears; that heat leaves
+        as the product cools between and after the firings.
         """
-        figures = self.kiln_figures()
-        if not figures or self.temperature is None:
-            return 0.0
-        saggers = np.asarray(figures["sagger_ratio"]) * (1.0 - np.asarray(figures["sagger_heat_recovery"]))
-        return solids * (self.wall_losses() + saggers * sagger_enthalpy(self.temperature))
+        losses = super().heat_losses(solids, liquid)
+        if self.refire_temperature is None:
+            return losses
+        return losses + solids * (
+            self.pass_losses(self.refire_temperature) + self.product_enthalpy(self.refire_temperature)
+        )
+
+    def product_enthalpy(self, temperature: float | np.ndarray) -> np.ndarray:
+        """Heat to raise 1 kg of the product from 25 °C to `temperature` [K], [J/kg]."""
+        product = package_data().species(f"{self.product}(s)")
+        per_kg = 1000.0 / Formula(self.product).relative_mass
+        hot = np.asarray(temperature, dtype=np.float64)
+        return np.asarray(product.enthalpy(hot) - product.enthalpy(AMBIENT)) * per_kg
 
     def _residue_per_product(self) -> float | np.ndarray:
         """Reductant dosed per mole of product to leave `carbon_residue` kg of carbon per kg of it, [mol/mol]."""

@@ -11,7 +11,6 @@ from flowsheet.chemistry import Formula, Reaction
 from flowsheet.components import Components
 from flowsheet.errors import Problem
 from flowsheet.operations.base import (
-    Operation,
     Port,
     dried_labels,
     drying_operator,
@@ -19,6 +18,7 @@ from flowsheet.operations.base import (
     phase_split,
     reaction_operator,
 )
+from flowsheet.operations.firing import NO_KILN, FiredUnit
 from flowsheet.thermo import SpeciesData
 
 
@@ -95,7 +95,7 @@ def consumption(operator: np.ndarray, components: Components, label: str) -> np.
 
 
 @dataclass(frozen=True, repr=False)
-class StoichiometricReactor(Operation):
+class StoichiometricReactor(FiredUnit):
     """React the feed by one or more reactions, each at a fixed conversion of its limiting species.
 
     Parameters
@@ -110,7 +110,12 @@ class StoichiometricReactor(Operation):
     fired : bool
         A kiln, default False: what arrives dissolved or liquid takes its form at
         `temperature` after the reactions (moisture leaves as steam, salts dry), as in
-        a :class:`~flowsheet.operations.Calciner`.
+        a :class:`~flowsheet.operations.Calciner`, and the kiln named by `kiln` is heated.
+    kiln : str
+        For a fired reactor, the kiln it fires in, whose walls and saggers it bears as a
+        calciner does (the kiln's parameters are those of
+        :class:`~flowsheet.operations.firing.FiredUnit`): ``rotary``, ``roller_hearth``,
+        ``pusher``, ``box``, or ``none`` for a bare heat balance. A fired reactor must name one.
 
     Notes
     -----
@@ -122,6 +127,7 @@ class StoichiometricReactor(Operation):
     reactions: tuple = field(default=())
     temperature: float | None = parameter("K", None, "outlet temperature", above=0)
     fired: bool = False
+    kiln: str = ""
     sets_temperature: ClassVar[bool] = True
 
     outlets = ("product", "gas")
@@ -142,7 +148,17 @@ class StoichiometricReactor(Operation):
         found += [] if self.reactions else [self.problem("no reactions given", field="reactions")]
         if self.fired and self.temperature is None:
             found.append(self.problem("must be given for a fired reactor", field="temperature", hint="e.g. '600 degC'"))
-        return found
+        if self.fired and not self.kiln:
+            hint = f"kiln: rotary (or roller_hearth, pusher, box), or kiln: {NO_KILN} for a bare heat balance"
+            found.append(
+                self.problem("must be named for a fired reactor: its walls and saggers", field="kiln", hint=hint)
+            )
+        elif self.kiln and not self.fired:
+            found.append(self.problem("is heated only by a fired reactor", field="kiln", hint="fired: true"))
+        return found + (self.kiln_problems() if self.fired else [])
+
+    def fires(self) -> bool:
+        return self.fired and super().fires()
 
     def reaction_steps(self) -> tuple[ReactionStep, ...]:
         return self.reactions

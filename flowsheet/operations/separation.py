@@ -47,6 +47,12 @@ class Washer(Operation):
         (Choudhury and Dahlstrom, AIChE J. 3:433, 1957). ``E = 1 - 1/e = 0.632`` is a
         perfectly mixed cake liquor (``e**-n``), the slow end of the dispersion model;
         ``E`` near 1 is plug-flow displacement.
+    occluded_fraction : float
+        Share of the cake liquor held in the pores of the particles, out of the wash's
+        reach, [-], default 0. The cake is taken as two regions: the liquor between the
+        particles, which the wash displaces, and that inside them, whose solutes stay
+        whatever the wash (no diffusion out during the wash is counted), so that the
+        residual is ``phi + (1 - phi) r``, ``r`` the washable part's.
     temperature : str or Quantity, optional
         Outlet temperature; default that of the mixed inlets.
 
@@ -67,6 +73,7 @@ class Washer(Operation):
     displacement_efficiency: float | None = parameter(
         "", None, "fraction of solutes displaced per liquor volume of wash", above=0, high=1
     )
+    occluded_fraction: float = parameter("", 0.0, "share of cake liquor out of the wash's reach", low=0, high=1)
     temperature: float | None = parameter("K", None, "outlet temperature", above=0)
     sets_temperature: ClassVar[bool] = True
 
@@ -128,15 +135,19 @@ class Washer(Operation):
         moisture = np.asarray(self.cake_moisture, dtype=float)
         held = moisture / (1.0 - moisture) * ((slurry * solid) @ masses)
         fraction = np.divide(held, liquor, out=np.zeros_like(held * liquor), where=liquor > 0)
-        return {"liquor_fraction": fraction, "residual": np.zeros_like(fraction) + self.residual()}
+        fraction, residual = np.broadcast_arrays(fraction, self.residual())
+        return {"liquor_fraction": fraction, "residual": residual}
 
     def residual(self) -> np.ndarray:
-        """Fraction of the cake liquor's dissolved species washing leaves, [-], per sample."""
+        """Fraction of the cake liquor's dissolved species washing leaves, [-], per sample: ``phi + (1 - phi) r``."""
+        occluded = np.asarray(self.occluded_fraction, dtype=float)
         if self.displacement_efficiency is None:
-            return 1.0 - np.asarray(self.wash_efficiency, dtype=float)
-        moisture = np.asarray(self.cake_moisture, dtype=float)
-        washes = np.asarray(self.wash_ratio) * WATER_DENSITY * (1.0 - moisture) / np.maximum(moisture, 1e-300)
-        return (1.0 - np.asarray(self.displacement_efficiency, dtype=float)) ** washes
+            washable = 1.0 - np.asarray(self.wash_efficiency, dtype=float)
+        else:
+            moisture = np.asarray(self.cake_moisture, dtype=float)
+            washes = np.asarray(self.wash_ratio) * WATER_DENSITY * (1.0 - moisture) / np.maximum(moisture, 1e-300)
+            washable = (1.0 - np.asarray(self.displacement_efficiency, dtype=float)) ** washes
+        return occluded + (1.0 - occluded) * washable
 
     def outlet_maps(self, components: Components, state: dict | None) -> dict:
         solid, dissolved, masses = self._masks(components)

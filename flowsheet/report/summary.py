@@ -14,6 +14,7 @@ Each route becomes::
                           "price": {...}, "cost": {...}, "source": str, "estimate": bool}],
                "unpriced": [str]},
      "per_kwh": {"specific_energy": {...}, "kpis": {name: {"value": float, "unit": str}}}  # {} if not given
+     "specifications": [{"kpi": str, "max": {...}, "value": {...}, "exceeded": bool, "source": str}],
      "species": {"layers": [str], "overridden": [str], "overrides": [str], "estimated": [str]}}
 
 where ``overridden`` lists the species a later layer (a user's folder, the route's own
@@ -47,6 +48,22 @@ def _value(quantity: pint.Quantity, co2e: bool = False) -> dict:
     return {"value": float(quantity.magnitude), "unit": co2e_unit(unit) if co2e else unit}
 
 
+def _specifications(results: Results) -> list[dict]:
+    """Each limit the route sets on a KPI, with the KPI's value and whether it is exceeded."""
+    exceeded = {limit.kpi for limit, _ in results.exceeded()}
+    found = []
+    for limit in results.specifications:
+        kind = BY_NAME[limit.kpi].kind
+        found.append({
+            "kpi": limit.kpi,
+            "max": _value(results.quantity(kind, limit.max)),
+            "value": _value(results.quantity(kind, float(results.kpis[limit.kpi][0]))),
+            "exceeded": limit.kpi in exceeded,
+            "source": limit.source,
+        })  # fmt: skip
+    return found
+
+
 def summarize(results: Results, route: str, file: str, product: str) -> dict:
     """Return the JSON-ready summary of one solved route."""
     per_unit = {}
@@ -77,6 +94,7 @@ def summarize(results: Results, route: str, file: str, product: str) -> dict:
         "legs": _legs(results),
         "costs": _costs(results),
         "per_kwh": _per_kwh(results),
+        "specifications": _specifications(results),
         "species": {
             "layers": list(results.species_layers),
             "overridden": list(results.overridden),

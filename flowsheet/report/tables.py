@@ -150,7 +150,15 @@ def _route_notes(summary: dict, fmt: str) -> str:
         text = f"per kWh the product stores ({stored:.3g} kWh/kg): " + ", ".join(shown)
         blocks.append(f"- {text}" if fmt == "markdown" else textwrap.fill(text, width, subsequent_indent="  "))
     unpriced = summary.get("costs", {}).get("unpriced", [])
-    for heading, listed in (("transport legs", legs), ("no price, left out of the costs", unpriced)):
+    exceeded = [
+        f"{item['kpi']} {_number(item['value']['value'])} {_short(item['value']['unit'])} > "
+        f"{_number(item['max']['value'])} {_short(item['max']['unit'])} ({item['source'].split(':')[0]})"
+        for item in summary.get("specifications", [])
+        if item["exceeded"]
+    ]
+    listings = (("over the route's specifications", exceeded), ("transport legs", legs),
+                ("no price, left out of the costs", unpriced))  # fmt: skip
+    for heading, listed in listings:
         if listed:
             lines = (
                 [f"- {text}" for text in listed] if fmt == "markdown" else [_wrapped(text, width) for text in listed]

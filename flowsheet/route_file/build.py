@@ -21,7 +21,7 @@ from flowsheet.operations import Feed, Operation, Product, TransportLeg
 from flowsheet.operations.base import SI
 from flowsheet.prices import package_prices
 from flowsheet.route_file.legs import with_passage
-from flowsheet.route_file.market import route_prices, specific_energy
+from flowsheet.route_file.market import route_prices, specific_energy, specifications
 from flowsheet.route_file.schema import RouteSpec, unit_types
 from flowsheet.thermo import ConstantHeatCapacity, Species, SpeciesData, package_data
 from flowsheet.thermo.plausibility import check_formation_enthalpy, check_heat_capacity, check_range, settle
@@ -50,6 +50,7 @@ def build_flowsheet(
     book = package_prices().with_prices(prices) if prices else None
     sheet = Flowsheet(spec.name, regions=regions, species_data=data.layered(where, own) if own else data, prices=book)
     sheet.specific_energy = specific_energy(spec, report)
+    sheet.specifications = specifications(spec, report)
     types = unit_types()
     built: list[Operation] = []
     for name, feed in spec.feeds.items():

@@ -6,6 +6,7 @@ from typing import Any
 
 from flowsheet.chemistry import Formula
 from flowsheet.errors import FlowsheetError, UnitError
+from flowsheet.kpis import KPIS, Limit
 from flowsheet.prices import Price, package_prices, storage_kind, storage_unit
 from flowsheet.route_file.schema import RouteSpec
 from flowsheet.uncertainty import Distribution, read_distribution
@@ -83,6 +84,33 @@ def specific_energy(spec: RouteSpec, report: Any) -> float | None:
         report(("capacity",), "specific capacity and voltage must be positive")
         return None
     return charge * voltage
+
+
+def specifications(spec: RouteSpec, report: Any) -> tuple[Limit, ...]:
+    """The route's limits on its purity KPIs, each as a mass fraction [kg/kg]; bad entries go to `report`."""
+    found = []
+    keys = {source.key for source in spec.sources}
+    purities = [kpi.name for kpi in KPIS if kpi.kind == "purity"]
+    for name, entry in spec.specifications.items():
+        if name not in purities:
+            report(("specifications", name), "is not a purity KPI", f"one of {', '.join(purities)}")
+            continue
+        if entry.source not in keys:
+            report(("specifications", name, "source"), f"{entry.source!r} is not a key of the route's sources",
+                   "add it to sources:")  # fmt: skip
+            continue
+        try:
+            limit = magnitude(entry.max, "", field="max")
+        except UnitError as err:
+            report(("specifications", name, "max"), f"expects a mass fraction, got {err.got!r}: {err.problem}",
+                   "e.g. '1200 ppm'")  # fmt: skip
+            continue
+        if not limit > 0:
+            report(("specifications", name, "max"), f"must be positive, got {entry.max!r}", "e.g. '1200 ppm'")
+            continue
+        cited = next(source.cite for source in spec.sources if source.key == entry.source)
+        found.append(Limit(name, limit, f"{entry.source}: {cited}" if cited else entry.source))
+    return tuple(found)
 
 
 def _package_category(key: str) -> str:

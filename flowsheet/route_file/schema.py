@@ -127,6 +127,14 @@ class CapacitySpec(_Strict):
     note: str = ""
 
 
+class LimitSpec(_Strict):
+    """An upper limit on a purity KPI of the route (``impurity_S_precursor: {max: 1200 ppm, ...}``), with a source."""
+
+    max: StrictStr | StrictInt | StrictFloat
+    source: StrictStr
+    note: str = ""
+
+
 class RouteSpec(_Strict):
     """A whole route file, after ``extends`` has been resolved."""
 
@@ -140,6 +148,7 @@ class RouteSpec(_Strict):
     species: list[SpeciesSpec] = []
     prices: dict[str, PriceSpec] = {}
     capacity: CapacitySpec | None = None
+    specifications: dict[str, LimitSpec] = {}
     feeds: dict[str, FeedSpec]
     products: dict[str, ProductSpec]
     units: dict[str, dict[str, Any]]

@@ -143,6 +143,7 @@ def _solve(
         unit_energy=tuple(parts.units),
         legs=tuple(parts.legs),
         specific_energy=sheet.specific_energy,
+        specifications=sheet.specifications,
         cost_lines=tuple(parts.costs),
         unpriced=tuple(calculator.pricing.unpriced),
         parameters={path: np.asarray(v, dtype=float).reshape(-1) for path, v in (samples or {}).items()},

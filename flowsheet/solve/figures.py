@@ -15,10 +15,11 @@ import functools
 import numpy as np
 
 from flowsheet.chemistry import Formula
+from flowsheet.chemistry.elements import atomic_weights
 from flowsheet.components import Components
 from flowsheet.factors import emission_factor, modes, utility
-from flowsheet.kpis import FEEDS, KPIS, WASTE_CLASSES, Leg, Parts, UnitEnergy, waste_class
-from flowsheet.operations import Feed, Operation, Product, Scrap, TransportLeg
+from flowsheet.kpis import FEEDS, IMPURITIES, KPIS, WASTE_CLASSES, Leg, Parts, UnitEnergy, waste_class
+from flowsheet.operations import Calciner, Feed, Operation, Product, Scrap, TransportLeg
 from flowsheet.solve.costs import Pricing
 from flowsheet.solve.plan import Plan
 
@@ -87,6 +88,7 @@ class KpiCalculator:
         self.order, self.before = _forward(plan)
         self.ends = [op.name for op in sheet.operations if isinstance(op, Product) and op.kind == "product"]
         self.waste_columns: dict[str, np.ndarray] = {}
+        self.impurity_columns: dict[str, tuple[list[str], np.ndarray]] = {}
         self.names = list(columns)
         self.matrix = np.stack(list(columns.values()), axis=1) if columns else np.zeros((plan.width, 0))
 
@@ -112,6 +114,8 @@ class KpiCalculator:
         sums = {name: summed[:, k] for k, name in enumerate(self.names)}
         wasted = flows @ self._waste_columns(product)
         sums |= {f"waste:{name}": wasted[:, k] for k, name in enumerate(WASTE_CLASSES)}
+        names, columns = self._impurity_columns(product)
+        sums |= dict(zip(names, (flows @ columns).T, strict=True))
         units = []
         for unit in self.units:
             operation, duty = operations[unit], duties[unit]
@@ -174,6 +178,33 @@ class KpiCalculator:
                 axis=1,
             )
         return self.waste_columns[product]
+
+    def _impurity_columns(self, product: str) -> tuple[list[str], np.ndarray]:
+        """Columns (L, k) of the product's and the precursor's mass and impurity elements (``product:S`` ...).
+
+        The precursor is what calciners fire, their ``feed`` inlets. An element counts in every species
+        but the product itself, so a sodium cathode's own sodium is not an impurity.
+        """
+        if product not in self.impurity_columns:
+            plan, components = self.plan, self.plan.components
+            sheet = plan.sheet
+            fired = [sheet.inlets(op.name)["feed"] for op in sheet.operations if isinstance(op, Calciner)]
+            key = Formula(product).key
+            names, columns = [], []
+            for streams, chosen in (("product", plan.products("product")), ("precursor", fired)):
+                names.append(f"{streams}:mass")
+                columns.append(plan.weights(chosen, components.molar_masses))
+                for element in IMPURITIES:
+                    per_species = np.array(
+                        [
+                            0.0 if s.formula.key == key else float(s.formula.elements.get(element, 0))
+                            for s in components.species
+                        ]
+                    )
+                    names.append(f"{streams}:{element}")
+                    columns.append(plan.weights(chosen, per_species * atomic_weights()[element] / 1000.0))
+            self.impurity_columns[product] = (names, np.stack(columns, axis=1))
+        return self.impurity_columns[product]
 
     def compute(self, parts: Parts) -> dict[str, np.ndarray]:
         """Every KPI of :data:`KPIS`, per sample, [kg], [J] or [t km] per the flows' basis."""

@@ -94,7 +94,11 @@ def _moist_solid(fired):
     sheet.add(
         Feed("cake", {"FePO4·2H2O": "1 mol/s", "H2O(l)": "0.1 mol/s"}),
         StoichiometricReactor(
-            "dehydrate", reactions=["FePO4·2H2O -> FePO4 + 2 H2O(g)"], temperature="600 degC", fired=fired
+            "dehydrate",
+            reactions=["FePO4·2H2O -> FePO4 + 2 H2O(g)"],
+            temperature="600 degC",
+            fired=fired,
+            kiln="none" if fired else "",
         ),
         Product("solid"),
         Product("gas", kind="emission"),
@@ -118,9 +122,10 @@ def test_an_unfired_reactor_keeps_liquid_water_and_says_where_its_data_end():
         solve(_moist_solid(fired=False), "1 kg", product="FePO4")
 
 
-def test_a_fired_reactor_needs_its_temperature():
-    [problem] = StoichiometricReactor("dehydrate", reactions=["FePO4·2H2O -> FePO4 + 2 H2O(g)"], fired=True).problems()
-    assert problem.field == "temperature"
+def test_a_fired_reactor_needs_its_temperature_and_its_kiln():
+    problems = StoichiometricReactor("dehydrate", reactions=["FePO4·2H2O -> FePO4 + 2 H2O(g)"], fired=True).problems()
+    assert [problem.field for problem in problems] == ["temperature", "kiln"]
+    assert "kiln: none for a bare heat balance" in problems[1].hint
 
 
 @pytest.mark.parametrize(("metal", "product"), [("Mn", "Ni0.8Co0.15Al0.05(OH)2.05"), ("Ni", "Ni(OH)2")])

@@ -50,3 +50,83 @@ def test_both_wash_descriptions_are_refused():
     washer = Washer("filter", cake_moisture=0.2, wash_ratio="5 L/kg", wash_efficiency=0.99, displacement_efficiency=0.5)
     [problem] = washer.problems()
     assert problem.field == "displacement_efficiency"
+
+
+@pytest.mark.parametrize("litres", [3, 10])
+def test_an_occluded_share_of_the_cake_liquor_stays_whatever_the_wash(litres):
+    hydroxide = NI + 2 * (O + H)
+    held = 0.2 / 0.8 * hydroxide
+    liquor = 100 * (2 * H + O) + (2 * NA + S + 4 * O)
+    washes = litres * 0.8 / 0.2
+    # the tenth in the particles' pores stays; the wash reaches the rest: 0.1 + 0.9 e^-n
+    expected = held / liquor * (0.1 + 0.9 * math.exp(-washes))
+    kept = _washed(f"{litres} L/kg", displacement_efficiency=1 - math.exp(-1), occluded_fraction=0.1)
+    assert kept == pytest.approx(expected, rel=1e-9)
+
+
+def test_the_shipped_sulfate_route_keeps_less_sulfur_and_sodium_the_more_it_washes():
+    from pathlib import Path
+
+    from flowsheet.route_file import load_route
+
+    path = Path(__file__).parents[2] / "routes" / "nmc811_sulfate.yaml"
+    found = {}
+    for litres in (3, 10):
+        route = load_route(path, overrides={"units.filter.wash_ratio": f"{litres} L/kg"})
+        totals = solve(route.flowsheet, "1 kg", route.spec.product).totals()
+        found[litres] = {k: totals[k].to("ppm").magnitude for k in ("impurity_S", "impurity_Na")}
+    # cake liquor 0.2 / 0.8 kg per kg of solids: 12 and 40 liquor volumes of wash; 9 % occluded
+    residual = {litres: 0.09 + 0.91 * math.exp(-litres * 0.8 / 0.2) for litres in (3, 10)}
+    for impurity in ("impurity_S", "impurity_Na"):
+        assert found[3][impurity] > found[10][impurity]
+        # the salt a kg of product carries follows the residual (its own mass moves the ppm by under 1e-6)
+        assert found[3][impurity] / found[10][impurity] == pytest.approx(residual[3] / residual[10], rel=1e-6)
+    assert 800 < found[10]["impurity_S"] < 1000  # the 800-1000 ppm the route's washing source claims
+
+
+def test_a_route_says_when_its_precursor_is_over_its_specification(tmp_path, capsys):
+    from pathlib import Path
+
+    from flowsheet.cli import main
+    from flowsheet.route_file import load_route
+
+    path = Path(__file__).parents[2] / "routes" / "nmc811_sulfate.yaml"
+    within = solve(*_route_args(load_route(path)))
+    assert within.exceeded() == []
+    over = solve(*_route_args(load_route(path, overrides={"units.filter.occluded_fraction": 0.15})))
+    [(limit, value)] = over.exceeded()
+    assert (limit.kpi, limit.max) == ("impurity_S_precursor", pytest.approx(1200e-6))
+    assert value == pytest.approx(over.kpis["impurity_S_precursor"][0])
+    assert limit.source.startswith("precursor-spec-low-s: Chinese patent CN 107611383 B")
+    variant = tmp_path / "dirty.yaml"
+    variant.write_text(f"extends: {path}\nname: dirty\nset:\n  units.filter.occluded_fraction: 0.15\n", "utf-8")
+    assert main(["run", str(variant)]) == 0
+    notes = capsys.readouterr().out.split("over the route's specifications:", 1)[1]
+    assert notes.split("\n")[1].strip().startswith("impurity_S_precursor 1,4")  # ppm, against 1,200
+    assert "> 1,200.0 ppm (precursor-spec-low-s)" in notes
+
+
+def _route_args(route):
+    return route.flowsheet, "1 kg", route.spec.product
+
+
+@pytest.mark.parametrize(
+    ("entry", "field", "words"),
+    [
+        ("co2e: {max: 1 kg, source: washing}", "specifications.co2e", "is not a purity KPI"),
+        ("impurity_S: {max: 2 kg, source: washing}", "specifications.impurity_S.max", "expects a mass fraction"),
+        ("impurity_S: {max: 100 ppm, source: nowhere}", "specifications.impurity_S.source", "'nowhere' is not a key"),
+    ],
+)
+def test_a_bad_specification_is_refused_at_its_line(tmp_path, entry, field, words):
+    from pathlib import Path
+
+    from flowsheet.errors import RouteFileError
+    from flowsheet.route_file import load_route
+
+    parent = Path(__file__).parents[2] / "routes" / "nmc811_sulfate.yaml"
+    path = tmp_path / "bad.yaml"
+    path.write_text(f"extends: {parent}\nname: bad\nspecifications:\n  {entry}\n", "utf-8")
+    with pytest.raises(RouteFileError) as caught:
+        load_route(path)
+    assert f"bad.yaml:4: {field}: {words}" in str(caught.value)
