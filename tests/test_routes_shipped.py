@@ -50,6 +50,7 @@ def test_the_shipped_routes_are_all_there():
         "nmc811_recycled",
         "lfp_sulfate",
         "lfp_metal",
+        "lfp_metal_direct",
         "nca_sulfate",
         "lmfp_solid_state",
         "lnmo_sulfate",

@@ -86,3 +86,22 @@ def test_the_lfp_routes_process_co2_is_the_carbonate_and_the_glucose_that_reduce
     co2 = _solved(stem).totals()["co2e_process"].magnitude
     assert co2 == pytest.approx((carbonate + reduction) * per_kg, rel=1e-9)
     assert reduction / carbonate == pytest.approx(0.49, abs=0.005)  # the +49 % the routes state
+
+
+def test_the_direct_fe2_variant_gives_off_only_the_carbonates_co2_and_the_iron_takes_the_phosphates_protons():
+    # Fe + NH4H2PO4 + 1/2 Li2CO3 -> LiFePO4 + NH3 + H2 + 1/2 CO2 + 1/2 H2O: no Fe(III) to reduce back,
+    # so no glucose burns; per mol LiFePO4, 0.51 mol CO2 (Li/Fe 1.02), 1 NH3 and 1 H2 in the kiln's off-gas
+    results = _solved("lfp_metal_direct")
+    n = 1000 / Formula("LiFePO4").relative_mass  # mol per kg
+    totals = results.totals()
+    assert totals["co2e_process"].magnitude == pytest.approx(0.51 * n * Formula("CO2").relative_mass / 1000, rel=1e-9)
+    assert totals["co2e_process"].magnitude == pytest.approx(_solved("lfp_metal").totals()["co2e_process"].magnitude
+                                                             / (1 + 0.25 / 0.51), rel=1e-9)  # fmt: skip
+    offgas = results.flow("calcine.offgas->kiln_offgas.in")
+    c = results.components
+    assert offgas[c.index("NH3(g)")] == pytest.approx(n, rel=1e-9)
+    assert offgas[c.index("H2(g)")] == pytest.approx(n, rel=1e-9)
+    assert totals["shipped_mass"].magnitude == pytest.approx(n * Formula("Fe").relative_mass / 1000, rel=1e-9)
+    assert totals["water_fresh"].magnitude == 0
+    assert totals["waste_total"].magnitude == 0
+    assert results.closure.worst < 1e-9

@@ -13,6 +13,7 @@ from flowsheet.components import Components
 from flowsheet.errors import FlowsheetError, Problem, message_and_hint
 from flowsheet.operations.base import (
     ALL_INLETS,
+    NON_METALS,
     Port,
     as_matrix_scalar,
     as_vector_scalar,
@@ -60,13 +61,20 @@ def _balanced(reactants: tuple[str, ...], products: tuple[str, ...]) -> Reaction
     return Reaction.balance(list(reactants), list(products))  # raises the plain error
 
 
+def _is_metal(label: str) -> bool:
+    """True for an element that is a metal in its elemental state (Fe, Ni), which acid protons may oxidise."""
+    elements = Formula(label).elements
+    return len(elements) == 1 and not set(elements) & NON_METALS
+
+
 @lru_cache(maxsize=256)
 def fired(reactants: tuple[str, ...], products: tuple[str, ...], atmosphere: str, reductant: str) -> Reaction:
     """The firing reaction in an atmosphere, balanced; an error with the balance it would need otherwise.
 
     Oxygen and air may give or take O2. Nitrogen and hydrogen cannot give O2: a firing that
     releases oxygen takes it up with hydrogen (as H2O) or with the reductant (as CO2), or gives
-    it off as O2; one that needs oxygen is refused.
+    it off as O2; a metal fired with an acid salt may be oxidised by its protons, giving off H2
+    (``Fe + NH4H2PO4 + 1/2 Li2CO3 -> LiFePO4 + NH3 + H2 + ...``); one that needs oxygen is refused.
     """
     if atmosphere in ("oxygen", "air"):
         return _balanced(reactants, products)
@@ -77,6 +85,8 @@ def fired(reactants: tuple[str, ...], products: tuple[str, ...], atmosphere: str
         gases = dict.fromkeys([*products, "CO2(g)", *volatile_products(reductant)])
         attempts.append(([*reactants, reductant], list(gases)))
     attempts.append((list(reactants), [*products, OXYGEN]))  # oxygen given off into the sweep gas
+    if any(_is_metal(label) for label in reactants):  # a metal powder oxidised by the charge's protons
+        attempts.append((list(reactants), [*products, HYDROGEN]))
     for left, right in attempts:
         try:
             return Reaction.balance(left, right)
