@@ -47,22 +47,37 @@ Quick start
 0.2233
 """
 
-from importlib.metadata import PackageNotFoundError, version
+import sys
+import types
+from typing import TYPE_CHECKING
 
-from flowsheet.chemistry import Formula, molar_mass
 from flowsheet.errors import FlowsheetError
-from flowsheet.graph import Flowsheet
-from flowsheet.results import Results
-from flowsheet.solve import solve
-from flowsheet.thermo import Reaction, Species, heat_of_reaction, species
-from flowsheet.units import Quantity, parse_quantity, ureg
 
-try:
-    __version__ = version("cathode-flowsheet")
-except PackageNotFoundError:  # a source tree that was never installed
-    __version__ = "0+unknown"
+if TYPE_CHECKING:  # what the names below are, for type checkers; at run time each is imported on first use
+    from flowsheet.chemistry import Formula, molar_mass
+    from flowsheet.graph import Flowsheet
+    from flowsheet.provenance import provenance, recycled_content
+    from flowsheet.report import draw, sankey
+    from flowsheet.results import Results
+    from flowsheet.route_file import load_route
+    from flowsheet.sampling import sample, sweep
+    from flowsheet.solve import solve
+    from flowsheet.thermo import Reaction, Species, heat_of_reaction, species
+    from flowsheet.units import Quantity, parse_quantity, ureg
 
 _LAZY = {
+    "Formula": "flowsheet.chemistry",
+    "molar_mass": "flowsheet.chemistry",
+    "Flowsheet": "flowsheet.graph",
+    "Results": "flowsheet.results",
+    "solve": "flowsheet.solve",
+    "Reaction": "flowsheet.thermo",
+    "Species": "flowsheet.thermo",
+    "heat_of_reaction": "flowsheet.thermo",
+    "species": "flowsheet.thermo",
+    "Quantity": "flowsheet.units",
+    "parse_quantity": "flowsheet.units",
+    "ureg": "flowsheet.units",
     "sample": "flowsheet.sampling",
     "sweep": "flowsheet.sampling",
     "load_route": "flowsheet.route_file",
@@ -71,24 +86,48 @@ _LAZY = {
     "sankey": "flowsheet.report",
     "draw": "flowsheet.report",
 }
+"""Each public name and the module it lives in: imported on first use, so that ``flowsheet --help`` and
+``flowsheet formula`` start without pint, numpy's users, pandas, scipy or plotly."""
 
 _SUBMODULES = ("testing",)
 """Modules reached as attributes (``flowsheet.testing.check_operation``), imported on first use."""
 
 
 def __getattr__(name: str) -> object:
-    """Import the sampling, route-file, provenance, report and testing layers only when used.
-
-    pydantic, YAML, scipy.sparse and plotly cost start-up time.
-    """
+    """Import each public name's module only when the name is first used (pint alone takes 0.4 s)."""
     import importlib
 
+    if name == "__version__":
+        from importlib.metadata import PackageNotFoundError, version
+
+        try:
+            return version("cathode-flowsheet")
+        except PackageNotFoundError:  # a source tree that was never installed
+            return "0+unknown"
     if name in _LAZY:
-        return getattr(importlib.import_module(_LAZY[name]), name)
+        found = getattr(importlib.import_module(_LAZY[name]), name)
+        globals()[name] = found
+        return found
     if name in _SUBMODULES:
         return importlib.import_module(f"flowsheet.{name}")
     raise AttributeError(f"module 'flowsheet' has no attribute {name!r}")
 
+
+class _Package(types.ModuleType):
+    """The package, whose public functions ``solve`` and ``provenance`` share their names with its modules.
+
+    Importing ``flowsheet.solve`` would bind the module to the package's name ``solve``; here the
+    function is kept (loaded on first use), as an eager ``from flowsheet.solve import solve`` did.
+    """
+
+    def __setattr__(self, name: str, value: object) -> None:
+        if name in _LAZY and isinstance(value, types.ModuleType):
+            self.__dict__.pop(name, None)  # the next use finds the function through __getattr__
+            return
+        super().__setattr__(name, value)
+
+
+sys.modules[__name__].__class__ = _Package
 
 __all__ = [
     "Flowsheet",

@@ -19,9 +19,6 @@ from flowsheet.solve import solve
 
 SUFFIXES = (".yaml", ".yml")
 
-TIME_LIMIT = 120.0
-"""Seconds one route file may take to load and solve in a batch before it is given up, [s]."""
-
 
 @contextlib.contextmanager
 def time_limit(seconds: float | None, path: str) -> Iterator[None]:
@@ -120,7 +117,7 @@ def evaluate(
     solve_routes: bool = True,
     progress: Callable[[int, int, str], None] | None = None,
     scenarios: Sequence[dict[str, str]] = (),
-    seconds: float | None = TIME_LIMIT,
+    seconds: float | None = None,
     data_folders: Sequence[str | Path] = (),
 ) -> list[Outcome]:
     """Load (and solve) every route, in every regional scenario; one bad file does not stop the others.
@@ -131,7 +128,8 @@ def evaluate(
         Each maps site names to regions, e.g. ``{"refinery": "CA"}``; every route is
         evaluated once per scenario and its summary named ``"route@refinery=CA"``.
     seconds : float, optional
-        Time limit per file and scenario, [s]; one that takes longer is reported and the batch goes on.
+        Time limit per file and scenario, [s], default none; one that takes longer is reported and
+        the batch goes on (the command line gives each 120 s unless told otherwise).
     data_folders : sequence of str or Path, optional
         Folders of species data every route loads on top of the package's (see :func:`load_route`).
     """

@@ -21,13 +21,14 @@ from __future__ import annotations
 import re
 from fractions import Fraction
 from functools import lru_cache
-
-import pint
+from typing import TYPE_CHECKING
 
 from flowsheet.chemistry.elements import atomic_weights
 from flowsheet.errors import FormulaError
 from flowsheet.html import table
-from flowsheet.units import Quantity
+
+if TYPE_CHECKING:  # pint only where a quantity is made: a formula is read without it
+    import pint
 
 PHASES = ("s", "l", "g", "aq")
 """Phase tags a formula may carry: solid, liquid, gas, aqueous."""
@@ -102,6 +103,8 @@ class Formula:
     @property
     def molar_mass(self) -> pint.Quantity:
         """Molar mass, [g/mol], as a pint Quantity (electron mass of ions neglected)."""
+        from flowsheet.units import Quantity
+
         return Quantity(self.relative_mass, "g/mol")
 
     def mass_fraction(self, element: str) -> float:

@@ -28,16 +28,16 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import importlib
 import os
 import signal
 import sys
 import threading
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
 import flowsheet
-from flowsheet.cli import chemistry, routes
+from flowsheet.cli.arguments import FORMATS, data_argument, route_arguments, seed
 from flowsheet.errors import FlowsheetError
-from flowsheet.report.tables import FORMATS
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -79,6 +79,15 @@ def _terminated(number: int, frame: object) -> None:
     raise KeyboardInterrupt
 
 
+def _command(module: str, name: str) -> Callable[[argparse.Namespace], int | None]:
+    """A command's handler, imported only when the command runs: ``--help`` loads none of them."""
+
+    def run(arguments: argparse.Namespace) -> int | None:
+        return getattr(importlib.import_module(f"flowsheet.cli.{module}"), name)(arguments)
+
+    return run
+
+
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="flowsheet",
@@ -89,18 +98,18 @@ def _parser() -> argparse.ArgumentParser:
     commands = parser.add_subparsers(dest="command", metavar="COMMAND")
 
     compare_cmd = commands.add_parser("compare", help="compare routes KPI by KPI, with ratios to a baseline")
-    routes.route_arguments(compare_cmd)
+    route_arguments(compare_cmd)
     compare_cmd.add_argument("--baseline", help="the route the others are divided by (default: the first)")
-    compare_cmd.set_defaults(run=routes.compare)
+    compare_cmd.set_defaults(run=_command("routes", "compare"))
 
     run_cmd = commands.add_parser("run", help="solve routes and print every KPI")
-    routes.route_arguments(run_cmd)
-    run_cmd.set_defaults(run=routes.run)
+    route_arguments(run_cmd)
+    run_cmd.set_defaults(run=_command("routes", "run"))
 
     sweep_cmd = commands.add_parser("sweep", help="Monte Carlo over a route's uncertain parameters")
     sweep_cmd.add_argument("route", metavar="ROUTE", help="a route file with {value: ..., range: [...]} parameters")
     sweep_cmd.add_argument("--samples", type=int, default=1000, help="number of samples (default 1000)")
-    sweep_cmd.add_argument("--seed", type=routes.seed, default=0, help="random seed, 0 to 2**63 - 1 (default 0)")
+    sweep_cmd.add_argument("--seed", type=seed, default=0, help="random seed, 0 to 2**63 - 1 (default 0)")
     sweep_cmd.add_argument(
         "--sobol",
         type=int,
@@ -108,40 +117,40 @@ def _parser() -> argparse.ArgumentParser:
         help="also Sobol indices, first-order and total, with 95%% intervals, from N (P + 2) solves; N a power of 2",
     )
     sweep_cmd.add_argument("--basis", help="override the route's basis")
-    routes.data_argument(sweep_cmd)
+    data_argument(sweep_cmd)
     sweep_cmd.add_argument("--format", choices=FORMATS, default="table", help="output format (default: table)")
     sweep_cmd.add_argument("--output", metavar="DIR", help="also write the samples (CSV) and the summary into DIR")
-    sweep_cmd.set_defaults(run=routes.sweep)
+    sweep_cmd.set_defaults(run=_command("routes", "sweep"))
 
     trace_cmd = commands.add_parser("trace", help="where an element in each product came from, feed by feed")
     trace_cmd.add_argument("route", metavar="ROUTE", help="a route file")
     trace_cmd.add_argument("--element", required=True, help="an element symbol, e.g. Co")
     trace_cmd.add_argument("--format", choices=FORMATS, default="table", help="output format (default: table)")
-    routes.data_argument(trace_cmd)
-    trace_cmd.set_defaults(run=routes.trace)
+    data_argument(trace_cmd)
+    trace_cmd.set_defaults(run=_command("routes", "trace"))
 
     species_cmd = commands.add_parser("species", help="what is known of a species, and where it came from")
     species_cmd.add_argument("formulas", nargs="+", metavar="FORMULA", help='e.g. "LiNi0.8Mn0.1Co0.1O2" or "H2O(g)"')
-    routes.data_argument(species_cmd)
-    species_cmd.set_defaults(run=chemistry.species)
+    data_argument(species_cmd)
+    species_cmd.set_defaults(run=_command("chemistry", "species"))
 
     check_cmd = commands.add_parser("check", help="validate route files without solving them")
     check_cmd.add_argument("routes", nargs="+", metavar="ROUTE", help="route files, directories or globs")
-    routes.data_argument(check_cmd)
-    check_cmd.set_defaults(run=routes.check)
+    data_argument(check_cmd)
+    check_cmd.set_defaults(run=_command("routes", "check"))
 
     balance = commands.add_parser("balance", help="check or complete a reaction; its heat and masses")
     balance.add_argument("reaction", metavar="REACTION", help='e.g. "Ni + H2SO4 -> NiSO4 + H2"')
     balance.add_argument("--temperature", default="298.15 K", help="for the heat of reaction (default 298.15 K)")
     balance.add_argument("--basis", help='mass of one species, e.g. "1 kg LiNi0.8Mn0.1Co0.1O2"')
-    balance.set_defaults(run=chemistry.balance)
+    balance.set_defaults(run=_command("chemistry", "balance"))
 
     reconcile_cmd = commands.add_parser("reconcile", help="reconcile measured flows with a route's element balances")
     reconcile_cmd.add_argument("route", metavar="ROUTE", help="a route file (its units and streams)")
     reconcile_cmd.add_argument("measurements", metavar="MEASUREMENTS", help="CSV: stream, quantity, value, sd, unit")
     reconcile_cmd.add_argument("--confidence", type=float, default=0.95, help="of both tests (default 0.95)")
-    routes.data_argument(reconcile_cmd)
-    reconcile_cmd.set_defaults(run=routes.reconcile)
+    data_argument(reconcile_cmd)
+    reconcile_cmd.set_defaults(run=_command("routes", "reconcile"))
 
     study_cmd = commands.add_parser("study", help="routes x scenarios x samples, on this machine or a Dask cluster")
     study_cmd.add_argument("study", metavar="STUDY", help="a study file (YAML: routes, grid, samples, seed)")
@@ -150,28 +159,28 @@ def _parser() -> argparse.ArgumentParser:
         "--scheduler",
         help="sync (in this process), processes, or tcp://host:port (default: $FLOWSHEET_SCHEDULER, else sync)",
     )
-    study_cmd.set_defaults(run=routes.study)
+    study_cmd.set_defaults(run=_command("routes", "study"))
 
     yields_cmd = commands.add_parser("yields", help="each element's overall yield, and step by step")
     yields_cmd.add_argument("route", metavar="ROUTE", help="a route file")
-    routes.data_argument(yields_cmd)
-    yields_cmd.set_defaults(run=routes.yields)
+    data_argument(yields_cmd)
+    yields_cmd.set_defaults(run=_command("routes", "yields"))
 
     compliance_cmd = commands.add_parser(
         "compliance", help="recycled content against EU minimums, shares by region, certified share"
     )
     compliance_cmd.add_argument("routes", nargs="+", metavar="ROUTE", help="route files")
     compliance_cmd.add_argument("--format", choices=("table", "json"), default="table", help="(default: table)")
-    routes.data_argument(compliance_cmd)
-    compliance_cmd.set_defaults(run=routes.compliance)
+    data_argument(compliance_cmd)
+    compliance_cmd.set_defaults(run=_command("routes", "compliance"))
 
     units_cmd = commands.add_parser("units", help="the unit types a route may use: parameters, ports and models")
     units_cmd.add_argument("types", nargs="*", metavar="TYPE", help="e.g. calciner; none: list them all")
     units_cmd.add_argument("--markdown", action="store_true", help="the whole reference page (docs/units.md)")
     units_cmd.add_argument("--schema", action="store_true", help="the JSON Schema of route files")
-    units_cmd.set_defaults(run=chemistry.units)
+    units_cmd.set_defaults(run=_command("chemistry", "units"))
 
     formula = commands.add_parser("formula", help="molar mass and composition of formulas")
     formula.add_argument("formulas", nargs="+", metavar="FORMULA", help='e.g. "NiSO4·6H2O" or "NiSO4.6H2O"')
-    formula.set_defaults(run=chemistry.formula)
+    formula.set_defaults(run=_command("formulas", "formula"))
     return parser

@@ -177,15 +177,6 @@ def _lines(lines: list[int]) -> str:
     return ", ".join(str(line) for line in lines)
 
 
-def formula(arguments: argparse.Namespace) -> None:
-    """``flowsheet formula``: molar mass, element counts and mass fractions."""
-    for text in arguments.formulas:
-        formula = Formula(text)
-        print(f"{formula.text}: {formula.relative_mass:.4f} g/mol")
-        for element, count in formula.elements.items():
-            print(f"  {element:<3} {str(count):>6}  {formula.mass_fraction(element):8.5f} by mass")
-
-
 def balance(arguments: argparse.Namespace) -> None:
     """``flowsheet balance``: check a reaction or propose its coefficients; its heat and masses."""
     magnitude(arguments.temperature, "K", field="--temperature")  # a wrong unit is an error, not 'not available'

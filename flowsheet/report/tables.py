@@ -11,8 +11,6 @@ import textwrap
 from flowsheet.report.summary import KPI_ORDER
 from flowsheet.units import co2e_unit, short_unit, split_co2e, ureg
 
-FORMATS = ("table", "json", "csv", "markdown")
-
 
 def _number(value: float | None) -> str:
     if value is None:
