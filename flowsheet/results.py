@@ -391,14 +391,11 @@ class Results:
         frame = pd.DataFrame(rows, columns=["species", "class", f"mass [{shown}]"])
         return frame.sort_values(f"mass [{shown}]", ascending=False).set_index("species")
 
-    def costs(self, sample: int = 0) -> pd.DataFrame:
-        """Per priced item: category, region, amount, unit price, cost and source, largest cost first.
+    def cost_rows(self, sample: int = 0) -> list[tuple]:
+        """:meth:`costs` as plain rows, largest cost first (what reports read without pandas).
 
-        Amounts are per basis in kg, MJ or t*km (per hour at a rate basis); prices in USD of 2023 per
-        that unit; a byproduct credit is a positive cost the ``cost`` KPI subtracts.
+        Each row: item, category, region, amount, unit, price [USD/unit], cost [USD], source, estimate.
         """
-        import pandas as pd
-
         sample = self._sample(sample)
         per_hour = 3600.0 if self.is_rate else 1.0
         rows = []
@@ -410,10 +407,19 @@ class Results:
             price = float(line.price[sample]) / factor
             cost = float(line.cost[sample]) * per_hour
             rows.append((line.item, line.category, line.region, amount, unit, price, cost, line.source, line.estimate))
+        return sorted(rows, key=lambda row: -abs(row[6]))
+
+    def costs(self, sample: int = 0) -> pd.DataFrame:
+        """Per priced item: category, region, amount, unit price, cost and source, largest cost first.
+
+        Amounts are per basis in kg, MJ or t*km (per hour at a rate basis); prices in USD of 2023 per
+        that unit; a byproduct credit is a positive cost the ``cost`` KPI subtracts.
+        """
+        import pandas as pd
+
         per = "/h" if self.is_rate else ""
         columns = ["item", "category", "region", "amount", "unit", "price [USD/unit]", f"cost [USD{per}]"]
-        frame = pd.DataFrame(rows, columns=[*columns, "source", "estimate"])
-        return frame.sort_values(f"cost [USD{per}]", ascending=False, key=abs).set_index("item")
+        return pd.DataFrame(self.cost_rows(sample), columns=[*columns, "source", "estimate"]).set_index("item")
 
     def energy(self, sample: int = 0) -> pd.DataFrame:
         """Per unit: duty, the unit's own losses (a kiln's), utility, carrier, energy bought and CO2e; heat removed is not bought.

@@ -21,7 +21,16 @@ import pint
 
 from flowsheet.errors import UnitError
 
-ureg: pint.UnitRegistry = pint.UnitRegistry(autoconvert_offset_to_baseunit=True, on_redefinition="ignore")
+
+def _registry() -> pint.UnitRegistry:
+    """Pint's registry, its definitions parsed once per machine and kept in the user's cache folder."""
+    try:
+        return pint.UnitRegistry(cache_folder=":auto:", autoconvert_offset_to_baseunit=True, on_redefinition="ignore")
+    except OSError:  # no cache folder to write: parse the definitions every time
+        return pint.UnitRegistry(autoconvert_offset_to_baseunit=True, on_redefinition="ignore")
+
+
+ureg: pint.UnitRegistry = _registry()
 """The package's UnitRegistry; quantities from other registries are converted by text.
 
 ``kt`` means kilotonne here (production is "50 kt/yr"), not pint's knot; write
@@ -210,6 +219,11 @@ def magnitude(
     >>> magnitude("750 degC", "K", field="temperature")
     1023.15
     """
+    key = (value, unit) if isinstance(value, str) else None
+    if key in _READ:  # a route file writes the same few texts many times; pint reads each once
+        return _READ[key]
+    if not unit and isinstance(value, float) and math.isfinite(value) and abs(value) <= MAX_MAGNITUDE:
+        return value  # a plain fraction or ratio: nothing for pint to do
     quantity = parse_quantity(value, unit, field)
     try:
         found = float(quantity.to(unit).magnitude)
@@ -223,7 +237,15 @@ def magnitude(
             f"is {found:.3g} {unit or '(dimensionless)'}, beyond the {MAX_MAGNITUDE:g} any plant stays within",
             "check the number and the unit's prefix",
         )
+    if key is not None:
+        if len(_READ) >= 4096:
+            _READ.clear()
+        _READ[key] = found
     return found
+
+
+_READ: dict[tuple[str, str], float] = {}
+"""Texts already read by :func:`magnitude`, by (text, unit): their magnitude."""
 
 
 def _read(value: str | float | int | pint.Quantity, wanted: str, field: str) -> pint.Quantity:

@@ -298,3 +298,17 @@ def test_check_rejects_what_run_would_reject(old, new, words, tmp_path, capsys):
     line = next(i for i, t in enumerate(text.splitlines(), 1) if t.startswith(new.split(":")[0] + ":"))
     assert err.startswith(f"error: {path}:{line}: {words}"), err
     assert "\n  hint: " in err
+
+
+@pytest.mark.parametrize("fast", [True, False])
+def test_both_yaml_parsers_read_the_same_data_and_refuse_aliases_at_their_line(monkeypatch, fast):
+    from flowsheet.route_file import text
+
+    if not fast:  # the pure-Python composer, where PyYAML has no libyaml
+        monkeypatch.setattr(text, "_FAST_LOADER", text._SafeComposer)
+    data, origins = text.parse_yaml("name: a\nregion: NO\nflag: yes\nn: 1.5\nitems: [x, 2]\n", "a.yaml")
+    assert data == {"name": "a", "region": "NO", "flag": "yes", "n": 1.5, "items": ["x", 2]}  # YAML 1.2 booleans
+    assert origins[("items", 1)] == ("a.yaml", 5)
+    with pytest.raises(RouteFileError) as caught:
+        text.parse_yaml(ALIAS_BOMB, "bomb.yaml")
+    assert str(caught.value).startswith("bomb.yaml:2: is not valid YAML: YAML aliases (*name) are not allowed")

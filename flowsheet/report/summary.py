@@ -134,22 +134,20 @@ def _per_kwh(results: Results) -> dict:
 
 def _costs(results: Results) -> dict:
     """Each priced item of the first sample (amount, price in USD of 2023, cost, source) and what has no price."""
-    frame = results.costs()
     per = " / hour" if results.is_rate else ""
-    cost = next(column for column in frame.columns if column.startswith("cost ["))
     names = {"kg": "kilogram", "MJ": "megajoule", "t*km": "kilometer * metric_ton"}
     lines = [
         {
             "item": item,
-            "category": row["category"],
-            "region": row["region"],
-            "amount": {"value": float(row["amount"]), "unit": names[row["unit"]] + per},
-            "price": {"value": float(row["price [USD/unit]"]), "unit": f"US_dollar / {names[row['unit']]}"},
-            "cost": {"value": float(row[cost]), "unit": "US_dollar" + per},
-            "source": row["source"],
-            "estimate": bool(row["estimate"]),
+            "category": category,
+            "region": region,
+            "amount": {"value": amount, "unit": names[unit] + per},
+            "price": {"value": price, "unit": f"US_dollar / {names[unit]}"},
+            "cost": {"value": cost, "unit": "US_dollar" + per},
+            "source": source,
+            "estimate": bool(estimate),
         }
-        for item, row in frame.iterrows()
+        for item, category, region, amount, unit, price, cost, source, estimate in results.cost_rows()
     ]
     return {"lines": lines, "unpriced": list(results.unpriced)}
 
