@@ -61,7 +61,7 @@ if TYPE_CHECKING:  # what the names below are, for type checkers; at run time ea
     from flowsheet.results import Results
     from flowsheet.route_file import load_route
     from flowsheet.sampling import sample, sweep
-    from flowsheet.solve import solve
+    from flowsheet.solve import Model, compile, solve
     from flowsheet.thermo import Reaction, Species, heat_of_reaction, species
     from flowsheet.units import Quantity, parse_quantity, ureg
 
@@ -71,6 +71,8 @@ _LAZY = {
     "Flowsheet": "flowsheet.graph",
     "Results": "flowsheet.results",
     "solve": "flowsheet.solve",
+    "compile": "flowsheet.solve",
+    "Model": "flowsheet.solve",
     "Reaction": "flowsheet.thermo",
     "Species": "flowsheet.thermo",
     "heat_of_reaction": "flowsheet.thermo",
@@ -131,6 +133,7 @@ sys.modules[__name__].__class__ = _Package
 
 __all__ = [
     "Flowsheet",
+    "Model",
     "FlowsheetError",
     "Formula",
     "Quantity",
@@ -138,6 +141,7 @@ __all__ = [
     "Results",
     "Species",
     "__version__",
+    "compile",
     "draw",
     "heat_of_reaction",
     "load_route",

@@ -9,7 +9,6 @@ allocated once, so a million samples take the memory of their table plus one chu
 
 from __future__ import annotations
 
-import dataclasses
 import itertools
 from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
@@ -20,9 +19,8 @@ import pint
 
 from flowsheet.errors import FlowsheetError, SolveError, UnitError
 from flowsheet.kpis import KPIS, display_unit
-from flowsheet.prices import storage_unit
 from flowsheet.route_file import Route, load_route
-from flowsheet.solve import solve
+from flowsheet.solve import compile
 from flowsheet.uncertainty import convert, written_unit
 from flowsheet.units import magnitude, parse_basis
 
@@ -37,25 +35,9 @@ Progress = Callable[[int, int], None]
 """Called after each chunk with (samples done, samples in all)."""
 
 
-def _target(route: Route, path: str) -> tuple[str, str]:
-    """``units.filter.wash_ratio`` -> (``filter``, ``wash_ratio``); a mapping entry keeps its key; ``prices.Ni`` stays."""
-    if path.startswith("prices.") and path.removeprefix("prices."):
-        return "prices", path.removeprefix("prices.")
-    parts = path.split(".", 3)
-    if len(parts) < 3 or parts[0] != "units" or parts[1] not in route.spec.units:
-        raise UnitError(path, "units.<unit>.<parameter> or prices.<key>", path, "names no parameter of the route")
-    return parts[1], ".".join(parts[2:])
-
-
 def _storage(route: Route, path: str) -> str:
     """The SI unit a parameter is stored in (``""`` for a mapping entry or a dimensionless value); a price's USD per SI unit."""
-    unit, key = _target(route, path)
-    if unit == "prices":
-        return "USD/kg" if key in route.spec.feeds else storage_unit(key)
-    if "." in key:
-        return ""
-    units = {f.name: f.metadata.get("unit") for f in dataclasses.fields(route.flowsheet.operation(unit))}
-    return units.get(key) or ""
+    return compile(route, vary=[path]).units[path]
 
 
 def evaluate(
@@ -96,7 +78,7 @@ def evaluate(
     if len(counts) > 1:
         raise UnitError("values", "one value per sample for every parameter", str(sorted(counts)), "lengths differ")
     samples = counts.pop() if counts else 1
-    paths = {path: ".".join(_target(route, path)) for path in arrays}
+    model = compile(route, vary=list(arrays))  # every path checked against the route
     rate = parse_basis(basis or route.spec.basis)[2]
     found = {kpi.name: np.empty(samples) for kpi in KPIS}
     if closure:
@@ -104,13 +86,7 @@ def evaluate(
     for start in range(0, samples, CHUNK):
         part = {path: v[start : start + CHUNK] for path, v in arrays.items()}
         try:
-            results = solve(
-                route.flowsheet,
-                basis or route.spec.basis,
-                route.spec.product,
-                {paths[path]: value for path, value in part.items()},
-                describe=part,
-            )
+            results = model.solve_si(part, basis)
         except SolveError as err:
             if start:
                 err.add_note(f"sample numbers count from {start}, the first of this chunk")

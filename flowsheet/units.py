@@ -185,11 +185,11 @@ def check_dimensionality(
     shown = str(quantity) if given is None else str(given)
     if not quantity.dimensionality:
         number = given if isinstance(given, str | int | float) else quantity.magnitude
-        problem, hint = "a bare number has no unit", f"give the unit, e.g. '{number} {_example_unit(expected)}'"
+        problem, hint = "a bare number has no unit", f"give the unit, e.g. '{number} {example_unit(expected)}'"
     elif not expected or not wanted:
         problem, hint = f"has {quantity.dimensionality}", "write a plain number without a unit, e.g. 0.9"
     else:
-        problem, hint = f"has {quantity.dimensionality}", f"give it in units of {_example_unit(expected)}"
+        problem, hint = f"has {quantity.dimensionality}", f"give it in units of {example_unit(expected)}"
     raise UnitError(field, _expected_text(expected), shown, problem, hint)
 
 
@@ -314,10 +314,10 @@ def _example(wanted: str) -> str:
     if wanted == "a quantity":
         return "5 L/kg"
     unit = wanted.split(" (")[0]
-    return f"5 {unit}" if "[" not in unit else f"5 {_example_unit(unit)}"
+    return f"5 {unit}" if "[" not in unit else f"5 {example_unit(unit)}"
 
 
-def _example_unit(expected: str) -> str:
+def example_unit(expected: str) -> str:
     """Return a unit to show in a hint for `expected` (a unit or a dimension expression)."""
     if not expected:
         return "(no unit)"

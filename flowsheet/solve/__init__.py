@@ -22,10 +22,11 @@ from flowsheet.solve.checks import check_closure, check_finite, check_negative, 
 from flowsheet.solve.energy import energy_of
 from flowsheet.solve.engine import MassSolution, solve_mass
 from flowsheet.solve.figures import calculator_of
+from flowsheet.solve.model import Model, compile, quantity_to_si
 from flowsheet.solve.plan import Plan
 from flowsheet.units import parse_basis
 
-__all__ = ["MassSolution", "solve", "solve_mass"]
+__all__ = ["MassSolution", "Model", "compile", "solve", "solve_mass"]
 
 
 def solve(
@@ -49,7 +50,10 @@ def solve(
     samples : mapping of str to numpy.ndarray, optional
         ``{"unit.parameter": values}`` in the parameter's SI unit, one value per sample
         (``"filter.wash_ratio"`` in m3/kg; a mapping entry as ``"split.fractions.bleed"``; a price
-        as ``"prices.Ni"`` in USD/kg, ``"prices.electricity"`` in USD/J).
+        as ``"prices.Ni"`` in USD/kg, ``"prices.electricity"`` in USD/J), or as pint Quantities in
+        any unit of the right dimension, converted. :func:`compile` gives a model whose
+        :meth:`~Model.solve` takes route-file paths and units and refuses bare numbers where a unit
+        is needed.
         Without it, one sample of the flowsheet as built.
     describe : mapping of str to numpy.ndarray, optional
         The values to name a failing sample by (as the user gave them); default `samples`.
@@ -81,6 +85,8 @@ def _solve(
 ) -> Results:
     components = sheet.check()
     amount, target, _ = parse_basis(basis)
+    if samples:  # a Quantity is converted to the unit the parameter is held in, never stripped of its unit
+        samples = {p: quantity_to_si(sheet, p, v) if isinstance(v, pint.Quantity) else v for p, v in samples.items()}
     prices, by_path = _prices(sheet, samples or {})
     values = _by_unit(sheet, by_path)
     solution = solve_mass(sheet, components, values, max((len(v) for v in prices.values()), default=1))
