@@ -27,6 +27,7 @@ from nbclient import NotebookClient
 
 ROOT = Path(__file__).parents[1]
 PLOTLY_JSON = "application/vnd.plotly.v1+json"
+WIDGET_VIEW = "application/vnd.jupyter.widget-view+json"
 
 
 def execute(path: Path) -> nbformat.NotebookNode:
@@ -61,6 +62,22 @@ def draw_plotly_offline(notebook: nbformat.NotebookNode) -> int:
     return figures
 
 
+def static_widgets(notebook: nbformat.NotebookNode) -> int:
+    """Show a live widget's static view on the page (no kernel runs there); return how many were replaced.
+
+    An output that carries both a widget view and HTML (``flowsheet.what_if``: the KPIs at each end of
+    each slider) keeps the HTML; without the widget's state, the view would be an empty box.
+    """
+    replaced = 0
+    for cell in notebook.cells:
+        for output in cell.get("outputs", []):
+            data = output.get("data", {})
+            if WIDGET_VIEW in data and "text/html" in data:
+                del data[WIDGET_VIEW]
+                replaced += 1
+    return replaced
+
+
 def build(site: Path) -> Path:
     """Execute the notebooks, build the site into `site`, and return it."""
     with tempfile.TemporaryDirectory() as scratch:
@@ -70,6 +87,7 @@ def build(site: Path) -> Path:
         for path in sorted((ROOT / "notebooks").glob("*.ipynb")):
             notebook = execute(path)
             draw_plotly_offline(notebook)
+            static_widgets(notebook)
             nbformat.write(notebook, work / "docs" / "notebooks" / path.name)
         shutil.copy(ROOT / "mkdocs.yml", work / "mkdocs.yml")
         command = [sys.executable, "-m", "mkdocs", "build", "--strict", "--quiet", "-f", str(work / "mkdocs.yml")]

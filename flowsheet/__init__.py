@@ -58,6 +58,7 @@ if TYPE_CHECKING:  # what the names below are, for type checkers; at run time ea
     from flowsheet.graph import Flowsheet
     from flowsheet.provenance import provenance, recycled_content
     from flowsheet.report import draw, sankey
+    from flowsheet.report.what_if import what_if
     from flowsheet.results import Results
     from flowsheet.route_file import load_route
     from flowsheet.sampling import sample, sweep
@@ -87,6 +88,7 @@ _LAZY = {
     "recycled_content": "flowsheet.provenance",
     "sankey": "flowsheet.report",
     "draw": "flowsheet.report",
+    "what_if": "flowsheet.report.what_if",
 }
 """Each public name and the module it lives in: imported on first use, so that ``flowsheet --help`` and
 ``flowsheet formula`` start without pint, numpy's users, pandas, scipy or plotly."""
@@ -154,6 +156,7 @@ __all__ = [
     "solve",
     "species",
     "sweep",
+    "what_if",
     "testing",
     "ureg",
 ]

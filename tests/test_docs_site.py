@@ -34,6 +34,20 @@ def _figure_output(title: str) -> nbformat.NotebookNode:
     return nbformat.v4.new_output("display_data", data={"application/vnd.plotly.v1+json": figure})
 
 
+def test_a_live_widget_shows_its_static_view_on_the_site():
+    notebook = nbformat.v4.new_notebook()
+    notebook.cells = [nbformat.v4.new_code_cell("view")]
+    widget = {"model_id": "x", "version_major": 2, "version_minor": 0}
+    both = {"application/vnd.jupyter.widget-view+json": widget, "text/html": "<table></table>", "text/plain": "v"}
+    alone = {"application/vnd.jupyter.widget-view+json": widget, "text/plain": "w"}
+    notebook.cells[0].outputs = [nbformat.v4.new_output("display_data", data=dict(both)),
+                                 nbformat.v4.new_output("display_data", data=dict(alone))]  # fmt: skip
+    assert _build_site_module().static_widgets(notebook) == 1
+    kept, untouched = notebook.cells[0].outputs
+    assert set(kept["data"]) == {"text/html", "text/plain"}  # the table of the what-if's ends
+    assert set(untouched["data"]) == set(alone)  # a widget with no static view is left as it is
+
+
 def test_index_names_every_notebook_and_the_nav_lists_them():
     index = (ROOT / "docs" / "index.md").read_text(encoding="utf-8")
     assert sorted(re.findall(r"\(notebooks/(\w+)\.ipynb\)", index)) == NOTEBOOKS
