@@ -7,7 +7,8 @@ Prints one table (and writes ``benchmarks/results.md`` unless ``--quick``):
 - ``flowsheet sweep`` as a whole command (a new process) at 100,000 and 1,000,000 samples: wall
   time, peak memory, and the time after the samples are solved (percentiles and rank drivers);
 - solve time against flowsheet size (chains of mixer-splitter recycle loops, 10 to 1,000 units);
-- cold start of ``flowsheet compare routes/`` (a new process);
+- start-up: ``flowsheet --help``, ``flowsheet formula`` and a cold ``flowsheet compare routes/`` (new processes);
+- one move of ``flowsheet.what_if`` (solve, KPI table, Sankey) and one ``model.solve`` of a compiled route;
 - the 6-unit precipitation loop here and, with ``--peer`` naming a Python that has BioSTEAM,
   in BioSTEAM (``biosteam_peer.py``), simulated once and in a 1,000-sample loop, in the same run.
 """
@@ -183,14 +184,53 @@ def scaling(sizes: list[int], repeats: int) -> list[dict]:
     return rows
 
 
-def cold_start() -> float:
-    start = time.perf_counter()
-    subprocess.run(
-        [str(Path(sys.executable).parent / "flowsheet"), "compare", str(ROOT / "routes")],
-        capture_output=True,
-        check=True,
-    )
-    return time.perf_counter() - start
+def command_time(*arguments: str, repeats: int = 1) -> dict:
+    """A ``flowsheet`` command in new processes: median wall time and CPU time (user + system), [s]."""
+    import resource
+
+    walls, cpus = [], []
+    for _ in range(repeats):
+        before = resource.getrusage(resource.RUSAGE_CHILDREN)
+        start = time.perf_counter()
+        subprocess.run([str(Path(sys.executable).parent / "flowsheet"), *arguments], capture_output=True, check=True)
+        walls.append(time.perf_counter() - start)
+        after = resource.getrusage(resource.RUSAGE_CHILDREN)
+        cpus.append(after.ru_utime - before.ru_utime + after.ru_stime - before.ru_stime)
+    return {"wall [s]": statistics.median(walls), "cpu [s]": statistics.median(cpus)}
+
+
+def start_up(repeats: int) -> dict:
+    """``flowsheet --help``, ``flowsheet formula`` and a cold ``compare`` of every shipped route."""
+    routes = sorted((ROOT / "routes").glob("*.yaml"))
+    return {
+        "flowsheet --help": command_time("--help", repeats=repeats),
+        "flowsheet formula": command_time("formula", "NiSO4·6H2O", repeats=repeats),
+        f"flowsheet compare routes/ ({len(routes)} routes), cold": command_time(
+            "compare", str(ROOT / "routes"), repeats=max(1, repeats // 5)
+        ),
+    }
+
+
+def what_if_move(repeats: int) -> dict:
+    """One slider move of ``flowsheet.what_if``: the model's solve, the KPI table and the Sankey, redrawn in Python."""
+    import numpy as np
+
+    import flowsheet
+
+    view = flowsheet.what_if(ROOT / "routes" / "nmc811_sulfate.yaml")
+    model = flowsheet.compile(view.route, vary=["units.filter.wash_ratio"])
+    ratios = iter(np.linspace(3.0, 10.0, 10_000))
+
+    def move() -> None:
+        view.update("units.filter.wash_ratio", next(ratios))
+        view.table_html()
+        view.figure()
+
+    def solve() -> None:
+        model.solve({"units.filter.wash_ratio": f"{next(ratios)} L/kg"})
+
+    return {"model.solve, one sample [ms]": median_time(solve, repeats) * 1e3,
+            "what_if move: solve, table, Sankey [ms]": median_time(move, repeats) * 1e3}  # fmt: skip
 
 
 def loop_here(samples: int, repeats: int) -> dict:
@@ -233,7 +273,8 @@ def main() -> None:
         "scaling, chains with recycles": scaling(
             [10, 100] if arguments.quick else [10, 100, 1_000], 3 if arguments.quick else 10
         ),
-        "cold start, flowsheet compare routes/ [s]": cold_start(),
+        "start-up": start_up(1 if arguments.quick else 5),
+        "what-if, NMC811 sulfate route": what_if_move(repeats),
         "precipitation loop, this package": loop_here(100 if arguments.quick else 1_000, repeats),
     }
     if arguments.peer:

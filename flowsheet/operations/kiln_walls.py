@@ -14,6 +14,8 @@ wall loss per kg, ``q A / m``, falls as it grows when ``n < 1``.
 
 from __future__ import annotations
 
+import functools
+
 import numpy as np
 
 STEFAN_BOLTZMANN = 5.670374419e-8
@@ -28,6 +30,13 @@ def shell_loss(shell: np.ndarray, emissivity: np.ndarray | float, ambient: float
     """Heat a shell at `shell` [K] gives the room by radiation and free convection, [W/m2]."""
     rise = np.maximum(shell - ambient, 0.0)
     return emissivity * STEFAN_BOLTZMANN * (shell**4 - ambient**4) + CONVECTION * rise ** (4.0 / 3.0)
+
+
+@functools.lru_cache(maxsize=256)
+def _one_wall(hot_face: float, resistance: float, emissivity: float, ambient: float) -> tuple[float, float]:
+    """:func:`wall_flux` of one kiln, kept: the same walls are asked for at every solve."""
+    flux, shell = wall_flux(np.array([hot_face]), resistance, emissivity, ambient)
+    return float(flux[0]), float(shell[0])
 
 
 def wall_flux(
@@ -49,6 +58,9 @@ def wall_flux(
     ambient : float
         The room, [K].
     """
+    if all(np.ndim(value) == 0 for value in (hot_face, resistance, emissivity)):  # one kiln, as most solves have
+        one = _one_wall(float(hot_face), float(resistance), float(emissivity), ambient)
+        return np.asarray(one[0]), np.asarray(one[1])
     hot = np.asarray(hot_face, dtype=np.float64)
     r = np.asarray(resistance, dtype=np.float64)
     shape = np.broadcast(hot, r, np.asarray(emissivity)).shape
