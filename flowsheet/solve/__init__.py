@@ -23,7 +23,7 @@ from flowsheet.solve.energy import energy_of
 from flowsheet.solve.engine import MassSolution, solve_mass
 from flowsheet.solve.figures import calculator_of
 from flowsheet.solve.model import Model, compile, quantity_to_si
-from flowsheet.solve.plan import Plan
+from flowsheet.solve.plan import Plan, Structure
 from flowsheet.units import parse_basis
 
 __all__ = ["MassSolution", "Model", "compile", "solve", "solve_mass"]
@@ -133,10 +133,10 @@ def _solve(
     return Results(
         name=sheet.name,
         edges=plan.streams,
-        feeds=structure["feeds"],
-        products=structure["products"],
+        feeds=structure.feeds,
+        products=structure.products,
         components=components,
-        layout=structure["layout"],
+        layout=structure.layout,
         flows=flows,
         temperatures={name: np.broadcast_to(t, scale.shape) for name, t in found.items()},
         duties=duties,
@@ -156,21 +156,21 @@ def _solve(
         species_layers=sheet.species_data.layers,
         overridden=sheet.species_data.overridden,
         overrides=sheet.species_data.overrides,
-        estimated=structure["estimated"],
+        estimated=structure.estimated,
     )
 
 
-def _structure(plan: Plan) -> dict:
+def _structure(plan: Plan) -> Structure:
     """What Results take from a plan's structure alone, built once per plan."""
-    if "results" not in plan.derived:
+    if plan.structure is None:
         sheet, components = plan.sheet, plan.components
-        plan.derived["results"] = {
-            "feeds": {op.name: op.recycled for op in sheet.operations if isinstance(op, Feed)},
-            "products": {op.name: op.kind for op in sheet.operations if isinstance(op, Product)},
-            "layout": Layout(plan.species, plan.slices, plan.width),
-            "estimated": tuple(f"{s.label}: {', '.join(s.estimated)}" for s in components.species if s.estimated),
-        }
-    return plan.derived["results"]  # type: ignore[return-value]
+        plan.structure = Structure(
+            feeds={op.name: op.recycled for op in sheet.operations if isinstance(op, Feed)},
+            products={op.name: op.kind for op in sheet.operations if isinstance(op, Product)},
+            layout=Layout(plan.species, plan.slices, plan.width),
+            estimated=tuple(f"{s.label}: {', '.join(s.estimated)}" for s in components.species if s.estimated),
+        )
+    return plan.structure
 
 
 PRICES = "prices."

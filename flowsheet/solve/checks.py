@@ -78,18 +78,18 @@ def closure(solution: MassSolution) -> tuple[tuple[str, ...], np.ndarray, np.nda
 
 def _closure_weights(plan: Plan) -> list[np.ndarray]:
     """Columns of the flat layout giving atoms in, atoms out, the scale of atoms in, mass in and mass out."""
-    if "closure" not in plan.derived:
+    if plan.closure_columns is None:
         rows = plan.components.elements
         masses = plan.components.molar_masses
         feeds, products = plan.feeds(), plan.products()
-        plan.derived["closure"] = [
+        plan.closure_columns = [
             np.stack([plan.weights(feeds, row) for row in rows], axis=1),
             np.stack([plan.weights(products, row) for row in rows], axis=1),
             np.stack([plan.weights(feeds, np.abs(row)) for row in rows], axis=1),
             plan.weights(feeds, masses),
             plan.weights(products, masses),
         ]
-    return plan.derived["closure"]  # type: ignore[return-value]
+    return plan.closure_columns
 
 
 def check_closure(

@@ -296,6 +296,6 @@ def _temperature_order(sheet: Flowsheet, members: list[str]) -> tuple[list[str],
 
 def energy_of(plan: Plan) -> Energy:
     """The plan's :class:`Energy`, built on first use and kept with the plan."""
-    if "energy" not in plan.derived:
-        plan.derived["energy"] = Energy(plan)
-    return plan.derived["energy"]  # type: ignore[return-value]
+    if plan.energy is None:
+        plan.energy = Energy(plan)
+    return plan.energy

@@ -100,8 +100,7 @@ def solve_mass(
     key = "plan:" + ";".join(f"{unit}:{','.join(sorted(values[unit]))}" for unit in sorted(values))
     plan = sheet.derived(key, lambda: Plan(sheet, components, terms))
     if values and not plan.fits({unit: terms[unit] for unit in values}):
-        plan = Plan(sheet, components, terms)
-        sheet._derived[key] = plan
+        plan = sheet.derived(key, lambda: Plan(sheet, components, terms), renew=True)
     coefficients = {unit: terms[unit].coefficients(values.get(unit, {})) for unit in terms if terms[unit].parameters}
     return _Study(plan, components, terms, coefficients, operations, samples).run()
 

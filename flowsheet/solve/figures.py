@@ -253,6 +253,6 @@ def _forward(plan: Plan) -> tuple[list[str], dict[str, list[str]]]:
 
 def calculator_of(plan: Plan) -> KpiCalculator:
     """The plan's :class:`KpiCalculator`, built on first use and kept with the plan."""
-    if "kpis" not in plan.derived:
-        plan.derived["kpis"] = KpiCalculator(plan)
-    return plan.derived["kpis"]  # type: ignore[return-value]
+    if plan.calculator is None:
+        plan.calculator = KpiCalculator(plan)
+    return plan.calculator

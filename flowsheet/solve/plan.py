@@ -20,6 +20,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 import networkx as nx
 import numpy as np
@@ -29,7 +30,12 @@ from flowsheet.errors import SolveError
 from flowsheet.graph import Flowsheet, Stream, reachable_species
 from flowsheet.operations import Feed, Product
 from flowsheet.operations.base import ALL_INLETS
+from flowsheet.results import Layout
 from flowsheet.solve.terms import UnitTerms
+
+if TYPE_CHECKING:  # built by the later stages, which import this module
+    from flowsheet.solve.energy import Energy
+    from flowsheet.solve.figures import KpiCalculator
 
 Variable = tuple[str, str]
 """``("s", stream name)`` or ``("d", dosed feed name)``."""
@@ -80,6 +86,16 @@ class Group:
     def terms(self) -> set[Term]:
         """The unit terms its equations carry."""
         return {term for term in (*self.matrix, *self.input_matrix) if term is not None}
+
+
+@dataclass(frozen=True)
+class Structure:
+    """What results take from a plan's structure alone: feeds (recycled or not), products by kind, layout, estimates."""
+
+    feeds: dict[str, bool]
+    products: dict[str, str]
+    layout: Layout
+    estimated: tuple[str, ...]
 
 
 class Plan:
@@ -133,8 +149,15 @@ class Plan:
         self.nonlinear = [op.name for op in sheet.operations if op.nonlinear]
         self.kept: dict[Variable, np.ndarray] = {}
         """Values no sampled parameter can move, by unknown, (1, width): reused by later studies."""
-        self.derived: dict[str, object] = {}
-        """What later stages build once per plan (energy tables, KPI weights), by name."""
+        self._products: dict[tuple[str, ...], list[Stream]] = {}
+        self.energy: Energy | None = None
+        """The enthalpy tables and temperature order (:func:`~flowsheet.solve.energy.energy_of`), once built."""
+        self.calculator: KpiCalculator | None = None
+        """The KPI weights (:func:`~flowsheet.solve.figures.calculator_of`), once built."""
+        self.closure_columns: list[np.ndarray] | None = None
+        """The columns mass and element closure are checked with (:mod:`flowsheet.solve.checks`), once built."""
+        self.structure: Structure | None = None
+        """What results take from the structure alone (``flowsheet.solve``), once built."""
         self.groups = [self.assemble(variables, terms) for variables in self._order(terms)]
         self.group_of = {variable: g for g, group in enumerate(self.groups) for variable in group.variables}
 
@@ -301,15 +324,14 @@ class Plan:
 
     def products(self, *kinds: str) -> list[Stream]:
         """Streams into products (of the given kinds, or any)."""
-        key = f"products:{','.join(kinds)}"
-        if key not in self.derived:
+        if kinds not in self._products:
             found = []
             for stream in self.streams:
                 target = self.sheet.operation(stream.target)
                 if isinstance(target, Product) and (not kinds or target.kind in kinds):
                     found.append(stream)
-            self.derived[key] = found
-        return list(self.derived[key])  # type: ignore[call-overload]
+            self._products[kinds] = found
+        return list(self._products[kinds])
 
     def weights(self, streams: list[Stream], per_species: np.ndarray) -> np.ndarray:
         """Column ``w`` of the flat layout with ``F @ w`` = Σ over `streams` of ``per_species · n``, (L,)."""
