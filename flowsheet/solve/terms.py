@@ -183,21 +183,24 @@ def _at(array: np.ndarray, point: int, rank: int) -> np.ndarray:
 
 
 def _decompose(balance: Balance, count: int, rank: int) -> dict[int, Balance]:
-    """Möbius transform of the corner values, ``A_S = Σ_{T ⊆ S} (-1)^|S - T| A(T)``; zero terms left out."""
+    """Möbius transform of the corner values, ``A_S = Σ_{T ⊆ S} (-1)^|S - T| A(T)``; zero terms left out.
+
+    Done one coefficient at a time (``A[S] -= A[S - {k}]`` for every S holding k), K array
+    subtractions instead of the 4^K of the sum as written.
+    """
     terms: dict[int, Balance] = {}
     for outlet, by_port in balance.items():
         for port, array in by_port.items():
-            corners = [_at(array, _corner_index(subset, count), rank) for subset in range(2**count)]
-            scale = max(float(np.abs(corner).max(initial=0.0)) for corner in corners)
+            stack = np.stack([_at(array, _corner_index(subset, count), rank) for subset in range(2**count)])
+            scale = float(np.abs(stack).max(initial=0.0))
+            shape = stack.shape[1:]
+            for k in range(count):  # the subsets' bit k on the middle axis: those with it lose those without it
+                view = stack.reshape(2 ** (count - 1 - k), 2, 2**k, *shape)
+                view[:, 1] -= view[:, 0]
+            stack[np.abs(stack) <= ROUND_OFF * scale] = 0.0  # what cancels to rounding is a zero term
             for mask in range(2**count):
-                term = np.zeros(corners[0].shape)
-                for subset in range(2**count):
-                    if subset & ~mask == 0:
-                        sign = -1.0 if bin(mask & ~subset).count("1") % 2 else 1.0
-                        term = term + sign * corners[subset]
-                term[np.abs(term) <= ROUND_OFF * scale] = 0.0  # what cancels to rounding is a zero term
-                if mask == 0 or np.any(term != 0.0):
-                    terms.setdefault(mask, {}).setdefault(outlet, {})[port] = term
+                if mask == 0 or np.any(stack[mask] != 0.0):
+                    terms.setdefault(mask, {}).setdefault(outlet, {})[port] = stack[mask]
     return terms
 
 

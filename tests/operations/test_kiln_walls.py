@@ -114,3 +114,14 @@ def test_a_route_fires_in_a_lined_kiln_and_still_closes():
     fired = results["lined"].energy().loc["calcine", "losses [MJ]"] / (float(calciner.heat_losses(1.0)) / 1e6)
     assert fired == pytest.approx(1.0, rel=0.01)  # about 1 kg fired per kg of cathode: the losses are per kg fired
     assert losses["lined"] < losses["held"]  # the vendor's holding power is the upper bound it was said to be
+
+
+def test_newtons_steps_reach_the_balance_for_any_lining_hot_face_and_shell_at_once():
+    # thin and thick, insulating and conducting linings, cool and hot faces, bare and painted shells
+    grid = np.array(np.meshgrid([0.05, 0.2, 0.605], [0.1, 0.3, 1.5], [500.0, 900.0, 1400.0], [0.1, 0.92]))
+    thickness, conductivity, hot, eps = (axis.reshape(-1) for axis in grid)
+    flux, shell = wall_flux(hot, thickness / conductivity, eps)  # every case in one call, as samples are
+    for k in range(len(hot)):
+        by_hand, shell_by_hand = _flux_by_hand(hot[k], thickness[k] / conductivity[k], eps[k])
+        assert shell[k] == pytest.approx(shell_by_hand, rel=1e-12)
+        assert flux[k] == pytest.approx(by_hand, rel=1e-9, abs=1e-9)
