@@ -15,7 +15,7 @@ from flowsheet.errors import FlowsheetError, RouteFileError, SolveError, message
 from flowsheet.report import summarize
 from flowsheet.results import Results
 from flowsheet.route_file import Route, load_route
-from flowsheet.solve import solve
+from flowsheet.solve import compile
 
 SUFFIXES = (".yaml", ".yml")
 
@@ -71,7 +71,7 @@ def expand(arguments: Iterable[str]) -> list[Path]:
 def solve_loaded(route: Route, basis: str | None = None) -> Results:
     """Solve a loaded route; a solve error is located in the route file (unit and line)."""
     try:
-        return solve(route.flowsheet, route.spec.basis if basis is None else basis, route.spec.product)
+        return compile(route, vary=()).solve(basis=basis)
     except FlowsheetError as err:
         raise in_route(route, err) from err
 
