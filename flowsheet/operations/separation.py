@@ -135,7 +135,9 @@ class Washer(Operation):
         moisture = np.asarray(self.cake_moisture, dtype=float)
         held = moisture / (1.0 - moisture) * ((slurry * solid) @ masses)
         fraction = np.divide(held, liquor, out=np.zeros_like(held * liquor), where=liquor > 0)
-        fraction, residual = np.broadcast_arrays(fraction, self.residual())
+        residual = self.residual()
+        if np.shape(residual) != fraction.shape:  # one sampled, the other not: one value per sample for both
+            fraction, residual = np.broadcast_arrays(fraction, residual)
         return {"liquor_fraction": fraction, "residual": residual}
 
     def residual(self) -> np.ndarray:
