@@ -10,7 +10,8 @@ Prints one table (and writes ``benchmarks/results.md`` unless ``--quick``):
 - start-up: ``flowsheet --help``, ``flowsheet formula`` and a cold ``flowsheet compare routes/`` (new processes);
 - one move of ``flowsheet.what_if`` (solve, KPI table, Sankey) and one ``model.solve`` of a compiled route;
 - the 6-unit precipitation loop here and, with ``--peer`` naming a Python that has BioSTEAM,
-  in BioSTEAM (``biosteam_peer.py``), simulated once and in a 1,000-sample loop, in the same run.
+  in BioSTEAM (``biosteam_peer.py``), simulated once and in a 1,000-sample loop, the two taken in
+  turn, each in a fresh process, four rounds (the load average noted before and after).
 """
 
 from __future__ import annotations
@@ -258,6 +259,25 @@ def loop_here(samples: int, repeats: int) -> dict:
     }
 
 
+def interleaved(peer: str, rounds: int, samples: int) -> dict:
+    """The loop here and in BioSTEAM, each in a fresh process, taken in turn `rounds` times: every round's figures.
+
+    Taken in turn so that a change in the machine's load falls on both; the load average is noted before and after.
+    """
+    here, there = [], []
+    load = [Path("/proc/loadavg").read_text().split()[0]] if Path("/proc/loadavg").exists() else []
+    probe = f"import sys; sys.path.insert(0, {str(HERE)!r}); import json; from run import loop_here; print(json.dumps(loop_here({samples}, 50)))"
+    for _ in range(rounds):
+        ours = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True)
+        here.append(json.loads(ours.stdout.strip().splitlines()[-1]))
+        theirs = subprocess.run([peer, str(HERE / "biosteam_peer.py"), "--samples", str(samples)],
+                                capture_output=True, text=True, check=True)  # fmt: skip
+        there.append(json.loads(theirs.stdout.strip().splitlines()[-1]))
+    if load:
+        load.append(Path("/proc/loadavg").read_text().split()[0])
+    return {"load average before, after": load, "this package, each round": here, "BioSTEAM, each round": there}
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="a smoke run: small sizes, few repeats, no file")
@@ -278,13 +298,9 @@ def main() -> None:
         "precipitation loop, this package": loop_here(100 if arguments.quick else 1_000, repeats),
     }
     if arguments.peer:
-        done = subprocess.run(
-            [arguments.peer, str(HERE / "biosteam_peer.py"), "--samples", "100" if arguments.quick else "1000"],
-            capture_output=True,
-            text=True,
-            check=True,
+        report["precipitation loop, interleaved with BioSTEAM"] = interleaved(
+            arguments.peer, rounds=2 if arguments.quick else 4, samples=100 if arguments.quick else 1000
         )
-        report["precipitation loop, BioSTEAM"] = json.loads(done.stdout.strip().splitlines()[-1])
     text = json.dumps(report, indent=2)
     print(text)
     if not arguments.quick:
