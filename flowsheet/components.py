@@ -118,8 +118,16 @@ class Components:
         return np.array([s.phase for s in self.species])
 
     def mask(self, *phases: str) -> np.ndarray:
-        """Return 1.0 where a species is in one of `phases`, else 0.0."""
-        return np.isin(self.phases, phases).astype(float)
+        """Return 1.0 where a species is in one of `phases`, else 0.0 (read-only, kept per set of phases)."""
+        if phases not in self._masks:
+            found = np.isin(self.phases, phases).astype(float)
+            found.flags.writeable = False  # shared by every caller
+            self._masks[phases] = found
+        return self._masks[phases]
+
+    @cached_property
+    def _masks(self) -> dict[tuple[str, ...], np.ndarray]:
+        return {}
 
     def __repr__(self) -> str:
         return f"Components({list(self.labels)!r})"

@@ -138,7 +138,9 @@ def _solve(
         components=components,
         layout=structure.layout,
         flows=flows,
-        temperatures={name: np.broadcast_to(t, scale.shape) for name, t in found.items()},
+        temperatures={
+            name: t if np.shape(t) == scale.shape else np.broadcast_to(t, scale.shape) for name, t in found.items()
+        },
         duties=duties,
         doses={feed: solution.doses[:, k] * scale for k, feed in enumerate(plan.doses)},
         closure=Closure(dict(zip(names, elements.T, strict=True)), mass),
