@@ -112,7 +112,7 @@ class Model:
         return solve(self.sheet, basis or self.basis, product or self.product, samples, describe=arrays)
 
 
-def compile(target: Any, vary: Sequence[str] | None = None) -> Model:  # noqa: A001 - the public name the issue asks for
+def compile(target: Any, vary: Sequence[str] | None = None) -> Model:  # noqa: A001 - flowsheet.compile, by design
     """Compile a loaded route (or a Flowsheet) for solving; `vary` names the parameters that will change.
 
     Parameters
