@@ -87,8 +87,7 @@ class KpiCalculator:
         columns.update(self.pricing.columns)
         self.order, self.before = _forward(plan)
         self.ends = [op.name for op in sheet.operations if isinstance(op, Product) and op.kind == "product"]
-        self.waste_columns: dict[str, np.ndarray] = {}
-        self.impurity_columns: dict[str, tuple[list[str], np.ndarray]] = {}
+        self.product_columns: dict[str, tuple[list[str], np.ndarray]] = {}
         self.names = list(columns)
         self.matrix = np.stack(list(columns.values()), axis=1) if columns else np.zeros((plan.width, 0))
 
@@ -112,9 +111,7 @@ class KpiCalculator:
         """
         summed = flows @ self.matrix
         sums = {name: summed[:, k] for k, name in enumerate(self.names)}
-        wasted = flows @ self._waste_columns(product)
-        sums |= {f"waste:{name}": wasted[:, k] for k, name in enumerate(WASTE_CLASSES)}
-        names, columns = self._impurity_columns(product)
+        names, columns = self._product_columns(product)
         sums |= dict(zip(names, (flows @ columns).T, strict=True))
         units = []
         for unit in self.units:
@@ -165,46 +162,35 @@ class KpiCalculator:
             arrival[node] = functools.reduce(np.maximum, (arrival[p] + times[p] for p in self.before[node]), zero)
         return functools.reduce(np.maximum, (arrival[end] + times[end] for end in self.ends if end in arrival), zero)
 
-    def _waste_columns(self, product: str) -> np.ndarray:
-        """Mass columns (L, 3) of what waste and wastewater carry besides liquid water, by :data:`WASTE_CLASSES`."""
-        if product not in self.waste_columns:
-            plan, components = self.plan, self.plan.components
-            streams = plan.products("waste", "wastewater")
-            classes = [waste_class(s.formula, s.phase, Formula(product)) for s in components.species]
-            water = components.unit_vector("H2O(l)") if "H2O(l)" in components else np.zeros(len(components))
-            masses = components.molar_masses * (1.0 - water)
-            self.waste_columns[product] = np.stack(
-                [plan.weights(streams, masses * np.array([c == name for c in classes])) for name in WASTE_CLASSES],
-                axis=1,
-            )
-        return self.waste_columns[product]
+    def _product_columns(self, product: str) -> tuple[list[str], np.ndarray]:
+        """Named columns (L, k) of the sums that depend on which species is the product, built once per product.
 
-    def _impurity_columns(self, product: str) -> tuple[list[str], np.ndarray]:
-        """Columns (L, k) of the product's and the precursor's mass and impurity elements (``product:S`` ...).
-
-        The precursor is what calciners fire, their ``feed`` inlets. An element counts in every species
-        but the product itself, so a sodium cathode's own sodium is not an impurity.
+        ``waste:<class>``: what waste and wastewater carry besides liquid water, by :data:`WASTE_CLASSES`.
+        ``product:mass``, ``product:S`` ... and ``precursor:...``: the mass of the product streams and of
+        what calciners fire (their ``feed`` inlets), and of each impurity element in them. An element
+        counts in every species but the product itself, so a sodium cathode's own sodium is not an impurity.
         """
-        if product not in self.impurity_columns:
+        if product not in self.product_columns:
             plan, components = self.plan, self.plan.components
-            sheet = plan.sheet
-            fired = [sheet.inlets(op.name)["feed"] for op in sheet.operations if isinstance(op, Calciner)]
+            masses = components.molar_masses
+            water = components.unit_vector("H2O(l)") if "H2O(l)" in components else np.zeros(len(components))
+            classes = [waste_class(s.formula, s.phase, Formula(product)) for s in components.species]
+            wasted = plan.products("waste", "wastewater")
+            columns = {
+                f"waste:{name}": plan.weights(wasted, masses * (1.0 - water) * np.array([c == name for c in classes]))
+                for name in WASTE_CLASSES
+            }
             key = Formula(product).key
-            names, columns = [], []
+            own = np.array([s.formula.key == key for s in components.species])
+            fired = [plan.sheet.inlets(op.name)["feed"] for op in plan.sheet.operations if isinstance(op, Calciner)]
             for streams, chosen in (("product", plan.products("product")), ("precursor", fired)):
-                names.append(f"{streams}:mass")
-                columns.append(plan.weights(chosen, components.molar_masses))
+                columns[f"{streams}:mass"] = plan.weights(chosen, masses)
                 for element in IMPURITIES:
-                    per_species = np.array(
-                        [
-                            0.0 if s.formula.key == key else float(s.formula.elements.get(element, 0))
-                            for s in components.species
-                        ]
-                    )
-                    names.append(f"{streams}:{element}")
-                    columns.append(plan.weights(chosen, per_species * atomic_weights()[element] / 1000.0))
-            self.impurity_columns[product] = (names, np.stack(columns, axis=1))
-        return self.impurity_columns[product]
+                    atoms = np.array([float(s.formula.elements.get(element, 0)) for s in components.species])
+                    per_species = np.where(own, 0.0, atoms) * atomic_weights()[element] / 1000.0
+                    columns[f"{streams}:{element}"] = plan.weights(chosen, per_species)
+            self.product_columns[product] = (list(columns), np.stack(list(columns.values()), axis=1))
+        return self.product_columns[product]
 
     def compute(self, parts: Parts) -> dict[str, np.ndarray]:
         """Every KPI of :data:`KPIS`, per sample, [kg], [J] or [t km] per the flows' basis."""
