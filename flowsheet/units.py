@@ -219,12 +219,18 @@ def magnitude(
     >>> magnitude("750 degC", "K", field="temperature")
     1023.15
     """
-    key = (value, unit) if isinstance(value, str) else None
-    if key in _READ:  # a route file writes the same few texts many times; pint reads each once
-        return _READ[key]
+    if isinstance(value, str):  # a route file writes the same few texts many times: pint reads each once
+        try:
+            return _text_magnitude(value, unit)
+        except UnitError:
+            pass  # read again below, the error naming `field`
     if not unit and isinstance(value, float) and math.isfinite(value) and abs(value) <= MAX_MAGNITUDE:
         return value  # a plain fraction or ratio: nothing for pint to do
-    quantity = parse_quantity(value, unit, field)
+    return _magnitude(parse_quantity(value, unit, field), value, unit, field)
+
+
+def _magnitude(quantity: pint.Quantity, value: object, unit: str, field: str) -> float:
+    """A checked quantity's magnitude in `unit`, refused beyond :data:`MAX_MAGNITUDE`."""
     try:
         found = float(quantity.to(unit).magnitude)
     except OverflowError:
@@ -237,15 +243,13 @@ def magnitude(
             f"is {found:.3g} {unit or '(dimensionless)'}, beyond the {MAX_MAGNITUDE:g} any plant stays within",
             "check the number and the unit's prefix",
         )
-    if key is not None:
-        if len(_READ) >= 4096:
-            _READ.clear()
-        _READ[key] = found
     return found
 
 
-_READ: dict[tuple[str, str], float] = {}
-"""Texts already read by :func:`magnitude`, by (text, unit): their magnitude."""
+@functools.lru_cache(maxsize=4096)
+def _text_magnitude(text: str, unit: str) -> float:
+    """:func:`magnitude` of a text, kept: an error is raised again by the caller, with its field."""
+    return _magnitude(parse_quantity(text, unit), text, unit, "value")
 
 
 def _read(value: str | float | int | pint.Quantity, wanted: str, field: str) -> pint.Quantity:
