@@ -21,6 +21,7 @@ from flowsheet.errors import FlowsheetError, SolveError, UnitError
 from flowsheet.kpis import KPIS, display_unit
 from flowsheet.route_file import Route, load_route
 from flowsheet.solve import compile
+from flowsheet.solve.model import parameter_unit
 from flowsheet.uncertainty import convert, written_unit
 from flowsheet.units import magnitude, parse_basis
 
@@ -33,11 +34,6 @@ CHUNK = 10_000
 
 Progress = Callable[[int, int], None]
 """Called after each chunk with (samples done, samples in all)."""
-
-
-def _storage(route: Route, path: str) -> str:
-    """The SI unit a parameter is stored in (``""`` for a mapping entry or a dimensionless value); a price's USD per SI unit."""
-    return compile(route, vary=[path]).units[path]
 
 
 def evaluate(
@@ -122,7 +118,7 @@ def columns(
     rate = parse_basis(basis or route.spec.basis)[2]
     found = {}
     for path, array in values.items():
-        found[parameter_column(path, units[path])] = convert(array, _storage(route, path), units[path])
+        found[parameter_column(path, units[path])] = convert(array, parameter_unit(route.flowsheet, path), units[path])
     for kpi in KPIS:
         found[kpi_column(kpi.name, kpi.kind, rate)] = kpis[kpi.name]
     if closure:
@@ -216,7 +212,7 @@ def sweep(
     route = _route(route)
     converted, units = {}, {}
     for path, options in grid.items():
-        storage = _storage(route, path)
+        storage = parameter_unit(route.flowsheet, path)
         converted[path] = [magnitude(option, storage, field=path) for option in options]
         units[path] = (written_unit(options[0]) or storage) if storage and options else ""
     combinations = list(itertools.product(*converted.values()))

@@ -138,7 +138,7 @@ def compile(target: Any, vary: Sequence[str] | None = None) -> Model:  # noqa: A
     sheet.check()
     spec = getattr(target, "spec", None)
     chosen = tuple(vary if vary is not None else getattr(target, "uncertain", {}))
-    units = {path: _storage(sheet, path) for path in chosen}
+    units = {path: parameter_unit(sheet, path) for path in chosen}
     basis = spec.basis if spec is not None else "1 kg"
     return Model(sheet, chosen, units, basis, spec.product if spec is not None else None)
 
@@ -150,7 +150,7 @@ def _is_path(path: str) -> bool:
 def quantity_to_si(sheet: Flowsheet, path: str, value: pint.Quantity) -> np.ndarray:
     """A Quantity given for the solver's path (``filter.wash_ratio``, ``prices.Ni``) in its SI unit, (N,)."""
     route_path = path if path.startswith(PRICES) else UNITS + path
-    return _to_si(path, value, _storage(sheet, route_path))
+    return _to_si(path, value, parameter_unit(sheet, route_path))
 
 
 def _solver_path(path: str) -> str:
@@ -158,8 +158,8 @@ def _solver_path(path: str) -> str:
     return path.removeprefix(UNITS) if path.startswith(UNITS) else path
 
 
-def _storage(sheet: Flowsheet, path: str) -> str:
-    """The SI unit the parameter at `path` is held in; an error naming the path if it names none."""
+def parameter_unit(sheet: Flowsheet, path: str) -> str:
+    """The SI unit the parameter at route-file `path` is held in (``""`` dimensionless); an error if it names none."""
     if path.startswith(PRICES) and path != PRICES:
         key = path.removeprefix(PRICES)
         feeds = {op.name for op in sheet.operations if isinstance(op, Feed)}
