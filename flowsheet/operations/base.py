@@ -99,6 +99,39 @@ PORT_SIDES = ("inlet", "dosed", "outlet")
 """Where a port stands: an inlet fed by a stream, an inlet whose flow the unit sets, an outlet."""
 
 
+
+@dataclass(frozen=True)
+class StateForm:
+    """One state value of a nonlinear unit: ``scale * (numerator · n) / (denominator · n)``, [-].
+
+    ``n`` are the molar flows into `port` (N, species), [mol/s]. Without a numerator the value is
+    `scale` alone; a denominator that is not positive gives 0 (nothing to take a share of).
+
+    Attributes
+    ----------
+    port : str
+        The state port read.
+    scale : float or numpy.ndarray
+        Scalar or one per sample (N,), [-].
+    numerator, denominator : numpy.ndarray, optional
+        Weights per species of the flowsheet's components, e.g. molar masses [kg/mol] of the solids.
+    """
+
+    port: str
+    scale: float | np.ndarray
+    numerator: np.ndarray | None = None
+    denominator: np.ndarray | None = None
+
+    def value(self, flows: np.ndarray) -> np.ndarray:
+        """The value for flows (N, species) into the port, (N,) or the scale's shape."""
+        scale = np.asarray(self.scale, dtype=float)
+        if self.numerator is None:
+            return scale
+        top = flows @ self.numerator
+        bottom = np.ones_like(top) if self.denominator is None else flows @ self.denominator
+        share = np.divide(top, bottom, out=np.zeros_like(top), where=bottom > 0)
+        return scale * share
+
 @dataclass(frozen=True)
 class Port:
     """A port a unit type may have, with what passes through it and when the unit has it.
@@ -266,13 +299,23 @@ class Operation:
         """Return ``{dosed port: {port: w}}`` with ``Σ w · n_port = 0``, one equation per dosed port."""
         return {}
 
+    def state_forms(self, components: Components) -> dict[str, StateForm]:
+        """A nonlinear unit's state values, each a ratio of linear forms of the flows into a state port.
+
+        The balances take the values (:meth:`state_values`) as ``state`` and are multilinear in each;
+        ``state=None`` asks for a first guess.
+        """
+        return {}
+
     def state_values(self, components: Components, inlets: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
         """A nonlinear unit's state: scalars per sample from the flows into its ``state_ports``, [-].
 
-        `inlets` holds those flows, shape (N, n) each, [mol/s]. The balances take the result as
-        ``state`` and are multilinear in each value; ``state=None`` asks for a first guess.
+        `inlets` holds those flows, shape (N, n) each, [mol/s]; each value is its
+        :class:`StateForm` evaluated on them, one per sample.
         """
-        return {}
+        found = {name: form.value(inlets[form.port]) for name, form in self.state_forms(components).items()}
+        shape = np.broadcast_shapes(*(np.shape(value) for value in found.values())) if found else ()
+        return {name: np.broadcast_to(value, shape) for name, value in found.items()}
 
     def fixed_temperature(self) -> float | np.ndarray | None:
         """The temperature the unit gives its outlets, [K]; None: they leave at their inlets' mixing temperature."""

@@ -14,6 +14,7 @@ from flowsheet.operations.base import (
     WATER_DENSITY,
     Operation,
     Port,
+    StateForm,
     any_positive,
     as_vector_scalar,
     diagonal,
@@ -127,18 +128,19 @@ class Washer(Operation):
         dissolved = components.mask("aq", "l") - components.unit_vector("H2O(l)")
         return solid, dissolved, components.molar_masses
 
-    def state_values(self, components: Components, inlets: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
-        """``{"liquor_fraction": f}``: the fraction of the slurry liquor the cake holds before washing, [-]."""
-        slurry = inlets["slurry"]
-        solid, dissolved, masses = self._masks(components)
-        liquor = (slurry * (1.0 - solid - components.mask("g"))) @ masses
+    def state_forms(self, components: Components) -> dict[str, StateForm]:
+        """The cake's ``liquor_fraction`` and the wash's ``residual``, [-].
+
+        ``f = w/(1-w) m_solids / m_liquor`` is the fraction of the slurry liquor (gases not counted)
+        the cake holds before washing; washing leaves ``residual`` of its dissolved species.
+        """
+        solid, _, masses = self._masks(components)
         moisture = np.asarray(self.cake_moisture, dtype=float)
-        held = moisture / (1.0 - moisture) * ((slurry * solid) @ masses)
-        fraction = np.divide(held, liquor, out=np.zeros_like(held * liquor), where=liquor > 0)
-        residual = self.residual()
-        if np.shape(residual) != fraction.shape:  # one sampled, the other not: one value per sample for both
-            fraction, residual = np.broadcast_arrays(fraction, residual)
-        return {"liquor_fraction": fraction, "residual": residual}
+        liquor = (1.0 - solid - components.mask("g")) * masses
+        return {
+            "liquor_fraction": StateForm("slurry", moisture / (1.0 - moisture), solid * masses, liquor),
+            "residual": StateForm("slurry", self.residual()),
+        }
 
     def residual(self) -> np.ndarray:
         """Fraction of the cake liquor's dissolved species washing leaves, [-], per sample: ``phi + (1 - phi) r``."""
