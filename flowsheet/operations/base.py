@@ -99,7 +99,6 @@ PORT_SIDES = ("inlet", "dosed", "outlet")
 """Where a port stands: an inlet fed by a stream, an inlet whose flow the unit sets, an outlet."""
 
 
-
 @dataclass(frozen=True)
 class StateForm:
     """One state value of a nonlinear unit: ``scale * (numerator · n) / (denominator · n)``, [-].
@@ -131,6 +130,7 @@ class StateForm:
         bottom = np.ones_like(top) if self.denominator is None else flows @ self.denominator
         share = np.divide(top, bottom, out=np.zeros_like(top), where=bottom > 0)
         return scale * share
+
 
 @dataclass(frozen=True)
 class Port:

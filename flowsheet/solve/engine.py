@@ -12,6 +12,7 @@ it costs nothing more; only where it sits in its own loop is its group iterated.
 
 from __future__ import annotations
 
+import os
 from collections.abc import Mapping
 from dataclasses import dataclass
 
@@ -21,6 +22,7 @@ from flowsheet.components import Components
 from flowsheet.errors import SolveError
 from flowsheet.graph import Flowsheet
 from flowsheet.operations import Operation
+from flowsheet.solve import kernel_cache
 from flowsheet.solve.plan import Group, Plan, Term, Variable
 from flowsheet.solve.terms import UnitTerms, unit_terms
 
@@ -35,6 +37,9 @@ ROUND_OFF = 1e-14
 
 INITIAL_STATE = 0.5
 """State value a nonlinear unit in its own loop starts from."""
+
+COMPILED_FROM = 2_000
+"""Samples from which a study goes to the compiled kernel, when it is ready: below, numpy's fixed cost is smaller."""
 
 
 @dataclass(frozen=True)
@@ -72,6 +77,7 @@ def solve_mass(
     components: Components,
     values: Mapping[str, Mapping[str, np.ndarray]] | None = None,
     samples: int = 1,
+    compiled: bool | None = None,
 ) -> MassSolution:
     """Solve the mass balance of a checked flowsheet for every sample.
 
@@ -85,6 +91,9 @@ def solve_mass(
         ``{unit: {parameter: array (N,)}}`` in SI; parameters not given keep their value.
     samples : int
         Samples to solve when `values` gives none (the same balance each time: only prices vary).
+    compiled : bool, optional
+        Evaluate the groups the samples move in the compiled kernel (True) or with numpy (False);
+        default :func:`kernel_wanted`. Both give the same flows to round-off (tested to 1e-12).
 
     Raises
     ------
@@ -102,7 +111,27 @@ def solve_mass(
     if values and not plan.fits({unit: terms[unit] for unit in values}):
         plan = sheet.derived(key, lambda: Plan(sheet, components, terms), renew=True)
     coefficients = {unit: terms[unit].coefficients(values.get(unit, {})) for unit in terms if terms[unit].parameters}
-    return _Study(plan, components, terms, coefficients, operations, samples).run()
+    study = _Study(plan, components, terms, coefficients, operations, samples)
+    return study.run(compiled=kernel_wanted(samples) if compiled is None else compiled)
+
+
+def kernel_wanted(samples: int) -> bool:
+    """Whether a study of `samples` is evaluated by the compiled kernel (:mod:`flowsheet.solve.kernel`).
+
+    ``FLOWSHEET_KERNEL=numpy`` or ``compiled`` forces the choice. By default the kernel serves
+    studies of ``COMPILED_FROM`` samples or more once it is compiled and on disk; the first such
+    study finds it missing, goes on with numpy and has it compiled in a separate process
+    (:func:`~flowsheet.solve.kernel_cache.prepare_in_background`), so no command waits for a compile.
+    """
+    choice = os.environ.get("FLOWSHEET_KERNEL", "auto")
+    if choice in ("numpy", "compiled"):
+        return choice == "compiled"
+    if samples < COMPILED_FROM:
+        return False
+    if kernel_cache.ready():
+        return True
+    kernel_cache.prepare_in_background()
+    return False
 
 
 def _nominal_terms(sheet: Flowsheet, components: Components, operation: Operation) -> UnitTerms:
@@ -130,8 +159,10 @@ class _Study:
         self.moved: set[Variable] = set()
         self.iterations = 1
 
-    def run(self) -> MassSolution:
+    def run(self, compiled: bool = False) -> MassSolution:
+        """Solve every group; with `compiled`, those the samples move in the compiled kernel."""
         plan = self.plan
+        moving: list[Group] = []
         for group in plan.groups:
             units = {unit for unit, _ in group.terms} | self._units(group)
             moves = bool(units & self.sampled) or any(source in self.moved for source in group.inputs)
@@ -140,11 +171,17 @@ class _Study:
                 continue
             if self.sampled:
                 group = self._assembled(group)
+            if compiled and moves:
+                moving.append(group)
+                self.moved.update(group.variables)
+                continue
             self._solve(group)
             if moves:
                 self.moved.update(group.variables)
             else:
                 plan.kept.update({v: self.values[v] for v in group.variables})
+        if moving:
+            return self._compiled(moving)
         flows = np.zeros((self.samples, plan.width))
         for stream in plan.streams:
             flows[:, plan.slices[stream.name]] = self.values[("s", stream.name)]
@@ -154,6 +191,28 @@ class _Study:
         for k, feed in enumerate(plan.doses):
             doses[:, k] = self.values[("d", feed)][:, 0]
         return MassSolution(plan, flows, doses, self.iterations, self.operations)
+
+    def _compiled(self, moving: list[Group]) -> MassSolution:
+        """The moving groups solved in the compiled kernel.
+
+        If any sample fails there (a singular group, a loop that does not converge), the study is solved
+        again by the numpy path, which names the problem.
+        """
+        from flowsheet.solve import kernel
+        from flowsheet.solve.tape import build
+
+        known = {v: value for v, value in self.values.items() if v not in self.moved}
+        tape = build(
+            self.plan, self.components, moving, known, self.terms, self.coefficients, self.operations, self.samples
+        )
+        flows, doses, passes, status = kernel.evaluate(
+            *tape.arguments(), (MAX_ITERATIONS, TOLERANCE, INITIAL_STATE, ROUND_OFF)
+        )
+        if status.any():
+            return _Study(
+                self.plan, self.components, self.terms, self.coefficients, self.operations, self.samples
+            ).run()
+        return MassSolution(self.plan, flows, doses, int(passes.max()), self.operations)
 
     def _units(self, group: Group) -> set[str]:
         """Units whose balances make this group's equations (sampled or not)."""
