@@ -28,7 +28,7 @@ BLOCK = 256
 
 @njit(cache=True)
 def evaluate(start, coefficients, system, forms, order, layout, settings):
-    """Flows (N, L), doses (N, D), passes and status of every sample.
+    """Flows (N, L), doses (N, D), passes and status of every sample; flows and doses in column order.
 
     The arguments are a :class:`~flowsheet.solve.tape.Tape`'s, grouped by
     :meth:`~flowsheet.solve.tape.Tape.arguments`; `settings` are the iteration limit, the convergence
@@ -41,8 +41,8 @@ def evaluate(start, coefficients, system, forms, order, layout, settings):
     max_iterations, tolerance, initial_state, round_off = settings
     samples, parameters = coefficients.shape[1], coefficients.shape[0]
     width, dosed = flow_index.shape[0], dose_index.shape[0]
-    flows = np.zeros((samples, width))
-    doses = np.zeros((samples, dosed))
+    flows = np.empty((width, samples))  # written along the samples, returned transposed
+    doses = np.empty((dosed, samples))
     passes = np.ones(samples, dtype=np.int64)
     status = np.zeros(samples, dtype=np.int64)
     largest = 1
@@ -95,16 +95,18 @@ def evaluate(start, coefficients, system, forms, order, layout, settings):
             if not converged:
                 for j in range(n):
                     status[first + j] = max(status[first + j], NOT_CONVERGED)
-        for j in range(n):
-            top = 0.0
-            for i in range(width):
-                top = max(top, values[flow_index[i], j])
-            for i in range(width):  # flows are >= 0 up to round-off
-                value = values[flow_index[i], j]
-                flows[first + j, i] = value if abs(value) >= round_off * top else 0.0
-            for i in range(dosed):
-                doses[first + j, i] = values[dose_index[i], j]
-    return flows, doses, passes, status
+        top = np.zeros(n)
+        for i in range(width):
+            row = values[flow_index[i]]
+            for j in range(n):
+                top[j] = max(top[j], row[j])
+        for i in range(width):  # flows are >= 0 up to round-off
+            row, out = values[flow_index[i]], flows[i]
+            for j in range(n):
+                out[first + j] = row[j] if abs(row[j]) >= round_off * top[j] else 0.0
+        for i in range(dosed):
+            doses[i, first : first + n] = values[dose_index[i], :n]
+    return flows.T, doses.T, passes, status
 
 
 @njit(cache=True, inline="always")
