@@ -158,20 +158,21 @@ def chain(units: int):
 def scaling(sizes: list[int], repeats: int) -> list[dict]:
     import numpy as np
 
-    from flowsheet.solve import solve_mass
+    from flowsheet.solve.engine import Plans, solve_mass
 
     rows = []
     for size in sizes:
         start = time.perf_counter()
         sheet = chain(size)
         components = sheet.check()
-        solve_mass(sheet, components)
+        plans = Plans()  # what the solves build, kept between them as a model keeps it
+        solve_mass(sheet, components, plans=plans)
         cold = time.perf_counter() - start
         shares = iter(np.linspace(0.1, 0.3, 10_000))
 
-        def changed(s=sheet, c=components, shares=shares) -> object:
+        def changed(s=sheet, c=components, shares=shares, plans=plans) -> object:
             share = next(shares)
-            return solve_mass(s, c, {"s0": {"fractions.back": [share], "fractions.on": [1 - share]}})
+            return solve_mass(s, c, {"s0": {"fractions.back": [share], "fractions.on": [1 - share]}}, plans=plans)
 
         warm = median_time(changed, repeats)
         rows.append(
@@ -238,19 +239,19 @@ def loop_here(samples: int, repeats: int) -> dict:
     import numpy as np
     from precipitation_loop import build
 
-    from flowsheet.solve import solve
+    import flowsheet
 
-    sheet = build()
+    model = flowsheet.compile(build(), vary=["units.split.fractions.recycle", "units.split.fractions.purge"])
     changed = iter(np.linspace(0.25, 0.35, 10_000))
 
     def one() -> object:
         share = next(changed)
-        return solve(sheet, samples={"split.fractions.recycle": [share], "split.fractions.purge": [1 - share]})
+        return model.solve({"units.split.fractions.recycle": [share], "units.split.fractions.purge": [1 - share]})
 
     once = median_time(one, repeats)
     recycle = np.random.default_rng(0).uniform(0.1, 0.5, samples)
     start = time.perf_counter()
-    many = solve(sheet, samples={"split.fractions.recycle": recycle, "split.fractions.purge": 1 - recycle})
+    many = model.solve({"units.split.fractions.recycle": recycle, "units.split.fractions.purge": 1 - recycle})
     batch = time.perf_counter() - start
     return {
         "simulate, changed recycle, mass and energy [ms]": once * 1e3,

@@ -196,12 +196,9 @@ class Flowsheet:
         self.version += 1
         self._derived = {}
 
-    def derived(self, key: str, make: Any, renew: bool = False) -> Any:
-        """A value computed from the current structure by ``make()``, kept until the flowsheet changes.
-
-        With `renew`, made again and kept in place of the one before (a plan that no longer fits).
-        """
-        if renew or key not in self._derived:
+    def derived(self, key: str, make: Any) -> Any:
+        """A value computed from the current structure by ``make()``, kept until the flowsheet changes."""
+        if key not in self._derived:
             self._derived[key] = make()
         return self._derived[key]
 

@@ -106,10 +106,10 @@ def test_a_sampled_results_shows_each_sample_as_its_own_solve_would():
 
     sheet = build(utilities=True)
     bleeds = np.array([0.05, 0.1, 0.3])  # the liquor bleed moves every stream of the loop and its temperature
-    samples = {"liquor_split.fractions.bleed": bleeds, "liquor_split.fractions.recycle": 1 - bleeds}
+    samples = {"units.liquor_split.fractions.bleed": bleeds, "units.liquor_split.fractions.recycle": 1 - bleeds}
     many = solve(sheet, "1 kg", samples=samples)
     assert many.samples == 3
-    assert many.parameters["liquor_split.fractions.bleed"].tolist() == bleeds.tolist()
+    assert many.parameters["units.liquor_split.fractions.bleed"].tolist() == bleeds.tolist()
     for i, bleed in enumerate(bleeds):
         one = solve(build(bleed=float(bleed), utilities=True), "1 kg")
         assert one.samples == 1
@@ -144,8 +144,8 @@ def test_nothing_keeps_a_solved_sample_alive_once_it_is_dropped():
     import numpy as np
 
     sheet = build(utilities=True)
-    results = solve(sheet, "1 kg", samples={"liquor_split.fractions.bleed": np.array([0.05, 0.1]),
-                                            "liquor_split.fractions.recycle": np.array([0.95, 0.9])})  # fmt: skip
+    results = solve(sheet, "1 kg", samples={"units.liquor_split.fractions.bleed": np.array([0.05, 0.1]),
+                                            "units.liquor_split.fractions.recycle": np.array([0.95, 0.9])})  # fmt: skip
     flows = weakref.ref(results.flows)
     del results
     gc.collect()

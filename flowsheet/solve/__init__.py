@@ -1,30 +1,21 @@
 """The solver: one path from a flowsheet to flows, temperatures and duties, for one sample or many.
 
-:func:`solve` builds the flowsheet's equations once per structure (:mod:`flowsheet.solve.plan`),
-evaluates them for every sample (:mod:`flowsheet.solve.engine`), checks that no flow is
-negative and that mass closes on every sample (:mod:`flowsheet.solve.checks`), scales to the
-basis, computes temperatures and duties (:mod:`flowsheet.solve.energy`) and every KPI
-(:mod:`flowsheet.solve.figures`), and returns them as plain data in :class:`~flowsheet.results.Results`.
+:func:`compile` makes a :class:`Model` of a flowsheet, which builds its equations once per structure
+(:mod:`flowsheet.solve.plan`) and solves them for every sample (:mod:`flowsheet.solve.pipeline`);
+:func:`solve` is ``compile(sheet).solve()``.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
+from typing import Any
 
-import numpy as np
 import pint
 
-from flowsheet.errors import SolveError, UnitError
 from flowsheet.graph import Flowsheet
-from flowsheet.operations import Feed, Product
-from flowsheet.results import Closure, Layout, Results
-from flowsheet.solve.checks import check_closure, check_finite, check_negative, closure
-from flowsheet.solve.energy import energy_of
+from flowsheet.results import Results
 from flowsheet.solve.engine import MassSolution, solve_mass
-from flowsheet.solve.figures import calculator_of
-from flowsheet.solve.model import Model, compile, quantity_to_si
-from flowsheet.solve.plan import Plan, Structure
-from flowsheet.units import parse_basis
+from flowsheet.solve.model import Model, compile
 
 __all__ = ["MassSolution", "Model", "compile", "solve", "solve_mass"]
 
@@ -33,10 +24,11 @@ def solve(
     sheet: Flowsheet,
     basis: str | pint.Quantity = "1 kg",
     product: str | None = None,
-    samples: Mapping[str, np.ndarray] | None = None,
-    describe: Mapping[str, np.ndarray] | None = None,
+    samples: Mapping[str, Any] | None = None,
 ) -> Results:
     """Solve a flowsheet's mass and energy balance, for one sample or many, and scale each to a basis.
+
+    ``compile(sheet, vary=samples).solve(samples, basis, product)``: see :meth:`Model.solve`.
 
     Parameters
     ----------
@@ -47,16 +39,11 @@ def solve(
     product : str, optional
         The species the basis counts, e.g. ``"LiNi0.8Mn0.1Co0.1O2"``; default the species of
         largest mass across the products of kind ``"product"``.
-    samples : mapping of str to numpy.ndarray, optional
-        ``{"unit.parameter": values}`` in the parameter's SI unit, one value per sample
-        (``"filter.wash_ratio"`` in m3/kg; a mapping entry as ``"split.fractions.bleed"``; a price
-        as ``"prices.Ni"`` in USD/kg, ``"prices.electricity"`` in USD/J), or as pint Quantities in
-        any unit of the right dimension, converted. :func:`compile` gives a model whose
-        :meth:`~Model.solve` takes route-file paths and units and refuses bare numbers where a unit
-        is needed.
-        Without it, one sample of the flowsheet as built.
-    describe : mapping of str to numpy.ndarray, optional
-        The values to name a failing sample by (as the user gave them); default `samples`.
+    samples : mapping of str to values, optional
+        By route-file path (``"units.filter.wash_ratio"``, ``"units.split.fractions.bleed"``,
+        ``"prices.Ni"``), one value per sample, each with its unit (``["3 L/kg", "10 L/kg"]`` or a
+        pint Quantity); plain numbers for a dimensionless parameter. Without it, one sample of the
+        flowsheet as built.
 
     Returns
     -------
@@ -68,178 +55,10 @@ def solve(
     ------
     FlowsheetCheckError
         If the flowsheet is not well built.
+    UnitError
+        If a sample names no parameter, or gives a value in the wrong unit or none.
     SolveError
         Naming the sample (and its values) whose balance fails: accumulation in a loop,
         non-convergence, negative flows, bad closure, no product.
     """
-    with np.errstate(over="ignore", invalid="ignore", divide="ignore"):  # non-finite values are caught and named
-        return _solve(sheet, basis, product, samples, describe)
-
-
-def _solve(
-    sheet: Flowsheet,
-    basis: str | pint.Quantity,
-    product: str | None,
-    samples: Mapping[str, np.ndarray] | None,
-    describe: Mapping[str, np.ndarray] | None,
-) -> Results:
-    components = sheet.check()
-    amount, target, _ = parse_basis(basis)
-    if samples:  # a Quantity is converted to the unit the parameter is held in, never stripped of its unit
-        samples = {p: quantity_to_si(sheet, p, v) if isinstance(v, pint.Quantity) else v for p, v in samples.items()}
-    prices, by_path = _prices(sheet, samples or {})
-    values = _by_unit(sheet, by_path)
-    solution = solve_mass(sheet, components, values, max((len(v) for v in prices.values()), default=1))
-    shown = describe if describe is not None else (samples or {})
-
-    def which(sample: int) -> str:
-        if not shown:
-            return ""
-        items = ", ".join(f"{path} = {float(np.asarray(v).reshape(-1)[sample]):.6g}" for path, v in shown.items())
-        return f"sample {sample} ({items}): "
-
-    plan = solution.plan
-    if not np.isfinite(solution.flows).all():  # name the stream only when there is one to name
-        check_finite(sheet.name, {s.name: solution.flows[:, plan.slices[s.name]] for s in plan.streams}, "flow", which)
-    check_negative(solution, which)
-    names, elements, mass = closure(solution)
-    check_closure(solution, elements, mass, which)
-    calculator = calculator_of(plan)
-    label, produced = _product(plan, calculator.product_mass, solution.flows, product)
-    if np.any(produced <= 0):
-        sample = int(np.argmax(produced <= 0))
-        raise SolveError(
-            sheet.name,
-            f"{which(sample)}no {label} reaches a Product of kind 'product', so there is no basis to scale to",
-            "connect the product stream to Product(..., kind='product') or name another basis species",
-        )
-    scale = target / produced
-    flows = solution.flows * scale[:, None]
-    energy = energy_of(plan)
-    found = energy.temperatures(solution.flows, solution.operations)
-    duties = {unit: value * scale for unit, value in energy.duties(solution.flows, found).items()}
-    parts = calculator.parts(flows, duties, solution.operations, label, prices)
-    kpis = calculator.compute(parts)
-    if not (np.isfinite(flows).all() and all(np.isfinite(duty).all() for duty in duties.values())):
-        scaled = np.hstack([flows, *(duty[:, None] for duty in duties.values())])
-        sample = int(np.argmax(~np.isfinite(scaled).all(axis=1)))
-        raise SolveError(
-            sheet.name,
-            f"{which(sample)}the basis {amount:~} scales flows or duties beyond the range of numbers",
-            "give a basis of sensible magnitude, e.g. '1 kg' or '50 kt/yr'",
-        )
-    check_finite(sheet.name, kpis, "KPI", which)
-    structure = _structure(plan)
-    return Results(
-        name=sheet.name,
-        edges=plan.streams,
-        feeds=structure.feeds,
-        products=structure.products,
-        components=components,
-        layout=structure.layout,
-        flows=flows,
-        temperatures={
-            name: t if np.shape(t) == scale.shape else np.broadcast_to(t, scale.shape) for name, t in found.items()
-        },
-        duties=duties,
-        doses={feed: solution.doses[:, k] * scale for k, feed in enumerate(plan.doses)},
-        closure=Closure(dict(zip(names, elements.T, strict=True)), mass),
-        iterations=solution.iterations,
-        basis=amount,
-        product=label,
-        kpis=kpis,
-        unit_energy=tuple(parts.units),
-        legs=tuple(parts.legs),
-        specific_energy=sheet.specific_energy,
-        specifications=sheet.specifications,
-        cost_lines=tuple(parts.costs),
-        unpriced=tuple(calculator.pricing.unpriced),
-        parameters={path: np.asarray(v, dtype=float).reshape(-1) for path, v in (samples or {}).items()},
-        species_layers=sheet.species_data.layers,
-        overridden=sheet.species_data.overridden,
-        overrides=sheet.species_data.overrides,
-        estimated=structure.estimated,
-    )
-
-
-def _structure(plan: Plan) -> Structure:
-    """What Results take from a plan's structure alone, built once per plan."""
-    if plan.structure is None:
-        sheet, components = plan.sheet, plan.components
-        plan.structure = Structure(
-            feeds={op.name: op.recycled for op in sheet.operations if isinstance(op, Feed)},
-            products={op.name: op.kind for op in sheet.operations if isinstance(op, Product)},
-            layout=Layout(plan.species, plan.slices, plan.width),
-            estimated=tuple(f"{s.label}: {', '.join(s.estimated)}" for s in components.species if s.estimated),
-        )
-    return plan.structure
-
-
-PRICES = "prices."
-"""Sampled prices are named ``prices.<key>`` (``prices.Ni``, ``prices.electricity``), in USD per SI unit."""
-
-
-def _prices(sheet: Flowsheet, samples: Mapping[str, np.ndarray]) -> tuple[dict[str, np.ndarray], dict[str, np.ndarray]]:
-    """Sampled prices by key, and the unit parameters left, checking the prices are finite and not negative."""
-    if PRICES.rstrip(".") in sheet.graph:  # a unit named "prices" keeps its parameters
-        return {}, dict(samples)
-    prices, others = {}, {}
-    for path, value in samples.items():
-        if not path.startswith(PRICES):
-            others[path] = value
-            continue
-        array = np.asarray(value, dtype=float).reshape(-1)
-        if not len(array) or not np.isfinite(array).all() or (array < 0).any():
-            raise UnitError(path, "one finite price >= 0 per sample", repr(value), "is not")
-        prices[path.removeprefix(PRICES)] = array
-    counts = {len(v) for v in [*prices.values(), *(np.atleast_1d(v) for v in others.values())]}
-    if len(counts) > 1:
-        raise UnitError("samples", "one value per sample for every parameter", str(sorted(counts)), "lengths differ")
-    return prices, others
-
-
-def _by_unit(sheet: Flowsheet, samples: Mapping[str, np.ndarray]) -> dict[str, dict[str, np.ndarray]]:
-    """``{"unit.parameter": values}`` to ``{unit: {parameter: values}}``, checking names and shapes."""
-    grouped: dict[str, dict[str, np.ndarray]] = {}
-    counts = set()
-    for path, value in samples.items():
-        unit, _, key = path.partition(".")
-        if unit not in sheet.graph or not key:
-            raise UnitError(path, "unit.parameter of a unit in the flowsheet", path, "names no unit parameter")
-        array = np.asarray(value, dtype=float).reshape(-1)
-        if not len(array) or not np.isfinite(array).all():
-            raise UnitError(path, "one finite value per sample", repr(value), "is not")
-        counts.add(len(array))
-        grouped.setdefault(unit, {})[key] = array
-    if len(counts) > 1:
-        raise UnitError("samples", "one value per sample for every parameter", str(sorted(counts)), "lengths differ")
-    for unit, parameters in grouped.items():  # the samples at each end of each range must make a valid unit
-        nominal = sheet.operation(unit)
-        ends = {int(f(array)) for array in parameters.values() for f in (np.argmin, np.argmax)}
-        for sample in sorted(ends):
-            problems = nominal.sampled({key: np.asarray(v[sample]) for key, v in parameters.items()}).problems()
-            if problems:
-                shown = ", ".join(f"{unit}.{key} = {v[sample]:g}" for key, v in parameters.items())
-                listed = "; ".join(
-                    f"{p.field or p.port}: {p.message}" if p.field or p.port else p.message for p in problems
-                )
-                raise UnitError(unit, "values the unit accepts", shown, listed, problems[0].hint)
-    return grouped
-
-
-def _product(
-    plan: Plan, product_mass: Callable[[np.ndarray, str], np.ndarray], flows: np.ndarray, product: str | None
-) -> tuple[str, np.ndarray]:
-    """The basis species and its unscaled mass in products of kind 'product', per sample, [kg/s].
-
-    By default the basis species is the largest by mass there, in the first sample.
-    """
-    if product is None:
-        masses = np.zeros(len(plan.components))
-        for stream in plan.products("product"):
-            columns = plan.species[stream.name]
-            masses[columns] += flows[0, plan.slices[stream.name]] * plan.components.molar_masses[columns]
-        label = plan.components.labels[int(np.argmax(masses))]
-    else:
-        label = plan.components.labels[plan.components.index(product)]
-    return label, product_mass(flows, label)
+    return compile(sheet, vary=list(samples or ())).solve(samples, basis, product)

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 
@@ -72,12 +72,38 @@ class MassSolution:
         return self.flows.shape[0]
 
 
+@dataclass
+class Plans:
+    """What solving builds from one version of a flowsheet's structure, kept for the next solve.
+
+    Attributes
+    ----------
+    version : int
+        The :attr:`~flowsheet.graph.Flowsheet.version` it was built for; a changed flowsheet empties it.
+    terms : dict of str to UnitTerms
+        Each unit's nominal terms.
+    plans : dict of tuple to Plan
+        The plan of each set of varied parameters, ``((unit, (parameter, ...)), ...)``.
+    """
+
+    version: int = -1
+    terms: dict[str, UnitTerms] = field(default_factory=dict)
+    plans: dict[tuple, Plan] = field(default_factory=dict)
+
+    def of(self, sheet: Flowsheet) -> Plans:
+        """Itself, emptied first if `sheet` changed since it was built."""
+        if self.version != sheet.version:
+            self.version, self.terms, self.plans = sheet.version, {}, {}
+        return self
+
+
 def solve_mass(
     sheet: Flowsheet,
     components: Components,
     values: Mapping[str, Mapping[str, np.ndarray]] | None = None,
     samples: int = 1,
     compiled: bool | None = None,
+    plans: Plans | None = None,
 ) -> MassSolution:
     """Solve the mass balance of a checked flowsheet for every sample.
 
@@ -94,6 +120,8 @@ def solve_mass(
     compiled : bool, optional
         Evaluate the groups the samples move in the compiled kernel (True) or with numpy (False);
         default :func:`kernel_wanted`. Both give the same flows to round-off (tested to 1e-12).
+    plans : Plans, optional
+        What earlier solves of this flowsheet built (a model's), used and added to; default built anew.
 
     Raises
     ------
@@ -101,15 +129,19 @@ def solve_mass(
         If a species accumulates in a loop, or a nonlinear unit's loop does not converge.
     """
     values = values or {}
+    kept = (plans or Plans()).of(sheet)
     samples = max((len(np.atleast_1d(v)) for by_unit in values.values() for v in by_unit.values()), default=samples)
-    terms = {op.name: _nominal_terms(sheet, components, op) for op in sheet.operations}
+    for op in sheet.operations:
+        if op.name not in kept.terms:
+            kept.terms[op.name] = unit_terms(op, components)[0]
+    terms = dict(kept.terms)
     operations = {op.name: op for op in sheet.operations}
     for unit, parameters in values.items():
         terms[unit], operations[unit] = unit_terms(sheet.operation(unit), components, parameters)
-    key = "plan:" + ";".join(f"{unit}:{','.join(sorted(values[unit]))}" for unit in sorted(values))
-    plan = sheet.derived(key, lambda: Plan(sheet, components, terms))
-    if values and not plan.fits({unit: terms[unit] for unit in values}):
-        plan = sheet.derived(key, lambda: Plan(sheet, components, terms), renew=True)
+    key = tuple((unit, tuple(sorted(values[unit]))) for unit in sorted(values))
+    plan = kept.plans.get(key)
+    if plan is None or (values and not plan.fits({unit: terms[unit] for unit in values})):
+        plan = kept.plans[key] = Plan(sheet, components, terms)
     coefficients = {unit: terms[unit].coefficients(values.get(unit, {})) for unit in terms if terms[unit].parameters}
     study = _Study(plan, components, terms, coefficients, operations, samples)
     return study.run(compiled=kernel_wanted(samples) if compiled is None else compiled)
@@ -132,10 +164,6 @@ def kernel_wanted(samples: int) -> bool:
         return True
     kernel_cache.prepare_in_background()
     return False
-
-
-def _nominal_terms(sheet: Flowsheet, components: Components, operation: Operation) -> UnitTerms:
-    return sheet.derived(f"terms:{operation.name}", lambda: unit_terms(operation, components)[0])
 
 
 class _Study:

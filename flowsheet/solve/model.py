@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import dataclasses
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
@@ -25,6 +25,7 @@ from flowsheet.graph import Flowsheet
 from flowsheet.operations import Feed
 from flowsheet.prices import storage_unit
 from flowsheet.results import Results
+from flowsheet.solve.engine import Plans
 from flowsheet.units import check_dimensionality, example_unit, magnitude, ureg
 
 UNITS, PRICES = "units.", "prices."
@@ -46,6 +47,8 @@ class Model:
         Default amount to scale to, e.g. ``"1 kg"``.
     product : str, optional
         Default species the basis counts.
+    plans : Plans
+        The equations built so far, per set of varied parameters (shared by the models of one flowsheet).
     """
 
     sheet: Flowsheet
@@ -53,6 +56,7 @@ class Model:
     units: Mapping[str, str]
     basis: str = "1 kg"
     product: str | None = None
+    plans: Plans = field(default_factory=Plans, repr=False, compare=False)
 
     def solve(
         self,
@@ -104,12 +108,12 @@ class Model:
 
         A failing sample is named by these values and their paths.
         """
-        from flowsheet.solve import solve
+        from flowsheet.solve.pipeline import run
 
         count = max((len(np.atleast_1d(v)) for v in values.values()), default=1)
         arrays = {path: np.broadcast_to(np.asarray(v, dtype=float), (count,)) for path, v in values.items()}
         samples = {_solver_path(path): array for path, array in arrays.items()}
-        return solve(self.sheet, basis or self.basis, product or self.product, samples, describe=arrays)
+        return run(self.sheet, self.plans, basis or self.basis, product or self.product, samples, arrays)
 
 
 def compile(target: Any, vary: Sequence[str] | None = None) -> Model:  # noqa: A001 - flowsheet.compile, by design
@@ -140,17 +144,12 @@ def compile(target: Any, vary: Sequence[str] | None = None) -> Model:  # noqa: A
     chosen = tuple(vary if vary is not None else getattr(target, "uncertain", {}))
     units = {path: parameter_unit(sheet, path) for path in chosen}
     basis = spec.basis if spec is not None else "1 kg"
-    return Model(sheet, chosen, units, basis, spec.product if spec is not None else None)
+    plans: Plans = sheet.derived("plans", Plans)  # the models of one flowsheet share what its solves build
+    return Model(sheet, chosen, units, basis, spec.product if spec is not None else None, plans)
 
 
 def _is_path(path: str) -> bool:
     return path.startswith((UNITS, PRICES))
-
-
-def quantity_to_si(sheet: Flowsheet, path: str, value: pint.Quantity) -> np.ndarray:
-    """A Quantity given for the solver's path (``filter.wash_ratio``, ``prices.Ni``) in its SI unit, (N,)."""
-    route_path = path if path.startswith(PRICES) else UNITS + path
-    return _to_si(path, value, parameter_unit(sheet, route_path))
 
 
 def _solver_path(path: str) -> str:
@@ -166,7 +165,10 @@ def parameter_unit(sheet: Flowsheet, path: str) -> str:
         return "USD/kg" if key in feeds else storage_unit(key)
     unit, _, key = path.removeprefix(UNITS).partition(".")
     if not path.startswith(UNITS) or unit not in sheet.graph or not key:
-        raise UnitError(path, "units.<unit>.<parameter> or prices.<key>", path, "names no parameter of the flowsheet")
+        unit = path.partition(".")[0]
+        hint = f"write units.{path}" if unit in sheet.graph and not path.startswith(UNITS) else ""
+        expected = "units.<unit>.<parameter> or prices.<key>"
+        raise UnitError(path, expected, path, "names no parameter of the flowsheet", hint)
     field, _, entry = key.partition(".")
     fields = {item.name: item for item in dataclasses.fields(sheet.operation(unit))}
     if field not in fields or field == "name":

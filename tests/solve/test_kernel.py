@@ -112,7 +112,10 @@ def test_the_washer_loop_closed_form_holds_through_the_kernel(kernel_runs):
     fraction = held / ((m0 - recycle * held) / (1 - recycle))
     salt = 1 / (1 - recycle * (1 - fraction))
     results = solve(
-        _washer_loop(), "1 kg", "Ni(OH)2", {"split.fractions.recycle": recycle, "split.fractions.purge": 1 - recycle}
+        _washer_loop(),
+        "1 kg",
+        "Ni(OH)2",
+        {"units.split.fractions.recycle": recycle, "units.split.fractions.purge": 1 - recycle},
     )
     scale = results.flows[:, results.layout.slices["slurry.out->mix.in1"]][:, 0]  # Ni(OH)2 fed, 1 mol/s unscaled
     into_filter = results.flows[:, results.layout.slices["mix.product->filter.slurry"]]
@@ -130,7 +133,7 @@ def test_the_crystalliser_loop_closed_form_holds_through_the_kernel(kernel_runs)
         _crystalliser_loop(y, 0.8),
         "1 kg",
         "NiSO4·6H2O",
-        {"split.fractions.recycle": r, "split.fractions.bleed": 1 - r},
+        {"units.split.fractions.recycle": r, "units.split.fractions.bleed": 1 - r},
     )
     components = results.components
     crystals = results.flows[:, results.layout.slices["cryst.crystals->crystals.in"]]
@@ -150,7 +153,7 @@ def test_a_sample_the_kernel_cannot_solve_is_named_by_the_numpy_path(kernel_runs
             _loop(0.5, {"H2O(l)": "1 mol/s"}),
             "1 kg",
             None,
-            {"split.fractions.recycle": recycle, "split.fractions.purge": 1 - recycle},
+            {"units.split.fractions.recycle": recycle, "units.split.fractions.purge": 1 - recycle},
         )
     assert kernel_runs[0].tolist() == [0, 1, 0]  # the kernel marked the singular sample, and only it
 

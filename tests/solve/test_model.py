@@ -10,6 +10,7 @@ from hypothesis import strategies as st
 
 import flowsheet
 from flowsheet.errors import FlowsheetError, UnitError
+from flowsheet.operations import Product
 from flowsheet.units import Quantity
 
 ROUTE = flowsheet.load_route(Path(__file__).parents[2] / "routes" / "nmc811_sulfate.yaml")
@@ -87,7 +88,7 @@ def test_solve_converts_a_quantity_it_is_given_instead_of_dropping_its_unit():
     with warnings.catch_warnings():
         warnings.simplefilter("error")
         results = flowsheet.solve(ROUTE.flowsheet, "1 kg", ROUTE.spec.product,
-                                  {"filter.wash_ratio": Quantity([5, 10], "L/kg")})  # fmt: skip
+                                  {"units.filter.wash_ratio": Quantity([5, 10], "L/kg")})  # fmt: skip
     np.testing.assert_allclose(results.kpis["water_fresh"], MODEL.solve(
         {"units.filter.wash_ratio": ["5 L/kg", "10 L/kg"]}).kpis["water_fresh"], rtol=1e-12)  # fmt: skip
     assert results.kpis["water_fresh"][1] - results.kpis["water_fresh"][0] == pytest.approx(
@@ -100,3 +101,27 @@ def test_the_model_defaults_to_the_routes_uncertain_parameters_basis_and_product
     assert model.vary == tuple(ROUTE.uncertain)
     assert (model.basis, model.product) == (ROUTE.spec.basis, ROUTE.spec.product)
     assert model.solve().kpis["product"][0] == pytest.approx(1.0)
+
+
+def test_solve_is_the_compiled_models_solve_and_reads_the_same_paths_and_units():
+    # one spelling: solve(sheet, samples=...) takes route-file paths with units, as a model does
+    with pytest.raises(UnitError) as caught:
+        flowsheet.solve(ROUTE.flowsheet, samples={"filter.wash_ratio": ["5 L/kg"]})
+    assert "hint: write units.filter.wash_ratio" in str(caught.value)
+    with pytest.raises(UnitError, match="a bare number has no unit"):
+        flowsheet.solve(ROUTE.flowsheet, samples={"units.filter.wash_ratio": [0.005]})
+    solved = flowsheet.solve(ROUTE.flowsheet, "1 kg", ROUTE.spec.product, {"units.filter.wash_ratio": ["5 L/kg"]})
+    compiled = flowsheet.compile(ROUTE, vary=["units.filter.wash_ratio"]).solve({"units.filter.wash_ratio": "5 L/kg"})
+    np.testing.assert_array_equal(solved.flows, compiled.flows)
+
+
+def test_the_models_of_one_flowsheet_share_its_plans_until_it_changes():
+    sheet = flowsheet.load_route("routes/nmc811_sulfate.yaml").flowsheet
+    first, second = flowsheet.compile(sheet), flowsheet.compile(sheet)
+    first.solve()
+    assert second.plans is first.plans
+    assert first.plans.plans  # the plan of the nominal solve, kept
+    sheet.operation("filter")  # reading changes nothing
+    assert flowsheet.compile(sheet).plans is first.plans
+    sheet.add(Product("spare"))  # a change: what was built for the flowsheet before no longer applies
+    assert first.plans.of(sheet).plans == {}

@@ -43,7 +43,7 @@ def test_a_washer_fed_from_upstream_is_solved_in_closed_form():
 
 def test_values_kept_between_studies_are_those_a_fresh_flowsheet_gives():
     route = load_route(ROUTE)
-    samples = {"filter.wash_ratio": np.array([0.004, 0.009]), "calcine.lithium_ratio": np.array([1.04, 1.03])}
+    samples = {"units.filter.wash_ratio": ["4 L/kg", "9 L/kg"], "units.calcine.lithium_ratio": [1.04, 1.03]}
     first = solve(route.flowsheet, samples=samples)
     again = solve(route.flowsheet, samples={k: v[::-1] for k, v in samples.items()})  # the plan and kept values reused
     fresh = solve(load_route(ROUTE).flowsheet, samples={k: v[::-1] for k, v in samples.items()})
