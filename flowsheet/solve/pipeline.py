@@ -26,6 +26,7 @@ from flowsheet.solve.plan import Plan, Structure
 from flowsheet.units import parse_basis
 
 
+@np.errstate(over="ignore", invalid="ignore", divide="ignore")  # non-finite values are caught and named
 def run(
     sheet: Flowsheet,
     plans: Plans,
@@ -61,30 +62,17 @@ def run(
         Naming the sample (and its values) whose balance fails: accumulation in a loop,
         non-convergence, negative flows, bad closure, no product.
     """
-    with np.errstate(over="ignore", invalid="ignore", divide="ignore"):  # non-finite values are caught and named
-        return _run(sheet, plans, basis, product, samples, describe)
-
-
-def _run(
-    sheet: Flowsheet,
-    plans: Plans,
-    basis: str | pint.Quantity,
-    product: str | None,
-    samples: Mapping[str, np.ndarray],
-    describe: Mapping[str, np.ndarray],
-) -> Results:
     components = sheet.check()
     amount, target, _ = parse_basis(basis)
     prices, by_path = _prices(sheet, samples)
     values = _by_unit(sheet, by_path)
     count = max((len(v) for v in prices.values()), default=1)
     solution = solve_mass(sheet, components, values, count, plans=plans)
-    shown = describe
 
     def which(sample: int) -> str:
-        if not shown:
+        if not describe:
             return ""
-        items = ", ".join(f"{path} = {float(np.asarray(v).reshape(-1)[sample]):.6g}" for path, v in shown.items())
+        items = ", ".join(f"{path} = {float(np.asarray(v).reshape(-1)[sample]):.6g}" for path, v in describe.items())
         return f"sample {sample} ({items}): "
 
     plan = solution.plan
