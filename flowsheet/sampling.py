@@ -20,7 +20,7 @@ import pint
 from flowsheet.errors import FlowsheetError, SolveError, UnitError
 from flowsheet.kpis import KPIS, display_unit
 from flowsheet.route_file import Route, load_route
-from flowsheet.solve import compile
+from flowsheet.solve import Model, compile
 from flowsheet.solve.model import parameter_unit
 from flowsheet.uncertainty import convert, written_unit
 from flowsheet.units import magnitude, parse_basis
@@ -37,7 +37,7 @@ Progress = Callable[[int, int], None]
 
 
 def evaluate(
-    route: Route,
+    route: Route | Model,
     values: Mapping[str, np.ndarray],
     basis: str | None = None,
     progress: Progress | None = None,
@@ -47,8 +47,9 @@ def evaluate(
 
     Parameters
     ----------
-    route : Route
-        A loaded route.
+    route : Route or Model
+        A loaded route, or a model compiled from one that varies every path of `values` (kept
+        between calls, so its equations are built once: a study's chunks use one per route).
     values : mapping of str to numpy.ndarray
         Parameter values by dotted path (``units.filter.wash_ratio``), one per sample,
         in the parameter's SI storage unit (``m**3/kg`` for a wash ratio).
@@ -74,8 +75,8 @@ def evaluate(
     if len(counts) > 1:
         raise UnitError("values", "one value per sample for every parameter", str(sorted(counts)), "lengths differ")
     samples = counts.pop() if counts else 1
-    model = compile(route, vary=list(arrays))  # every path checked against the route
-    rate = parse_basis(basis or route.spec.basis)[2]
+    model = _model(route, list(arrays))
+    rate = parse_basis(basis or model.basis)[2]
     found = {kpi.name: np.empty(samples) for kpi in KPIS}
     if closure:
         found["closure"] = np.empty(samples)
@@ -98,12 +99,22 @@ def evaluate(
     return found
 
 
+def _model(target: Route | Model, paths: list[str]) -> Model:
+    """The model to solve `paths` with: the one given, checked to vary them, or one compiled from the route."""
+    if not isinstance(target, Model):
+        return compile(target, vary=paths)  # every path checked against the route
+    missing = [path for path in paths if path not in target.units]
+    if missing:
+        raise UnitError(missing[0], f"one of {', '.join(target.vary) or 'no parameter'}", missing[0], "is not varied")
+    return target
+
+
 def _route(route: Route | str | Path) -> Route:
     return route if isinstance(route, Route) else load_route(route)
 
 
 def columns(
-    route: Route,
+    route: Route | Model,
     values: dict[str, np.ndarray],
     units: dict[str, str],
     basis: str | None = None,
@@ -114,11 +125,12 @@ def columns(
 
     `values` are in storage units by dotted path, `units` the unit each is shown in (see :func:`evaluate`).
     """
-    kpis = evaluate(route, values, basis, progress, closure)
-    rate = parse_basis(basis or route.spec.basis)[2]
+    model = _model(route, list(values))
+    kpis = evaluate(model, values, basis, progress, closure)
+    rate = parse_basis(basis or model.basis)[2]
     found = {}
     for path, array in values.items():
-        found[parameter_column(path, units[path])] = convert(array, parameter_unit(route.flowsheet, path), units[path])
+        found[parameter_column(path, units[path])] = convert(array, model.units[path], units[path])
     for kpi in KPIS:
         found[kpi_column(kpi.name, kpi.kind, rate)] = kpis[kpi.name]
     if closure:

@@ -9,6 +9,7 @@ import pandas as pd
 import pyarrow.parquet as pq
 import pytest
 
+import flowsheet
 from flowsheet.cli import main
 from flowsheet.route_file import load_route
 from flowsheet.sampling import evaluate, sobol_indices
@@ -165,13 +166,13 @@ def test_a_worker_killed_mid_study_loses_nothing(tmp_path, cluster):
 
 
 def test_a_worker_that_cannot_see_the_parts_folder_sends_its_chunk_back(tmp_path):
-    route = load_route(ROUTES / "nmc811_m2cam.yaml")
+    model = flowsheet.compile(load_route(ROUTES / "nmc811_m2cam.yaml"))
     (tmp_path / TOKEN).write_text("this run")
     part = tmp_path / "chunk.arrow"
-    elsewhere = solve_part(route, (), 0, 10, 7, str(part), "another run")  # a remote worker sees another folder
-    assert elsewhere.equals(run_chunk(route, (), 0, 10, 7))
+    elsewhere = solve_part(model, (), 0, 10, 7, str(part), "another run")  # a remote worker sees another folder
+    assert elsewhere.equals(run_chunk(model, (), 0, 10, 7))
     assert not part.exists()
-    assert solve_part(route, (), 0, 10, 7, str(part), "this run") is None  # a local one writes it itself
+    assert solve_part(model, (), 0, 10, 7, str(part), "this run") is None  # a local one writes it itself
     import pyarrow as pa
 
     assert pa.ipc.open_file(str(part)).read_all().equals(elsewhere)
@@ -209,7 +210,7 @@ def test_a_bad_route_fails_alone_no_table_is_written_and_the_study_resumes(tmp_p
     _bad_route(tmp_path, typo=False)  # mended: only its chunks run
     ran = []
     original = module.run_chunk
-    monkeypatch.setattr(module, "run_chunk", lambda route, *rest: ran.append(route.name) or original(route, *rest))
+    monkeypatch.setattr(module, "run_chunk", lambda model, *rest: ran.append(model.route.name) or original(model, *rest))
     outcome = run_study(read_study(study.path), output, "sync")
     assert not outcome.failures
     assert (outcome.ran, outcome.reused) == (2 * 2, 2 * 2)
@@ -321,3 +322,16 @@ def test_a_chunk_made_with_other_species_data_is_solved_again(tmp_path, monkeypa
     _bad_route(tmp_path, typo=False)
     outcome = run_study(study, tmp_path / "out.parquet", "sync")
     assert (outcome.ran, outcome.reused) == (2 * 2, 0)
+
+
+def test_a_worker_is_sent_the_routes_model_and_its_chunks_build_the_equations_once():
+    # what a Dask worker receives: the pickled model, whose plans its first chunk builds and the next reuse
+    import pickle
+
+    model = pickle.loads(pickle.dumps(flowsheet.compile(load_route(ROUTES / "nmc811_sulfate.yaml"))))
+    first = run_chunk(model, (), 0, 20, 7)
+    plans = dict(model.plans.plans)
+    assert len(plans) == 1
+    second = run_chunk(model, (), 20, 20, 7)
+    assert model.plans.plans == plans  # the same plan object, not rebuilt
+    assert first.num_rows == second.num_rows == 20

@@ -49,6 +49,8 @@ class Model:
         Default species the basis counts.
     plans : Plans
         The equations built so far, per set of varied parameters (shared by the models of one flowsheet).
+    route : Route, optional
+        The loaded route it was compiled from (its distributions and name go with it to a worker).
     """
 
     sheet: Flowsheet
@@ -57,6 +59,7 @@ class Model:
     basis: str = "1 kg"
     product: str | None = None
     plans: Plans = field(default_factory=Plans, repr=False, compare=False)
+    route: Any = field(default=None, repr=False, compare=False)  # a Route: route_file sits above this layer
 
     def solve(
         self,
@@ -145,7 +148,8 @@ def compile(target: Any, vary: Sequence[str] | None = None) -> Model:  # noqa: A
     units = {path: parameter_unit(sheet, path) for path in chosen}
     basis = spec.basis if spec is not None else "1 kg"
     plans: Plans = sheet.derived("plans", Plans)  # the models of one flowsheet share what its solves build
-    return Model(sheet, chosen, units, basis, spec.product if spec is not None else None, plans)
+    route = target if spec is not None else None
+    return Model(sheet, chosen, units, basis, spec.product if spec is not None else None, plans, route)
 
 
 def _is_path(path: str) -> bool:

@@ -69,6 +69,7 @@ from flowsheet.kpis import KPIS
 from flowsheet.route_file import Route, load_route
 from flowsheet.route_file.text import MAX_BYTES
 from flowsheet.sampling import columns, kpi_column, parameter_column
+from flowsheet.solve import Model, compile
 from flowsheet.study.output import TOKEN, check_study_output, clear, holding, parts_folder
 from flowsheet.study.study_file import (
     KEYS,
@@ -174,8 +175,8 @@ def columns_of(route: Route, scenario: Scenario) -> list[tuple[str, str]]:
     return [*named, ("closure [-]", "float64")]
 
 
-def run_chunk(route: Route, scenario: Scenario, start: int, count: int, seed: int) -> pa.Table:
-    """Solve samples ``start`` to ``start + count`` of one route in one scenario.
+def run_chunk(model: Model, scenario: Scenario, start: int, count: int, seed: int) -> pa.Table:
+    """Solve samples ``start`` to ``start + count`` of one route (its compiled model) in one scenario.
 
     Returns
     -------
@@ -185,9 +186,11 @@ def run_chunk(route: Route, scenario: Scenario, start: int, count: int, seed: in
     """
     import pyarrow as pa
 
+    route = model.route
+    assert route is not None  # a study compiles loaded routes
     values = draw(route.uncertain, seed, scenario, start, count)
     units = {path: distribution.unit for path, distribution in route.uncertain.items()}
-    found = columns(route, values, units, closure=True)
+    found = columns(model, values, units, closure=True)
     if not values:  # nothing uncertain: one solve stands for every sample
         found = {name: np.repeat(column, count) for name, column in found.items()}
     table = {"route": pa.repeat(route.name, count)}
@@ -243,6 +246,8 @@ class Job:
     route: Route
     scenario: Scenario
     digest: str
+    model: Model
+    """The route compiled, varying its uncertain parameters: what a worker is sent and keeps."""
 
 
 @dataclass(frozen=True)
@@ -292,7 +297,8 @@ def _jobs(study: Study) -> tuple[list[Job], list[Failure]]:
             try:
                 route = load_route(file, overrides=dict(scenario))
                 _check_columns(route, scenario, study)
-                jobs.append(Job(route, scenario, _digest(route, scenario, study.seed, folders, read)))
+                digest = _digest(route, scenario, study.seed, folders, read)
+                jobs.append(Job(route, scenario, digest, compile(route)))
             except FlowsheetError as err:
                 failures.append(Failure(file, scenario, str(err), study.samples))
     named: dict[str, str] = {}
@@ -405,7 +411,7 @@ def run_study(
     return StudyRun(output, rows, ran, reused, ())
 
 
-def solve_part(route: Route, scenario: Scenario, start: int, count: int, seed: int, part: str, token: str) -> Any:
+def solve_part(model: Model, scenario: Scenario, start: int, count: int, seed: int, part: str, token: str) -> Any:
     """:func:`run_chunk`, kept in `part` by whoever solves it if it can see that folder (`token` in it).
 
     Returns
@@ -415,7 +421,7 @@ def solve_part(route: Route, scenario: Scenario, start: int, count: int, seed: i
         written there. A worker on the same machine or a shared file system writes its chunks itself,
         so tables do not all pass through the caller's process.
     """
-    table = run_chunk(route, scenario, start, count, seed)
+    table = run_chunk(model, scenario, start, count, seed)
     try:
         sees = (Path(part).parent / TOKEN).read_text() == token
     except OSError:
@@ -450,7 +456,7 @@ def _execute(chunks: list[Chunk], seed: int, scheduler: str, token: str) -> Iter
         for chunk in chunks:
             job = chunk.job
             try:
-                yield chunk, solve_part(job.route, job.scenario, chunk.start, chunk.count, seed, chunk.part, token)
+                yield chunk, solve_part(job.model, job.scenario, chunk.start, chunk.count, seed, chunk.part, token)
             except Exception as err:  # noqa: BLE001 - reported with its chunk; the others go on
                 yield chunk, err
         return

@@ -68,17 +68,18 @@ def execute(chunks: list[Chunk], seed: int, scheduler: str, token: str) -> Itera
     try:
         with _connect(cluster or scheduler) as client:
             client.register_plugin(WorkerSetup(), name="flowsheet-worker-setup")
-            # a loaded route goes to the cluster as a task of its own, so that a worker dying with it
-            # leaves the bytes to make it again (a scattered object would die with its worker)
-            routes = {}
+            # a route's compiled model goes to the cluster as a task of its own, so that a worker dying with
+            # it leaves the bytes to make it again (a scattered object would die with its worker); a worker
+            # keeps it, and the equations its first chunk builds serve the next
+            models = {}
             for chunk in chunks:
                 job = chunk.job
-                if job.digest not in routes:
-                    routes[job.digest] = client.submit(pickle.loads, pickle.dumps(job.route), key=f"route-{job.digest}")
+                if job.digest not in models:
+                    models[job.digest] = client.submit(pickle.loads, pickle.dumps(job.model), key=f"model-{job.digest}")
             futures = {
                 client.submit(
                     solve_part,
-                    routes[chunk.job.digest],
+                    models[chunk.job.digest],
                     chunk.job.scenario,
                     chunk.start,
                     chunk.count,
