@@ -77,13 +77,14 @@ def evaluate(
     samples = counts.pop() if counts else 1
     model = _model(route, list(arrays))
     rate = parse_basis(basis or model.basis)[2]
+    ranges = {path: (float(array.min()), float(array.max())) for path, array in arrays.items()}
     found = {kpi.name: np.empty(samples) for kpi in KPIS}
     if closure:
         found["closure"] = np.empty(samples)
     for start in range(0, samples, CHUNK):
         part = {path: v[start : start + CHUNK] for path, v in arrays.items()}
         try:
-            results = model.solve_si(part, basis)
+            results = model.solve_si(part, basis, ranges=ranges)
         except SolveError as err:
             if start:
                 err.add_note(f"sample numbers count from {start}, the first of this chunk")

@@ -6,6 +6,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+import flowsheet
 from flowsheet.batch import solve_route
 from flowsheet.cli import main
 from flowsheet.errors import FlowsheetError, RouteFileError, SolveError, UnitError
@@ -106,6 +107,27 @@ def test_samples_beyond_one_chunk_are_all_solved(route):
     kpis = evaluate(route, values)  # three chunks of at most 10,000
     assert kpis["water_fresh"].shape == (25_000,)
     assert np.ptp(kpis["water_fresh"]) == pytest.approx(0.0, abs=1e-9)
+
+
+def test_the_chunks_of_a_study_share_their_units_terms_and_give_what_one_chunk_gives(monkeypatch):
+    # the terms are decomposed over the study's whole range once, not over each chunk's own range
+    import flowsheet.sampling as sampling
+
+    route = flowsheet.load_route(ROUTE)  # its own: what other tests built is not counted
+
+    generator = np.random.default_rng(4)
+    values = {
+        "units.filter.wash_ratio": generator.uniform(0.003, 0.010, 900),
+        "units.filter.cake_moisture": generator.uniform(0.15, 0.3, 900),
+        "units.calcine.lithium_ratio": generator.uniform(1.01, 1.06, 900),
+    }
+    whole = evaluate(route, values)
+    monkeypatch.setattr(sampling, "CHUNK", 100)
+    model = flowsheet.compile(route, vary=list(values))
+    chunked = evaluate(model, values)
+    assert sorted(unit for unit, _ in model.plans.sampled) == ["calcine", "filter"]  # one entry each, nine chunks
+    for name, column in whole.items():
+        np.testing.assert_allclose(chunked[name], column, rtol=1e-12, atol=1e-12 * np.abs(column).max(), err_msg=name)
 
 
 def test_a_sample_outside_what_a_unit_accepts_is_named(route):

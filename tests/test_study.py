@@ -210,7 +210,9 @@ def test_a_bad_route_fails_alone_no_table_is_written_and_the_study_resumes(tmp_p
     _bad_route(tmp_path, typo=False)  # mended: only its chunks run
     ran = []
     original = module.run_chunk
-    monkeypatch.setattr(module, "run_chunk", lambda model, *rest: ran.append(model.route.name) or original(model, *rest))
+    monkeypatch.setattr(
+        module, "run_chunk", lambda model, *rest: ran.append(model.route.name) or original(model, *rest)
+    )
     outcome = run_study(read_study(study.path), output, "sync")
     assert not outcome.failures
     assert (outcome.ran, outcome.reused) == (2 * 2, 2 * 2)

@@ -89,12 +89,33 @@ class Plans:
     version: int = -1
     terms: dict[str, UnitTerms] = field(default_factory=dict)
     plans: dict[tuple, Plan] = field(default_factory=dict)
+    sampled: dict[tuple, UnitTerms] = field(default_factory=dict)
+    """The terms of a sampled unit over given ranges, by ``(unit, ((parameter, low, high), ...))``."""
 
     def of(self, sheet: Flowsheet) -> Plans:
         """Itself, emptied first if `sheet` changed since it was built."""
         if self.version != sheet.version:
-            self.version, self.terms, self.plans = sheet.version, {}, {}
+            self.version, self.terms, self.plans, self.sampled = sheet.version, {}, {}, {}
         return self
+
+    def sampled_terms(
+        self,
+        operation: Operation,
+        components: Components,
+        values: Mapping[str, np.ndarray],
+        ranges: Mapping[str, tuple[float, float]],
+    ) -> tuple[UnitTerms, Operation]:
+        """:func:`~flowsheet.solve.terms.unit_terms` of a sampled unit, kept when every parameter has its range."""
+        if not values or set(values) - set(ranges) or any(low >= high for low, high in ranges.values()):
+            return unit_terms(operation, components, values)
+        key = (operation.name, tuple((name, *ranges[name]) for name in sorted(values)))
+        inside = all(ranges[n][0] <= np.min(v) and np.max(v) <= ranges[n][1] for n, v in values.items())
+        if key not in self.sampled or not inside:
+            terms, sampled = unit_terms(operation, components, values, ranges)
+            if inside:
+                self.sampled[key] = terms
+            return terms, sampled
+        return self.sampled[key], operation.sampled(dict(values))
 
 
 def solve_mass(
@@ -104,6 +125,7 @@ def solve_mass(
     samples: int = 1,
     compiled: bool | None = None,
     plans: Plans | None = None,
+    ranges: Mapping[str, Mapping[str, tuple[float, float]]] | None = None,
 ) -> MassSolution:
     """Solve the mass balance of a checked flowsheet for every sample.
 
@@ -122,6 +144,9 @@ def solve_mass(
         default :func:`kernel_wanted`. Both give the same flows to round-off (tested to 1e-12).
     plans : Plans, optional
         What earlier solves of this flowsheet built (a model's), used and added to; default built anew.
+    ranges : mapping, optional
+        ``{unit: {parameter: (low, high)}}`` in SI: the whole range the values are drawn from, so that the
+        chunks of one study share their units' terms instead of each decomposing them again.
 
     Raises
     ------
@@ -137,7 +162,8 @@ def solve_mass(
     terms = dict(kept.terms)
     operations = {op.name: op for op in sheet.operations}
     for unit, parameters in values.items():
-        terms[unit], operations[unit] = unit_terms(sheet.operation(unit), components, parameters)
+        own = (ranges or {}).get(unit, {})
+        terms[unit], operations[unit] = kept.sampled_terms(sheet.operation(unit), components, parameters, own)
     key = tuple((unit, tuple(sorted(values[unit]))) for unit in sorted(values))
     plan = kept.plans.get(key)
     if plan is None or (values and not plan.fits({unit: terms[unit] for unit in values})):

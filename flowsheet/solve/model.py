@@ -106,17 +106,20 @@ class Model:
         values: Mapping[str, np.ndarray],
         basis: str | pint.Quantity | None = None,
         product: str | None = None,
+        ranges: Mapping[str, tuple[float, float]] | None = None,
     ) -> Results:
         """Solve for values already in their SI storage units (samples drawn by the package), [storage unit].
 
-        A failing sample is named by these values and their paths.
+        A failing sample is named by these values and their paths. `ranges`, by the same paths, are the
+        ranges the values are drawn from: the chunks of one study then share their units' terms.
         """
         from flowsheet.solve.pipeline import run
 
         count = max((len(np.atleast_1d(v)) for v in values.values()), default=1)
         arrays = {path: np.broadcast_to(np.asarray(v, dtype=float), (count,)) for path, v in values.items()}
         samples = {_solver_path(path): array for path, array in arrays.items()}
-        return run(self.sheet, self.plans, basis or self.basis, product or self.product, samples, arrays)
+        shared = {_solver_path(path): ends for path, ends in (ranges or {}).items()}
+        return run(self.sheet, self.plans, basis or self.basis, product or self.product, samples, arrays, shared)
 
 
 def compile(target: Any, vary: Sequence[str] | None = None) -> Model:  # noqa: A001 - flowsheet.compile, by design

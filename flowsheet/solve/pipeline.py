@@ -34,6 +34,7 @@ def run(
     product: str | None,
     samples: Mapping[str, np.ndarray],
     describe: Mapping[str, np.ndarray],
+    ranges: Mapping[str, tuple[float, float]] | None = None,
 ) -> Results:
     """Solve a flowsheet's mass and energy balance for every sample and scale each to the basis.
 
@@ -53,6 +54,8 @@ def run(
         entry as ``"split.fractions.bleed"``, a price as ``"prices.Ni"`` in USD per SI unit).
     describe : mapping of str to numpy.ndarray
         The same values by route-file path, to name a failing sample by and to keep in the results.
+    ranges : mapping of str to (float, float), optional
+        By the paths of `samples`: the range the values are drawn from, [SI], shared by a study's chunks.
 
     Raises
     ------
@@ -67,7 +70,11 @@ def run(
     prices, by_path = _prices(sheet, samples)
     values = _by_unit(sheet, by_path)
     count = max((len(v) for v in prices.values()), default=1)
-    solution = solve_mass(sheet, components, values, count, plans=plans)
+    by_unit: dict[str, dict[str, tuple[float, float]]] = {}
+    for path, ends in (ranges or {}).items():
+        unit, _, key = path.partition(".")
+        by_unit.setdefault(unit, {})[key] = ends
+    solution = solve_mass(sheet, components, values, count, plans=plans, ranges=by_unit)
 
     def which(sample: int) -> str:
         if not describe:

@@ -93,7 +93,10 @@ def _field_of(operation: Operation, key: str) -> dataclasses.Field:
 
 
 def unit_terms(
-    operation: Operation, components: Components, values: Mapping[str, np.ndarray] | None = None
+    operation: Operation,
+    components: Components,
+    values: Mapping[str, np.ndarray] | None = None,
+    ranges: Mapping[str, tuple[float, float]] | None = None,
 ) -> tuple[UnitTerms, Operation]:
     """Decompose a unit's balances in the parameters that vary across `values`, and its state.
 
@@ -106,6 +109,9 @@ def unit_terms(
     values : mapping of str to numpy.ndarray, optional
         Parameter values per sample in SI (``{"wash_ratio": array}``); parameters with one value
         for every sample are set, not decomposed.
+    ranges : mapping of str to (float, float), optional
+        Evaluation points to use instead of the values' least and greatest, for a parameter whose
+        values they hold (a study's whole range: its chunks then share their terms).
 
     Returns
     -------
@@ -113,7 +119,8 @@ def unit_terms(
         The terms, and the unit carrying the sampled values (for temperatures, distances, checks).
     """
     values = {key: np.asarray(value, dtype=float) for key, value in (values or {}).items()}
-    fixed = {key: value.reshape(-1)[0] for key, value in values.items() if np.ptp(value) == 0}
+    given = {key: (low, high) for key, (low, high) in (ranges or {}).items() if key in values and low < high}
+    fixed = {key: value.reshape(-1)[0] for key, value in values.items() if np.ptp(value) == 0 and key not in given}
     varying = {key: value for key, value in values.items() if key not in fixed}
     base = operation.sampled({key: np.asarray(value) for key, value in fixed.items()}) if fixed else operation
     sampled = base.sampled(varying) if varying else base
@@ -125,7 +132,11 @@ def unit_terms(
         raise FlowsheetError(
             f"{operation.name}: {count} parameters vary at once; at most {MAX_COEFFICIENTS} per unit can be sampled"
         )
-    ends = [(float(np.min(varying[key])), float(np.max(varying[key]))) for key in parameters]
+    spans = [(float(np.min(varying[key])), float(np.max(varying[key]))) for key in parameters]
+    ends = [
+        given[key] if key in given and given[key][0] <= lo and hi <= given[key][1] else (lo, hi)
+        for key, (lo, hi) in zip(parameters, spans, strict=True)
+    ]
     low = np.array([ENTERS[t](lo) for t, (lo, _) in zip(transforms, ends, strict=True)])
     high = np.array([ENTERS[t](hi) for t, (_, hi) in zip(transforms, ends, strict=True)])
     points = [*itertools.product((0, 1), repeat=count), (None,) * count]  # the corners, then the check point
