@@ -77,6 +77,7 @@ def evaluate(
     samples = counts.pop() if counts else 1
     model = _model(route, list(arrays))
     rate = parse_basis(basis or model.basis)[2]
+    model.check_si(arrays)  # every sample at once: the chunks are not checked again
     ranges = {path: (float(array.min()), float(array.max())) for path, array in arrays.items()}
     found = {kpi.name: np.empty(samples) for kpi in KPIS}
     if closure:

@@ -138,6 +138,18 @@ def test_a_sample_outside_what_a_unit_accepts_is_named(route):
         evaluate(route, {"units.filter.cake_moisture": np.array([0.2, 1.2])})
 
 
+def test_a_bad_sample_in_a_later_chunk_is_refused_before_any_chunk_is_solved(route, monkeypatch):
+    import flowsheet.sampling as sampling
+
+    monkeypatch.setattr(sampling, "CHUNK", 3)
+    solved = []
+    monkeypatch.setattr(flowsheet.Model, "solve_si", lambda *args, **kwargs: solved.append(args))
+    moisture = np.array([0.2, 0.25, 0.3, 0.2, 0.22, 0.24, 0.2, 1.2])  # the last chunk holds the bad one
+    with pytest.raises(UnitError, match=r"filter.cake_moisture = 1.2"):
+        evaluate(route, {"units.filter.cake_moisture": moisture})
+    assert not solved
+
+
 def test_a_sample_with_negative_flows_is_named_by_index(route):
     # a cake this wet needs more liquor than the slurry carries
     with pytest.raises(

@@ -101,6 +101,12 @@ class Model:
             )
         return found
 
+    def check_si(self, values: Mapping[str, np.ndarray]) -> None:
+        """Refuse values, in SI by path, whose least or greatest make a unit it does not accept (naming them)."""
+        from flowsheet.solve.pipeline import check_samples
+
+        check_samples(self.sheet, {_solver_path(path): np.asarray(v, dtype=float) for path, v in values.items()})
+
     def solve_si(
         self,
         values: Mapping[str, np.ndarray],
@@ -111,7 +117,8 @@ class Model:
         """Solve for values already in their SI storage units (samples drawn by the package), [storage unit].
 
         A failing sample is named by these values and their paths. `ranges`, by the same paths, are the
-        ranges the values are drawn from: the chunks of one study then share their units' terms.
+        ranges the values are drawn from: the chunks of one study then share their units' terms. With
+        them, the values are taken as checked against the units (:meth:`check_si` of the whole study).
         """
         from flowsheet.solve.pipeline import run
 

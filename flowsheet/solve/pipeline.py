@@ -55,7 +55,8 @@ def run(
     describe : mapping of str to numpy.ndarray
         The same values by route-file path, to name a failing sample by and to keep in the results.
     ranges : mapping of str to (float, float), optional
-        By the paths of `samples`: the range the values are drawn from, [SI], shared by a study's chunks.
+        By the paths of `samples`: the range the values are drawn from, [SI], shared by a study's chunks,
+        whose values were checked against the units together (:func:`check_samples`), so not again here.
 
     Raises
     ------
@@ -69,6 +70,8 @@ def run(
     amount, target, _ = parse_basis(basis)
     prices, by_path = _prices(sheet, samples)
     values = _by_unit(sheet, by_path)
+    if ranges is None:  # a study's chunks were checked together (check_samples)
+        _check_ends(sheet, values)
     count = max((len(v) for v in prices.values()), default=1)
     by_unit: dict[str, dict[str, tuple[float, float]]] = {}
     for path, ends in (ranges or {}).items():
@@ -197,6 +200,20 @@ def _by_unit(sheet: Flowsheet, samples: Mapping[str, np.ndarray]) -> dict[str, d
         grouped.setdefault(unit, {})[key] = array
     if len(counts) > 1:
         raise UnitError("samples", "one value per sample for every parameter", str(sorted(counts)), "lengths differ")
+    return grouped
+
+
+def check_samples(sheet: Flowsheet, samples: Mapping[str, np.ndarray]) -> None:
+    """Refuse samples whose values at either end of a parameter's range make a unit it does not accept.
+
+    `samples` by solver path (``"filter.wash_ratio"``), in SI. A study checks all its samples once so
+    that its chunks, solved with their ``ranges``, are not checked again.
+    """
+    _check_ends(sheet, _by_unit(sheet, _prices(sheet, samples)[1]))
+
+
+def _check_ends(sheet: Flowsheet, grouped: Mapping[str, Mapping[str, np.ndarray]]) -> None:
+    """Raise UnitError naming the values if a sample at an end of a range makes a unit with problems."""
     for unit, parameters in grouped.items():  # the samples at each end of each range must make a valid unit
         nominal = sheet.operation(unit)
         ends = {int(f(array)) for array in parameters.values() for f in (np.argmin, np.argmax)}
@@ -208,7 +225,6 @@ def _by_unit(sheet: Flowsheet, samples: Mapping[str, np.ndarray]) -> dict[str, d
                     f"{p.field or p.port}: {p.message}" if p.field or p.port else p.message for p in problems
                 )
                 raise UnitError(unit, "values the unit accepts", shown, listed, problems[0].hint)
-    return grouped
 
 
 def _product(
