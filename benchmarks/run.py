@@ -3,7 +3,8 @@
 Prints one table (and writes ``benchmarks/results.md`` unless ``--quick``):
 
 - one warm solve of the NMC811 sulfate route (median of many), sparse and vectorised paths;
-- Monte Carlo throughput for 1,000, 10,000 and 100,000 samples, with peak memory;
+- ``flowsheet.sample`` (the public call, its table included) at 1,000 to 1,000,000 samples, with peak
+  memory, in a new process each: with the compiled kernel (prepared first) and with numpy alone;
 - ``flowsheet sweep`` as a whole command (a new process) at 100,000 and 1,000,000 samples: wall
   time, peak memory, and the time after the samples are solved (percentiles and rank drivers);
 - solve time against flowsheet size (chains of mixer-splitter recycle loops, 10 to 1,000 units);
@@ -18,6 +19,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import statistics
 import subprocess
 import sys
@@ -60,44 +62,48 @@ def warm_solve(repeats: int) -> dict:
 
 MONTE_CARLO = """
 import json, resource, sys, time
-import numpy as np
-from flowsheet.route_file import load_route
-from flowsheet.sampling import evaluate
+import flowsheet
 n = int(sys.argv[1])
-route = load_route(sys.argv[2])
-rng = np.random.default_rng(0)
-values = {path: d.draw(rng, n) for path, d in route.uncertain.items()}
-evaluate(route, {k: v[:10] for k, v in values.items()})
+route = flowsheet.load_route(sys.argv[2])
+flowsheet.sample(route, 10, seed=1)
 start = time.perf_counter()
-kpis = evaluate(route, values)
+table = flowsheet.sample(route, n)
 elapsed = time.perf_counter() - start
+assert table.shape[0] == n
 print(json.dumps({"seconds": elapsed, "peak_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}))
 """
 
 
-def _in_new_process(script: str, samples: int) -> dict:
+def _in_new_process(script: str, samples: int, kernel: str = "auto") -> dict:
     """Run `script` in a fresh interpreter on the sulfate route with `samples`; return the JSON it prints."""
     done = subprocess.run(
         [sys.executable, "-c", script, str(samples), str(ROOT / "routes" / "nmc811_sulfate.yaml")],
         capture_output=True,
         text=True,
         check=True,
+        env={**os.environ, "FLOWSHEET_KERNEL": kernel},
     )
     return json.loads(done.stdout)
 
 
 def monte_carlo(sizes: list[int]) -> list[dict]:
+    """``flowsheet.sample`` in a new process per size, with the compiled kernel and with numpy alone."""
+    from flowsheet.solve.kernel_cache import prepare
+
+    prepare()  # compiled once and on disk, as a second run of any command finds it
     rows = []
     for n in sizes:
-        found = _in_new_process(MONTE_CARLO, n)
-        rows.append(
-            {
-                "samples": n,
-                "seconds": found["seconds"],
-                "samples/s": n / found["seconds"],
-                "peak memory [MB]": found["peak_mb"],
-            }
-        )
+        for kernel in ("compiled", "numpy"):
+            found = _in_new_process(MONTE_CARLO, n, kernel)
+            rows.append(
+                {
+                    "samples": n,
+                    "mass balance": kernel,
+                    "seconds": found["seconds"],
+                    "samples/s": n / found["seconds"],
+                    "peak memory [MB]": found["peak_mb"],
+                }
+            )
     return rows
 
 

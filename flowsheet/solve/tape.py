@@ -113,28 +113,27 @@ def build(
     for group in plan.groups:
         for variable in group.variables:
             position[variable] = size
-            size += len(plan.species[variable[1]]) if variable[0] == "s" else 1
+            size += _width(plan, variable)
     start = np.zeros(size)
     for variable, value in known.items():
-        width = value.shape[1]
-        start[position[variable] : position[variable] + width] = value[0]
-    units = sorted({unit for group in groups for unit, _ in group.terms})
-    column = {}
+        start[position[variable] : position[variable] + value.shape[1]] = value[0]
+    column: dict[str, int] = {}
     blocks: list[np.ndarray] = []
-    for unit in units:
-        block = np.broadcast_to(coefficients.get(unit, np.zeros((1, 0))), (samples, len(terms[unit].parameters)))
-        column[unit] = sum(b.shape[1] for b in blocks)
-        blocks.append(block)
+    for unit in sorted({unit for group in groups for unit, _ in group.terms}):
+        column[unit] = sum(block.shape[1] for block in blocks)
+        blocks.append(np.broadcast_to(coefficients.get(unit, np.zeros((1, 0))), (samples, len(terms[unit].parameters))))
     table = np.ascontiguousarray(np.hstack(blocks).T) if blocks else np.zeros((0, samples))
     states = _States(plan, components, terms, operations, position, samples, table.shape[0])
     term_ids: dict[Term, int] = {}
     term_columns: list[int] = []
     term_start = [0]
-    rows: dict[str, list] = {key: [] for key in ("groups", "constant", "group_terms", "m", "b", "pre", "own")}
-    entries_m: list[tuple[np.ndarray, ...]] = []
-    entries_b: list[tuple[np.ndarray, ...]] = []
+    records: list[list[int]] = []
+    constants: list[np.ndarray] = []
+    group_terms: list[int] = []
+    m_entries: list[tuple[np.ndarray, ...]] = []
+    b_entries: list[tuple[np.ndarray, ...]] = []
+    pre, pre_states, own, own_states = [0], [], [0], []
     m_count = b_count = constant_count = 0
-    pre, own = [0], [0]
     for group in groups:
         for unit, mask in sorted(group.terms):
             if (unit, mask) not in term_ids:
@@ -144,88 +143,79 @@ def build(
                     if mask >> k & 1:
                         term_columns.append(column[unit] + k if k < count else states.column(unit, k - count))
                 term_start.append(len(term_columns))
+        reads = [position[v] + np.arange(_width(plan, v)) for v in group.inputs]
+        m_entries.append(_entries(group.matrix, term_ids))
+        b_entries.append(_entries(group.input_matrix, term_ids, np.concatenate(reads) if reads else None))
         used = sorted(term_ids[term] for term in group.terms)
-        m_start, b_start = m_count, b_count
-        for term, matrix in group.matrix.items():
-            row, col = np.nonzero(matrix)
-            entries_m.append((row, col, np.full(len(row), -1 if term is None else term_ids[term]), matrix[row, col]))
-            m_count += len(row)
-        offsets = []
-        for variable in group.inputs:
-            width = len(plan.species[variable[1]]) if variable[0] == "s" else 1
-            offsets.append(position[variable] + np.arange(width))
-        reads = np.concatenate(offsets) if offsets else np.zeros(0, int)
-        for term, matrix in group.input_matrix.items():
-            row, col = np.nonzero(matrix)
-            entries_b.append(
-                (row, reads[col], np.full(len(row), -1 if term is None else term_ids[term]), matrix[row, col])
-            )
-            b_count += len(row)
-        base = position[group.variables[0]]
-        rows["groups"].append(
-            [
-                base,
-                group.size,
-                group.identity,
-                constant_count,
-                len(rows["group_terms"]),
-                len(rows["group_terms"]) + len(used),
-                m_start,
-                m_count,
-                b_start,
-                b_count,
-            ]
+        m_stop, b_stop = m_count + len(m_entries[-1][0]), b_count + len(b_entries[-1][0])
+        terms_stop = len(group_terms) + len(used)
+        records.append(
+            [position[group.variables[0]], group.size, group.identity, constant_count]
+            + [len(group_terms), terms_stop, m_count, m_stop, b_count, b_stop]
         )
-        rows["group_terms"].extend(used)
-        rows["constant"].append(group.constant)
-        constant_count += group.size
+        m_count, b_count, constant_count = m_stop, b_stop, constant_count + group.size
+        group_terms += used
+        constants.append(group.constant)
         mine = set(group.state_units)
-        rows["pre"].extend(
-            states.column(unit, k) - table.shape[0]
-            for unit in sorted({unit for unit, _ in group.terms} - mine)
-            for k in range(len(terms[unit].state))
-        )
-        rows["own"].extend(
-            states.column(unit, k) - table.shape[0] for unit in group.state_units for k in range(len(terms[unit].state))
-        )
-        pre.append(len(rows["pre"]))
-        own.append(len(rows["own"]))
-    m = [np.concatenate(parts) if entries_m else np.zeros(0) for parts in zip(*entries_m, strict=True)] or [
-        np.zeros(0)
-    ] * 4
-    b = [np.concatenate(parts) if entries_b else np.zeros(0) for parts in zip(*entries_b, strict=True)] or [
-        np.zeros(0)
-    ] * 4
+        pre_states += [states.index(unit, k) for unit in sorted({u for u, _ in group.terms} - mine) for k in
+                       range(len(terms[unit].state))]  # fmt: skip
+        own_states += [states.index(unit, k) for unit in group.state_units for k in range(len(terms[unit].state))]
+        pre.append(len(pre_states))
+        own.append(len(own_states))
+    m_row, m_col, m_term, m_value = (np.concatenate(parts) for parts in zip(*m_entries, strict=True))
+    b_row, b_source, b_term, b_value = (np.concatenate(parts) for parts in zip(*b_entries, strict=True))
     flow_index = np.concatenate([position[("s", s.name)] + np.arange(len(plan.species[s.name])) for s in plan.streams])
-    dose_index = np.array([position[("d", feed)] for feed in plan.doses], dtype=np.int64)
     index = np.int64
     return Tape(
         start=start,
         coefficients=table,
         term_start=np.array(term_start, dtype=index),
         term_columns=np.array(term_columns, dtype=index),
-        groups=np.array(rows["groups"], dtype=index).reshape(-1, GROUP_FIELDS),
-        constant=np.concatenate(rows["constant"]) if rows["constant"] else np.zeros(0),
-        group_terms=np.array(rows["group_terms"], dtype=index),
-        m_row=m[0].astype(index),
-        m_col=m[1].astype(index),
-        m_term=m[2].astype(index),
-        m_value=m[3].astype(float),
-        b_row=b[0].astype(index),
-        b_source=b[1].astype(index),
-        b_term=b[2].astype(index),
-        b_value=b[3].astype(float),
+        groups=np.array(records, dtype=index).reshape(-1, GROUP_FIELDS),
+        constant=np.concatenate(constants),
+        group_terms=np.array(group_terms, dtype=index),
+        m_row=m_row.astype(index),
+        m_col=m_col.astype(index),
+        m_term=m_term.astype(index),
+        m_value=m_value.astype(float),
+        b_row=b_row.astype(index),
+        b_source=b_source.astype(index),
+        b_term=b_term.astype(index),
+        b_value=b_value.astype(float),
         state_scale=states.scales(),
         state_rows=np.array(states.rows, dtype=index).reshape(-1, 5),
-        form_index=np.array(states.index, dtype=index),
-        form_weight=np.array(states.weight, dtype=float),
+        form_index=np.array(states.positions, dtype=index),
+        form_weight=np.array(states.weights, dtype=float),
         pre=np.array(pre, dtype=index),
-        pre_states=np.array(rows["pre"], dtype=index),
+        pre_states=np.array(pre_states, dtype=index),
         own=np.array(own, dtype=index),
-        own_states=np.array(rows["own"], dtype=index),
+        own_states=np.array(own_states, dtype=index),
         flow_index=flow_index.astype(index),
-        dose_index=dose_index,
+        dose_index=np.array([position[("d", feed)] for feed in plan.doses], dtype=index),
     )
+
+
+def _width(plan: Plan, variable: Variable) -> int:
+    """Scalars of an unknown: a stream's reachable species, or a dose's one amount."""
+    return len(plan.species[variable[1]]) if variable[0] == "s" else 1
+
+
+def _entries(
+    by_term: Mapping[Term | None, np.ndarray], term_ids: Mapping[Term, int], reads: np.ndarray | None = None
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """The non-zero entries of a group's matrices: rows, columns (or the positions `reads` gives them), terms, values.
+
+    The constant part's term is -1.
+    """
+    parts = []
+    for term, matrix in by_term.items():
+        row, col = np.nonzero(matrix)
+        where = col if reads is None else reads[col]
+        parts.append((row, where, np.full(len(row), -1 if term is None else term_ids[term]), matrix[row, col]))
+    if not parts:
+        return np.zeros(0, int), np.zeros(0, int), np.zeros(0, int), np.zeros(0)
+    rows, places, ids, values = (np.concatenate(found) for found in zip(*parts, strict=True))
+    return rows, places, ids, values
 
 
 class _States:
@@ -245,8 +235,8 @@ class _States:
         self._columns: dict[tuple[str, int], int] = {}
         self._scales: list[np.ndarray] = []
         self.rows: list[list[int]] = []
-        self.index: list[int] = []
-        self.weight: list[float] = []
+        self.positions: list[int] = []
+        self.weights: list[float] = []
         for unit in plan.nonlinear:
             forms = operations[unit].state_forms(components)
             for k, name in enumerate(terms[unit].state):
@@ -257,19 +247,23 @@ class _States:
                 self._scales.append(np.broadcast_to(np.asarray(form.scale, dtype=float), (samples,)))
                 row = []
                 for weights in (form.numerator, form.denominator):
-                    row.append(len(self.index))
+                    row.append(len(self.positions))
                     if weights is not None:
                         reduced = weights[species]
                         where = np.flatnonzero(reduced)
-                        self.index.extend(int(position[("s", stream)] + i) for i in where)
-                        self.weight.extend(float(w) for w in reduced[where])
-                    row.append(len(self.index))
+                        self.positions.extend(int(position[("s", stream)] + i) for i in where)
+                        self.weights.extend(float(w) for w in reduced[where])
+                    row.append(len(self.positions))
                 kind = 0 if form.numerator is None else 1 if form.denominator is None else 2
                 self.rows.append([row[0], row[1], row[2], row[3], kind])
 
     def column(self, unit: str, k: int) -> int:
         """Column of state value `k` of `unit` among the coefficients and states."""
         return self._columns[(unit, k)]
+
+    def index(self, unit: str, k: int) -> int:
+        """Index of state value `k` of `unit` among the states."""
+        return self._columns[(unit, k)] - self.first
 
     def scales(self) -> np.ndarray:
         """Each state's scale per sample, (S, N)."""
