@@ -20,14 +20,16 @@ from pathlib import Path
 KERNEL = Path(__file__).with_name("kernel.py")
 
 _started = False
+_ready = False
 
 
 def ready() -> bool:
-    """True if numba is installed and the kernel's compiled code is on disk."""
-    if importlib.util.find_spec("numba") is None:
-        return False
-    pattern = f"kernel.evaluate-*.py{sys.version_info.major}{sys.version_info.minor}.nbi"
-    return any(folder.is_dir() and any(folder.glob(pattern)) for folder in _folders())
+    """True if numba is installed and the kernel's compiled code is on disk (once found, not looked for again)."""
+    global _ready
+    if not _ready and importlib.util.find_spec("numba") is not None:
+        pattern = f"kernel.evaluate-*.py{sys.version_info.major}{sys.version_info.minor}.nbi"
+        _ready = any(folder.is_dir() and any(folder.glob(pattern)) for folder in _folders())
+    return _ready
 
 
 def _folders() -> Iterator[Path]:

@@ -171,6 +171,7 @@ def test_a_command_uses_the_kernel_only_once_it_is_on_disk(monkeypatch, tmp_path
     monkeypatch.setenv("NUMBA_CACHE_DIR", str(tmp_path))
     monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path))
     monkeypatch.setattr(kernel_cache, "KERNEL", tmp_path / "solve" / "kernel.py")
+    monkeypatch.setattr(kernel_cache, "_ready", False)  # found on disk earlier in this process: looked for again
     started = []
     monkeypatch.setattr(kernel_cache, "prepare_in_background", lambda: started.append(True))
     assert not kernel_cache.ready()
