@@ -32,6 +32,11 @@ cannot be tested: its ``z`` is NaN and it is never flagged. The estimate solves 
 which the balances make consistent, without weights, so that standard deviations many orders of
 magnitude apart do not blur it.
 
+The reconciled values are linear in the kept measurements, ``x̂ = K ŷ`` with ``K = N (C N)⁺`` and
+``ŷ = y - r``, so their covariance follows from ``cov(ŷ) = V - cov(r) = V - V G Gᵀ V`` (``Gᵀ V G = I``):
+the variance of any reconciled quantity ``a x̂`` is ``‖a K V^½‖² - ‖a K V G‖²`` (Narasimhan and
+Jordache, chapter 3: the reconciled estimate is at least as precise as the measurement it adjusts).
+
 A flow is *observable* when the kept measurements fix it: its row of ``N`` has no part in the null
 space of ``C N``. Redundancy, observability and the degrees of freedom depend on the structure
 only (which flows are measured), not on the standard deviations, and are found from ``C N``
@@ -123,12 +128,15 @@ class Reconciled:
     Attributes
     ----------
     measurements : pandas.DataFrame
-        Per measurement: measured, sd, reconciled, adjustment [kg/s]; its standardised residual
+        Per measurement: measured, sd, reconciled, its standard deviation ``reconciled sd``, adjustment
+        [kg/s]; its standardised residual
         ``z`` (NaN where not testable); ``flagged`` where the measurement test set it aside,
         ``testable``, and a ``note``: ``gross error?``, ``not testable``, ``not observable``
         (reconciled is then NaN) or ``negative``.
     flows : pandas.DataFrame
         Reconciled element flows of every stream [kg/s]: 0 where it cannot carry the element, NaN where not observable.
+    flow_sd : pandas.DataFrame
+        Their standard deviations [kg/s], alike: from the covariance of the estimate (the module's notes).
     chi_square, degrees_of_freedom, critical : float
         The global test: the weighted sum of squared residuals against its chi-square critical value.
     confidence : float
@@ -145,6 +153,7 @@ class Reconciled:
     critical: float
     confidence: float
     negative: tuple[str, ...] = ()
+    flow_sd: pd.DataFrame | None = None
 
     @property
     def gross_error(self) -> bool:
@@ -333,6 +342,11 @@ def reconcile(
     estimate = basis @ fit.u
     fixed = np.abs(cn @ structure.free).max(axis=1, initial=0.0) < 1e-9  # measured quantities the kept data fix
     reconciled = np.where(fixed, c @ estimate, np.nan)
+    spread = _spread(cn[kept], basis, sd[kept], fit.rows)  # x̂'s deviation: rows' norms (S) less (T)
+    deviation = np.sqrt(np.clip((spread[0] ** 2).sum(axis=1) - (spread[1] ** 2).sum(axis=1), 0.0, None))
+    measured_deviation = np.sqrt(
+        np.clip(((c @ spread[0]) ** 2).sum(axis=1) - ((c @ spread[1]) ** 2).sum(axis=1), 0.0, None)
+    )
     testable = np.isfinite(z_all) & kept
     observable = np.abs(basis @ structure.free).max(axis=1, initial=0.0) < 1e-9
     values = np.where(observable, estimate, np.nan)
@@ -348,6 +362,7 @@ def reconcile(
             "measured": y,
             "sd": sd,
             "reconciled": reconciled,
+            "reconciled sd": np.where(fixed, measured_deviation, np.nan),
             "adjustment": reconciled - y,
             "z": z_all,
             "flagged": ~kept,
@@ -362,11 +377,18 @@ def reconcile(
         index=pd.Index(streams, name="stream"),
         columns=[f"{e} [kg/s]" for e in elements],
     )
+    spreads = np.where(observable, deviation, np.nan)
+    flow_sd = pd.DataFrame(
+        [[spreads[column[(s, e)]] if (s, e) in column else 0.0 for e in elements] for s in streams],
+        index=pd.Index(streams, name="stream"),
+        columns=[f"{e} sd [kg/s]" for e in elements],
+    )
     negative = [f"{variables[k][0]} {variables[k][1]}" for k in np.flatnonzero(values < -rounding)]
     negative += [label for label, note in zip(labels, notes, strict=True) if note.endswith("negative")]
     freedom = structure.freedom
     critical = float(stats.chi2.ppf(confidence, freedom))
-    return Reconciled(frame, flows, fit.chi_square, freedom, critical, confidence, tuple(dict.fromkeys(negative)))
+    negative_flows = tuple(dict.fromkeys(negative))
+    return Reconciled(frame, flows, fit.chi_square, freedom, critical, confidence, negative_flows, flow_sd)
 
 
 def _labels(measurements: list[Measurement]) -> np.ndarray:
@@ -572,6 +594,18 @@ def _fit(cn: np.ndarray, y: np.ndarray, sd: np.ndarray, structure: _Structure, s
     reconciled = y - residual  # consistent with the balances: C N u = ŷ has an exact solution
     coordinates = np.linalg.lstsq(cn, reconciled, rcond=None)[0]
     return _Fit(coordinates, z, float(p @ p), g)
+
+
+def _spread(cn: np.ndarray, basis: np.ndarray, sd: np.ndarray, rows: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """``(K V^½, K V G)``: ``cov(x̂) = S Sᵀ - T Tᵀ`` for the estimate ``x̂ = K ŷ`` of the kept measurements, [kg/s].
+
+    ``K = N (C N)⁺`` takes the reconciled measurements to the flows (the minimum-norm solution the
+    estimate is; an observable flow is the same in every solution).
+    """
+    if cn.size == 0:
+        return np.zeros((basis.shape[0], len(sd))), np.zeros((basis.shape[0], rows.shape[1]))
+    gain = basis @ np.linalg.pinv(cn)
+    return gain * sd, gain @ (sd[:, None] ** 2 * rows)
 
 
 def _alike(fit: _Fit, worst: int) -> np.ndarray:

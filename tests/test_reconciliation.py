@@ -296,3 +296,57 @@ def test_two_readings_the_tests_cannot_tell_apart_are_both_suspect_and_neither_s
     assert not table["flagged"].any()
     assert table.loc["a Ni", "note"] == table.loc["split.c Ni", "note"] == "gross error in one of 2 alike?"
     assert found.gross_error
+
+
+def _around_split(values, sds):
+    """Ni measured in a, split.b and split.c."""
+    return [
+        Measurement(s, "Ni", float(v), float(d))
+        for s, v, d in zip(("a", "split.b", "split.c"), values, sds, strict=True)
+    ]
+
+
+def test_reconciled_values_carry_their_standard_deviations_by_hand():
+    # cov(ŷ) = V - V a (aᵀ V a)⁻¹ aᵀ V for the one balance a = [1, -1, -1]; with sds 0.5, 0.5, 2:
+    # aᵀ V a = 4.5, var(ŷ_a) = 0.25 - 0.25² / 4.5 and var(ŷ_c) = 4 - 4² / 4.5
+    found = reconcile(_split(), _around_split((100, 60, 38), (0.5, 0.5, 2.0)))
+    expected = [math.sqrt(0.25 - 0.0625 / 4.5), math.sqrt(0.25 - 0.0625 / 4.5), math.sqrt(4 - 16 / 4.5)]
+    assert found.measurements["reconciled sd"].tolist() == pytest.approx(expected, rel=1e-12)
+    # the flows carry the same: each stream's Ni is one measured quantity here
+    assert found.flow_sd["Ni sd [kg/s]"].tolist() == pytest.approx(expected, rel=1e-12)
+    assert found.flow_sd["S sd [kg/s]"].isna().all()  # sulfur is measured nowhere: not observable, no spread
+
+
+def test_the_same_flow_measured_twice_reconciles_to_the_weighted_mean_and_its_spread():
+    # a and its split measured; a twice, sds 1 and 2: with b and c exact-ish the two readings of a are pooled
+    measured = [
+        Measurement("a", "Ni", 100.0, 1.0),
+        Measurement("a", "Ni", 103.0, 2.0),
+        Measurement("split.b", "Ni", 60.0, 1e-6),
+        Measurement("split.c", "Ni", 40.5, 1e-6),
+    ]
+    found = reconcile(_split(), measured)
+    # a is fixed by b + c to 100.5 within 1.4e-6; its sd is theirs, sqrt(2) 1e-6, not the readings'
+    assert found.flows.loc["a.out->split.feed", "Ni [kg/s]"] == pytest.approx(100.5, abs=1e-5)
+    assert found.flow_sd.loc["a.out->split.feed", "Ni sd [kg/s]"] == pytest.approx(math.sqrt(2) * 1e-6, rel=1e-3)
+    pooled = reconcile(_split(), measured[:2] + [Measurement("split.b", "Ni", 60.0, 1.0)])
+    # with b alone below a, c is not measured: a is the pooled reading, 1 / sd² = 1 + 1/4
+    assert pooled.flow_sd.loc["a.out->split.feed", "Ni sd [kg/s]"] == pytest.approx(1 / math.sqrt(1.25), rel=1e-12)
+    assert pooled.flows.loc["a.out->split.feed", "Ni [kg/s]"] == pytest.approx((100 + 103 / 4) / 1.25, rel=1e-12)
+
+
+def test_the_reconciled_spread_is_what_repeated_surveys_show():
+    # an independent check of the covariance: 1,500 noisy surveys of the same true flows
+    import numpy as np
+
+    generator = np.random.default_rng(26)
+    sds = np.array([0.5, 0.8, 2.0])
+    true = np.array([100.0, 60.0, 40.0])
+    structure = _split()
+    found = []
+    for _ in range(1500):
+        values = true + generator.normal(0.0, sds)
+        found.append(reconcile(structure, _around_split(values, sds)).measurements["reconciled"].to_numpy())
+    spread = np.std(found, axis=0, ddof=1)
+    stated = reconcile(structure, _around_split(true, sds)).measurements["reconciled sd"].to_numpy()
+    assert spread == pytest.approx(stated, rel=0.06)  # 1,500 surveys: a standard deviation to about 2 %

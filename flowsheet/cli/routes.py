@@ -341,7 +341,7 @@ def reconcile(arguments: argparse.Namespace) -> int:
     anything is reconciled. Flows are printed in the unit the measurements were given in when every
     row gives the same one (``kg/s``, ``t/d``), else in kg/h, and the header says which; ``-`` where
     a flow is not observable, ``n/a`` where a measurement cannot be tested; negative reconciled
-    flows are named in the verdict line.
+    flows are named in the verdict line. Each reconciled value comes with its standard deviation.
     """
     from flowsheet.reconciliation import read_measurements
     from flowsheet.reconciliation import reconcile as reconciled
@@ -352,15 +352,15 @@ def reconcile(arguments: argparse.Namespace) -> int:
     structure = solve_loaded(route)  # the streams, and the elements each can carry
     measured = read_measurements(arguments.measurements, structure)
     found = reconciled(structure, measured, arguments.confidence, source=str(arguments.measurements))
-    frame = found.measurements[["measured", "sd", "reconciled", "adjustment", "z", "note"]].copy()
+    frame = found.measurements[["measured", "sd", "reconciled", "reconciled sd", "adjustment", "z", "note"]].copy()
     rounding = frame["adjustment"].abs() <= 1e-9 * frame["sd"]  # a non-redundant measurement keeps its value
     frame.loc[rounding, "adjustment"] = 0.0
     unit, per_kg_s = _flow_unit([m.unit for m in measured])
-    for column in ("measured", "sd", "reconciled", "adjustment"):
+    for column in ("measured", "sd", "reconciled", "reconciled sd", "adjustment"):
         frame[column] = frame[column].map(lambda v: "-" if v != v else f"{v * per_kg_s:.6g}")
     frame["z"] = frame["z"].map(lambda v: "n/a" if v != v else f"{v:+.2f}")
     frame["note"] = frame["note"].str.replace("gross error?", "GROSS ERROR?").str.replace("negative", "NEGATIVE")
-    frame.columns = ["measured", "sd", "reconciled", "adjustment", "z", "test"]
+    frame.columns = ["measured", "sd", "reconciled", "its sd", "adjustment", "z", "test"]
     frame.index.name = f"measurement (flows in {unit})"
     print(f"{route.name}:\n" + "\n".join(f"  {clause}" for clause in str(found).split("; ")))  # a clause a line
     print(frame.to_string())
