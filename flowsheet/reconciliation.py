@@ -1,5 +1,12 @@
 """Measured data reconciled against a route's element balances, with gross-error tests.
 
+Assays (an element's mass fraction ``a = x_e / T`` of a stream whose total is ``T = Σ x``) make the
+problem bilinear in flows and grades. They are linearised about the current estimate and the
+linear problem below solved again until no flow moves by :data:`CONVERGED` of the largest
+(successive linearisation, Narasimhan and Jordache, chapter 5; Crowe, AIChE J. 32 (1986) 616,
+for the bilinear case), starting from the route's own flows scaled to the measured ones; the tests
+and the covariance are those of the last linearisation.
+
 Variables are the element mass flows ``x`` of every stream (kg of Ni in each stream, ...). Each
 unit conserves each element, ``A x = 0``; every measurement is linear in them, ``y = C x + e``
 with ``e ~ N(0, V)``, ``V = diag(σ²)``: an element's flow in a stream, or a stream's total mass
@@ -85,6 +92,12 @@ MIN_SD = 1e-12
 """Smallest standard deviation accepted, [kg/s] (3.6 µg/h): below any flow meter's or assay's
 resolution, and it keeps every standardised value ``y / σ`` (at most 1e15 / 1e-12) and its square finite."""
 
+MAX_PASSES = 50
+"""Linearisations of the assays allowed before giving up; from the route's flows a few settle them."""
+
+CONVERGED = 1e-10
+"""The linearisation has settled when no flow moves by more than this share of the largest, [-]."""
+
 TESTABLE = 1e-12
 """Least share ``var(r_i) / σ_i²`` of its own variance a measurement's residual must keep to be tested.
 A measurement nothing else checks has 0 (rounding leaves ~1e-30); one checked by others 10⁶ times less
@@ -95,7 +108,7 @@ _NUMBER = re.compile(r"[-+]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][-+]?\d+)?", re.ASCII)
 
 @dataclass(frozen=True)
 class Measurement:
-    """One measured quantity: the mass flow of an element in a stream, or the stream's total mass flow.
+    """One measured quantity: the mass flow of an element in a stream, the stream's total mass flow, or an assay.
 
     Attributes
     ----------
@@ -104,13 +117,15 @@ class Measurement:
     quantity : str
         An element symbol (``"Ni"``) or ``"total"``.
     value : float
-        The measured value, [kg/s], finite and >= 0.
+        The measured value, [kg/s], finite and >= 0; for an assay the element's mass fraction, [-], in [0, 1].
     sd : float
-        Its standard deviation, [kg/s], finite and >= :data:`MIN_SD`.
+        Its standard deviation, [kg/s] (an assay's [-]), finite and >= :data:`MIN_SD`.
     line : int
         The line of the measurements file it was read from; 0 when built in code.
     unit : str
-        The unit the user wrote it in (``"kg/h"``), for messages; `value` and `sd` are in kg/s.
+        The unit the user wrote it in (``"kg/h"``, ``"%"``), for messages; `value` and `sd` are in kg/s or [-].
+    assay : bool
+        True for an element's mass fraction in the stream (a unit such as ``%``, ``ppm`` or ``g/t``).
     """
 
     stream: str
@@ -119,6 +134,7 @@ class Measurement:
     sd: float
     line: int = 0
     unit: str = "kg/s"
+    assay: bool = False
 
 
 @dataclass(frozen=True)
@@ -210,12 +226,12 @@ def _stream_names(results: Results) -> dict[str, str]:
     return names
 
 
-def _in_unit(value: float, unit: str) -> str:
-    """`value` [kg/s] as written in the user's `unit`."""
+def _in_unit(value: float, unit: str, assay: bool = False) -> str:
+    """`value` [kg/s], or an assay's [-], as written in the user's `unit`."""
     try:
-        return f"{magnitude(f'{value!r} kg/s', unit):.6g} {unit}"
+        return f"{magnitude(f'{value!r}' if assay else f'{value!r} kg/s', unit):.6g} {unit}"
     except FlowsheetError:
-        return f"{value:.6g} kg/s"
+        return f"{value:.6g}" if assay else f"{value:.6g} kg/s"
 
 
 def _design(
@@ -234,14 +250,17 @@ def _design(
             near = difflib.get_close_matches(m.stream, list(names), n=3)
             hint = f"did you mean {', '.join(near)}?" if near else "name it 'unit.port' or 'unit.port->unit.port'"
             issues.append((where, "stream", f"no stream {shown(m.stream)} in {results.name!r}", hint))
-        if m.quantity == TOTAL:
+        if m.assay and m.quantity == TOTAL:
+            hint = "an assay is the mass fraction of one element: name it, e.g. Ni"
+            issues.append((where, "quantity", "a stream's total has no assay", hint))
+        elif m.quantity == TOTAL:
             for element in elements:
                 if stream is not None and (stream, element) in column:
                     c[i, column[(stream, element)]] = 1.0
         elif m.quantity in elements:
             if stream is not None:
                 if (stream, m.quantity) in column:
-                    c[i, column[(stream, m.quantity)]] = 1.0
+                    c[i, column[(stream, m.quantity)]] = 0.0 if m.assay else 1.0  # an assay's row: linearised
                 else:
                     hint = "its flow is zero by the route: measure an element it carries"
                     issues.append((where, "quantity", f"no species reaching {m.stream} holds {m.quantity}", hint))
@@ -250,13 +269,15 @@ def _design(
             issues.append(
                 (where, "quantity", f"{shown(m.quantity)} is neither 'total' nor an element of the route", hint)
             )
-        if not (math.isfinite(m.value) and 0 <= m.value <= MAX_MAGNITUDE):
+        if m.assay and not (math.isfinite(m.value) and 0 <= m.value <= 1):
+            problem = f"{_in_unit(m.value, m.unit, True)} is not a mass fraction (0 to 100 %)"
+            issues.append((where, "value", problem, "an assay is the element's share of the stream's mass"))
+        elif not (math.isfinite(m.value) and 0 <= m.value <= MAX_MAGNITUDE):
             problem = f"{_in_unit(m.value, m.unit)} is not a flow (finite, >= 0)"
             issues.append((where, "value", problem, "a measured mass flow is zero or positive"))
         if not (math.isfinite(m.sd) and MIN_SD <= m.sd <= MAX_MAGNITUDE):
-            problem = (
-                f"standard deviation {_in_unit(m.sd, m.unit)} is not positive and at least {_in_unit(MIN_SD, m.unit)}"
-            )
+            low = _in_unit(MIN_SD, m.unit, m.assay)
+            problem = f"standard deviation {_in_unit(m.sd, m.unit, m.assay)} is not positive and at least {low}"
             issues.append((where, "sd", problem, "give the instrument's real standard deviation, in the row's unit"))
     return c, issues
 
@@ -310,42 +331,38 @@ def reconcile(
     labels = _labels(measurements)
     lines = np.array([m.line or i + 1 for i, m in enumerate(measurements)])
     basis = linalg.null_space(a) if a.size else np.eye(len(variables))
-    cn = c @ basis
-    if len(measurements) - _structure(cn).rank < 1:
-        raise FlowsheetError(
-            f"{source}: the measurements are not redundant: the balances leave nothing to reconcile"
-            "\n  hint: measure more flows around the same units, or the same flow twice"
-        )
     level = 1.0 - confidence ** (1.0 / len(measurements))  # Šidák: the family of m tests at `confidence`
     threshold = float(stats.norm.ppf(1.0 - level / 2.0))
-    kept = np.ones(len(measurements), bool)
-    z_all = np.full(len(measurements), np.nan)
-    suspects = np.zeros(0, int)
-    while True:  # serial elimination: drop the worst measurement the test flags, and reconcile again
-        structure = _structure(cn[kept])
-        fit = _fit(cn[kept], y[kept], sd[kept], structure, source, lines[kept])
-        z_all[kept] = fit.z
-        if structure.freedom < 1 or not np.isfinite(fit.z).any():
+    assays = _assay_rows(measurements, variables, _stream_names(results))
+    point = _start(results, measurements, variables, c) if assays else None
+    linear = c
+    for _ in range(MAX_PASSES):  # successive linearisation of the assays; one pass without them
+        if point is not None:
+            linear, y_now = _linearised(c, y, assays, point)
+        else:
+            y_now = y
+        cn = linear @ basis
+        if len(measurements) - _structure(cn).rank < 1:
+            raise FlowsheetError(
+                f"{source}: the measurements are not redundant: the balances leave nothing to reconcile"
+                "\n  hint: measure more flows around the same units, or the same flow twice"
+            )
+        kept, z_all, suspects, fit, structure = _eliminate(cn, y_now, sd, lines, threshold, confidence, source)
+        estimate = basis @ fit.u
+        if point is None or np.abs(estimate - point).max() <= CONVERGED * np.abs(estimate).max():
             break
-        worst = int(np.nanargmax(np.abs(fit.z)))
-        if abs(fit.z[worst]) <= threshold or fit.chi_square <= stats.chi2.ppf(confidence, structure.freedom):
-            break
-        alike = _alike(fit, worst)
-        if len(alike) > 1:  # the data cannot tell which of these is wrong: none is set aside
-            suspects = np.flatnonzero(kept)[alike]
-            break
-        trial = kept.copy()
-        trial[np.flatnonzero(kept)[worst]] = False
-        if trial.sum() - _structure(cn[trial]).rank < 1:
-            break  # without it nothing would be left to test
-        kept = trial
-    estimate = basis @ fit.u
+        point = estimate
+    else:
+        raise FlowsheetError(
+            f"{source}: the assays and flows did not settle in {MAX_PASSES} linearisations"
+            "\n  hint: check the assays against the flows: a stream measured as mostly one element, or as none of it"
+        )
     fixed = np.abs(cn @ structure.free).max(axis=1, initial=0.0) < 1e-9  # measured quantities the kept data fix
-    reconciled = np.where(fixed, c @ estimate, np.nan)
+    reconciled = np.where(fixed, _predicted(c, assays, estimate), np.nan)
     spread = _spread(cn[kept], basis, sd[kept], fit.rows)  # x̂'s deviation: rows' norms (S) less (T)
     deviation = np.sqrt(np.clip((spread[0] ** 2).sum(axis=1) - (spread[1] ** 2).sum(axis=1), 0.0, None))
     measured_deviation = np.sqrt(
-        np.clip(((c @ spread[0]) ** 2).sum(axis=1) - ((c @ spread[1]) ** 2).sum(axis=1), 0.0, None)
+        np.clip(((linear @ spread[0]) ** 2).sum(axis=1) - ((linear @ spread[1]) ** 2).sum(axis=1), 0.0, None)
     )
     testable = np.isfinite(z_all) & kept
     observable = np.abs(basis @ structure.free).max(axis=1, initial=0.0) < 1e-9
@@ -391,6 +408,93 @@ def reconcile(
     return Reconciled(frame, flows, fit.chi_square, freedom, critical, confidence, negative_flows, flow_sd)
 
 
+def _eliminate(
+    cn: np.ndarray, y: np.ndarray, sd: np.ndarray, lines: np.ndarray, threshold: float, confidence: float, source: str
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, _Fit, _Structure]:
+    """Serial elimination: while both tests reject, the worst measurement is set aside and the rest reconciled again.
+
+    Returns the measurements kept, every measurement's z, the equivalent set suspected (if the worst
+    cannot be told from others), and the last fit and its structure.
+    """
+    kept = np.ones(len(y), bool)
+    z_all = np.full(len(y), np.nan)
+    suspects = np.zeros(0, int)
+    while True:
+        structure = _structure(cn[kept])
+        fit = _fit(cn[kept], y[kept], sd[kept], structure, source, lines[kept])
+        z_all[kept] = fit.z
+        if structure.freedom < 1 or not np.isfinite(fit.z).any():
+            break
+        worst = int(np.nanargmax(np.abs(fit.z)))
+        if abs(fit.z[worst]) <= threshold or fit.chi_square <= stats.chi2.ppf(confidence, structure.freedom):
+            break
+        alike = _alike(fit, worst)
+        if len(alike) > 1:  # the data cannot tell which of these is wrong: none is set aside
+            suspects = np.flatnonzero(kept)[alike]
+            break
+        trial = kept.copy()
+        trial[np.flatnonzero(kept)[worst]] = False
+        if trial.sum() - _structure(cn[trial]).rank < 1:
+            break  # without it nothing would be left to test
+        kept = trial
+    return kept, z_all, suspects, fit, structure
+
+
+Assays = list[tuple[int, int, np.ndarray]]
+"""Per assay: its row, its element's column and the columns of every element of its stream."""
+
+
+def _assay_rows(measurements: list[Measurement], variables: list[tuple[str, str]], names: dict[str, str]) -> Assays:
+    """Per assay: its row, its element's column and the columns of every element of its stream."""
+    column = {v: i for i, v in enumerate(variables)}
+    found = []
+    for i, m in enumerate(measurements):
+        if m.assay:
+            stream = names[m.stream]
+            carried = np.array([k for k, (s, _) in enumerate(variables) if s == stream])
+            found.append((i, column[(stream, m.quantity)], carried))
+    return found
+
+
+def _linearised(c: np.ndarray, y: np.ndarray, assays: Assays, point: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The assays linearised at `point`: rows ``∂a/∂x`` and measured values less ``a(point)``; other rows as they are.
+
+    An assay ``a = x_e / T``, ``T`` the stream's total, has ``∂a/∂x_e = 1/T - x_e/T²`` and
+    ``∂a/∂x_k = -x_e/T²`` for the stream's other elements; ``(∂a/∂x) · point = 0`` (an assay does
+    not see the stream's size), so the linear model is ``y - a(point) = (∂a/∂x) x``.
+    """
+    linear, shifted = c.copy(), y.copy()
+    for i, own, carried in assays:
+        total = max(float(point[carried].sum()), 1e-300)
+        linear[i] = 0.0
+        linear[i, carried] = -point[own] / total**2
+        linear[i, own] += 1.0 / total
+        shifted[i] = y[i] - point[own] / total
+    return linear, shifted
+
+
+def _predicted(c: np.ndarray, assays: Assays, x: np.ndarray) -> np.ndarray:
+    """What each measurement would read for the flows `x`: ``c @ x``, and an assay's mass fraction."""
+    found = c @ x
+    for i, own, carried in assays:
+        total = float(x[carried].sum())
+        found[i] = x[own] / total if total > 0 else np.nan
+    return found
+
+
+def _start(
+    results: Results, measurements: list[Measurement], variables: list[tuple[str, str]], c: np.ndarray
+) -> np.ndarray:
+    """Where the linearisation starts: the route's element flows, scaled by the median of measured to route flows."""
+    by_stream = {stream: element_flows(results, stream) for stream in dict.fromkeys(s for s, _ in variables)}
+    route = np.array([by_stream[s][e] for s, e in variables])
+    flows = np.array([not m.assay for m in measurements])
+    expected = c[flows] @ route
+    measured = np.array([m.value for m in measurements])[flows]
+    ratios = measured[expected > 0] / expected[expected > 0]
+    return route * (float(np.median(ratios)) if len(ratios) and np.median(ratios) > 0 else 1.0)
+
+
 def _labels(measurements: list[Measurement]) -> np.ndarray:
     """``"stream quantity"`` for each measurement; a quantity measured twice also names its line."""
     plain = [f"{m.stream} {m.quantity}" for m in measurements]
@@ -405,7 +509,8 @@ def read_measurements(path: str | Path, results: Results | None = None) -> list[
     """Read a measurements CSV: columns ``stream``, ``quantity`` (an element or ``total``), ``value``, ``sd``, ``unit``.
 
     ``value`` and ``sd`` are plain numbers (``500``, ``1.2e3``) of a mass flow in ``unit`` (``kg/h``,
-    ``t/d`` ...), stored in kg/s. The file is read once through :func:`flowsheet.files.read_csv`
+    ``t/d`` ...), stored in kg/s, or of an element's assay in a dimensionless ``unit`` (``%``, ``ppm``,
+    ``g/t``), stored as a mass fraction. The file is read once through :func:`flowsheet.files.read_csv`
     (UTF-8, at most :data:`MAX_BYTES` bytes, a regular file) and may hold at most
     :data:`MAX_MEASUREMENTS` rows; other columns are ignored.
 
@@ -437,25 +542,34 @@ def read_measurements(path: str | Path, results: Results | None = None) -> list[
             where, rows[MAX_MEASUREMENTS][0], "", f"more than {MAX_MEASUREMENTS:,} measurements", hint
         )
     issues: list[tuple[int, str, str, str]] = []
-    factors: dict[str, float | str] = {}
+    factors: dict[str, tuple[float, bool] | str] = {}
     found = []
     for line, row in rows:
         unit = row["unit"]
         if unit not in factors:
             factors[unit] = _factor(unit)
-        factor = factors[unit]
-        if isinstance(factor, str):
-            issues.append((line, "unit", factor, "a mass flow unit, e.g. kg/h, t/d or g/s"))
+        reading = factors[unit]
+        if isinstance(reading, str):
+            issues.append((line, "unit", reading, "a mass flow unit (kg/h, t/d, g/s) or an assay's (%, ppm, g/t)"))
+            factor: float | str = reading
+            assay = False
+        else:
+            factor, assay = reading
         for name in ("stream", "quantity"):
             if not row[name]:
                 issues.append((line, name, "is empty", "each row names a stream and an element or 'total'"))
         value = _flow(row["value"], factor, line, "value", issues)
         sd = _flow(row["sd"], factor, line, "sd", issues)
-        found.append(Measurement(row["stream"], row["quantity"], value, sd, line, unit))
+        if assay and value > 1:
+            hint = "an assay is the element's share of the stream's mass, at most 100 %"
+            issues.append((line, "value", f"{shown(row['value'])} {unit} is more than the whole stream", hint))
+        found.append(Measurement(row["stream"], row["quantity"], value, sd, line, unit, assay))
     if results is not None:
         _, variables = balances(results)
         placeholders = [  # rows whose numbers are wrong are checked against the route all the same
-            Measurement(m.stream, m.quantity, 0.0, 1.0, m.line, m.unit) for m in found if m.stream and m.quantity
+            Measurement(m.stream, m.quantity, 0.0, 1.0, m.line, m.unit, m.assay)
+            for m in found
+            if m.stream and m.quantity
         ]
         issues += _design(results, placeholders, variables)[1]
     if issues:
@@ -463,14 +577,18 @@ def read_measurements(path: str | Path, results: Results | None = None) -> list[
     return found
 
 
-def _factor(unit: str) -> float | str:
-    """kg/s per `unit`, or why `unit` is not a mass flow unit."""
+def _factor(unit: str) -> tuple[float, bool] | str:
+    """kg/s per `unit` (and False), or for an assay's unit its mass fraction per `unit` (and True), or why neither."""
     if not unit:
         return "is empty"
     try:
-        return magnitude(f"1 {unit}", "kg/s", field="unit")
+        return magnitude(f"1 {unit}", "kg/s", field="unit"), False
     except UnitError as err:
-        return f"{shown(unit)} is not a mass flow unit: {err.problem}"
+        problem = err.problem
+    try:
+        return magnitude(f"1 {unit}", "", field="unit"), True
+    except UnitError:
+        return f"{shown(unit)} is neither a mass flow unit nor an assay's: {problem}"
 
 
 def _flow(cell: str, factor: float | str, line: int, name: str, issues: list[tuple[int, str, str, str]]) -> float:
@@ -485,7 +603,7 @@ def _flow(cell: str, factor: float | str, line: int, name: str, issues: list[tup
     if isinstance(factor, str):
         return math.nan
     if name == "value" and number < 0:
-        issues.append((line, name, f"{shown(cell)} is negative", "a measured mass flow is zero or positive"))
+        issues.append((line, name, f"{shown(cell)} is negative", "a measured mass flow or assay is zero or positive"))
     elif name == "sd" and number <= 0:
         issues.append((line, name, f"{shown(cell)} is not positive", "a standard deviation is > 0, in the row's unit"))
     elif name == "sd" and number * factor < MIN_SD:

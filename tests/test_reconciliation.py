@@ -156,29 +156,31 @@ def test_bad_measurements_are_refused_all_at_once_at_their_positions():
     assert "standard deviation 0 kg/h is not positive and at least 3.6e-09 kg/h" in str(caught.value)
 
 
-def test_the_command_reads_measurements_in_any_mass_flow_unit(tmp_path, capsys):
+def _command(path, rows, capsys):
+    """``flowsheet reconcile`` of the sulfate route on `rows` of a measurements file: its status, out and err."""
     from pathlib import Path
 
     from flowsheet.cli import main
 
     route = Path(__file__).parents[1] / "routes" / "nmc811_sulfate.yaml"
+    path.write_text("stream,quantity,value,sd,unit\n" + "".join(f"{row}\n" for row in rows), encoding="utf-8")
+    status = main(["reconcile", str(route), str(path)])
+    out, err = capsys.readouterr()
+    return status, out, err
+
+
+def test_the_command_reads_measurements_in_any_mass_flow_unit(tmp_path, capsys):
     path = tmp_path / "measured.csv"
     # Ni through the dryer and the kiln, in kg/h and t/d: 1 t/d = 41.667 kg/h
-    path.write_text(
-        "stream,quantity,value,sd,unit\n"
-        "filter.cake,Ni,500,5,kg/h\n"
-        "dry.dry,Ni,12.3,0.12,t/d\n"
-        "calcine.product,Ni,505,5,kg/h\n",
-        encoding="utf-8",
-    )
-    assert main(["reconcile", str(route), str(path)]) == 0
-    out = capsys.readouterr().out
+    rows = ["filter.cake,Ni,500,5,kg/h", "dry.dry,Ni,12.3,0.12,t/d", "calcine.product,Ni,505,5,kg/h"]
+    status, out, _ = _command(path, rows, capsys)
+    assert status == 0
     assert "the global test accepts at 95%" in out
     assert "dry.dry Ni" in out
     assert max(len(line) for line in out.splitlines()) <= 100  # fits a 100-column terminal
-    path.write_text("stream,quantity,value,sd,unit\nfilter.cake,Ni,500,5,kg\n", encoding="utf-8")
-    assert main(["reconcile", str(route), str(path)]) == 1
-    assert f"{path}:2: unit: 'kg' is not a mass flow unit" in capsys.readouterr().err  # named at its line
+    status, _, err = _command(path, ["filter.cake,Ni,500,5,kg"], capsys)
+    assert status == 1
+    assert f"{path}:2: unit: 'kg' is neither a mass flow unit nor an assay's" in err  # named at its line
 
 
 def _chain():
@@ -350,3 +352,96 @@ def test_the_reconciled_spread_is_what_repeated_surveys_show():
     spread = np.std(found, axis=0, ddof=1)
     stated = reconcile(structure, _around_split(true, sds)).measurements["reconciled sd"].to_numpy()
     assert spread == pytest.approx(stated, rel=0.06)  # 1,500 surveys: a standard deviation to about 2 %
+
+
+def _separator():
+    # a slurry filtered without washing: the cake takes the solid Ni(OH)2 and 30 % liquor, the filtrate the rest
+    from flowsheet.operations import Washer
+
+    sheet = Flowsheet("separator")
+    sheet.add(
+        Feed("slurry", {"Ni(OH)2(s)": "1 mol/s", "NiSO4(aq)": "0.2 mol/s", "H2O(l)": "60 mol/s"}),
+        Washer("filter", cake_moisture=0.3),
+        Product("cake"),
+        Product("filtrate", kind="wastewater"),
+    )
+    sheet.connect("slurry", "filter.slurry")
+    sheet.connect("filter.cake", "cake")
+    sheet.connect("filter.filtrate", "filtrate")
+    return solve(sheet, "1 kg", product="Ni(OH)2")
+
+
+def test_totals_with_exact_assays_reconcile_as_the_two_product_formula_says():
+    # With the Ni assays f, c, t of feed, cake and filtrate exact, the balances leave one direction:
+    # (F, C, T) = λ (1, s, 1 - s), s = (f - t) / (c - t) the two-product formula, and the measured
+    # totals y fix λ by weighted least squares: λ = Σ y_i d_i / σ_i² / Σ d_i² / σ_i².
+    from flowsheet.reconciliation import element_flows
+
+    structure = _separator()
+    streams = {
+        "slurry": "slurry.out->filter.slurry",
+        "cake": "filter.cake->cake.in",
+        "filtrate": "filter.filtrate->filtrate.in",
+    }
+    flows = {name: element_flows(structure, stream) for name, stream in streams.items()}
+    totals = {name: sum(flow.values()) for name, flow in flows.items()}
+    assay = {name: flows[name]["Ni"] / totals[name] for name in flows}
+    split = (assay["slurry"] - assay["filtrate"]) / (assay["cake"] - assay["filtrate"])
+    measured_totals = {"slurry": 1.03 * totals["slurry"], "cake": 0.97 * totals["cake"], "filtrate": totals["filtrate"]}
+    sds = {"slurry": 0.02 * totals["slurry"], "cake": 0.01 * totals["cake"], "filtrate": 0.02 * totals["filtrate"]}
+    names = {"slurry": "slurry", "cake": "filter.cake", "filtrate": "filter.filtrate"}
+    measured = [Measurement(names[n], "total", measured_totals[n], sds[n]) for n in names]
+    measured += [Measurement(names[n], "Ni", assay[n], 1e-12 + 1e-9 * assay[n], assay=True) for n in names]
+    found = reconcile(structure, measured)
+    direction = {"slurry": 1.0, "cake": split, "filtrate": 1.0 - split}
+    weight = {n: 1 / sds[n] ** 2 for n in names}
+    size = sum(measured_totals[n] * direction[n] * weight[n] for n in names) / sum(
+        direction[n] ** 2 * weight[n] for n in names
+    )
+    reconciled = found.measurements["reconciled"]
+    for n in names:
+        assert reconciled[f"{names[n]} total"] == pytest.approx(size * direction[n], rel=1e-7)
+        assert reconciled[f"{names[n]} Ni"] == pytest.approx(assay[n], rel=1e-7)  # exact assays stay put
+
+
+def test_measured_assays_and_totals_reconcile_to_flows_that_balance_every_element():
+    from flowsheet.reconciliation import element_flows
+
+    structure = _separator()
+    names = {"slurry": "slurry.out->filter.slurry", "filter.cake": "filter.cake->cake.in",
+             "filter.filtrate": "filter.filtrate->filtrate.in"}  # fmt: skip
+    measured = []
+    for (name, stream), error in zip(names.items(), (1.02, 0.98, 1.01), strict=True):
+        flow = element_flows(structure, stream)
+        total = sum(flow.values())
+        measured.append(Measurement(name, "total", error * total, 0.02 * total))
+        measured.append(
+            Measurement(name, "Ni", flow["Ni"] / total * (2.0 - error), 0.01 * flow["Ni"] / total, assay=True)
+        )
+    found = reconcile(structure, measured)
+    table, flows = found.measurements, found.flows
+    # the reconciled Ni is the reconciled assay times the reconciled total, and it balances
+    for name, stream in names.items():
+        assert flows.loc[stream, "Ni [kg/s]"] == pytest.approx(
+            table.loc[f"{name} Ni", "reconciled"] * table.loc[f"{name} total", "reconciled"], rel=1e-9
+        )
+    into = flows.loc["slurry.out->filter.slurry"]
+    out = flows.loc["filter.cake->cake.in"] + flows.loc["filter.filtrate->filtrate.in"]
+    assert into["Ni [kg/s]"] == pytest.approx(out["Ni [kg/s]"], rel=1e-9)
+    assert table["reconciled sd"].notna().all()
+    assert found.degrees_of_freedom == 2  # 6 measured, 4 fixed: the split, the slurry's size and two Ni shares...
+
+
+def test_the_command_reads_assays_in_percent_and_shows_them_in_it(tmp_path, capsys):
+    path = tmp_path / "survey.csv"
+    # the kiln's product (LiNi0.8Mn0.1Co0.1O2 is 48.6 % Ni by mass) and its feed, totals and assays
+    rows = ["dry.dry,total,1180,25,kg/h", "dry.dry,Ni,51.0,0.4,%", "calcine.product,total,1010,20,kg/h"]
+    status, out, _ = _command(path, [*rows, "calcine.product,Ni,48.6,0.3,%"], capsys)
+    assert status == 0
+    assert "calcine.product Ni [%]" in out
+    assert "flows in kg/h; an assay in the unit its row names" in out
+    assert max(len(line) for line in out.splitlines()) <= 100
+    status, _, err = _command(path, ["dry.dry,Ni,151,0.4,%", "dry.dry,total,1,1,%"], capsys)
+    assert status == 1
+    assert f"{path}:2: value: '151' % is more than the whole stream" in err
+    assert f"{path}:3: quantity: a stream's total has no assay" in err

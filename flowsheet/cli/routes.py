@@ -341,7 +341,8 @@ def reconcile(arguments: argparse.Namespace) -> int:
     anything is reconciled. Flows are printed in the unit the measurements were given in when every
     row gives the same one (``kg/s``, ``t/d``), else in kg/h, and the header says which; ``-`` where
     a flow is not observable, ``n/a`` where a measurement cannot be tested; negative reconciled
-    flows are named in the verdict line. Each reconciled value comes with its standard deviation.
+    flows are named in the verdict line. Each reconciled value comes with its standard deviation; an
+    assay (a row in %, ppm or g/t) is shown in its own unit.
     """
     from flowsheet.reconciliation import read_measurements
     from flowsheet.reconciliation import reconcile as reconciled
@@ -355,16 +356,34 @@ def reconcile(arguments: argparse.Namespace) -> int:
     frame = found.measurements[["measured", "sd", "reconciled", "reconciled sd", "adjustment", "z", "note"]].copy()
     rounding = frame["adjustment"].abs() <= 1e-9 * frame["sd"]  # a non-redundant measurement keeps its value
     frame.loc[rounding, "adjustment"] = 0.0
-    unit, per_kg_s = _flow_unit([m.unit for m in measured])
+    unit, per_kg_s = _flow_unit([m.unit for m in measured if not m.assay] or ["kg/h"])
+    scales = [_assay_scale(m.unit) if m.assay else per_kg_s for m in measured]  # an assay in its own unit
     for column in ("measured", "sd", "reconciled", "reconciled sd", "adjustment"):
-        frame[column] = frame[column].map(lambda v: "-" if v != v else f"{v * per_kg_s:.6g}")
+        digits = ".3g" if column.endswith("sd") else ".6g"  # a standard deviation to three figures
+        frame[column] = [
+            "-" if v != v else f"{v * scale:{digits}}" for v, scale in zip(frame[column], scales, strict=True)
+        ]
+    frame.index = [f"{label} [{m.unit}]" if m.assay else label for label, m in zip(frame.index, measured, strict=True)]
     frame["z"] = frame["z"].map(lambda v: "n/a" if v != v else f"{v:+.2f}")
-    frame["note"] = frame["note"].str.replace("gross error?", "GROSS ERROR?").str.replace("negative", "NEGATIVE")
+    frame["note"] = (
+        frame["note"]
+        .str.replace("gross error?", "GROSS ERROR?")
+        .str.replace(r"gross error in one of (\d+) alike\?", r"GROSS ERROR? 1 of \1 alike", regex=True)
+        .str.replace("negative", "NEGATIVE")
+    )
     frame.columns = ["measured", "sd", "reconciled", "its sd", "adjustment", "z", "test"]
-    frame.index.name = f"measurement (flows in {unit})"
+    frame.index.name = "measurement"
     print(f"{route.name}:\n" + "\n".join(f"  {clause}" for clause in str(found).split("; ")))  # a clause a line
+    print(f"  flows in {unit}" + ("; an assay in the unit its row names" if any(m.assay for m in measured) else ""))
     print(frame.to_string())
     return 0
+
+
+def _assay_scale(unit: str) -> float:
+    """Amount of an assay's `unit` per mass fraction (100 for %)."""
+    from flowsheet.units import magnitude
+
+    return 1.0 / magnitude(f"1 {unit}", "", field="unit")
 
 
 def _flow_unit(units: list[str]) -> tuple[str, float]:
