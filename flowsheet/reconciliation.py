@@ -145,14 +145,11 @@ class Reconciled:
     ----------
     measurements : pandas.DataFrame
         Per measurement: measured, sd, reconciled, its standard deviation ``reconciled sd``, adjustment
-        [kg/s]; its standardised residual
-        ``z`` (NaN where not testable); ``flagged`` where the measurement test set it aside,
+        [kg/s] (an assay's [-]); its standardised residual ``z`` (NaN where not testable); ``flagged`` where the measurement test set it aside,
         ``testable``, and a ``note``: ``gross error?``, ``not testable``, ``not observable``
         (reconciled is then NaN) or ``negative``.
     flows : pandas.DataFrame
         Reconciled element flows of every stream [kg/s]: 0 where it cannot carry the element, NaN where not observable.
-    flow_sd : pandas.DataFrame
-        Their standard deviations [kg/s], alike: from the covariance of the estimate (the module's notes).
     chi_square, degrees_of_freedom, critical : float
         The global test: the weighted sum of squared residuals against its chi-square critical value.
     confidence : float
@@ -160,6 +157,11 @@ class Reconciled:
     negative : tuple of str
         Reconciled flows and measurements below zero (``"stream element"`` or a measurement's label):
         the balances pull them negative, which no flow can be; check the measurements around them.
+    flow_sd : pandas.DataFrame
+        The standard deviations of `flows`, [kg/s], alike: from the covariance of the estimate (the module's notes).
+    unobservable : tuple of str
+        The element flows the data do not fix (``"stream element"``): measure one of them, or a flow
+        that closes a balance around them, to know them.
     """
 
     measurements: pd.DataFrame
@@ -170,6 +172,7 @@ class Reconciled:
     confidence: float
     negative: tuple[str, ...] = ()
     flow_sd: pd.DataFrame | None = None
+    unobservable: tuple[str, ...] = ()
 
     @property
     def gross_error(self) -> bool:
@@ -405,7 +408,8 @@ def reconcile(
     freedom = structure.freedom
     critical = float(stats.chi2.ppf(confidence, freedom))
     negative_flows = tuple(dict.fromkeys(negative))
-    return Reconciled(frame, flows, fit.chi_square, freedom, critical, confidence, negative_flows, flow_sd)
+    unknown = tuple(f"{variables[k][0]} {variables[k][1]}" for k in np.flatnonzero(~observable))
+    return Reconciled(frame, flows, fit.chi_square, freedom, critical, confidence, negative_flows, flow_sd, unknown)
 
 
 def _eliminate(

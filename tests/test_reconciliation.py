@@ -445,3 +445,25 @@ def test_the_command_reads_assays_in_percent_and_shows_them_in_it(tmp_path, caps
     assert status == 1
     assert f"{path}:2: value: '151' % is more than the whole stream" in err
     assert f"{path}:3: quantity: a stream's total has no assay" in err
+
+
+def test_the_flows_the_data_do_not_fix_are_named():
+    # Ni around the splitter: a, b and c are fixed; sulfur, oxygen and hydrogen are measured nowhere
+    found = reconcile(_split(), _around_split((100, 60, 38), (1, 1, 1)))
+    assert "a.out->split.feed Ni" not in found.unobservable
+    assert set(found.unobservable) == {f"{s} {e}" for s in found.flows.index for e in ("S", "O", "H")}
+
+
+def test_clean_surveys_set_off_the_global_test_about_as_often_as_its_level_says():
+    # 200 surveys of the five-reading chain with noise alone: at 95 % about 5 % reject, within 2-9 %
+    import numpy as np
+
+    generator = np.random.default_rng(2612)
+    results, truth = _chain(), np.array([100.0, 60.0, 60.0, 60.0, 40.0])
+    names = ("a", "split.b", "m1", "m2", "split.c")
+    alarms = 0
+    for _ in range(200):
+        values = truth + generator.normal(0.0, 1.0, 5)
+        found = reconcile(results, [Measurement(n, "Ni", float(v), 1.0) for n, v in zip(names, values, strict=True)])
+        alarms += bool(found.measurements["flagged"].any() or found.gross_error)
+    assert 0.02 <= alarms / 200 <= 0.09

@@ -375,6 +375,8 @@ def reconcile(arguments: argparse.Namespace) -> int:
     frame.index.name = "measurement"
     print(f"{route.name}:\n" + "\n".join(f"  {clause}" for clause in str(found).split("; ")))  # a clause a line
     print(f"  flows in {unit}" + ("; an assay in the unit its row names" if any(m.assay for m in measured) else ""))
+    if found.unobservable:
+        print(f"  {len(found.unobservable)} element flows of the route are not fixed by these measurements")
     print(frame.to_string())
     return 0
 
