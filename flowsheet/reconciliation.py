@@ -59,6 +59,7 @@ from __future__ import annotations
 import difflib
 import math
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -77,6 +78,8 @@ if TYPE_CHECKING:
     from flowsheet.results import Results
 
 TOTAL = "total"
+STOCK = "stock"
+"""A unit's stock is the variable ``"<unit> stock"``: its rate of accumulation over the survey."""
 
 COLUMNS = ("stream", "quantity", "value", "sd", "unit")
 """Columns a measurements file must have; others are ignored."""
@@ -126,6 +129,9 @@ class Measurement:
         The unit the user wrote it in (``"kg/h"``, ``"%"``), for messages; `value` and `sd` are in kg/s or [-].
     assay : bool
         True for an element's mass fraction in the stream (a unit such as ``%``, ``ppm`` or ``g/t``).
+    time : str
+        ``"start"`` or ``"end"`` for a stock: the mass held in the unit `stream` names at the start or
+        the end of the survey, [kg] (a mass unit such as ``kg`` or ``t``); ``""`` for a flow or assay.
     """
 
     stream: str
@@ -135,6 +141,7 @@ class Measurement:
     line: int = 0
     unit: str = "kg/s"
     assay: bool = False
+    time: str = ""
 
 
 @dataclass(frozen=True)
@@ -192,11 +199,13 @@ class Reconciled:
         return text
 
 
-def balances(results: Results) -> tuple[np.ndarray, list[tuple[str, str]]]:
+def balances(results: Results, stocks: Iterable[str] = ()) -> tuple[np.ndarray, list[tuple[str, str]]]:
     """``A`` (units x elements, variables) and the variables: (stream, element) for each element a stream can carry.
 
     An element no species reaching a stream holds (Ni in a dryer's vapour) is a structural zero of the
-    route, not a variable: that is what makes measurements around such units redundant.
+    route, not a variable: that is what makes measurements around such units redundant. A unit in
+    `stocks` holds a stock that changes over the survey: its balances read in - out = accumulation,
+    with a variable ``("<unit> stock", element)`` per element its inlets carry, [kg/s].
     """
     components = results.components
     elements = [e for e in components.element_names if e != "charge"]
@@ -204,6 +213,9 @@ def balances(results: Results) -> tuple[np.ndarray, list[tuple[str, str]]]:
     for stream in results.edges:
         present = np.any(components.elements[:, results.layout.species[stream.name]] != 0, axis=1).tolist()
         variables += [(stream.name, e) for k, e in enumerate(elements) if present[k]]
+    for unit in dict.fromkeys(stocks):
+        held = {e for s in results.edges if s.target == unit for v, e in variables if v == s.name}
+        variables += [(f"{unit} {STOCK}", e) for e in elements if e in held]
     column = {v: i for i, v in enumerate(variables)}
     boundary = set(results.feeds) | set(results.products)
     units = dict.fromkeys(end for s in results.edges for end in (s.source, s.target) if end not in boundary)
@@ -215,6 +227,8 @@ def balances(results: Results) -> tuple[np.ndarray, list[tuple[str, str]]]:
                 sign = (stream.target == unit) - (stream.source == unit)
                 if sign and (stream.name, element) in column:
                     row[column[(stream.name, element)]] += sign
+            if (f"{unit} {STOCK}", element) in column:
+                row[column[(f"{unit} {STOCK}", element)]] = -1.0  # in - out - accumulation = 0
             if row.any():
                 rows.append(row)
     return np.array(rows).reshape(len(rows), len(variables)), variables
@@ -243,7 +257,7 @@ def _design(
     """``C`` (measurements x variables) and every problem of the measurements against the route, located."""
     elements = list(dict.fromkeys(e for _, e in variables))
     column = {v: i for i, v in enumerate(variables)}
-    names = _stream_names(results)
+    names = _stream_names(results) | {s: s for s, _ in variables if s.endswith(f" {STOCK}")}
     c = np.zeros((len(measurements), len(variables)))
     issues: list[tuple[int, str, str, str]] = []
     for i, m in enumerate(measurements):
@@ -275,7 +289,9 @@ def _design(
         if m.assay and not (math.isfinite(m.value) and 0 <= m.value <= 1):
             problem = f"{_in_unit(m.value, m.unit, True)} is not a mass fraction (0 to 100 %)"
             issues.append((where, "value", problem, "an assay is the element's share of the stream's mass"))
-        elif not (math.isfinite(m.value) and 0 <= m.value <= MAX_MAGNITUDE):
+        elif m.stream.endswith(f" {STOCK}") and not (math.isfinite(m.value) and abs(m.value) <= MAX_MAGNITUDE):
+            issues.append((where, "value", f"{_in_unit(m.value, m.unit)} is not a finite change", ""))
+        elif not m.stream.endswith(f" {STOCK}") and not (math.isfinite(m.value) and 0 <= m.value <= MAX_MAGNITUDE):
             problem = f"{_in_unit(m.value, m.unit)} is not a flow (finite, >= 0)"
             issues.append((where, "value", problem, "a measured mass flow is zero or positive"))
         if not (math.isfinite(m.sd) and MIN_SD <= m.sd <= MAX_MAGNITUDE):
@@ -286,7 +302,11 @@ def _design(
 
 
 def reconcile(
-    results: Results, measurements: list[Measurement], confidence: float = 0.95, source: str = "measurements"
+    results: Results,
+    measurements: list[Measurement],
+    confidence: float = 0.95,
+    source: str = "measurements",
+    period: float | None = None,
 ) -> Reconciled:
     """Reconcile `measurements` against the element balances of a solved route's flowsheet (see the module's notes).
 
@@ -298,11 +318,14 @@ def reconcile(
     results : Results
         A solved route: its streams and the elements each can carry.
     measurements : list of Measurement
-        What was measured, [kg/s]; the same quantity may be measured more than once.
+        What was measured, [kg/s]; the same quantity may be measured more than once. A stock's start
+        and end (``time``) are taken together as its change over `period` (:func:`stock_changes`).
     confidence : float
         The level of both tests, [-], 0 < confidence < 1.
     source : str
         The file the measurements were read from, for errors.
+    period : float, optional
+        The survey's length, [s]: needed when stocks are given.
 
     Raises
     ------
@@ -323,7 +346,9 @@ def reconcile(
     if len(measurements) > MAX_MEASUREMENTS:
         line = measurements[MAX_MEASUREMENTS].line or MAX_MEASUREMENTS + 1
         raise DataFileError.one(source, line, "", f"more than {MAX_MEASUREMENTS:,} measurements", "split the plant")
-    a, variables = balances(results)
+    measurements = stock_changes(measurements, period, source)
+    stocks = [m.stream.removesuffix(f" {STOCK}") for m in measurements if m.stream.endswith(f" {STOCK}")]
+    a, variables = balances(results, stocks)
     elements = list(dict.fromkeys(e for _, e in variables))
     column = {v: i for i, v in enumerate(variables)}
     c, issues = _design(results, measurements, variables)
@@ -375,7 +400,8 @@ def reconcile(
     for i in range(len(measurements)):
         note = ["gross error?"] if not kept[i] else ([] if testable[i] else ["not testable"])
         note += [f"gross error in one of {len(suspects)} alike?"] if i in suspects else []
-        note += ["not observable"] if not fixed[i] else (["negative"] if reconciled[i] < -rounding else [])
+        below = reconciled[i] < -rounding and not measurements[i].stream.endswith(f" {STOCK}")  # a stock may fall
+        note += ["not observable"] if not fixed[i] else (["negative"] if below else [])
         notes.append("; ".join(note))
     frame = pd.DataFrame(
         {
@@ -391,7 +417,7 @@ def reconcile(
         },
         index=pd.Index(labels, name="measurement"),
     )
-    streams = [s.name for s in results.edges]
+    streams = [s.name for s in results.edges] + list(dict.fromkeys(s for s, _ in variables if s.endswith(f" {STOCK}")))
     flows = pd.DataFrame(
         [[values[column[(s, e)]] if (s, e) in column else 0.0 for e in elements] for s in streams],
         index=pd.Index(streams, name="stream"),
@@ -403,13 +429,62 @@ def reconcile(
         index=pd.Index(streams, name="stream"),
         columns=[f"{e} sd [kg/s]" for e in elements],
     )
-    negative = [f"{variables[k][0]} {variables[k][1]}" for k in np.flatnonzero(values < -rounding)]
+    negative = [
+        f"{variables[k][0]} {variables[k][1]}"
+        for k in np.flatnonzero(values < -rounding)
+        if not variables[k][0].endswith(f" {STOCK}")
+    ]
     negative += [label for label, note in zip(labels, notes, strict=True) if note.endswith("negative")]
     freedom = structure.freedom
     critical = float(stats.chi2.ppf(confidence, freedom))
     negative_flows = tuple(dict.fromkeys(negative))
     unknown = tuple(f"{variables[k][0]} {variables[k][1]}" for k in np.flatnonzero(~observable))
     return Reconciled(frame, flows, fit.chi_square, freedom, critical, confidence, negative_flows, flow_sd, unknown)
+
+
+def stock_changes(
+    measurements: list[Measurement], period: float | None, source: str = "measurements"
+) -> list[Measurement]:
+    """The measurements with each stock's start and end taken together as its change over the survey.
+
+    A unit's stock of an element (or its total) read at the start and the end of a survey of
+    `period` seconds changes at ``(end - start) / period`` [kg/s], with standard deviation
+    ``√(σ_start² + σ_end²) / period``: a measurement of the unit's accumulation, ``"<unit> stock"``,
+    which its balance then holds: in - out = accumulation. Other measurements pass unchanged.
+
+    Raises
+    ------
+    DataFileError
+        At their lines: a stock read at one end only or twice at one, or stocks without a period.
+    """
+    stocks = [m for m in measurements if m.time]
+    if not stocks:
+        return measurements
+    if period is None or not (math.isfinite(period) and period > 0):
+        hint = "give the survey's length, e.g. --period '8 h' (reconcile(..., period=28800))"
+        raise DataFileError.one(source, stocks[0].line, "time", "a stock's change needs the survey's period", hint)
+    pairs: dict[tuple[str, str], dict[str, Measurement]] = {}
+    issues = []
+    for m in stocks:
+        pair = pairs.setdefault((m.stream, m.quantity), {})
+        if m.time in pair:
+            issues.append((m.line, "time", f"the {m.time} of {m.stream}'s {m.quantity} stock is given twice", ""))
+        pair[m.time] = m
+    changes = []
+    for (unit, quantity), pair in pairs.items():
+        if len(pair) < 2:
+            (present,) = pair.values()
+            missing = "end" if present.time == "start" else "start"
+            hint = "a stock is read at the start and at the end of the survey"
+            issues.append((present.line, "time", f"{unit}'s {quantity} stock has no {missing}", hint))
+            continue
+        start, end = pair["start"], pair["end"]
+        change = (end.value - start.value) / period
+        spread = math.hypot(start.sd, end.sd) / period
+        changes.append(Measurement(f"{unit} {STOCK}", quantity, change, spread, end.line, "kg/s"))
+    if issues:
+        raise DataFileError(source, sorted(issues, key=lambda issue: issue[0]))
+    return [m for m in measurements if not m.time] + changes
 
 
 def _eliminate(
@@ -546,19 +621,30 @@ def read_measurements(path: str | Path, results: Results | None = None) -> list[
             where, rows[MAX_MEASUREMENTS][0], "", f"more than {MAX_MEASUREMENTS:,} measurements", hint
         )
     issues: list[tuple[int, str, str, str]] = []
-    factors: dict[str, tuple[float, bool] | str] = {}
+    factors: dict[str, tuple[float, str] | str] = {}
     found = []
     for line, row in rows:
         unit = row["unit"]
         if unit not in factors:
             factors[unit] = _factor(unit)
         reading = factors[unit]
+        time = row.get("time", "")
+        kind = "" if isinstance(reading, str) else reading[1]
+        factor: float | str = reading if isinstance(reading, str) else reading[0]
         if isinstance(reading, str):
             issues.append((line, "unit", reading, "a mass flow unit (kg/h, t/d, g/s) or an assay's (%, ppm, g/t)"))
-            factor: float | str = reading
-            assay = False
-        else:
-            factor, assay = reading
+        elif time and kind != "mass":
+            issues.append((line, "unit", f"a stock is a mass: {shown(unit)} is not", "write it in kg or t"))
+            factor = "not a mass"
+        elif kind == "mass" and not time:
+            hint = "a stock held in a unit: add a 'time' column saying start or end; a flow is per time, e.g. kg/h"
+            issues.append((line, "unit", f"{shown(unit)} is a mass, not a flow", hint))
+            factor = "a mass"
+        if time and time not in ("start", "end"):
+            issues.append(
+                (line, "time", f"{shown(time)} is neither start nor end", "a stock is taken at the start or end")
+            )
+        assay = kind == "assay"
         for name in ("stream", "quantity"):
             if not row[name]:
                 issues.append((line, name, "is empty", "each row names a stream and an element or 'total'"))
@@ -567,13 +653,21 @@ def read_measurements(path: str | Path, results: Results | None = None) -> list[
         if assay and value > 1:
             hint = "an assay is the element's share of the stream's mass, at most 100 %"
             issues.append((line, "value", f"{shown(row['value'])} {unit} is more than the whole stream", hint))
-        found.append(Measurement(row["stream"], row["quantity"], value, sd, line, unit, assay))
+        found.append(Measurement(row["stream"], row["quantity"], value, sd, line, unit, assay, time))
     if results is not None:
-        _, variables = balances(results)
+        units = {s.source for s in results.edges} | {s.target for s in results.edges}
+        stocks = []
+        for m in found:
+            if m.time and m.stream not in units:
+                hint = f"a stock is held in a unit: {', '.join(sorted(units)[:6])} ..."
+                issues.append((m.line, "stream", f"no unit {shown(m.stream)} in {results.name!r}", hint))
+            elif m.time:
+                stocks.append(m.stream)
+        _, variables = balances(results, stocks)
         placeholders = [  # rows whose numbers are wrong are checked against the route all the same
-            Measurement(m.stream, m.quantity, 0.0, 1.0, m.line, m.unit, m.assay)
+            Measurement(f"{m.stream} {STOCK}" if m.time else m.stream, m.quantity, 0.0, 1.0, m.line, m.unit, m.assay)
             for m in found
-            if m.stream and m.quantity
+            if m.stream and m.quantity and (not m.time or m.stream in stocks)
         ]
         issues += _design(results, placeholders, variables)[1]
     if issues:
@@ -581,18 +675,17 @@ def read_measurements(path: str | Path, results: Results | None = None) -> list[
     return found
 
 
-def _factor(unit: str) -> tuple[float, bool] | str:
-    """kg/s per `unit` (and False), or for an assay's unit its mass fraction per `unit` (and True), or why neither."""
+def _factor(unit: str) -> tuple[float, str] | str:
+    """The SI amount per `unit` and what it measures (``"flow"`` kg/s, ``"assay"`` [-], ``"mass"`` kg), or why none."""
     if not unit:
         return "is empty"
-    try:
-        return magnitude(f"1 {unit}", "kg/s", field="unit"), False
-    except UnitError as err:
-        problem = err.problem
-    try:
-        return magnitude(f"1 {unit}", "", field="unit"), True
-    except UnitError:
-        return f"{shown(unit)} is neither a mass flow unit nor an assay's: {problem}"
+    problem = ""
+    for kind, si in (("flow", "kg/s"), ("assay", ""), ("mass", "kg")):
+        try:
+            return magnitude(f"1 {unit}", si, field="unit"), kind
+        except UnitError as err:
+            problem = problem or err.problem
+    return f"{shown(unit)} is neither a mass flow unit nor an assay's: {problem}"
 
 
 def _flow(cell: str, factor: float | str, line: int, name: str, issues: list[tuple[int, str, str, str]]) -> float:

@@ -1,6 +1,7 @@
 """Reconciliation against element balances: the closed form by hand, the tests, observability."""
 
 import math
+from pathlib import Path
 
 import pytest
 
@@ -180,7 +181,7 @@ def test_the_command_reads_measurements_in_any_mass_flow_unit(tmp_path, capsys):
     assert max(len(line) for line in out.splitlines()) <= 100  # fits a 100-column terminal
     status, _, err = _command(path, ["filter.cake,Ni,500,5,kg"], capsys)
     assert status == 1
-    assert f"{path}:2: unit: 'kg' is neither a mass flow unit nor an assay's" in err  # named at its line
+    assert f"{path}:2: unit: 'kg' is a mass, not a flow" in err  # named at its line
 
 
 def _chain():
@@ -467,3 +468,75 @@ def test_clean_surveys_set_off_the_global_test_about_as_often_as_its_level_says(
         found = reconcile(results, [Measurement(n, "Ni", float(v), 1.0) for n, v in zip(names, values, strict=True)])
         alarms += bool(found.measurements["flagged"].any() or found.gross_error)
     assert 0.02 <= alarms / 200 <= 0.09
+
+
+def test_a_stock_that_grows_over_the_survey_is_the_balance_of_what_came_in_and_went_out():
+    # Ni into the splitter 100 kg/s, out 60 + 30: the unit held 10 kg/s more over the survey. Its stock,
+    # read at 500 and 5,500 kg over 500 s (sd 10 kg each), grew by 10 kg/s, sd √200 / 500; with it the
+    # balance a - b - c - accumulation = 0 holds the readings as they are: nothing to adjust
+    measured = [*_around_split((100, 60, 30), (1, 1, 1))]
+    measured += [
+        Measurement("split", "Ni", 500.0, 10.0, time="start"),
+        Measurement("split", "Ni", 5500.0, 10.0, time="end"),
+    ]
+    found = reconcile(_split(), measured, period=500.0)
+    table = found.measurements
+    assert table.loc["split stock Ni", "measured"] == pytest.approx(10.0, rel=1e-12)
+    assert table.loc["split stock Ni", "sd"] == pytest.approx(math.sqrt(200) / 500, rel=1e-12)
+    assert table["adjustment"].abs().max() < 1e-9
+    assert found.chi_square == pytest.approx(0.0, abs=1e-12)
+    assert found.flows.loc["split stock", "Ni [kg/s]"] == pytest.approx(10.0, rel=1e-9)
+    # without the stock the same readings disagree: 100 - 60 - 30 = 10 kg/s is an imbalance, 10 / √3 sd's
+    assert reconcile(_split(), measured[:3]).chi_square == pytest.approx(100 / 3, rel=1e-12)
+
+
+def test_a_stock_read_at_one_end_or_without_a_period_is_refused_at_its_line():
+    measured = [*_around_split((100, 60, 30), (1, 1, 1)), Measurement("split", "Ni", 500.0, 10.0, line=5, time="start")]
+    with pytest.raises(DataFileError, match="a stock's change needs the survey's period"):
+        reconcile(_split(), measured)
+    with pytest.raises(DataFileError, match=r":5: time: split's Ni stock has no end"):
+        reconcile(_split(), measured, period=500.0)
+
+
+def test_the_command_reads_stocks_with_a_time_column(tmp_path):
+    from flowsheet.reconciliation import read_measurements
+
+    path = tmp_path / "survey.csv"
+    path.write_text(
+        "stream,quantity,value,sd,unit,time\n"
+        "a,Ni,100,1,kg/s,\n"
+        "split,Ni,0.5,0.01,t,start\n"
+        "split,Ni,5.5,0.01,t,end\n"
+        "split,Ni,3,0.01,kg/s,end\n"
+        "split,Ni,3,0.01,t,\n",
+        encoding="utf-8",
+    )
+    with pytest.raises(DataFileError) as caught:
+        read_measurements(path, _split())
+    text = str(caught.value)
+    assert ":5: unit: a stock is a mass: 'kg/s' is not" in text
+    assert ":6: unit: 't' is a mass, not a flow" in text
+    path.write_text("stream,quantity,value,sd,unit,time\nsplit,Ni,0.5,0.01,t,start\nsplit,Ni,5.5,0.01,t,end\n")
+    stocks = read_measurements(path, _split())
+    assert [(m.time, m.value) for m in stocks] == [("start", 500.0), ("end", 5500.0)]  # in kg
+
+
+def test_the_command_takes_the_survey_period_for_stocks(tmp_path, capsys):
+    from flowsheet.cli import main
+
+    path = tmp_path / "survey.csv"
+    # the dryer holds 250 kg more Ni after 8 h: 31.25 kg/h of the 500 in stays, 470 leaves
+    rows = [
+        "filter.cake,Ni,500,5,kg/h,",
+        "dry.dry,Ni,470,5,kg/h,",
+        "dry,Ni,1.20,0.02,t,start",
+        "dry,Ni,1.45,0.02,t,end",
+    ]
+    path.write_text("stream,quantity,value,sd,unit,time\n" + "".join(f"{row}\n" for row in rows), encoding="utf-8")
+    route = str(Path(__file__).parents[1] / "routes" / "nmc811_sulfate.yaml")
+    assert main(["reconcile", route, str(path), "--period", "8 h"]) == 0
+    out = capsys.readouterr().out
+    assert "dry stock Ni      31.25" in out  # measured: (1450 - 1200) kg / 8 h
+    assert "the global test accepts" in out
+    assert main(["reconcile", route, str(path)]) == 1
+    assert ":4: time: a stock's change needs the survey's period" in capsys.readouterr().err  # its first row

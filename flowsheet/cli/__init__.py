@@ -147,8 +147,13 @@ def _parser() -> argparse.ArgumentParser:
 
     reconcile_cmd = commands.add_parser("reconcile", help="reconcile measured flows with a route's element balances")
     reconcile_cmd.add_argument("route", metavar="ROUTE", help="a route file (its units and streams)")
-    reconcile_cmd.add_argument("measurements", metavar="MEASUREMENTS", help="CSV: stream, quantity, value, sd, unit")
+    reconcile_cmd.add_argument(
+        "measurements", metavar="MEASUREMENTS", help="CSV: stream, quantity, value, sd, unit (and time, for stocks)"
+    )
     reconcile_cmd.add_argument("--confidence", type=float, default=0.95, help="of both tests (default 0.95)")
+    reconcile_cmd.add_argument(
+        "--period", help='the survey\'s length, for stocks read at its start and end, e.g. "8 h"'
+    )
     data_argument(reconcile_cmd)
     reconcile_cmd.set_defaults(run=_command("routes", "reconcile"))
 

@@ -342,16 +342,19 @@ def reconcile(arguments: argparse.Namespace) -> int:
     row gives the same one (``kg/s``, ``t/d``), else in kg/h, and the header says which; ``-`` where
     a flow is not observable, ``n/a`` where a measurement cannot be tested; negative reconciled
     flows are named in the verdict line. Each reconciled value comes with its standard deviation; an
-    assay (a row in %, ppm or g/t) is shown in its own unit.
+    assay (a row in %, ppm or g/t) is shown in its own unit; a unit's stock read at the start and end
+    of the survey (``--period``) is shown as its change, a flow.
     """
-    from flowsheet.reconciliation import read_measurements
+    from flowsheet.reconciliation import read_measurements, stock_changes
     from flowsheet.reconciliation import reconcile as reconciled
+    from flowsheet.units import magnitude
 
     if not 0 < arguments.confidence < 1:
         raise UnitError("--confidence", "a number between 0 and 1", str(arguments.confidence), "is outside (0, 1)")
     route = load_route(arguments.route, data_folders=arguments.data)
     structure = solve_loaded(route)  # the streams, and the elements each can carry
-    measured = read_measurements(arguments.measurements, structure)
+    period = magnitude(arguments.period, "s", field="--period") if arguments.period else None
+    measured = stock_changes(read_measurements(arguments.measurements, structure), period, str(arguments.measurements))
     found = reconciled(structure, measured, arguments.confidence, source=str(arguments.measurements))
     frame = found.measurements[["measured", "sd", "reconciled", "reconciled sd", "adjustment", "z", "note"]].copy()
     rounding = frame["adjustment"].abs() <= 1e-9 * frame["sd"]  # a non-redundant measurement keeps its value
