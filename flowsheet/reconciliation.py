@@ -60,7 +60,7 @@ import difflib
 import math
 import re
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -180,6 +180,22 @@ class Reconciled:
     negative: tuple[str, ...] = ()
     flow_sd: pd.DataFrame | None = None
     unobservable: tuple[str, ...] = ()
+    estimate: _Estimate | None = field(default=None, repr=False, compare=False)
+    """The reconciled flows with what their covariance is made of, and where each stream starts and ends."""
+
+    def accountability(self) -> pd.DataFrame:
+        """Per element: what came in, went to product, left otherwise and stayed in stock, and the recovery, [kg/s].
+
+        In is what feeds bring; product what reaches products of kind ``"product"``; other what
+        reaches any other product (waste, wastewater, emissions); stock the units' accumulation.
+        The recovery is product over in. Each with its standard deviation from the covariance of the
+        estimate (the recovery's by the ratio's first-order expansion); NaN where the data do not fix it.
+        """
+        import pandas as pd
+
+        if self.estimate is None:
+            raise FlowsheetError("these results carry no estimate to account with; reconcile again")
+        return pd.DataFrame(self.estimate.accounts()).set_index("element")
 
     @property
     def gross_error(self) -> bool:
@@ -439,7 +455,66 @@ def reconcile(
     critical = float(stats.chi2.ppf(confidence, freedom))
     negative_flows = tuple(dict.fromkeys(negative))
     unknown = tuple(f"{variables[k][0]} {variables[k][1]}" for k in np.flatnonzero(~observable))
-    return Reconciled(frame, flows, fit.chi_square, freedom, critical, confidence, negative_flows, flow_sd, unknown)
+    found = _Estimate(tuple(variables), np.where(observable, estimate, np.nan), spread, _ends(results))
+    return Reconciled(
+        frame, flows, fit.chi_square, freedom, critical, confidence, negative_flows, flow_sd, unknown, found
+    )
+
+
+@dataclass(frozen=True)
+class _Estimate:
+    """The reconciled flows, ``cov(x̂) = S Sᵀ - T Tᵀ`` (:func:`_spread`), and each stream's ends by kind."""
+
+    variables: tuple[tuple[str, str], ...]
+    values: np.ndarray
+    spread: tuple[np.ndarray, np.ndarray]
+    ends: dict[str, str]  # stream -> "in" (from a feed), "product", "other" (into another product)
+
+    def total(self, weights: np.ndarray) -> tuple[float, float]:
+        """``w · x̂`` and its standard deviation, [kg/s]; NaN if a flow it weighs is not observable."""
+        used = weights != 0
+        value = float(weights[used] @ self.values[used])
+        return value, self._deviation(weights) if math.isfinite(value) else math.nan
+
+    def _deviation(self, weights: np.ndarray) -> float:
+        s, t = weights @ self.spread[0], weights @ self.spread[1]
+        return math.sqrt(max(float(s @ s - t @ t), 0.0))
+
+    def accounts(self) -> list[dict[str, float | str]]:
+        """The rows of :meth:`Reconciled.accountability`."""
+        rows: list[dict[str, float | str]] = []
+        stocks = np.array([s.endswith(f" {STOCK}") for s, _ in self.variables])
+        for element in dict.fromkeys(e for _, e in self.variables):
+            own = np.array([e == element for _, e in self.variables])
+            weights = {
+                role: (own & np.array([self.ends.get(s) == role for s, _ in self.variables])).astype(float)
+                for role in ("in", "product", "other")
+            }
+            weights[STOCK] = (own & stocks).astype(float)
+            row: dict[str, float | str] = {"element": element}
+            totals = {}
+            for role, label in (("in", "in"), ("product", "product"), ("other", "other out"), (STOCK, "stock change")):
+                totals[role] = self.total(weights[role]) if weights[role].any() else (0.0, 0.0)
+                row[f"{label} [kg/s]"], row[f"{label} sd [kg/s]"] = totals[role]
+            fed, made = totals["in"][0], totals["product"][0]
+            if fed > 0:  # R = P / F: dR = (dP - R dF) / F
+                row["recovery [-]"] = made / fed
+                row["recovery sd [-]"] = self._deviation((weights["product"] - made / fed * weights["in"]) / fed)
+            else:
+                row["recovery [-]"] = row["recovery sd [-]"] = math.nan
+            rows.append(row)
+        return rows
+
+
+def _ends(results: Results) -> dict[str, str]:
+    """Each stream that crosses the plant's boundary: ``"in"`` from a feed, ``"product"`` or ``"other"`` to a product."""
+    found = {}
+    for stream in results.edges:
+        if stream.source in results.feeds:
+            found[stream.name] = "in"
+        elif stream.target in results.products:
+            found[stream.name] = "product" if results.products[stream.target] == "product" else "other"
+    return found
 
 
 def stock_changes(

@@ -11,14 +11,14 @@ from flowsheet.operations import Feed, Mixer, Product, Splitter
 from flowsheet.reconciliation import Measurement, reconcile
 
 
-def _split():
+def _split(c_kind="product"):
     # one stream of nickel sulfate split in two: a = b + c for every element
     sheet = Flowsheet("split")
     sheet.add(
         Feed("a", {"NiSO4(aq)": "1 mol/s", "H2O(l)": "50 mol/s"}),
         Splitter("split", fractions={"b": 0.6, "c": 0.4}),
         Product("b"),
-        Product("c"),
+        Product("c", kind=c_kind),
     )
     sheet.connect("a", "split")
     sheet.connect("split.b", "b")
@@ -540,3 +540,34 @@ def test_the_command_takes_the_survey_period_for_stocks(tmp_path, capsys):
     assert "the global test accepts" in out
     assert main(["reconcile", route, str(path)]) == 1
     assert ":4: time: a stock's change needs the survey's period" in capsys.readouterr().err  # its first row
+
+
+def test_the_accountability_of_an_element_by_hand():
+    # a splits into product b and waste c; Ni read 100, 60, 38 (sd 1): â = 100 - 2/3, b̂ = 60 + 2/3, and
+    # cov(ŷ) = I - a aᵀ / 3 with a = (1, -1, -1): var â = var b̂ = 2/3, cov(â, b̂) = 1/3. The recovery
+    # R = b̂ / â has, to first order, var R = (var b̂ - 2 R cov + R² var â) / â²
+    found = reconcile(_split("waste"), _around_split((100, 60, 38), (1, 1, 1)))
+    table = found.accountability()
+    fed, made = 100 - 2 / 3, 60 + 2 / 3
+    recovery = made / fed
+    assert table.loc["Ni", "in [kg/s]"] == pytest.approx(fed, rel=1e-12)
+    assert table.loc["Ni", "product [kg/s]"] == pytest.approx(made, rel=1e-12)
+    assert table.loc["Ni", "other out [kg/s]"] == pytest.approx(38 + 2 / 3, rel=1e-12)
+    assert table.loc["Ni", "in sd [kg/s]"] == pytest.approx(math.sqrt(2 / 3), rel=1e-12)
+    assert table.loc["Ni", "recovery [-]"] == pytest.approx(recovery, rel=1e-12)
+    variance = (2 / 3 - 2 * recovery / 3 + recovery**2 * 2 / 3) / fed**2
+    assert table.loc["Ni", "recovery sd [-]"] == pytest.approx(math.sqrt(variance), rel=1e-9)
+    assert math.isnan(table.loc["S", "in [kg/s]"])  # measured nowhere
+    assert math.isnan(table.loc["S", "in sd [kg/s]"])
+
+
+def test_the_command_accounts_for_each_element_with_its_recovery(tmp_path, capsys):
+    # Ni fed as metal 500 kg/h, in the product 505 and the filter cake 498 (one flow): the product reconciles
+    # to 501.5 against a feed of 500 that nothing else checks, so the recovery is 100.30 %
+    rows = ["metals,Ni,500,5,kg/h", "calcine.product,Ni,505,5,kg/h", "filter.cake,Ni,498,5,kg/h"]
+    status, out, _ = _command(tmp_path / "survey.csv", rows, capsys)
+    assert status == 0
+    assert "accounted per element (kg/h)" in out
+    assert "Ni       500 ± 5  501.5 ± 3.5" in out
+    assert "100.30% ±" in out
+    assert max(len(line) for line in out.splitlines()) <= 100

@@ -345,6 +345,8 @@ def reconcile(arguments: argparse.Namespace) -> int:
     assay (a row in %, ppm or g/t) is shown in its own unit; a unit's stock read at the start and end
     of the survey (``--period``) is shown as its change, a flow.
     """
+    import pandas as pd
+
     from flowsheet.reconciliation import read_measurements, stock_changes
     from flowsheet.reconciliation import reconcile as reconciled
     from flowsheet.units import magnitude
@@ -381,6 +383,21 @@ def reconcile(arguments: argparse.Namespace) -> int:
     if found.unobservable:
         print(f"  {len(found.unobservable)} element flows of the route are not fixed by these measurements")
     print(frame.to_string())
+    accounts = found.accountability()
+    accounts = accounts[accounts["in [kg/s]"].notna()]
+    if len(accounts):
+        table = {}
+        for label in ("in", "product", "other out", "stock change"):
+            table[label] = [
+                "-" if v != v else f"{v * per_kg_s:.5g} ± {d * per_kg_s:.2g}"
+                for v, d in zip(accounts[f"{label} [kg/s]"], accounts[f"{label} sd [kg/s]"], strict=True)
+            ]
+        table["recovery"] = [
+            "-" if r != r else f"{r:.2%} ± {d:.2%}"
+            for r, d in zip(accounts["recovery [-]"], accounts["recovery sd [-]"], strict=True)
+        ]
+        print(f"accounted per element ({unit}), where the data fix what the feeds bring:")
+        print(pd.DataFrame(table, index=accounts.index).to_string())
     return 0
 
 
