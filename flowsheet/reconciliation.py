@@ -132,6 +132,10 @@ class Measurement:
     time : str
         ``"start"`` or ``"end"`` for a stock: the mass held in the unit `stream` names at the start or
         the end of the survey, [kg] (a mass unit such as ``kg`` or ``t``); ``""`` for a flow or assay.
+    survey : str
+        The survey of a campaign it belongs to (a date, a shift); ``""`` for a single survey.
+    period : float, optional
+        Its survey's length, [s], for stocks.
     """
 
     stream: str
@@ -142,6 +146,8 @@ class Measurement:
     unit: str = "kg/s"
     assay: bool = False
     time: str = ""
+    survey: str = ""
+    period: float | None = None
 
 
 @dataclass(frozen=True)
@@ -517,6 +523,76 @@ def _ends(results: Results) -> dict[str, str]:
     return found
 
 
+@dataclass(frozen=True)
+class Campaign:
+    """Surveys of one route reconciled one by one.
+
+    Attributes
+    ----------
+    surveys : dict of str to Reconciled
+        By survey, in the order the file first names them.
+    failed : dict of str to str
+        The surveys that could not be reconciled, and why (no redundancy, say): the others still are.
+    """
+
+    surveys: dict[str, Reconciled]
+    failed: dict[str, str]
+    order: tuple[str, ...] = ()
+    """Every survey, in the order the file first names it."""
+
+    def summary(self) -> pd.DataFrame:
+        """Per survey: the global test, the measurements set aside, and each element's recovery and its sd.
+
+        An element appears where some survey's data fix what the feeds bring of it.
+        """
+        import pandas as pd
+
+        rows = {}
+        for survey, found in self.surveys.items():
+            table = found.measurements
+            row: dict[str, object] = {
+                "chi-square": found.chi_square,
+                "critical": found.critical,
+                "global test": "rejects" if found.gross_error else "accepts",
+                "set aside": ", ".join(table.index[table["flagged"]]),
+            }
+            accounts = found.accountability()
+            for element, account in accounts[accounts["in [kg/s]"].notna()].iterrows():
+                row[f"{element} recovery [-]"] = account["recovery [-]"]
+                row[f"{element} recovery sd [-]"] = account["recovery sd [-]"]
+            rows[survey] = row
+        for survey, why in self.failed.items():
+            rows[survey] = {"global test": f"not reconciled: {why}"}
+        return pd.DataFrame.from_dict(rows, orient="index").reindex(list(self.order or rows)).rename_axis("survey")
+
+
+def reconcile_campaign(
+    results: Results,
+    measurements: list[Measurement],
+    confidence: float = 0.95,
+    source: str = "measurements",
+    period: float | None = None,
+) -> Campaign:
+    """Reconcile each survey of a campaign on its own (:func:`reconcile`), grouped by their ``survey``.
+
+    A survey that cannot be reconciled (its measurements not redundant, say) is reported in
+    :attr:`Campaign.failed`; the others are reconciled all the same. Problems of the file itself
+    (an unknown stream, a bad number) are raised at once for every survey, at their lines.
+    """
+    surveys: dict[str, list[Measurement]] = {}
+    for m in measurements:
+        surveys.setdefault(m.survey, []).append(m)
+    found, failed = {}, {}
+    for survey, rows in surveys.items():
+        try:
+            found[survey] = reconcile(results, rows, confidence, source, period)
+        except DataFileError:  # the file's own problems: for every survey, at their lines
+            raise
+        except FlowsheetError as err:
+            failed[survey] = str(err).splitlines()[0].removeprefix(f"{source}: ")
+    return Campaign(found, failed, tuple(surveys))
+
+
 def stock_changes(
     measurements: list[Measurement], period: float | None, source: str = "measurements"
 ) -> list[Measurement]:
@@ -535,8 +611,10 @@ def stock_changes(
     stocks = [m for m in measurements if m.time]
     if not stocks:
         return measurements
+    lengths: set[float | None] = {m.period for m in stocks if m.period is not None} or {period}
+    period = lengths.pop() if len(lengths) == 1 else math.nan
     if period is None or not (math.isfinite(period) and period > 0):
-        hint = "give the survey's length, e.g. --period '8 h' (reconcile(..., period=28800))"
+        hint = "give the survey's length, e.g. --period '8 h' (reconcile(..., period=28800)), the same for its stocks"
         raise DataFileError.one(source, stocks[0].line, "time", "a stock's change needs the survey's period", hint)
     pairs: dict[tuple[str, str], dict[str, Measurement]] = {}
     issues = []
@@ -728,7 +806,9 @@ def read_measurements(path: str | Path, results: Results | None = None) -> list[
         if assay and value > 1:
             hint = "an assay is the element's share of the stream's mass, at most 100 %"
             issues.append((line, "value", f"{shown(row['value'])} {unit} is more than the whole stream", hint))
-        found.append(Measurement(row["stream"], row["quantity"], value, sd, line, unit, assay, time))
+        period = _period(row.get("period", ""), line, issues)
+        survey = row.get("survey", "")
+        found.append(Measurement(row["stream"], row["quantity"], value, sd, line, unit, assay, time, survey, period))
     if results is not None:
         units = {s.source for s in results.edges} | {s.target for s in results.edges}
         stocks = []
@@ -747,6 +827,21 @@ def read_measurements(path: str | Path, results: Results | None = None) -> list[
         issues += _design(results, placeholders, variables)[1]
     if issues:
         raise DataFileError(where, sorted(issues, key=lambda issue: issue[0]))
+    return found
+
+
+def _period(cell: str, line: int, issues: list[tuple[int, str, str, str]]) -> float | None:
+    """A survey's length in s, from a cell such as ``8 h``; None if empty, NaN with the problem added if not a time."""
+    if not cell:
+        return None
+    try:
+        found = magnitude(cell, "s", field="period")
+    except FlowsheetError as err:
+        issues.append((line, "period", f"{shown(cell)} is not a duration", getattr(err, "hint", "") or "e.g. 8 h"))
+        return math.nan
+    if not found > 0:
+        issues.append((line, "period", f"{shown(cell)} is not a positive duration", "e.g. 8 h or 1 d"))
+        return math.nan
     return found
 
 

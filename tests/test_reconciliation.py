@@ -571,3 +571,41 @@ def test_the_command_accounts_for_each_element_with_its_recovery(tmp_path, capsy
     assert "Ni       500 ± 5  501.5 ± 3.5" in out
     assert "100.30% ±" in out
     assert max(len(line) for line in out.splitlines()) <= 100
+
+
+def test_a_campaign_is_reconciled_survey_by_survey_and_one_that_cannot_be_does_not_stop_the_rest():
+    from dataclasses import replace
+
+    from flowsheet.reconciliation import reconcile_campaign
+
+    first = [replace(m, survey="shift 1") for m in _around_split((100, 60, 38), (1, 1, 1))]
+    second = [replace(m, survey="shift 2") for m in _around_split((100, 60, 30), (1, 1, 1))]
+    third = [replace(m, survey="shift 3") for m in _around_split((100, 60, 40), (1, 1, 1))[:2]]  # no redundancy
+    campaign = reconcile_campaign(_split("waste"), first + third + second)
+    summary = campaign.summary()
+    assert list(summary.index) == ["shift 1", "shift 3", "shift 2"]  # as the file names them
+    assert campaign.surveys["shift 1"].chi_square == pytest.approx(4 / 3, rel=1e-12)  # as on its own
+    assert summary.loc["shift 2", "global test"] == "rejects"  # 100 - 60 - 30 = 10: 100/3 against 3.84
+    assert summary.loc["shift 1", "Ni recovery [-]"] == pytest.approx((60 + 2 / 3) / (100 - 2 / 3), rel=1e-12)
+    assert "not redundant" in campaign.failed["shift 3"]
+    assert summary.loc["shift 3", "global test"].startswith("not reconciled")
+
+
+def test_the_command_reconciles_a_campaign_file_a_survey_a_line(tmp_path, capsys):
+    rows = [
+        "survey,period,stream,quantity,value,sd,unit",
+        "d1,8 h,metals,Ni,500,5,kg/h",
+        "d1,8 h,calcine.product,Ni,495,5,kg/h",
+        "d1,8 h,filter.cake,Ni,498,5,kg/h",
+        "d2,8 h,metals,Ni,505,5,kg/h",
+    ]
+    path = tmp_path / "campaign.csv"
+    path.write_text("\n".join(rows) + "\n", encoding="utf-8")
+    from flowsheet.cli import main
+
+    assert main(["reconcile", str(Path(__file__).parents[1] / "routes" / "nmc811_sulfate.yaml"), str(path)]) == 0
+    out = capsys.readouterr().out
+    assert "2 surveys reconciled one by one at 95%" in out
+    assert "accepts (0.18 vs 3.84)  99.30% ±" in out
+    assert "d2: the measurements are not redundant" in out
+    assert max(len(line) for line in out.splitlines()) <= 100

@@ -356,7 +356,10 @@ def reconcile(arguments: argparse.Namespace) -> int:
     route = load_route(arguments.route, data_folders=arguments.data)
     structure = solve_loaded(route)  # the streams, and the elements each can carry
     period = magnitude(arguments.period, "s", field="--period") if arguments.period else None
-    measured = stock_changes(read_measurements(arguments.measurements, structure), period, str(arguments.measurements))
+    measured = read_measurements(arguments.measurements, structure)
+    if any(m.survey for m in measured):
+        return _campaign(route.name, structure, measured, arguments.confidence, str(arguments.measurements), period)
+    measured = stock_changes(measured, period, str(arguments.measurements))
     found = reconciled(structure, measured, arguments.confidence, source=str(arguments.measurements))
     frame = found.measurements[["measured", "sd", "reconciled", "reconciled sd", "adjustment", "z", "note"]].copy()
     rounding = frame["adjustment"].abs() <= 1e-9 * frame["sd"]  # a non-redundant measurement keeps its value
@@ -398,6 +401,40 @@ def reconcile(arguments: argparse.Namespace) -> int:
         ]
         print(f"accounted per element ({unit}), where the data fix what the feeds bring:")
         print(pd.DataFrame(table, index=accounts.index).to_string())
+    return 0
+
+
+def _campaign(
+    name: str, structure: Results, measured: list, confidence: float, source: str, period: float | None
+) -> int:
+    """A campaign's surveys reconciled one by one: a line each, its global test, what it set aside, its recoveries."""
+    import pandas as pd
+
+    from flowsheet.reconciliation import reconcile_campaign
+
+    campaign = reconcile_campaign(structure, measured, confidence, source, period)
+    summary = campaign.summary()
+    table = pd.DataFrame(index=summary.index)
+    table["test"] = [
+        "not reconciled, below" if survey in campaign.failed else f"{text} ({chi:.3g} vs {critical:.3g})"
+        for survey, text, chi, critical in zip(
+            summary.index, summary["global test"], summary["chi-square"], summary["critical"], strict=True
+        )
+    ]
+    for column in summary.columns:
+        if column.endswith("recovery [-]"):
+            element = column.split()[0]
+            table[f"{element} recovery"] = [
+                "-" if r != r else f"{r:.2%} ± {d:.2%}"
+                for r, d in zip(summary[column], summary[f"{element} recovery sd [-]"], strict=True)
+            ]
+    table["set aside"] = summary.get("set aside", "").fillna("")
+    print(
+        f"{name}: {len(summary)} surveys reconciled one by one at {confidence:.0%} (chi-square vs its critical value)"
+    )
+    print(table.to_string())
+    for survey, why in campaign.failed.items():
+        print(f"{survey}: {why}")
     return 0
 
 
