@@ -718,8 +718,9 @@ def _start(
     results: Results, measurements: list[Measurement], variables: list[tuple[str, str]], c: np.ndarray
 ) -> np.ndarray:
     """Where the linearisation starts: the route's element flows, scaled by the median of measured to route flows."""
-    by_stream = {stream: element_flows(results, stream) for stream in dict.fromkeys(s for s, _ in variables)}
-    route = np.array([by_stream[s][e] for s, e in variables])
+    streams = dict.fromkeys(s for s, _ in variables if not s.endswith(f" {STOCK}"))  # stocks start unchanged
+    by_stream = {stream: element_flows(results, stream) for stream in streams}
+    route = np.array([by_stream[s][e] if s in by_stream else 0.0 for s, e in variables])
     flows = np.array([not m.assay for m in measurements])
     expected = c[flows] @ route
     measured = np.array([m.value for m in measurements])[flows]

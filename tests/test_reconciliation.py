@@ -609,3 +609,18 @@ def test_the_command_reconciles_a_campaign_file_a_survey_a_line(tmp_path, capsys
     assert "accepts (0.18 vs 3.84)  99.30% ±" in out
     assert "d2: the measurements are not redundant" in out
     assert max(len(line) for line in out.splitlines()) <= 100
+
+
+def test_assays_and_a_stock_reconcile_together(tmp_path, capsys):
+    # the dryer's stock grows while its inlet is weighed and assayed: the linearisation starts the stock at zero
+    rows = ["filter.cake,total,1450,15,kg/h,", "filter.cake,Ni,34.0,0.2,%,", "dry.dry,Ni,470,5,kg/h,",
+            "dry,Ni,1.20,0.02,t,start", "dry,Ni,1.45,0.02,t,end"]  # fmt: skip
+    path = tmp_path / "survey.csv"
+    path.write_text("stream,quantity,value,sd,unit,time\n" + "".join(f"{row}\n" for row in rows), encoding="utf-8")
+    from flowsheet.cli import main
+
+    route = str(Path(__file__).parents[1] / "routes" / "nmc811_sulfate.yaml")
+    assert main(["reconcile", route, str(path), "--period", "8 h"]) == 0
+    out = capsys.readouterr().out
+    assert "filter.cake Ni [%]" in out
+    assert "dry stock Ni" in out
