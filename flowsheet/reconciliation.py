@@ -1,5 +1,9 @@
 """Measured data reconciled against a route's element balances, with gross-error tests.
 
+Errors may be correlated (two assays of one sample, a weightometer read for two streams): the
+covariance ``V`` is then full, factorised ``V = F Fᵀ`` by Cholesky, and every formula below holds
+with ``F`` in place of the diagonal of standard deviations.
+
 Assays (an element's mass fraction ``a = x_e / T`` of a stream whose total is ``T = Σ x``) make the
 problem bilinear in flows and grades. They are linearised about the current estimate and the
 linear problem below solved again until no flow moves by :data:`CONVERGED` of the largest
@@ -59,7 +63,7 @@ from __future__ import annotations
 import difflib
 import math
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -329,6 +333,7 @@ def reconcile(
     confidence: float = 0.95,
     source: str = "measurements",
     period: float | None = None,
+    correlations: Mapping[tuple[str, str], float] | None = None,
 ) -> Reconciled:
     """Reconcile `measurements` against the element balances of a solved route's flowsheet (see the module's notes).
 
@@ -348,6 +353,10 @@ def reconcile(
         The file the measurements were read from, for errors.
     period : float, optional
         The survey's length, [s]: needed when stocks are given.
+    correlations : mapping, optional
+        Correlation coefficients of measurement errors, by pairs of measurement labels (those of
+        :attr:`Reconciled.measurements`' index, e.g. ``("dry.dry Ni", "dry.dry Co")`` for two assays of
+        one sample); the covariance is ``V_ij = ρ_ij σ_i σ_j``. Others are independent.
 
     Raises
     ------
@@ -380,6 +389,7 @@ def reconcile(
     sd = np.array([m.sd for m in measurements])
     labels = _labels(measurements)
     lines = np.array([m.line or i + 1 for i, m in enumerate(measurements)])
+    v = _covariance(sd, labels, correlations or {}, source)
     basis = linalg.null_space(a) if a.size else np.eye(len(variables))
     level = 1.0 - confidence ** (1.0 / len(measurements))  # Šidák: the family of m tests at `confidence`
     threshold = float(stats.norm.ppf(1.0 - level / 2.0))
@@ -397,7 +407,7 @@ def reconcile(
                 f"{source}: the measurements are not redundant: the balances leave nothing to reconcile"
                 "\n  hint: measure more flows around the same units, or the same flow twice"
             )
-        kept, z_all, suspects, fit, structure = _eliminate(cn, y_now, sd, lines, threshold, confidence, source)
+        kept, z_all, suspects, fit, structure = _eliminate(cn, y_now, v, lines, threshold, confidence, source)
         estimate = basis @ fit.u
         if point is None or np.abs(estimate - point).max() <= CONVERGED * np.abs(estimate).max():
             break
@@ -409,7 +419,7 @@ def reconcile(
         )
     fixed = np.abs(cn @ structure.free).max(axis=1, initial=0.0) < 1e-9  # measured quantities the kept data fix
     reconciled = np.where(fixed, _predicted(c, assays, estimate), np.nan)
-    spread = _spread(cn[kept], basis, sd[kept], fit.rows)  # x̂'s deviation: rows' norms (S) less (T)
+    spread = _spread(cn[kept], basis, v[np.ix_(kept, kept)], fit.rows)  # x̂'s deviation: rows' norms (S) less (T)
     deviation = np.sqrt(np.clip((spread[0] ** 2).sum(axis=1) - (spread[1] ** 2).sum(axis=1), 0.0, None))
     measured_deviation = np.sqrt(
         np.clip(((linear @ spread[0]) ** 2).sum(axis=1) - ((linear @ spread[1]) ** 2).sum(axis=1), 0.0, None)
@@ -640,8 +650,38 @@ def stock_changes(
     return [m for m in measurements if not m.time] + changes
 
 
+def _covariance(
+    sd: np.ndarray, labels: np.ndarray, correlations: Mapping[tuple[str, str], float], source: str
+) -> np.ndarray:
+    """``V``: the variances on the diagonal, ``ρ σ_i σ_j`` for each correlated pair; refused if not a covariance."""
+    v = np.diag(sd**2)
+    where = {str(label): i for i, label in enumerate(labels)}
+    for (first, second), rho in correlations.items():
+        unknown = [name for name in (first, second) if name not in where]
+        if unknown or first == second or not (math.isfinite(rho) and -1 < rho < 1):
+            problem = (
+                f"no measurement {unknown[0]!r}"
+                if unknown
+                else f"correlation {rho!r} of {first} with itself or outside (-1, 1)"
+            )
+            raise FlowsheetError(
+                f"{source}: correlations: {problem}\n  hint: pair two labels of the measurements' table"
+            )
+        i, j = where[first], where[second]
+        v[i, j] = v[j, i] = rho * sd[i] * sd[j]
+    if correlations:
+        try:
+            np.linalg.cholesky(v)
+        except np.linalg.LinAlgError:
+            raise FlowsheetError(
+                f"{source}: the correlations given make no covariance (it is not positive definite)"
+                "\n  hint: check that the correlations of three or more measurements can hold together"
+            ) from None
+    return v
+
+
 def _eliminate(
-    cn: np.ndarray, y: np.ndarray, sd: np.ndarray, lines: np.ndarray, threshold: float, confidence: float, source: str
+    cn: np.ndarray, y: np.ndarray, v: np.ndarray, lines: np.ndarray, threshold: float, confidence: float, source: str
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray, _Fit, _Structure]:
     """Serial elimination: while both tests reject, the worst measurement is set aside and the rest reconciled again.
 
@@ -653,7 +693,7 @@ def _eliminate(
     suspects = np.zeros(0, int)
     while True:
         structure = _structure(cn[kept])
-        fit = _fit(cn[kept], y[kept], sd[kept], structure, source, lines[kept])
+        fit = _fit(cn[kept], y[kept], v[np.ix_(kept, kept)], structure, source, lines[kept])
         z_all[kept] = fit.z
         if structure.freedom < 1 or not np.isfinite(fit.z).any():
             break
@@ -929,11 +969,14 @@ class _Fit:
     u: np.ndarray  # coordinates of the estimate in the null space basis
     z: np.ndarray  # standardised residuals, NaN where not testable
     chi_square: float
-    rows: np.ndarray  # each measurement's part in the residual space (parallel rows: the same residuals)
+    rows: np.ndarray  # V G: each measurement's part in the residual space (parallel rows: the same residuals)
 
 
-def _fit(cn: np.ndarray, y: np.ndarray, sd: np.ndarray, structure: _Structure, source: str, lines: np.ndarray) -> _Fit:
+def _fit(cn: np.ndarray, y: np.ndarray, v: np.ndarray, structure: _Structure, source: str, lines: np.ndarray) -> _Fit:
     """The closed form of the module's notes, by a QR factorisation of the standardised checks.
+
+    `v` is the measurements' covariance ``V`` (diagonal unless errors are correlated), factorised
+    ``V = F Fᵀ`` so that ``Lᵀ V L = (Fᵀ L)ᵀ (Fᵀ L)``.
 
     Raises
     ------
@@ -946,7 +989,8 @@ def _fit(cn: np.ndarray, y: np.ndarray, sd: np.ndarray, structure: _Structure, s
     if checks.shape[1] == 0:
         coordinates = np.linalg.lstsq(cn, y, rcond=None)[0] if cn.size else np.zeros(cn.shape[1])
         return _Fit(coordinates, z, 0.0, checks)
-    weighted = sd[:, None] * checks  # V^½ L; Lᵀ V L = (V^½ L)ᵀ (V^½ L) = Pᵀ Rᵀ R P
+    sd = np.sqrt(np.diag(v))
+    weighted = _root(v).T @ checks  # Fᵀ L; Lᵀ V L = (Fᵀ L)ᵀ (Fᵀ L) = Pᵀ Rᵀ R P
     order = np.argsort(-np.abs(weighted).max(axis=1), kind="stable")  # largest rows first: Householder stays accurate
     try:
         r, pivots = linalg.qr(weighted[order], mode="r", pivoting=True)
@@ -972,26 +1016,36 @@ def _fit(cn: np.ndarray, y: np.ndarray, sd: np.ndarray, structure: _Structure, s
     permuted = checks[:, pivots]  # L P
     g = linalg.solve_triangular(r, permuted.T, trans="T").T  # G = L P R⁻¹: r = V G p, cov(r) = V G Gᵀ V
     p = linalg.solve_triangular(r, permuted.T @ y, trans="T")  # p = R⁻ᵀ Pᵀ Lᵀ y, in y's own units
-    residual = sd**2 * (g @ p)
-    length = np.sqrt((g**2).sum(axis=1))
-    share = (sd * length) ** 2  # var(r_i) / σ_i²
+    vg = v @ g  # V G: r = V G p, cov(r) = (V G)(V G)ᵀ
+    residual = vg @ p
+    length = np.sqrt((vg**2).sum(axis=1))  # sqrt(cov(r)_ii)
+    share = (length / sd) ** 2  # var(r_i) / σ_i²
     testable = structure.redundant & (share >= TESTABLE)
-    z[testable] = (g[testable] @ p) / length[testable]  # r_i / sqrt(cov(r)_ii): σ_i² cancels
+    z[testable] = residual[testable] / length[testable]
     reconciled = y - residual  # consistent with the balances: C N u = ŷ has an exact solution
     coordinates = np.linalg.lstsq(cn, reconciled, rcond=None)[0]
-    return _Fit(coordinates, z, float(p @ p), g)
+    return _Fit(coordinates, z, float(p @ p), vg)
 
 
-def _spread(cn: np.ndarray, basis: np.ndarray, sd: np.ndarray, rows: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """``(K V^½, K V G)``: ``cov(x̂) = S Sᵀ - T Tᵀ`` for the estimate ``x̂ = K ŷ`` of the kept measurements, [kg/s].
+def _spread(cn: np.ndarray, basis: np.ndarray, v: np.ndarray, rows: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """``(K F, K V G)``: ``cov(x̂) = S Sᵀ - T Tᵀ`` for the estimate ``x̂ = K ŷ`` of the kept measurements, [kg/s].
+
+    ``F`` factorises their covariance, ``V = F Fᵀ``; `rows` is the fit's ``V G``.
 
     ``K = N (C N)⁺`` takes the reconciled measurements to the flows (the minimum-norm solution the
     estimate is; an observable flow is the same in every solution).
     """
     if cn.size == 0:
-        return np.zeros((basis.shape[0], len(sd))), np.zeros((basis.shape[0], rows.shape[1]))
+        return np.zeros((basis.shape[0], len(v))), np.zeros((basis.shape[0], rows.shape[1]))
     gain = basis @ np.linalg.pinv(cn)
-    return gain * sd, gain @ (sd[:, None] ** 2 * rows)
+    return gain @ _root(v), gain @ rows
+
+
+def _root(v: np.ndarray) -> np.ndarray:
+    """``F`` with ``F Fᵀ = V``: the standard deviations on the diagonal, or Cholesky's factor where errors correlate."""
+    if np.count_nonzero(v - np.diag(np.diag(v))) == 0:
+        return np.diag(np.sqrt(np.diag(v)))
+    return np.linalg.cholesky(v)
 
 
 def _alike(fit: _Fit, worst: int) -> np.ndarray:

@@ -624,3 +624,22 @@ def test_assays_and_a_stock_reconcile_together(tmp_path, capsys):
     out = capsys.readouterr().out
     assert "filter.cake Ni [%]" in out
     assert "dry stock Ni" in out
+
+
+def test_correlated_readings_are_weighed_by_their_covariance_by_hand():
+    # a read twice, sds 1 and 2, errors correlated 0.25: V = [[1, 0.5], [0.5, 4]], V⁻¹ = [[4, -0.5], [-0.5, 1]] / 3.75.
+    # The estimate weighs the readings by 1ᵀV⁻¹ / 1ᵀV⁻¹1 = (0.875, 0.125), its variance 1 / 1ᵀV⁻¹1 = 0.9375,
+    # and chi-square is (y₂ - y₁)² / var(y₂ - y₁) = 16 / (1 + 4 - 2 · 0.5) = 4
+    measured = [Measurement("a", "Ni", 100.0, 1.0), Measurement("a", "Ni", 104.0, 2.0)]
+    labels = ("a Ni (line 1)", "a Ni (line 2)")
+    found = reconcile(_split(), measured, correlations={labels: 0.25})
+    assert found.flows.loc["a.out->split.feed", "Ni [kg/s]"] == pytest.approx(100.5, rel=1e-12)
+    assert found.flow_sd.loc["a.out->split.feed", "Ni sd [kg/s]"] == pytest.approx(math.sqrt(0.9375), rel=1e-12)
+    assert found.chi_square == pytest.approx(4.0, rel=1e-12)
+    assert abs(found.measurements["z"].iloc[0]) == pytest.approx(2.0, rel=1e-12)  # z² = chi-square, one check
+    independent = reconcile(_split(), measured)
+    assert independent.flows.loc["a.out->split.feed", "Ni [kg/s]"] == pytest.approx(100.8, rel=1e-12)  # 4:1 weights
+    with pytest.raises(FlowsheetError, match="no measurement 'a Ni'"):
+        reconcile(_split(), measured, correlations={("a Ni", "a Ni (line 2)"): 0.5})
+    with pytest.raises(FlowsheetError, match="outside"):
+        reconcile(_split(), measured, correlations={labels: 1.0})
