@@ -193,6 +193,20 @@ class Reconciled:
     estimate: _Estimate | None = field(default=None, repr=False, compare=False)
     """The reconciled flows with what their covariance is made of, and where each stream starts and ends."""
 
+    def splits(self) -> pd.DataFrame:
+        """Per unit, outlet and element: the share of what came into the unit that left by that outlet, and its sd.
+
+        Only where the data fix what came in; each share's sd is its first-order expansion from the
+        covariance of the estimate, as the recovery's in :meth:`accountability`.
+        """
+        import pandas as pd
+
+        if self.estimate is None:
+            raise FlowsheetError("these results carry no estimate to account with; reconcile again")
+        rows = self.estimate.splits()
+        columns = ["unit", "outlet", "element", "share", "share sd"]
+        return pd.DataFrame(rows, columns=columns).set_index(["unit", "outlet", "element"])
+
     def accountability(self) -> pd.DataFrame:
         """Per element: what came in, went to product, left otherwise and stayed in stock, and the recovery, [kg/s].
 
@@ -471,7 +485,15 @@ def reconcile(
     critical = float(stats.chi2.ppf(confidence, freedom))
     negative_flows = tuple(dict.fromkeys(negative))
     unknown = tuple(f"{variables[k][0]} {variables[k][1]}" for k in np.flatnonzero(~observable))
-    found = _Estimate(tuple(variables), np.where(observable, estimate, np.nan), spread, _ends(results))
+    steps = {
+        unit: (
+            tuple(s.name for s in results.edges if s.target == unit),
+            tuple(s.name for s in results.edges if s.source == unit),
+        )
+        for unit in dict.fromkeys(s.target for s in results.edges)
+        if unit not in results.products
+    }
+    found = _Estimate(tuple(variables), np.where(observable, estimate, np.nan), spread, _ends(results), steps)
     return Reconciled(
         frame, flows, fit.chi_square, freedom, critical, confidence, negative_flows, flow_sd, unknown, found
     )
@@ -485,6 +507,7 @@ class _Estimate:
     values: np.ndarray
     spread: tuple[np.ndarray, np.ndarray]
     ends: dict[str, str]  # stream -> "in" (from a feed), "product", "other" (into another product)
+    units: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = field(default_factory=dict)  # unit -> inlets, outlets
 
     def total(self, weights: np.ndarray) -> tuple[float, float]:
         """``w · x̂`` and its standard deviation, [kg/s]; NaN if a flow it weighs is not observable."""
@@ -495,6 +518,31 @@ class _Estimate:
     def _deviation(self, weights: np.ndarray) -> float:
         s, t = weights @ self.spread[0], weights @ self.spread[1]
         return math.sqrt(max(float(s @ s - t @ t), 0.0))
+
+    def splits(self) -> list[dict[str, float | str]]:
+        """The rows of :meth:`Reconciled.splits`: per unit, outlet and element, its share of what came in."""
+        rows: list[dict[str, float | str]] = []
+        column = {v: k for k, v in enumerate(self.variables)}
+        for unit, (inlets, outlets) in self.units.items():
+            for element in dict.fromkeys(e for _, e in self.variables):
+                fed = np.zeros(len(self.variables))
+                for stream in inlets:
+                    if (stream, element) in column:
+                        fed[column[(stream, element)]] = 1.0
+                total = self.total(fed)[0] if fed.any() else math.nan
+                if not (math.isfinite(total) and total > 0):
+                    continue
+                for stream in outlets:
+                    if (stream, element) not in column:
+                        continue
+                    out = np.zeros(len(self.variables))
+                    out[column[(stream, element)]] = 1.0
+                    share = self.total(out)[0] / total
+                    deviation = self._deviation((out - share * fed) / total) if math.isfinite(share) else math.nan
+                    rows.append(
+                        {"unit": unit, "outlet": stream, "element": element, "share": share, "share sd": deviation}
+                    )
+        return rows
 
     def accounts(self) -> list[dict[str, float | str]]:
         """The rows of :meth:`Reconciled.accountability`."""
@@ -574,6 +622,31 @@ class Campaign:
         for survey, why in self.failed.items():
             rows[survey] = {"global test": f"not reconciled: {why}"}
         return pd.DataFrame.from_dict(rows, orient="index").reindex(list(self.order or rows)).rename_axis("survey")
+
+
+def side_by_side(**runs: Reconciled | Campaign) -> pd.DataFrame:
+    """Each unit's splits, step by step, for runs of the same route side by side: a lab batch and a pilot campaign.
+
+    A single reconciliation gives its shares and their sds (:meth:`Reconciled.splits`); a campaign the
+    mean share over its surveys and their standard deviation from survey to survey. Columns are
+    ``<name> share`` and ``<name> sd`` per run, in the order given.
+
+    Examples
+    --------
+    ``side_by_side(lab=reconcile(results, batch), pilot=reconcile_campaign(results, shifts))``
+    """
+    import pandas as pd
+
+    columns = []
+    for name, run in runs.items():
+        if isinstance(run, Campaign):
+            tables = [found.splits()["share"] for found in run.surveys.values()]
+            shares = pd.concat(tables, axis=1) if tables else pd.DataFrame()
+            columns += [shares.mean(axis=1).rename(f"{name} share"), shares.std(axis=1, ddof=1).rename(f"{name} sd")]
+        else:
+            splits = run.splits()
+            columns += [splits["share"].rename(f"{name} share"), splits["share sd"].rename(f"{name} sd")]
+    return pd.concat(columns, axis=1)
 
 
 def reconcile_campaign(

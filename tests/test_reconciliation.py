@@ -643,3 +643,27 @@ def test_correlated_readings_are_weighed_by_their_covariance_by_hand():
         reconcile(_split(), measured, correlations={("a Ni", "a Ni (line 2)"): 0.5})
     with pytest.raises(FlowsheetError, match="outside"):
         reconcile(_split(), measured, correlations={labels: 1.0})
+
+
+def test_splits_step_by_step_and_a_lab_batch_beside_a_pilot_campaign():
+    from dataclasses import replace
+
+    from flowsheet.reconciliation import reconcile_campaign, side_by_side
+
+    # one batch: b's share of a is b̂ / â = (60 + 2/3) / (100 - 2/3), its variance (var b̂ - 2 s cov + s² var â) / â²
+    lab = reconcile(_split(), _around_split((100, 60, 38), (1, 1, 1)))
+    fed, made = 100 - 2 / 3, 60 + 2 / 3
+    share = made / fed
+    splits = lab.splits()
+    assert splits.loc[("split", "split.b->b.in", "Ni"), "share"] == pytest.approx(share, rel=1e-12)
+    variance = (2 / 3 - 2 * share / 3 + share**2 * 2 / 3) / fed**2
+    assert splits.loc[("split", "split.b->b.in", "Ni"), "share sd"] == pytest.approx(math.sqrt(variance), rel=1e-9)
+    # two shifts of a pilot line, each balanced as read: b takes 55 % and 65 %, so 60 % ± 7.07 % shift to shift
+    shifts = [replace(m, survey="1") for m in _around_split((100, 55, 45), (1, 1, 1))]
+    shifts += [replace(m, survey="2") for m in _around_split((100, 65, 35), (1, 1, 1))]
+    table = side_by_side(lab=lab, pilot=reconcile_campaign(_split(), shifts))
+    row = table.loc[("split", "split.b->b.in", "Ni")]
+    assert list(table.columns) == ["lab share", "lab sd", "pilot share", "pilot sd"]
+    assert row["lab share"] == pytest.approx(share, rel=1e-12)
+    assert row["pilot share"] == pytest.approx(0.60, rel=1e-12)
+    assert row["pilot sd"] == pytest.approx(0.05 * math.sqrt(2), rel=1e-9)
