@@ -29,12 +29,7 @@ def _split(c_kind="product"):
 def test_three_streams_reconcile_as_by_hand():
     # Ni measured in a, b, c: 100, 60, 38 kg/s, each sd 1. The imbalance a - b - c = 2 is spread by the
     # weights: x = y - V A^T (A V A^T)^-1 A y with A = [1, -1, -1], A V A^T = 3, so each moves by 2/3
-    measured = [
-        Measurement("a", "Ni", 100.0, 1.0),
-        Measurement("split.b", "Ni", 60.0, 1.0),
-        Measurement("split.c", "Ni", 38.0, 1.0),
-    ]
-    found = reconcile(_split(), measured)
+    found = reconcile(_split(), _around_split((100.0, 60.0, 38.0), (1.0, 1.0, 1.0)))
     assert found.measurements["reconciled"].tolist() == pytest.approx([100 - 2 / 3, 60 + 2 / 3, 38 + 2 / 3], rel=1e-12)
     assert found.chi_square == pytest.approx(4 / 3, rel=1e-12)  # (A y)^2 / (A V A^T) = 4 / 3
     assert found.degrees_of_freedom == 1
@@ -46,23 +41,13 @@ def test_three_streams_reconcile_as_by_hand():
 
 
 def test_unequal_weights_move_the_least_certain_measurement_most():
-    measured = [
-        Measurement("a", "Ni", 100.0, 0.5),
-        Measurement("split.b", "Ni", 60.0, 0.5),
-        Measurement("split.c", "Ni", 38.0, 2.0),
-    ]
-    found = reconcile(_split(), measured)
+    found = reconcile(_split(), _around_split((100.0, 60.0, 38.0), (0.5, 0.5, 2.0)))
     # A V A^T = 0.25 + 0.25 + 4 = 4.5; c moves by 4 * 2 / 4.5, a and b by 0.25 * 2 / 4.5
     assert found.measurements["adjustment"].tolist() == pytest.approx([-1 / 9, 1 / 9, 16 / 9], rel=1e-12)
 
 
 def test_a_gross_error_is_flagged_and_rejects_the_global_test():
-    measured = [
-        Measurement("a", "Ni", 100.0, 1.0),
-        Measurement("split.b", "Ni", 60.0, 1.0),
-        Measurement("split.c", "Ni", 30.0, 1.0),
-    ]
-    found = reconcile(_split(), measured)
+    found = reconcile(_split(), _around_split((100.0, 60.0, 30.0), (1.0, 1.0, 1.0)))
     assert found.gross_error  # chi-square 100 / 3 = 33.3 > 3.84
     # with one balance no measurement can be told from the others: dropping any leaves nothing to test
     assert not found.measurements["flagged"].any()
@@ -71,18 +56,7 @@ def test_a_gross_error_is_flagged_and_rejects_the_global_test():
 def test_serial_elimination_finds_the_one_bad_measurement_of_a_redundant_chain():
     # Ni measured five times along a chain that carries it whole: a, split.b and split.c around the
     # splitter, then twice more downstream of b. The 8-sd error in one of them is flagged; no other is
-    sheet = Flowsheet("chain")
-    sheet.add(
-        Feed("a", {"Ni": "1 mol/s"}),
-        Splitter("split", fractions={"b": 0.6, "c": 0.4}),
-        Mixer("m1", inlet_names=("b",)),
-        Mixer("m2", inlet_names=("b",)),
-        Product("b"),
-        Product("c"),
-    )
-    for pair in ("a split", "split.b m1.b", "m1 m2.b", "m2 b", "split.c c"):
-        sheet.connect(*pair.split())
-    results = solve(sheet, "1 kg", product="Ni")
+    results = _chain()
     measured = [
         Measurement("a", "Ni", 100.0, 1.0),
         Measurement("split.b", "Ni", 60.3, 1.0),
