@@ -851,6 +851,41 @@ def _labels(measurements: list[Measurement]) -> np.ndarray:
     return np.array(labels, dtype=object)
 
 
+CORRELATION_COLUMNS = ("first", "second", "correlation")
+"""Columns a correlations file must have: two measurement labels and their errors' correlation coefficient."""
+
+
+def read_correlations(path: str | Path, measurements: list[Measurement]) -> dict[tuple[str, str], float]:
+    """Read a correlations CSV: ``first``, ``second`` (labels of the measurements' table) and ``correlation``.
+
+    A label is ``"stream quantity"`` as :attr:`Reconciled.measurements` names the row (``"dry.dry Ni"``;
+    a quantity measured twice adds its line, ``"a Ni (line 3)"``). Every problem is reported at once,
+    at its line: an unknown label, a coefficient that is not a number in (-1, 1), a pair given twice.
+    """
+    where = str(path)
+    rows = read_csv(path, CORRELATION_COLUMNS, MAX_BYTES, DataFileError)
+    labels = set(_labels(measurements).tolist())
+    found: dict[tuple[str, str], float] = {}
+    issues: list[tuple[int, str, str, str]] = []
+    for line, row in rows:
+        pair = (row["first"], row["second"])
+        for name, label in zip(("first", "second"), pair, strict=True):
+            if label not in labels:
+                near = difflib.get_close_matches(label, sorted(labels), n=2)
+                hint = f"did you mean {', '.join(near)}?" if near else "a label of the measurements' table"
+                issues.append((line, name, f"no measurement {shown(label)}", hint))
+        cell = row["correlation"]
+        rho = float(cell) if _NUMBER.fullmatch(cell) else math.nan
+        if not -1 < rho < 1:
+            issues.append((line, "correlation", f"{shown(cell)} is not a number in (-1, 1)", "e.g. 0.3"))
+        if pair in found or pair[::-1] in found:
+            issues.append((line, "first", f"{pair[0]} and {pair[1]} are paired twice", "give each pair once"))
+        found[pair] = rho
+    if issues:
+        raise DataFileError(where, issues)
+    return found
+
+
 def read_measurements(path: str | Path, results: Results | None = None) -> list[Measurement]:
     """Read a measurements CSV: columns ``stream``, ``quantity`` (an element or ``total``), ``value``, ``sd``, ``unit``.
 

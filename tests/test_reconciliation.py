@@ -641,3 +641,26 @@ def test_splits_step_by_step_and_a_lab_batch_beside_a_pilot_campaign():
     assert row["lab share"] == pytest.approx(share, rel=1e-12)
     assert row["pilot share"] == pytest.approx(0.60, rel=1e-12)
     assert row["pilot sd"] == pytest.approx(0.05 * math.sqrt(2), rel=1e-9)
+
+
+def test_the_command_reads_correlated_errors_from_their_own_file(tmp_path, capsys):
+    # the cake's Ni read twice, sds 5 and 10 kg/h, correlated 0.25: chi-square is (510 - 500)² / var(y₂ - y₁),
+    # var = 25 + 100 - 2 · 0.25 · 5 · 10 = 100, so 1; independent, 100 / 125 = 0.8
+    rows = ["filter.cake,Ni,500,5,kg/h", "filter.cake,Ni,510,10,kg/h"]
+    status, out, _ = _command(tmp_path / "survey.csv", rows, capsys)
+    assert status == 0
+    assert "chi-square 0.8," in out
+    pairs = tmp_path / "pairs.csv"
+    pairs.write_text(
+        "first,second,correlation\nfilter.cake Ni (line 2),filter.cake Ni (line 3),0.25\n", encoding="utf-8"
+    )
+    from flowsheet.cli import main
+
+    route = str(Path(__file__).parents[1] / "routes" / "nmc811_sulfate.yaml")
+    assert main(["reconcile", route, str(tmp_path / "survey.csv"), "--correlations", str(pairs)]) == 0
+    assert "chi-square 1," in capsys.readouterr().out
+    pairs.write_text("first,second,correlation\nfilter.cake Ni,filter.cake Ni (line 3),1.5\n", encoding="utf-8")
+    assert main(["reconcile", route, str(tmp_path / "survey.csv"), "--correlations", str(pairs)]) == 1
+    err = capsys.readouterr().err
+    assert f"{pairs}:2: first: no measurement 'filter.cake Ni'" in err
+    assert f"{pairs}:2: correlation: '1.5' is not a number in (-1, 1)" in err

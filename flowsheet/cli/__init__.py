@@ -154,6 +154,9 @@ def _parser() -> argparse.ArgumentParser:
     reconcile_cmd.add_argument(
         "--period", help='the survey\'s length, for stocks read at its start and end, e.g. "8 h"'
     )
+    reconcile_cmd.add_argument(
+        "--correlations", metavar="CSV", help="correlated errors: first, second (measurement labels), correlation"
+    )
     data_argument(reconcile_cmd)
     reconcile_cmd.set_defaults(run=_command("routes", "reconcile"))
 

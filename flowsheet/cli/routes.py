@@ -347,7 +347,7 @@ def reconcile(arguments: argparse.Namespace) -> int:
     """
     import pandas as pd
 
-    from flowsheet.reconciliation import read_measurements, stock_changes
+    from flowsheet.reconciliation import read_correlations, read_measurements, stock_changes
     from flowsheet.reconciliation import reconcile as reconciled
     from flowsheet.units import magnitude
 
@@ -358,9 +358,15 @@ def reconcile(arguments: argparse.Namespace) -> int:
     period = magnitude(arguments.period, "s", field="--period") if arguments.period else None
     measured = read_measurements(arguments.measurements, structure)
     if any(m.survey for m in measured):
+        if arguments.correlations:
+            raise FlowsheetError(
+                "--correlations: a campaign's surveys are reconciled one by one; give them with one survey's file"
+            )
         return _campaign(route.name, structure, measured, arguments.confidence, str(arguments.measurements), period)
     measured = stock_changes(measured, period, str(arguments.measurements))
-    found = reconciled(structure, measured, arguments.confidence, source=str(arguments.measurements))
+    correlations = read_correlations(arguments.correlations, measured) if arguments.correlations else None
+    source = str(arguments.measurements)
+    found = reconciled(structure, measured, arguments.confidence, source=source, correlations=correlations)
     frame = found.measurements[["measured", "sd", "reconciled", "reconciled sd", "adjustment", "z", "note"]].copy()
     rounding = frame["adjustment"].abs() <= 1e-9 * frame["sd"]  # a non-redundant measurement keeps its value
     frame.loc[rounding, "adjustment"] = 0.0
