@@ -664,3 +664,15 @@ def test_the_command_reads_correlated_errors_from_their_own_file(tmp_path, capsy
     err = capsys.readouterr().err
     assert f"{pairs}:2: first: no measurement 'filter.cake Ni'" in err
     assert f"{pairs}:2: correlation: '1.5' is not a number in (-1, 1)" in err
+
+
+def test_a_campaign_refuses_correlations_it_cannot_place(tmp_path, capsys):
+    from flowsheet.cli import main
+
+    path = tmp_path / "campaign.csv"
+    path.write_text("survey,stream,quantity,value,sd,unit\nd1,filter.cake,Ni,500,5,kg/h\n", encoding="utf-8")
+    pairs = tmp_path / "pairs.csv"
+    pairs.write_text("first,second,correlation\n", encoding="utf-8")
+    route = str(Path(__file__).parents[1] / "routes" / "nmc811_sulfate.yaml")
+    assert main(["reconcile", route, str(path), "--correlations", str(pairs)]) == 1
+    assert "a campaign's surveys are reconciled one by one" in capsys.readouterr().err
