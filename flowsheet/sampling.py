@@ -105,9 +105,7 @@ def _model(target: Route | Model, paths: list[str]) -> Model:
     """The model to solve `paths` with: the one given, checked to vary them, or one compiled from the route."""
     if not isinstance(target, Model):
         return compile(target, vary=paths)  # every path checked against the route
-    missing = [path for path in paths if path not in target.units]
-    if missing:
-        raise UnitError(missing[0], f"one of {', '.join(target.vary) or 'no parameter'}", missing[0], "is not varied")
+    target.check_varied(paths)
     return target
 
 

@@ -365,3 +365,11 @@ def test_issue_22_the_samples_csv_is_written_in_pieces_and_equals_the_whole(rout
     [entry] = [f for f in manifest["files"] if f["file"] == "nmc811-sulfate-samples.csv"]
     assert entry["sha256"] == hashlib.sha256(written).hexdigest()
     assert entry["bytes"] == len(written)
+
+
+def test_a_model_given_to_evaluate_must_vary_every_path_it_is_given(route):
+    model = flowsheet.compile(route, vary=["units.filter.wash_ratio"])
+    with pytest.raises(
+        UnitError, match=r"units.filter.cake_moisture expects one of units.filter.wash_ratio.*is not varied"
+    ):
+        evaluate(model, {"units.filter.cake_moisture": np.array([0.2, 0.25])})

@@ -13,7 +13,7 @@ Paths are those of route files: ``units.<unit>.<parameter>`` (a mapping entry as
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -88,18 +88,21 @@ class Model:
 
     def si(self, values: Mapping[str, Any]) -> dict[str, np.ndarray]:
         """The values in the SI unit each parameter is held in, one array per path, [storage unit]."""
-        found = {}
-        for path, value in values.items():
-            if path not in self.units:
-                hint = f"compile the model with vary=[{path!r}]" if _is_path(path) else "e.g. units.filter.wash_ratio"
-                raise UnitError(path, f"one of {', '.join(self.vary) or 'no parameter'}", path, "is not varied", hint)
-            found[path] = _to_si(path, value, self.units[path])
+        self.check_varied(values)
+        found = {path: _to_si(path, value, self.units[path]) for path, value in values.items()}
         lengths = {len(array) for array in found.values()} - {1}
         if len(lengths) > 1:
             raise UnitError(
                 "values", "one value per sample for every parameter", str(sorted(lengths)), "lengths differ"
             )
         return found
+
+    def check_varied(self, paths: Iterable[str]) -> None:
+        """Raise UnitError naming the first path the model does not vary, with how to vary it."""
+        for path in paths:
+            if path not in self.units:
+                hint = f"compile the model with vary=[{path!r}]" if _is_path(path) else "e.g. units.filter.wash_ratio"
+                raise UnitError(path, f"one of {', '.join(self.vary) or 'no parameter'}", path, "is not varied", hint)
 
     def check_si(self, values: Mapping[str, np.ndarray]) -> None:
         """Refuse values, in SI by path, whose least or greatest make a unit it does not accept (naming them)."""
