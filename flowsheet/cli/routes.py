@@ -7,7 +7,7 @@ import contextlib
 import json
 import sys
 import textwrap
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -395,16 +395,11 @@ def reconcile(arguments: argparse.Namespace) -> int:
     accounts = found.accountability()
     accounts = accounts[accounts["in [kg/s]"].notna()]
     if len(accounts):
-        table = {}
-        for label in ("in", "product", "other out", "stock change"):
-            table[label] = [
-                "-" if v != v else f"{v * per_kg_s:.5g} ± {d * per_kg_s:.2g}"
-                for v, d in zip(accounts[f"{label} [kg/s]"], accounts[f"{label} sd [kg/s]"], strict=True)
-            ]
-        table["recovery"] = [
-            "-" if r != r else f"{r:.2%} ± {d:.2%}"
-            for r, d in zip(accounts["recovery [-]"], accounts["recovery sd [-]"], strict=True)
-        ]
+        table = {
+            label: _plus_minus(accounts[f"{label} [kg/s]"] * per_kg_s, accounts[f"{label} sd [kg/s]"] * per_kg_s)
+            for label in ("in", "product", "other out", "stock change")
+        }
+        table["recovery"] = _plus_minus(accounts["recovery [-]"], accounts["recovery sd [-]"], percent=True)
         print(f"accounted per element ({unit}), where the data fix what the feeds bring:")
         print(pd.DataFrame(table, index=accounts.index).to_string())
     return 0
@@ -430,10 +425,9 @@ def _campaign(
     for column in summary.columns:
         if column.endswith("recovery [-]"):
             element = column.split()[0]
-            table[f"{element} recovery"] = [
-                "-" if r != r else f"{r:.2%} ± {d:.2%}"
-                for r, d in zip(summary[column], summary[f"{element} recovery sd [-]"], strict=True)
-            ]
+            table[f"{element} recovery"] = _plus_minus(
+                summary[column], summary[f"{element} recovery sd [-]"], percent=True
+            )
     table["set aside"] = summary.get("set aside", "").fillna("")
     print(
         f"{name}: {len(summary)} surveys reconciled one by one at {confidence:.0%} (chi-square vs its critical value)"
@@ -442,6 +436,12 @@ def _campaign(
     for survey, why in campaign.failed.items():
         print(f"{survey}: {why}")
     return 0
+
+
+def _plus_minus(values: Iterable[float], sds: Iterable[float], percent: bool = False) -> list[str]:
+    """``value ± sd`` texts (five and two figures, or percentages), ``-`` where the value is not known."""
+    form = ("{:.2%}", "{:.2%}") if percent else ("{:.5g}", "{:.2g}")
+    return ["-" if v != v else f"{form[0].format(v)} ± {form[1].format(d)}" for v, d in zip(values, sds, strict=True)]
 
 
 def _assay_scale(unit: str) -> float:
