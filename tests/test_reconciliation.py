@@ -617,6 +617,11 @@ def test_correlated_readings_are_weighed_by_their_covariance_by_hand():
         reconcile(_split(), measured, correlations={("a Ni", "a Ni (line 2)"): 0.5})
     with pytest.raises(FlowsheetError, match="outside"):
         reconcile(_split(), measured, correlations={labels: 1.0})
+    # three readings pairwise 0.9, 0.9 and -0.9 cannot hold together: the matrix is not positive definite
+    three = _around_split((100, 60, 38), (1, 1, 1))
+    impossible = {("a Ni", "split.b Ni"): 0.9, ("a Ni", "split.c Ni"): 0.9, ("split.b Ni", "split.c Ni"): -0.9}
+    with pytest.raises(FlowsheetError, match="not positive definite"):
+        reconcile(_split(), three, correlations=impossible)
 
 
 def test_splits_step_by_step_and_a_lab_batch_beside_a_pilot_campaign():
