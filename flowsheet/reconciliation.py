@@ -48,6 +48,13 @@ The reconciled values are linear in the kept measurements, ``x̂ = K ŷ`` with `
 the variance of any reconciled quantity ``a x̂`` is ``‖a K V^½‖² - ‖a K V G‖²`` (Narasimhan and
 Jordache, chapter 3: the reconciled estimate is at least as precise as the measurement it adjusts).
 
+A stream whose dry total or water is measured has its water as a variable of its own, ``w``; its
+H and O variables are then those of the rest, and water enters the H and O balances by its mass
+shares, ``2 M_H / M_H2O`` and ``M_O / M_H2O``. Its wet total is ``Σ x + w``, its dry total ``Σ x``,
+its moisture ``w / (Σ x + w)``, a share like an assay; and its element assays are taken to be of
+the dried sample, ``x_e / Σ x``, as a laboratory assays what it dried for the moisture (AMIRA
+P754, Code of Practice for Metal Accounting, 2007: wet mass, moisture, dry mass, assays).
+
 A flow is *observable* when the kept measurements fix it: its row of ``N`` has no part in the null
 space of ``C N``. Redundancy, observability and the degrees of freedom depend on the structure
 only (which flows are measured), not on the standard deviations, and are found from ``C N``
@@ -65,6 +72,7 @@ import math
 import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
+from functools import cached_property
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -82,6 +90,10 @@ if TYPE_CHECKING:
     from flowsheet.results import Results
 
 TOTAL = "total"
+DRY = "dry"
+"""A stream's dry total: its mass less its water, as weighed and dried (needs the stream to carry water)."""
+WATER = "H2O"
+"""Water, measured as a flow or as moisture (an assay, the share of the stream's wet mass)."""
 STOCK = "stock"
 """A unit's stock is the variable ``"<unit> stock"``: its rate of accumulation over the survey."""
 
@@ -115,14 +127,15 @@ _NUMBER = re.compile(r"[-+]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][-+]?\d+)?", re.ASCII)
 
 @dataclass(frozen=True)
 class Measurement:
-    """One measured quantity: the mass flow of an element in a stream, the stream's total mass flow, or an assay.
+    """One measured quantity: an element's mass flow in a stream, the stream's total or dry mass flow, or an assay.
 
     Attributes
     ----------
     stream : str
         The stream, ``"source.port->target.port"`` or the unit and port it leaves, ``"filter.cake"``.
     quantity : str
-        An element symbol (``"Ni"``) or ``"total"``.
+        An element symbol (``"Ni"``), ``"total"`` (the stream as it flows, wet), ``"dry"`` (less its
+        water) or ``"H2O"`` (its water; as an assay, its moisture: water's share of the wet mass).
     value : float
         The measured value, [kg/s], finite and >= 0; for an assay the element's mass fraction, [-], in [0, 1].
     sd : float
@@ -239,20 +252,29 @@ class Reconciled:
         return text
 
 
-def balances(results: Results, stocks: Iterable[str] = ()) -> tuple[np.ndarray, list[tuple[str, str]]]:
+def balances(
+    results: Results, stocks: Iterable[str] = (), wet: Iterable[str] = ()
+) -> tuple[np.ndarray, list[tuple[str, str]]]:
     """``A`` (units x elements, variables) and the variables: (stream, element) for each element a stream can carry.
 
     An element no species reaching a stream holds (Ni in a dryer's vapour) is a structural zero of the
     route, not a variable: that is what makes measurements around such units redundant. A unit in
     `stocks` holds a stock that changes over the survey: its balances read in - out = accumulation,
-    with a variable ``("<unit> stock", element)`` per element its inlets carry, [kg/s].
+    with a variable ``("<unit> stock", element)`` per element its inlets carry, [kg/s]. A stream in
+    `wet` that carries water has its water as a variable of its own, ``(stream, "H2O")``: its H and
+    O are then what the rest of the stream holds, and water enters the H and O balances by its
+    shares of them (:func:`water_shares`), so that its dry mass and moisture can be measured.
     """
     components = results.components
     elements = [e for e in components.element_names if e != "charge"]
+    water = _water(results)
+    shares = water_shares()
     variables = []
     for stream in results.edges:
         present = np.any(components.elements[:, results.layout.species[stream.name]] != 0, axis=1).tolist()
         variables += [(stream.name, e) for k, e in enumerate(elements) if present[k]]
+        if stream.name in wet and water[results.layout.species[stream.name]].any():
+            variables.append((stream.name, WATER))
     for unit in dict.fromkeys(stocks):
         held = {e for s in results.edges if s.target == unit for v, e in variables if v == s.name}
         variables += [(f"{unit} {STOCK}", e) for e in elements if e in held]
@@ -267,11 +289,37 @@ def balances(results: Results, stocks: Iterable[str] = ()) -> tuple[np.ndarray, 
                 sign = (stream.target == unit) - (stream.source == unit)
                 if sign and (stream.name, element) in column:
                     row[column[(stream.name, element)]] += sign
+                if sign and element in shares and (stream.name, WATER) in column:
+                    row[column[(stream.name, WATER)]] += sign * shares[element]
             if (f"{unit} {STOCK}", element) in column:
                 row[column[(f"{unit} {STOCK}", element)]] = -1.0  # in - out - accumulation = 0
             if row.any():
                 rows.append(row)
     return np.array(rows).reshape(len(rows), len(variables)), variables
+
+
+def water_shares() -> dict[str, float]:
+    """The mass shares of H and O in water, [-]: 2 M_H / M_H2O and M_O / M_H2O (IUPAC 2021 standard atomic weights)."""
+    weights = atomic_weights()
+    molar = 2 * weights["H"] + weights["O"]
+    return {"H": 2 * weights["H"] / molar, "O": weights["O"] / molar}
+
+
+def _water(results: Results) -> np.ndarray:
+    """Per species of the route, whether it is water: two H and one O, nothing else, in any phase."""
+    components = results.components
+    rows = {e: k for k, e in enumerate(components.element_names)}
+    counts = components.elements
+    expected = np.zeros(len(rows))
+    if "H" in rows and "O" in rows:
+        expected[rows["H"]], expected[rows["O"]] = 2.0, 1.0
+    return np.all(counts == expected[:, None], axis=0) & bool(expected.any())
+
+
+def _wet(results: Results, measurements: list[Measurement]) -> set[str]:
+    """The streams whose dry total or water is measured: their water becomes a variable of its own."""
+    names = _stream_names(results)
+    return {names[m.stream] for m in measurements if m.quantity in (DRY, WATER) and m.stream in names}
 
 
 def _stream_names(results: Results) -> dict[str, str]:
@@ -294,9 +342,14 @@ def _in_unit(value: float, unit: str, assay: bool = False) -> str:
 def _design(
     results: Results, measurements: list[Measurement], variables: list[tuple[str, str]]
 ) -> tuple[np.ndarray, list[tuple[int, str, str, str]]]:
-    """``C`` (measurements x variables) and every problem of the measurements against the route, located."""
-    elements = list(dict.fromkeys(e for _, e in variables))
+    """``C`` (measurements x variables) and every problem of the measurements against the route, located.
+
+    An element's flow in a stream whose water is a variable of its own is the rest's plus water's
+    share; an assay's row is left to :func:`_linearised`.
+    """
+    elements = [e for e in dict.fromkeys(e for _, e in variables) if e != WATER]
     column = {v: i for i, v in enumerate(variables)}
+    shares = water_shares()
     names = _stream_names(results) | {s: s for s, _ in variables if s.endswith(f" {STOCK}")}
     c = np.zeros((len(measurements), len(variables)))
     issues: list[tuple[int, str, str, str]] = []
@@ -307,24 +360,33 @@ def _design(
             near = difflib.get_close_matches(m.stream, list(names), n=3)
             hint = f"did you mean {', '.join(near)}?" if near else "name it 'unit.port' or 'unit.port->unit.port'"
             issues.append((where, "stream", f"no stream {shown(m.stream)} in {results.name!r}", hint))
-        if m.assay and m.quantity == TOTAL:
-            hint = "an assay is the mass fraction of one element: name it, e.g. Ni"
-            issues.append((where, "quantity", "a stream's total has no assay", hint))
-        elif m.quantity == TOTAL:
-            for element in elements:
-                if stream is not None and (stream, element) in column:
-                    c[i, column[(stream, element)]] = 1.0
+        if m.assay and m.quantity in (TOTAL, DRY):
+            hint = "an assay is the mass fraction of one element, or water's (moisture): name it, e.g. Ni or H2O"
+            total = "total" if m.quantity == TOTAL else "dry total"
+            issues.append((where, "quantity", f"a stream's {total} has no assay", hint))
+        elif m.quantity in (TOTAL, DRY):
+            for k, (name, element) in enumerate(variables):
+                if name == stream and (m.quantity == TOTAL or element != WATER):
+                    c[i, k] = 1.0
+        elif m.quantity == WATER:
+            if stream is not None and (stream, WATER) in column:
+                c[i, column[(stream, WATER)]] = 0.0 if m.assay else 1.0
+            elif stream is not None:
+                hint = "its moisture is zero by the route: weigh its total"
+                issues.append((where, "quantity", f"no water reaches {m.stream}", hint))
         elif m.quantity in elements:
             if stream is not None:
                 if (stream, m.quantity) in column:
                     c[i, column[(stream, m.quantity)]] = 0.0 if m.assay else 1.0  # an assay's row: linearised
+                    if not m.assay and m.quantity in shares and (stream, WATER) in column:
+                        c[i, column[(stream, WATER)]] = shares[m.quantity]
                 else:
                     hint = "its flow is zero by the route: measure an element it carries"
                     issues.append((where, "quantity", f"no species reaching {m.stream} holds {m.quantity}", hint))
         else:
-            hint = f"write 'total' or one of the route's elements: {', '.join(elements)}"
+            hint = f"write 'total', 'dry', 'H2O' or one of the route's elements: {', '.join(elements)}"
             issues.append(
-                (where, "quantity", f"{shown(m.quantity)} is neither 'total' nor an element of the route", hint)
+                (where, "quantity", f"{shown(m.quantity)} is neither a total nor an element of the route", hint)
             )
         if m.assay and not (math.isfinite(m.value) and 0 <= m.value <= 1):
             problem = f"{_in_unit(m.value, m.unit, True)} is not a mass fraction (0 to 100 %)"
@@ -393,9 +455,7 @@ def reconcile(
         raise DataFileError.one(source, line, "", f"more than {MAX_MEASUREMENTS:,} measurements", "split the plant")
     measurements = stock_changes(measurements, period, source)
     stocks = [m.stream.removesuffix(f" {STOCK}") for m in measurements if m.stream.endswith(f" {STOCK}")]
-    a, variables = balances(results, stocks)
-    elements = list(dict.fromkeys(e for _, e in variables))
-    column = {v: i for i, v in enumerate(variables)}
+    a, variables = balances(results, stocks, _wet(results, measurements))
     c, issues = _design(results, measurements, variables)
     if issues:
         raise DataFileError(source, issues)
@@ -434,7 +494,6 @@ def reconcile(
     fixed = np.abs(cn @ structure.free).max(axis=1, initial=0.0) < 1e-9  # measured quantities the kept data fix
     reconciled = np.where(fixed, _predicted(c, assays, estimate), np.nan)
     spread = _spread(cn[kept], basis, v[np.ix_(kept, kept)], fit.rows)  # x̂'s deviation: rows' norms (S) less (T)
-    deviation = np.sqrt(np.clip((spread[0] ** 2).sum(axis=1) - (spread[1] ** 2).sum(axis=1), 0.0, None))
     measured_deviation = np.sqrt(
         np.clip(((linear @ spread[0]) ** 2).sum(axis=1) - ((linear @ spread[1]) ** 2).sum(axis=1), 0.0, None)
     )
@@ -463,17 +522,25 @@ def reconcile(
         },
         index=pd.Index(labels, name="measurement"),
     )
+    steps = {
+        unit: (
+            tuple(s.name for s in results.edges if s.target == unit),
+            tuple(s.name for s in results.edges if s.source == unit),
+        )
+        for unit in dict.fromkeys(s.target for s in results.edges)
+        if unit not in results.products
+    }
+    found = _Estimate(tuple(variables), values, spread, _ends(results), steps, water_shares())
     streams = [s.name for s in results.edges] + list(dict.fromkeys(s for s, _ in variables if s.endswith(f" {STOCK}")))
-    flows = pd.DataFrame(
-        [[values[column[(s, e)]] if (s, e) in column else 0.0 for e in elements] for s in streams],
-        index=pd.Index(streams, name="stream"),
-        columns=[f"{e} [kg/s]" for e in elements],
-    )
-    spreads = np.where(observable, deviation, np.nan)
-    flow_sd = pd.DataFrame(
-        [[spreads[column[(s, e)]] if (s, e) in column else 0.0 for e in elements] for s in streams],
-        index=pd.Index(streams, name="stream"),
-        columns=[f"{e} sd [kg/s]" for e in elements],
+    columns = found.elements + ([WATER] if any(e == WATER for _, e in variables) else [])
+    cells = [[found.flow(s, e) for e in columns] for s in streams]
+    flows, flow_sd = (
+        pd.DataFrame(
+            [[cell[part] for cell in row] for row in cells],
+            index=pd.Index(streams, name="stream"),
+            columns=[f"{e}{suffix} [kg/s]" for e in columns],
+        )
+        for part, suffix in ((0, ""), (1, " sd"))
     )
     negative = [
         f"{variables[k][0]} {variables[k][1]}"
@@ -485,15 +552,6 @@ def reconcile(
     critical = float(stats.chi2.ppf(confidence, freedom))
     negative_flows = tuple(dict.fromkeys(negative))
     unknown = tuple(f"{variables[k][0]} {variables[k][1]}" for k in np.flatnonzero(~observable))
-    steps = {
-        unit: (
-            tuple(s.name for s in results.edges if s.target == unit),
-            tuple(s.name for s in results.edges if s.source == unit),
-        )
-        for unit in dict.fromkeys(s.target for s in results.edges)
-        if unit not in results.products
-    }
-    found = _Estimate(tuple(variables), np.where(observable, estimate, np.nan), spread, _ends(results), steps)
     return Reconciled(
         frame, flows, fit.chi_square, freedom, critical, confidence, negative_flows, flow_sd, unknown, found
     )
@@ -504,10 +562,39 @@ class _Estimate:
     """The reconciled flows, ``cov(x̂) = S Sᵀ - T Tᵀ`` (:func:`_spread`), and each stream's ends by kind."""
 
     variables: tuple[tuple[str, str], ...]
-    values: np.ndarray
+    values: np.ndarray  # NaN where not observable
     spread: tuple[np.ndarray, np.ndarray]
     ends: dict[str, str]  # stream -> "in" (from a feed), "product", "other" (into another product)
     units: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = field(default_factory=dict)  # unit -> inlets, outlets
+    water: dict[str, float] = field(default_factory=dict)  # H and O's shares of water's mass (water_shares)
+
+    @cached_property
+    def column(self) -> dict[tuple[str, str], int]:
+        return {v: k for k, v in enumerate(self.variables)}
+
+    @cached_property
+    def elements(self) -> list[str]:
+        """The elements of the balances, in the route's order (water, where a variable, is not one)."""
+        return [e for e in dict.fromkeys(e for _, e in self.variables) if e != WATER]
+
+    def weights(self, stream: str, element: str) -> np.ndarray:
+        """The weights of the variables whose sum is `element`'s flow in `stream`: its own, and its share of the water."""
+        found = np.zeros(len(self.variables))
+        if (stream, element) in self.column:
+            found[self.column[(stream, element)]] = 1.0
+        if element in self.water and (stream, WATER) in self.column:
+            found[self.column[(stream, WATER)]] = self.water[element]
+        return found
+
+    def flow(self, stream: str, element: str) -> tuple[float, float]:
+        """`element`'s flow in `stream` and its sd, [kg/s]: 0 where it cannot carry it, NaN where not fixed.
+
+        Water's is known only where it is a variable of its own; elsewhere it is part of H and O.
+        """
+        weights = self.weights(stream, element)
+        if weights.any():
+            return self.total(weights)
+        return (math.nan, math.nan) if element == WATER else (0.0, 0.0)
 
     def total(self, weights: np.ndarray) -> tuple[float, float]:
         """``w · x̂`` and its standard deviation, [kg/s]; NaN if a flow it weighs is not observable."""
@@ -519,24 +606,22 @@ class _Estimate:
         s, t = weights @ self.spread[0], weights @ self.spread[1]
         return math.sqrt(max(float(s @ s - t @ t), 0.0))
 
+    def _sum(self, streams: Iterable[str], element: str) -> np.ndarray:
+        return sum((self.weights(s, element) for s in streams), np.zeros(len(self.variables)))
+
     def splits(self) -> list[dict[str, float | str]]:
         """The rows of :meth:`Reconciled.splits`: per unit, outlet and element, its share of what came in."""
         rows: list[dict[str, float | str]] = []
-        column = {v: k for k, v in enumerate(self.variables)}
         for unit, (inlets, outlets) in self.units.items():
-            for element in dict.fromkeys(e for _, e in self.variables):
-                fed = np.zeros(len(self.variables))
-                for stream in inlets:
-                    if (stream, element) in column:
-                        fed[column[(stream, element)]] = 1.0
+            for element in self.elements:
+                fed = self._sum(inlets, element)
                 total = self.total(fed)[0] if fed.any() else math.nan
                 if not (math.isfinite(total) and total > 0):
                     continue
                 for stream in outlets:
-                    if (stream, element) not in column:
+                    out = self.weights(stream, element)
+                    if not out.any():
                         continue
-                    out = np.zeros(len(self.variables))
-                    out[column[(stream, element)]] = 1.0
                     share = self.total(out)[0] / total
                     deviation = self._deviation((out - share * fed) / total) if math.isfinite(share) else math.nan
                     rows.append(
@@ -547,14 +632,11 @@ class _Estimate:
     def accounts(self) -> list[dict[str, float | str]]:
         """The rows of :meth:`Reconciled.accountability`."""
         rows: list[dict[str, float | str]] = []
-        stocks = np.array([s.endswith(f" {STOCK}") for s, _ in self.variables])
-        for element in dict.fromkeys(e for _, e in self.variables):
-            own = np.array([e == element for _, e in self.variables])
-            weights = {
-                role: (own & np.array([self.ends.get(s) == role for s, _ in self.variables])).astype(float)
-                for role in ("in", "product", "other")
-            }
-            weights[STOCK] = (own & stocks).astype(float)
+        streams = list(dict.fromkeys(s for s, _ in self.variables))
+        by_role = {role: [s for s in streams if self.ends.get(s) == role] for role in ("in", "product", "other")}
+        by_role[STOCK] = [s for s in streams if s.endswith(f" {STOCK}")]
+        for element in self.elements:
+            weights = {role: self._sum(members, element) for role, members in by_role.items()}
             row: dict[str, float | str] = {"element": element}
             totals = {}
             for role, label in (("in", "in"), ("product", "product"), ("other", "other out"), (STOCK, "stock change")):
@@ -785,54 +867,72 @@ def _eliminate(
     return kept, z_all, suspects, fit, structure
 
 
-Assays = list[tuple[int, int, np.ndarray]]
-"""Per assay: its row, its element's column and the columns of every element of its stream."""
+Assays = list[tuple[int, np.ndarray, np.ndarray]]
+"""Per assay: its row, and the weights of the flows over which it is a share, ``a = (n · x) / (d · x)``."""
 
 
 def _assay_rows(measurements: list[Measurement], variables: list[tuple[str, str]], names: dict[str, str]) -> Assays:
-    """Per assay: its row, its element's column and the columns of every element of its stream."""
+    """Per assay: its row and its numerator's and denominator's weights, ``a = (n · x) / (d · x)``.
+
+    An element's assay is its share of the stream's mass; of the dried sample's where the stream's
+    water is a variable of its own (its moisture or dry total measured), as a laboratory assays a
+    sample after drying it for its moisture. Moisture (an assay of ``H2O``) is water's share of the wet mass.
+    """
     column = {v: i for i, v in enumerate(variables)}
     found = []
     for i, m in enumerate(measurements):
         if m.assay:
             stream = names[m.stream]
-            carried = np.array([k for k, (s, _) in enumerate(variables) if s == stream])
-            found.append((i, column[(stream, m.quantity)], carried))
+            numerator, denominator = np.zeros(len(variables)), np.zeros(len(variables))
+            numerator[column[(stream, m.quantity)]] = 1.0
+            for k, (name, element) in enumerate(variables):
+                if name == stream and (m.quantity == WATER or element != WATER):
+                    denominator[k] = 1.0
+            found.append((i, numerator, denominator))
     return found
 
 
 def _linearised(c: np.ndarray, y: np.ndarray, assays: Assays, point: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """The assays linearised at `point`: rows ``∂a/∂x`` and measured values less ``a(point)``; other rows as they are.
 
-    An assay ``a = x_e / T``, ``T`` the stream's total, has ``∂a/∂x_e = 1/T - x_e/T²`` and
-    ``∂a/∂x_k = -x_e/T²`` for the stream's other elements; ``(∂a/∂x) · point = 0`` (an assay does
-    not see the stream's size), so the linear model is ``y - a(point) = (∂a/∂x) x``.
+    An assay ``a = (n · x) / T``, ``T = d · x`` the mass it is a share of, has
+    ``∂a/∂x = n / T - (n · x) d / T²``; ``(∂a/∂x) · point = 0`` (an assay does not see the
+    stream's size), so the linear model is ``y - a(point) = (∂a/∂x) x``.
     """
     linear, shifted = c.copy(), y.copy()
-    for i, own, carried in assays:
-        total = max(float(point[carried].sum()), 1e-300)
-        linear[i] = 0.0
-        linear[i, carried] = -point[own] / total**2
-        linear[i, own] += 1.0 / total
-        shifted[i] = y[i] - point[own] / total
+    for i, numerator, denominator in assays:
+        total = max(float(denominator @ point), 1e-300)
+        part = float(numerator @ point)
+        linear[i] = numerator / total - part / total**2 * denominator
+        shifted[i] = y[i] - part / total
     return linear, shifted
 
 
 def _predicted(c: np.ndarray, assays: Assays, x: np.ndarray) -> np.ndarray:
     """What each measurement would read for the flows `x`: ``c @ x``, and an assay's mass fraction."""
     found = c @ x
-    for i, own, carried in assays:
-        total = float(x[carried].sum())
-        found[i] = x[own] / total if total > 0 else np.nan
+    for i, numerator, denominator in assays:
+        total = float(denominator @ x)
+        found[i] = float(numerator @ x) / total if total > 0 else np.nan
     return found
 
 
 def _start(
     results: Results, measurements: list[Measurement], variables: list[tuple[str, str]], c: np.ndarray
 ) -> np.ndarray:
-    """Where the linearisation starts: the route's element flows, scaled by the median of measured to route flows."""
+    """Where the linearisation starts: the route's element flows, scaled by the median of measured to route flows.
+
+    A stream's water, where it is a variable of its own, starts at the route's, and its H and O at the rest's.
+    """
     streams = dict.fromkeys(s for s, _ in variables if not s.endswith(f" {STOCK}"))  # stocks start unchanged
     by_stream = {stream: element_flows(results, stream) for stream in streams}
+    water, shares = _water(results), water_shares()
+    masses = results.components.molar_masses  # kg/mol
+    for stream in dict.fromkeys(s for s, e in variables if e == WATER):
+        own = by_stream[stream]
+        own[WATER] = float((results.flow(stream) * masses)[water].sum())
+        for element, share in shares.items():
+            own[element] -= share * own[WATER]
     route = np.array([by_stream[s][e] if s in by_stream else 0.0 for s, e in variables])
     flows = np.array([not m.assay for m in measurements])
     expected = c[flows] @ route
@@ -887,7 +987,9 @@ def read_correlations(path: str | Path, measurements: list[Measurement]) -> dict
 
 
 def read_measurements(path: str | Path, results: Results | None = None) -> list[Measurement]:
-    """Read a measurements CSV: columns ``stream``, ``quantity`` (an element or ``total``), ``value``, ``sd``, ``unit``.
+    """Read a measurements CSV: columns ``stream``, ``quantity``, ``value``, ``sd``, ``unit``.
+
+    ``quantity`` is an element, ``total``, ``dry`` or ``H2O`` (see :class:`Measurement`).
 
     ``value`` and ``sd`` are plain numbers (``500``, ``1.2e3``) of a mass flow in ``unit`` (``kg/h``,
     ``t/d`` ...), stored in kg/s, or of an element's assay in a dimensionless ``unit`` (``%``, ``ppm``,
@@ -949,7 +1051,9 @@ def read_measurements(path: str | Path, results: Results | None = None) -> list[
         assay = kind == "assay"
         for name in ("stream", "quantity"):
             if not row[name]:
-                issues.append((line, name, "is empty", "each row names a stream and an element or 'total'"))
+                issues.append(
+                    (line, name, "is empty", "each row names a stream and an element, 'total', 'dry' or 'H2O'")
+                )
         value = _flow(row["value"], factor, line, "value", issues)
         sd = _flow(row["sd"], factor, line, "sd", issues)
         if assay and value > 1:
@@ -967,7 +1071,7 @@ def read_measurements(path: str | Path, results: Results | None = None) -> list[
                 issues.append((m.line, "stream", f"no unit {shown(m.stream)} in {results.name!r}", hint))
             elif m.time:
                 stocks.append(m.stream)
-        _, variables = balances(results, stocks)
+        _, variables = balances(results, stocks, _wet(results, found))
         placeholders = [  # rows whose numbers are wrong are checked against the route all the same
             Measurement(f"{m.stream} {STOCK}" if m.time else m.stream, m.quantity, 0.0, 1.0, m.line, m.unit, m.assay)
             for m in found

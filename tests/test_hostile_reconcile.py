@@ -86,7 +86,7 @@ def test_a_5e14_kg_per_hour_reading_is_flagged_by_the_command(tmp_path, capsys):
         (HEADER.encode() + b"filter.cake,Ni,1e999,5,kg/h\n", 2, "value: '1e999' is not a finite number"),
         (HEADER.encode() + b"filter.cake,Ni,500,5,kg\n", 2, "unit: 'kg' is a mass, not a flow"),
         (HEADER.encode() + b"nowhere,Ni,500,5,kg/h\n", 2, "stream: no stream 'nowhere'"),
-        (HEADER.encode() + b"filter.cake,Xx,500,5,kg/h\n", 2, "quantity: 'Xx' is neither 'total' nor an element"),
+        (HEADER.encode() + b"filter.cake,Xx,500,5,kg/h\n", 2, "quantity: 'Xx' is neither a total nor an element"),
     ],
     ids=["latin-1", "nul", "empty", "header-only", "negative", "negative-sd", "zero-sd", "nan", "inf", "overflow",
          "mass-not-flow", "unknown-stream", "unknown-element"],

@@ -126,7 +126,7 @@ def test_bad_measurements_are_refused_all_at_once_at_their_positions():
     issues = [(line, field) for line, field, _, _ in caught.value.issues]
     assert issues == [(1, "stream"), (2, "quantity"), (7, "sd"), (4, "value")]  # built in code: position, else line
     assert "no stream 'nowhere'" in str(caught.value)
-    assert "neither 'total' nor an element" in str(caught.value)
+    assert "neither a total nor an element" in str(caught.value)
     # 0 kg/s shown in the row's own unit, with the least accepted: 1e-12 kg/s * 3600 s/h = 3.6e-09 kg/h
     assert "standard deviation 0 kg/h is not positive and at least 3.6e-09 kg/h" in str(caught.value)
 
@@ -681,3 +681,82 @@ def test_a_campaign_refuses_correlations_it_cannot_place(tmp_path, capsys):
     route = str(Path(__file__).parents[1] / "routes" / "nmc811_sulfate.yaml")
     assert main(["reconcile", route, str(path), "--correlations", str(pairs)]) == 1
     assert "a campaign's surveys are reconciled one by one" in capsys.readouterr().err
+
+
+def test_a_wet_total_its_moisture_and_its_dry_total_reconcile_as_least_squares_says():
+    # One cake weighed wet (W), dried for its moisture (m) and weighed dry (D): D = W (1 - m) ties
+    # the three, and reconciliation is the least squares of the three over that curve. Solved here
+    # on its own, over W' and m' alone: min ((W'-W)/σW)² + ((m'-m)/σm)² + ((W'(1-m')-D)/σD)².
+    from scipy.optimize import least_squares
+
+    structure = _separator()
+    (wet, sd_wet), (moisture, sd_moisture), (dry, sd_dry) = (100.0, 2.0), (0.32, 0.01), (71.0, 1.0)
+    measured = [
+        Measurement("filter.cake", "total", wet, sd_wet),
+        Measurement("filter.cake", "H2O", moisture, sd_moisture, assay=True),
+        Measurement("filter.cake", "dry", dry, sd_dry),
+    ]
+    found = reconcile(structure, measured)
+
+    def residuals(point):
+        w, m = point
+        return [(w - wet) / sd_wet, (m - moisture) / sd_moisture, (w * (1 - m) - dry) / sd_dry]
+
+    best = least_squares(residuals, [wet, moisture], xtol=1e-15, ftol=1e-15, gtol=1e-15)
+    w, m = best.x
+    table = found.measurements["reconciled"]
+    assert table["filter.cake total"] == pytest.approx(w, rel=1e-9)
+    assert table["filter.cake H2O"] == pytest.approx(m, rel=1e-9)
+    assert table["filter.cake dry"] == pytest.approx(w * (1 - m), rel=1e-9)
+    assert found.chi_square == pytest.approx(2 * best.cost, rel=1e-6)  # the objective at the optimum
+    assert found.degrees_of_freedom == 1
+    assert found.flows.loc["filter.cake->cake.in", "H2O [kg/s]"] == pytest.approx(w * m, rel=1e-9)
+
+
+def test_an_assay_of_a_stream_whose_moisture_is_measured_is_of_the_dried_sample():
+    # The route's own cake, read exactly: wet total W, moisture m = water / W, and the Ni assay of the
+    # dried sample a = Ni / (W - water). Read so, the data agree with the balances (chi-square 0);
+    # the cake's Ni is a W (1 - m), and its H counts water's share 2 M_H / M_H2O = 0.1119 of it.
+    from flowsheet.chemistry import atomic_weights
+    from flowsheet.reconciliation import element_flows
+
+    structure = _separator()
+    stream = "filter.cake->cake.in"
+    flows = element_flows(structure, stream)
+    kinds = structure.components
+    water = kinds.index("H2O(l)")
+    weight = structure.flow(stream)[water] * kinds.molar_masses[water]  # kg/s of water in the cake
+    total = sum(flows.values())
+    slurry = element_flows(structure, "slurry.out->filter.slurry")
+    measured = [
+        Measurement("filter.cake", "total", total, 0.01 * total),
+        Measurement("filter.cake", "H2O", weight / total, 0.005, assay=True),
+        Measurement("filter.cake", "Ni", flows["Ni"] / (total - weight), 0.002, assay=True),
+        Measurement("slurry", "Ni", slurry["Ni"], 0.01 * slurry["Ni"]),
+        Measurement("filter.filtrate", "Ni", slurry["Ni"] - flows["Ni"], 0.01 * slurry["Ni"]),
+    ]
+    found = reconcile(structure, measured)
+    assert found.chi_square == pytest.approx(0.0, abs=1e-12)
+    ni = flows["Ni"] / (total - weight) * total * (1 - weight / total)
+    assert found.flows.loc[stream, "Ni [kg/s]"] == pytest.approx(ni, rel=1e-9)
+    masses = atomic_weights()
+    share = 2 * masses["H"] / (2 * masses["H"] + masses["O"])
+    assert share == pytest.approx(0.1119, abs=1e-4)
+    assert found.flows.loc[stream, "H2O [kg/s]"] == pytest.approx(weight, rel=1e-9)
+    assert math.isnan(found.flows.loc["slurry.out->filter.slurry", "H2O [kg/s]"])  # not split: its water is in H, O
+    wet_basis = [*measured[:2], Measurement("filter.cake", "Ni", flows["Ni"] / total, 0.002, assay=True), *measured[3:]]
+    assert reconcile(structure, wet_basis).chi_square > 10  # read as a share of the wet cake, it disagrees
+
+
+def test_the_command_reads_moisture_and_dry_totals_and_refuses_them_where_no_water_is(tmp_path, capsys):
+    path = tmp_path / "survey.csv"
+    # the sulfate route's washed cake: ~1,180 kg/h dry hydroxide at 10 % moisture, and the dryer's product
+    rows = ["filter.cake,total,1310,25,kg/h", "filter.cake,H2O,10,0.5,%", "dry.dry,total,1180,20,kg/h"]
+    status, out, err = _command(path, [*rows, "filter.cake,dry,1175,20,kg/h"], capsys)
+    assert status == 0, err
+    assert "filter.cake H2O [%]" in out
+    assert max(len(line) for line in out.splitlines()) <= 100
+    status, _, err = _command(path, ["calcine.product,H2O,1,0.1,%", "filter.cake,dry,3,1,%"], capsys)
+    assert status == 1
+    assert f"{path}:2: quantity: no water reaches calcine.product" in err
+    assert f"{path}:3: quantity: a stream's dry total has no assay" in err
