@@ -737,25 +737,51 @@ def reconcile_campaign(
     confidence: float = 0.95,
     source: str = "measurements",
     period: float | None = None,
+    correlations: Mapping[tuple[str, str], float] | None = None,
 ) -> Campaign:
     """Reconcile each survey of a campaign on its own (:func:`reconcile`), grouped by their ``survey``.
 
     A survey that cannot be reconciled (its measurements not redundant, say) is reported in
     :attr:`Campaign.failed`; the others are reconciled all the same. Problems of the file itself
     (an unknown stream, a bad number) are raised at once for every survey, at their lines.
+    `correlations` hold in every survey that has both measurements of a pair (the same instruments
+    read shift after shift); a pair no survey has is refused.
     """
-    surveys: dict[str, list[Measurement]] = {}
-    for m in measurements:
-        surveys.setdefault(m.survey, []).append(m)
+    surveys = _surveys(measurements)
+    labels = {survey: set(_labels(_as_reconciled(rows)).tolist()) for survey, rows in surveys.items()}
+    pairs = dict(correlations or {})
+    for pair in pairs:
+        if not any(set(pair) <= own for own in labels.values()):
+            raise FlowsheetError(
+                f"{source}: correlations: no survey measures both {pair[0]!r} and {pair[1]!r}"
+                "\n  hint: pair two labels of one survey's measurements"
+            )
     found, failed = {}, {}
     for survey, rows in surveys.items():
+        own = {pair: rho for pair, rho in pairs.items() if set(pair) <= labels[survey]}
         try:
-            found[survey] = reconcile(results, rows, confidence, source, period)
+            found[survey] = reconcile(results, rows, confidence, source, period, own)
         except DataFileError:  # the file's own problems: for every survey, at their lines
             raise
         except FlowsheetError as err:
             failed[survey] = str(err).splitlines()[0].removeprefix(f"{source}: ")
     return Campaign(found, failed, tuple(surveys))
+
+
+def _surveys(measurements: list[Measurement]) -> dict[str, list[Measurement]]:
+    """The measurements by survey, in the order the surveys first appear (one, ``""``, for a single survey)."""
+    surveys: dict[str, list[Measurement]] = {}
+    for m in measurements:
+        surveys.setdefault(m.survey, []).append(m)
+    return surveys
+
+
+def _as_reconciled(measurements: list[Measurement]) -> list[Measurement]:
+    """One survey's measurements as :func:`reconcile` labels them: a stock's two readings as its change."""
+    changes = [
+        Measurement(f"{m.stream} {STOCK}", m.quantity, 0.0, 1.0, m.line) for m in measurements if m.time == "end"
+    ]
+    return [m for m in measurements if not m.time] + changes
 
 
 def stock_changes(
@@ -959,12 +985,14 @@ def read_correlations(path: str | Path, measurements: list[Measurement]) -> dict
     """Read a correlations CSV: ``first``, ``second`` (labels of the measurements' table) and ``correlation``.
 
     A label is ``"stream quantity"`` as :attr:`Reconciled.measurements` names the row (``"dry.dry Ni"``;
-    a quantity measured twice adds its line, ``"a Ni (line 3)"``). Every problem is reported at once,
-    at its line: an unknown label, a coefficient that is not a number in (-1, 1), a pair given twice.
+    a quantity measured twice in a survey adds its line, ``"a Ni (line 3)"``; a stock's change is
+    ``"<unit> stock Ni"``). In a campaign a pair holds in every survey that has both. Every problem is
+    reported at once, at its line: an unknown label, a coefficient that is not a number in (-1, 1),
+    a pair given twice.
     """
     where = str(path)
     rows = read_csv(path, CORRELATION_COLUMNS, MAX_BYTES, DataFileError)
-    labels = set(_labels(measurements).tolist())
+    labels = {str(label) for group in _surveys(measurements).values() for label in _labels(_as_reconciled(group))}
     found: dict[tuple[str, str], float] = {}
     issues: list[tuple[int, str, str, str]] = []
     for line, row in rows:

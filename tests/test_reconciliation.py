@@ -671,16 +671,45 @@ def test_the_command_reads_correlated_errors_from_their_own_file(tmp_path, capsy
     assert f"{pairs}:2: correlation: '1.5' is not a number in (-1, 1)" in err
 
 
-def test_a_campaign_refuses_correlations_it_cannot_place(tmp_path, capsys):
+def test_a_campaign_holds_correlations_in_every_survey_that_has_both_readings():
+    from dataclasses import replace
+
+    from flowsheet.reconciliation import reconcile_campaign
+
+    # b and c read on one scale, errors correlated 0.5, sds 1: var(a - b - c) = 1 + (1 + 1 + 2 · 0.5) = 4,
+    # so chi-square is d² / 4 with d = a - b - c: 2² / 4 = 1 and 4² / 4 = 4 (independent: d² / 3)
+    shifts = [replace(m, survey="1") for m in _around_split((100, 60, 38), (1, 1, 1))]
+    shifts += [replace(m, survey="2") for m in _around_split((100, 55, 41), (1, 1, 1))]
+    pair = {("split.b Ni", "split.c Ni"): 0.5}
+    campaign = reconcile_campaign(_split(), shifts, correlations=pair)
+    assert campaign.surveys["1"].chi_square == pytest.approx(1.0, rel=1e-12)
+    assert campaign.surveys["2"].chi_square == pytest.approx(4.0, rel=1e-12)
+    assert reconcile_campaign(_split(), shifts).surveys["2"].chi_square == pytest.approx(16 / 3, rel=1e-12)
+    apart = [m for m in shifts if (m.survey, m.stream) != ("2", "split.b")]
+    apart = [m for m in apart if (m.survey, m.stream) != ("1", "split.c")]
+    with pytest.raises(FlowsheetError, match="no survey measures both 'split.b Ni' and 'split.c Ni'"):
+        reconcile_campaign(_split(), apart, correlations=pair)
+
+
+def test_the_command_reads_correlations_for_a_campaign(tmp_path, capsys):
     from flowsheet.cli import main
 
+    # the cake's and the dried hydroxide's Ni, sds 5 and 10 kg/h, correlated 0.25: var(y₂ - y₁) = 100,
+    # so chi-square is 10² / 100 = 1 in shift d1 and 20² / 100 = 4 in d2
     path = tmp_path / "campaign.csv"
-    path.write_text("survey,stream,quantity,value,sd,unit\nd1,filter.cake,Ni,500,5,kg/h\n", encoding="utf-8")
+    rows = ["d1,filter.cake,Ni,500,5,kg/h", "d1,dry.dry,Ni,510,10,kg/h"]
+    rows += ["d2,filter.cake,Ni,500,5,kg/h", "d2,dry.dry,Ni,520,10,kg/h"]
+    path.write_text("survey,stream,quantity,value,sd,unit\n" + "\n".join(rows) + "\n", encoding="utf-8")
     pairs = tmp_path / "pairs.csv"
-    pairs.write_text("first,second,correlation\n", encoding="utf-8")
+    pairs.write_text("first,second,correlation\nfilter.cake Ni,dry.dry Ni,0.25\n", encoding="utf-8")
     route = str(Path(__file__).parents[1] / "routes" / "nmc811_sulfate.yaml")
+    assert main(["reconcile", route, str(path), "--correlations", str(pairs)]) == 0
+    out = capsys.readouterr().out
+    assert "accepts (1 vs 3.84)" in out
+    assert "rejects (4 vs 3.84)" in out
+    pairs.write_text("first,second,correlation\nfilter.cake Ni,dry.dry Co,0.25\n", encoding="utf-8")
     assert main(["reconcile", route, str(path), "--correlations", str(pairs)]) == 1
-    assert "a campaign's surveys are reconciled one by one" in capsys.readouterr().err
+    assert f"{pairs}:2: second: no measurement 'dry.dry Co'" in capsys.readouterr().err
 
 
 def test_a_wet_total_its_moisture_and_its_dry_total_reconcile_as_least_squares_says():

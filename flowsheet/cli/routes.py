@@ -357,14 +357,11 @@ def reconcile(arguments: argparse.Namespace) -> int:
     structure = solve_loaded(route)  # the streams, and the elements each can carry
     period = magnitude(arguments.period, "s", field="--period") if arguments.period else None
     measured = read_measurements(arguments.measurements, structure)
-    if any(m.survey for m in measured):
-        if arguments.correlations:
-            raise FlowsheetError(
-                "--correlations: a campaign's surveys are reconciled one by one; give them with one survey's file"
-            )
-        return _campaign(route.name, structure, measured, arguments.confidence, str(arguments.measurements), period)
-    measured = stock_changes(measured, period, str(arguments.measurements))
     correlations = read_correlations(arguments.correlations, measured) if arguments.correlations else None
+    if any(m.survey for m in measured):
+        source = str(arguments.measurements)
+        return _campaign(route.name, structure, measured, arguments.confidence, source, period, correlations)
+    measured = stock_changes(measured, period, str(arguments.measurements))
     source = str(arguments.measurements)
     found = reconciled(structure, measured, arguments.confidence, source=source, correlations=correlations)
     frame = found.measurements[["measured", "sd", "reconciled", "reconciled sd", "adjustment", "z", "note"]].copy()
@@ -406,14 +403,20 @@ def reconcile(arguments: argparse.Namespace) -> int:
 
 
 def _campaign(
-    name: str, structure: Results, measured: list, confidence: float, source: str, period: float | None
+    name: str,
+    structure: Results,
+    measured: list,
+    confidence: float,
+    source: str,
+    period: float | None,
+    correlations: dict[tuple[str, str], float] | None,
 ) -> int:
     """A campaign's surveys reconciled one by one: a line each, its global test, what it set aside, its recoveries."""
     import pandas as pd
 
     from flowsheet.reconciliation import reconcile_campaign
 
-    campaign = reconcile_campaign(structure, measured, confidence, source, period)
+    campaign = reconcile_campaign(structure, measured, confidence, source, period, correlations)
     summary = campaign.summary()
     table = pd.DataFrame(index=summary.index)
     table["test"] = [
