@@ -225,8 +225,9 @@ class Reconciled:
 
         In is what feeds bring; product what reaches products of kind ``"product"``; other what
         reaches any other product (waste, wastewater, emissions); stock the units' accumulation.
-        The recovery is product over in. Each with its standard deviation from the covariance of the
-        estimate (the recovery's by the ratio's first-order expansion); NaN where the data do not fix it.
+        The recovery is product over in, the loss other over in (scrap, residues, effluents). Each with
+        its standard deviation from the covariance of the estimate (the recovery's and the loss's by
+        the ratio's first-order expansion); NaN where the data do not fix it.
         """
         import pandas as pd
 
@@ -642,12 +643,14 @@ class _Estimate:
             for role, label in (("in", "in"), ("product", "product"), ("other", "other out"), (STOCK, "stock change")):
                 totals[role] = self.total(weights[role]) if weights[role].any() else (0.0, 0.0)
                 row[f"{label} [kg/s]"], row[f"{label} sd [kg/s]"] = totals[role]
-            fed, made = totals["in"][0], totals["product"][0]
-            if fed > 0:  # R = P / F: dR = (dP - R dF) / F
-                row["recovery [-]"] = made / fed
-                row["recovery sd [-]"] = self._deviation((weights["product"] - made / fed * weights["in"]) / fed)
-            else:
-                row["recovery [-]"] = row["recovery sd [-]"] = math.nan
+            fed = totals["in"][0]
+            for role, label in (("product", "recovery"), ("other", "loss")):
+                part = totals[role][0]
+                if fed > 0:  # R = P / F: dR = (dP - R dF) / F
+                    row[f"{label} [-]"] = part / fed
+                    row[f"{label} sd [-]"] = self._deviation((weights[role] - part / fed * weights["in"]) / fed)
+                else:
+                    row[f"{label} [-]"] = row[f"{label} sd [-]"] = math.nan
             rows.append(row)
         return rows
 
@@ -681,9 +684,11 @@ class Campaign:
     """Every survey, in the order the file first names it."""
 
     def summary(self) -> pd.DataFrame:
-        """Per survey: the global test, the measurements set aside, and each element's recovery and its sd.
+        """Per survey: the global test, the measurements set aside, and each element's recovery and loss with their sds.
 
-        An element appears where some survey's data fix what the feeds bring of it.
+        An element appears where some survey's data fix what the feeds bring of it: its recovery to
+        product and its loss to the other outlets (scrap, residues, effluents) give the trends of
+        yield and scrap over the campaign.
         """
         import pandas as pd
 
@@ -698,12 +703,15 @@ class Campaign:
             }
             accounts = found.accountability()
             for element, account in accounts[accounts["in [kg/s]"].notna()].iterrows():
-                row[f"{element} recovery [-]"] = account["recovery [-]"]
-                row[f"{element} recovery sd [-]"] = account["recovery sd [-]"]
+                for label in ("recovery", "loss"):
+                    row[f"{element} {label} [-]"] = account[f"{label} [-]"]
+                    row[f"{element} {label} sd [-]"] = account[f"{label} sd [-]"]
             rows[survey] = row
         for survey, why in self.failed.items():
             rows[survey] = {"global test": f"not reconciled: {why}"}
-        return pd.DataFrame.from_dict(rows, orient="index").reindex(list(self.order or rows)).rename_axis("survey")
+        frame = pd.DataFrame.from_dict(rows, orient="index").reindex(list(self.order or rows))
+        first = ["chi-square", "critical", "global test", "set aside"]  # there even when no survey could be reconciled
+        return frame.reindex(columns=first + [c for c in frame.columns if c not in first]).rename_axis("survey")
 
 
 def side_by_side(**runs: Reconciled | Campaign) -> pd.DataFrame:

@@ -531,6 +531,20 @@ def test_the_accountability_of_an_element_by_hand():
     assert table.loc["Ni", "recovery [-]"] == pytest.approx(recovery, rel=1e-12)
     variance = (2 / 3 - 2 * recovery / 3 + recovery**2 * 2 / 3) / fed**2
     assert table.loc["Ni", "recovery sd [-]"] == pytest.approx(math.sqrt(variance), rel=1e-9)
+    # the loss to waste L = ĉ / â alike, with cov(â, ĉ) = 1/3 and var ĉ = 2/3; here R + L = 1, the balance
+    loss = (38 + 2 / 3) / fed
+    assert table.loc["Ni", "loss [-]"] == pytest.approx(loss, rel=1e-12)
+    assert table.loc["Ni", "loss [-]"] + table.loc["Ni", "recovery [-]"] == pytest.approx(1.0, rel=1e-12)
+    variance = (2 / 3 - 2 * loss / 3 + loss**2 * 2 / 3) / fed**2
+    assert table.loc["Ni", "loss sd [-]"] == pytest.approx(math.sqrt(variance), rel=1e-9)
+    from dataclasses import replace
+
+    from flowsheet.reconciliation import reconcile_campaign
+
+    shift = [replace(m, survey="1") for m in _around_split((100, 60, 38), (1, 1, 1))]
+    summary = reconcile_campaign(_split("waste"), shift).summary()  # the scrap trend, a survey a row
+    assert summary.loc["1", "Ni loss [-]"] == pytest.approx(loss, rel=1e-12)
+    assert summary.loc["1", "Ni loss sd [-]"] == pytest.approx(math.sqrt(variance), rel=1e-9)
     assert math.isnan(table.loc["S", "in [kg/s]"])  # measured nowhere
     assert math.isnan(table.loc["S", "in sd [kg/s]"])
 
@@ -583,6 +597,11 @@ def test_the_command_reconciles_a_campaign_file_a_survey_a_line(tmp_path, capsys
     assert "accepts (0.18 vs 3.84)  99.30% ±" in out
     assert "d2: the measurements are not redundant" in out
     assert max(len(line) for line in out.splitlines()) <= 100
+    path.write_text("\n".join([rows[0], rows[4]]) + "\n", encoding="utf-8")  # no survey can be reconciled
+    assert main(["reconcile", str(Path(__file__).parents[1] / "routes" / "nmc811_sulfate.yaml"), str(path)]) == 0
+    out = capsys.readouterr().out
+    assert "1 survey reconciled one by one" in out
+    assert "d2      not reconciled, below" in out
 
 
 def test_assays_and_a_stock_reconcile_together(tmp_path, capsys):
@@ -789,3 +808,37 @@ def test_the_command_reads_moisture_and_dry_totals_and_refuses_them_where_no_wat
     assert status == 1
     assert f"{path}:2: quantity: no water reaches calcine.product" in err
     assert f"{path}:3: quantity: a stream's dry total has no assay" in err
+
+
+def test_the_command_puts_a_lab_batch_beside_a_pilot_campaign_step_by_step(tmp_path, capsys):
+    import numpy as np
+
+    from flowsheet.cli import main
+
+    # The lab batch: Ni of the metal fed (m), the cake (c), the filtrate (f) and the product (p), with
+    # m = c + f and c = p. By the constrained least squares of Narasimhan and Jordache (chapter 3),
+    # ŷ = y - V Aᵀ (A V Aᵀ)⁻¹ A y, A = [[1, -1, -1, 0], [0, 1, 0, -1]]; the filter sends f̂ / (ĉ + f̂) to the filtrate.
+    y, v = np.array([500.0, 498.0, 2.0, 495.0]), np.diag([25.0, 25.0, 0.04, 25.0])
+    a = np.array([[1.0, -1.0, -1.0, 0.0], [0.0, 1.0, 0.0, -1.0]])
+    m, c, f, p = y - v @ a.T @ np.linalg.solve(a @ v @ a.T, a @ y)
+    lab = f / (c + f)
+    # two pilot shifts whose filtrates take 12 and 9 of 500 and 505: its mean and shift-to-shift sd
+    lab_rows = ["metals,Ni,500,5,kg/h", "filter.cake,Ni,498,5,kg/h", "filter.filtrate,Ni,2,0.2,kg/h"]
+    (tmp_path / "lab.csv").write_text(
+        "stream,quantity,value,sd,unit\n" + "\n".join([*lab_rows, "calcine.product,Ni,495,5,kg/h"]) + "\n"
+    )
+    pilot = ["survey,stream,quantity,value,sd,unit"]
+    for shift, (fed, cake, filtrate) in (("d1", (500, 488, 12)), ("d2", (505, 496, 9))):
+        pilot += [f"{shift},metals,Ni,{fed},5,kg/h", f"{shift},filter.cake,Ni,{cake},5,kg/h"]
+        pilot += [f"{shift},filter.filtrate,Ni,{filtrate},0.0001,kg/h", f"{shift},calcine.product,Ni,{cake},5,kg/h"]
+    (tmp_path / "pilot.csv").write_text("\n".join(pilot) + "\n")
+    route = str(Path(__file__).parents[1] / "routes" / "nmc811_sulfate.yaml")
+    beside = ["--beside", str(tmp_path / "lab.csv")]
+    assert main(["reconcile", route, str(tmp_path / "pilot.csv"), *beside]) == 0
+    out = capsys.readouterr().out
+    (row,) = [line for line in out.splitlines() if line.startswith("filter: filter.filtrate Ni")]
+    assert f"{lab:.2%} ±" in row
+    shares = [12 / 500, 9 / 505]  # the filtrate read 10⁴ times more precisely than the rest: its share is 9 / 505
+    assert f"{np.mean(shares):.2%} ± {np.std(shares, ddof=1):.2%}" in row
+    assert "calcine" not in out.split("shares of what came in")[1]  # the only outlet takes all in both runs
+    assert max(len(line) for line in out.splitlines()) <= 100

@@ -157,6 +157,11 @@ def _parser() -> argparse.ArgumentParser:
     reconcile_cmd.add_argument(
         "--correlations", metavar="CSV", help="correlated errors: first, second (measurement labels), correlation"
     )
+    reconcile_cmd.add_argument(
+        "--beside",
+        metavar="CSV",
+        help="another run of the route (a lab batch, a campaign): each unit's splits side by side, step by step",
+    )
     data_argument(reconcile_cmd)
     reconcile_cmd.set_defaults(run=_command("routes", "reconcile"))
 

@@ -27,6 +27,7 @@ if TYPE_CHECKING:
     import pandas as pd
 
     from flowsheet.compliance import Compliance
+    from flowsheet.reconciliation import Campaign, Reconciled
     from flowsheet.results import Results
     from flowsheet.sampling import Progress
 
@@ -360,7 +361,8 @@ def reconcile(arguments: argparse.Namespace) -> int:
     correlations = read_correlations(arguments.correlations, measured) if arguments.correlations else None
     if any(m.survey for m in measured):
         source = str(arguments.measurements)
-        return _campaign(route.name, structure, measured, arguments.confidence, source, period, correlations)
+        campaign = _campaign(route.name, structure, measured, arguments.confidence, source, period, correlations)
+        return _beside(structure, arguments, campaign, period)
     measured = stock_changes(measured, period, str(arguments.measurements))
     source = str(arguments.measurements)
     found = reconciled(structure, measured, arguments.confidence, source=source, correlations=correlations)
@@ -396,9 +398,41 @@ def reconcile(arguments: argparse.Namespace) -> int:
             label: _plus_minus(accounts[f"{label} [kg/s]"] * per_kg_s, accounts[f"{label} sd [kg/s]"] * per_kg_s)
             for label in ("in", "product", "other out", "stock change")
         }
-        table["recovery"] = _plus_minus(accounts["recovery [-]"], accounts["recovery sd [-]"], percent=True)
+        for label in ("recovery", "loss"):
+            table[label] = _plus_minus(accounts[f"{label} [-]"], accounts[f"{label} sd [-]"], percent=True)
         print(f"accounted per element ({unit}), where the data fix what the feeds bring:")
         print(pd.DataFrame(table, index=accounts.index).to_string())
+    return _beside(structure, arguments, found, period)
+
+
+def _beside(structure: Results, arguments: argparse.Namespace, run: Reconciled | Campaign, period: float | None) -> int:
+    """With ``--beside``, each unit's splits of this run beside another's (a lab batch, a campaign), step by step."""
+    if not arguments.beside:
+        return 0
+    from flowsheet.reconciliation import read_measurements, reconcile, reconcile_campaign, side_by_side
+
+    other = read_measurements(arguments.beside, structure)
+    source = str(arguments.beside)
+    if any(m.survey for m in other):
+        beside: Reconciled | Campaign = reconcile_campaign(structure, other, arguments.confidence, source, period)
+    else:
+        beside = reconcile(structure, other, arguments.confidence, source, period)
+    names = (Path(arguments.beside).stem, Path(arguments.measurements).stem)
+    if names[0] == names[1]:
+        names = (str(arguments.beside), str(arguments.measurements))
+    table = side_by_side(**dict(zip(names, (beside, run), strict=True))).dropna(how="all")
+    shares, sds = table[[f"{n} share" for n in names]], table[[f"{n} sd" for n in names]]
+    whole = ((shares - 1).abs() < 1e-9).all(axis=1) & (sds.abs() < 1e-9).all(axis=1)
+    table = table[~whole]  # an element's only outlet takes all of it in both runs: nothing to compare
+    if table.empty:
+        print(f"beside {source}: no unit whose inflow both runs fix")
+        return 0
+    shown = table.copy()[[]]
+    for name in names:
+        shown[name] = _plus_minus(table[f"{name} share"], table[f"{name} sd"], percent=True)
+    shown.index = [f"{unit}: {outlet.split('->')[0]} {element}" for unit, outlet, element in table.index]
+    print("each unit's outlets, as shares of what came in (a campaign: its mean ± shift-to-shift sd):")
+    print(shown.to_string())
     return 0
 
 
@@ -410,7 +444,7 @@ def _campaign(
     source: str,
     period: float | None,
     correlations: dict[tuple[str, str], float] | None,
-) -> int:
+) -> Campaign:
     """A campaign's surveys reconciled one by one: a line each, its global test, what it set aside, its recoveries."""
     import pandas as pd
 
@@ -426,19 +460,19 @@ def _campaign(
         )
     ]
     for column in summary.columns:
-        if column.endswith("recovery [-]"):
-            element = column.split()[0]
-            table[f"{element} recovery"] = _plus_minus(
-                summary[column], summary[f"{element} recovery sd [-]"], percent=True
+        element, label, *_ = [*str(column).split(), ""]
+        if label in ("recovery", "loss") and column == f"{element} {label} [-]" and summary[column].notna().any():
+            table[f"{element} {label}"] = _plus_minus(
+                summary[column], summary[f"{element} {label} sd [-]"], percent=True
             )
-    table["set aside"] = summary.get("set aside", "").fillna("")
+    table["set aside"] = summary["set aside"].astype(object).fillna("")
     print(
-        f"{name}: {len(summary)} surveys reconciled one by one at {confidence:.0%} (chi-square vs its critical value)"
+        f"{name}: {len(summary)} survey{'s' * (len(summary) != 1)} reconciled one by one at {confidence:.0%} (chi-square vs its critical value)"
     )
     print(table.to_string())
     for survey, why in campaign.failed.items():
         print(f"{survey}: {why}")
-    return 0
+    return campaign
 
 
 def _plus_minus(values: Iterable[float], sds: Iterable[float], percent: bool = False) -> list[str]:
