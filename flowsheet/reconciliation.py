@@ -486,7 +486,7 @@ def reconcile(
         estimate = basis @ fit.u
         if point is None or np.abs(estimate - point).max() <= CONVERGED * np.abs(estimate).max():
             break
-        point = estimate
+        point = _damped(point, estimate, assays)
     else:
         raise FlowsheetError(
             f"{source}: the assays and flows did not settle in {MAX_PASSES} linearisations"
@@ -940,6 +940,22 @@ def _linearised(c: np.ndarray, y: np.ndarray, assays: Assays, point: np.ndarray)
         linear[i] = numerator / total - part / total**2 * denominator
         shifted[i] = y[i] - part / total
     return linear, shifted
+
+
+def _damped(point: np.ndarray, estimate: np.ndarray, assays: Assays) -> np.ndarray:
+    """The next point of linearisation: `estimate`, or as far towards it as keeps every assayed mass positive.
+
+    From a start far from the data (a route's concentrate as rich as its feed, say) a full step can
+    overshoot a stream's total through zero, where its assays have no meaning; halving the step
+    keeps it positive and leaves the fixed point, where the step vanishes, unchanged.
+    """
+    step = estimate - point
+    for _ in range(60):
+        trial = point + step
+        if all(float(denominator @ trial) > 0 for _, _, denominator in assays):
+            return trial
+        step = step / 2
+    return point
 
 
 def _predicted(c: np.ndarray, assays: Assays, x: np.ndarray) -> np.ndarray:

@@ -842,3 +842,39 @@ def test_the_command_puts_a_lab_batch_beside_a_pilot_campaign_step_by_step(tmp_p
     assert f"{np.mean(shares):.2%} ± {np.std(shares, ddof=1):.2%}" in row
     assert "calcine" not in out.split("shares of what came in")[1]  # the only outlet takes all in both runs
     assert max(len(line) for line in out.splitlines()) <= 100
+
+
+def test_a_published_three_metal_two_product_balance_is_reproduced_to_its_printed_precision():
+    # L. Lachance and D. Leroux, "Typical reproducibility of metal balances in flotation plants"
+    # (slides, presented by S. Gariépy), slide "Simplified statistical data reconciliation",
+    # https://www.scribd.com/document/353319033: the Pb, Zn and Cu assays (%) of a feed F, a concentrate
+    # C and a tailing T, raw and reconciled to two decimals, and the split C/F = 4.3 % (one decimal).
+    # No flow is measured, so the balance is bilinear in the split and the nine assays. The printed
+    # table follows from one relative sd for every assay (which one does not matter: scaling every sd
+    # alike leaves least squares where it is). Only the element balances matter here, so the three
+    # metals are carried by Ni, Co and Mn, and the rest of each stream is free; the feed's total,
+    # which nothing checks, sets the scale.
+    sheet = Flowsheet("two-product")
+    metals = {"NiSO4(aq)": "1 mol/s", "CoSO4(aq)": "1 mol/s", "MnSO4(aq)": "1 mol/s", "H2O(l)": "50 mol/s"}
+    sheet.add(Feed("feed", metals), Splitter("cell", fractions={"conc": 0.1, "tail": 0.9}))
+    sheet.add(Product("conc"), Product("tail", kind="waste"))
+    sheet.connect("feed", "cell")
+    sheet.connect("cell.conc", "conc")
+    sheet.connect("cell.tail", "tail")
+    structure = solve(sheet, "1 kg", product="NiSO4(aq)")
+    raw = {"feed": (0.70, 2.98, 0.35), "cell.conc": (13.61, 6.56, 5.11), "cell.tail": (0.18, 2.86, 0.10)}
+    printed = {"feed": (0.74, 3.00, 0.33), "cell.conc": (13.03, 6.56, 5.31), "cell.tail": (0.18, 2.84, 0.10)}
+    measured = [Measurement("feed", "total", 1.0, 0.01)]
+    for stream, assays in raw.items():
+        measured += [
+            Measurement(stream, metal, value / 100, 0.05 * value / 100, assay=True)
+            for metal, value in zip(("Ni", "Co", "Mn"), assays, strict=True)
+        ]
+    found = reconcile(structure, measured)
+    reconciled = found.measurements["reconciled"]
+    for stream, assays in printed.items():
+        for metal, value in zip(("Ni", "Co", "Mn"), assays, strict=True):
+            assert abs(100 * reconciled[f"{stream} {metal}"] - value) <= 0.005 + 1e-9  # half its last digit
+    conc = found.flows.loc["cell.conc->conc.in", "Ni [kg/s]"] / reconciled["cell.conc Ni"]
+    assert abs(conc / reconciled["feed total"] - 0.043) <= 0.0005
+    assert found.degrees_of_freedom == 2  # nine assays, seven unknowns: the split and six grades
