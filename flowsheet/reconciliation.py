@@ -531,7 +531,8 @@ def reconcile(
         for unit in dict.fromkeys(s.target for s in results.edges)
         if unit not in results.products
     }
-    found = _Estimate(tuple(variables), values, spread, _ends(results), steps, water_shares())
+    free = basis @ structure.free  # the directions of the flows the kept data leave free
+    found = _Estimate(tuple(variables), estimate, spread, _ends(results), steps, water_shares(), free)
     streams = [s.name for s in results.edges] + list(dict.fromkeys(s for s, _ in variables if s.endswith(f" {STOCK}")))
     columns = found.elements + ([WATER] if any(e == WATER for _, e in variables) else [])
     cells = [[found.flow(s, e) for e in columns] for s in streams]
@@ -563,11 +564,12 @@ class _Estimate:
     """The reconciled flows, ``cov(x̂) = S Sᵀ - T Tᵀ`` (:func:`_spread`), and each stream's ends by kind."""
 
     variables: tuple[tuple[str, str], ...]
-    values: np.ndarray  # NaN where not observable
+    values: np.ndarray  # a least-squares estimate; only what `free` does not move is fixed by the data
     spread: tuple[np.ndarray, np.ndarray]
     ends: dict[str, str]  # stream -> "in" (from a feed), "product", "other" (into another product)
     units: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = field(default_factory=dict)  # unit -> inlets, outlets
     water: dict[str, float] = field(default_factory=dict)  # H and O's shares of water's mass (water_shares)
+    free: np.ndarray | None = None  # orthonormal directions of the flows the data leave free; None: none
 
     @cached_property
     def column(self) -> dict[tuple[str, str], int]:
@@ -598,10 +600,16 @@ class _Estimate:
         return (math.nan, math.nan) if element == WATER else (0.0, 0.0)
 
     def total(self, weights: np.ndarray) -> tuple[float, float]:
-        """``w · x̂`` and its standard deviation, [kg/s]; NaN if a flow it weighs is not observable."""
-        used = weights != 0
-        value = float(weights[used] @ self.values[used])
-        return value, self._deviation(weights) if math.isfinite(value) else math.nan
+        """``w · x̂`` and its standard deviation, [kg/s]; NaN if the data do not fix it.
+
+        A sum can be fixed where its terms are not: the losses to outlets measured nowhere, say,
+        whose total the balance fixes as what came in less what was made.
+        """
+        if self.free is not None and np.abs(weights @ self.free).max(initial=0.0) > 1e-9 * max(
+            float(np.abs(weights).max(initial=0.0)), 1.0
+        ):
+            return math.nan, math.nan
+        return float(weights @ self.values), self._deviation(weights)
 
     def _deviation(self, weights: np.ndarray) -> float:
         s, t = weights @ self.spread[0], weights @ self.spread[1]

@@ -878,3 +878,28 @@ def test_a_published_three_metal_two_product_balance_is_reproduced_to_its_printe
     conc = found.flows.loc["cell.conc->conc.in", "Ni [kg/s]"] / reconciled["cell.conc Ni"]
     assert abs(conc / reconciled["feed total"] - 0.043) <= 0.0005
     assert found.degrees_of_freedom == 2  # nine assays, seven unknowns: the split and six grades
+
+
+def test_a_loss_is_fixed_where_the_outlets_it_sums_are_not():
+    # a splits into product b and two wastes c and d; a is read twice (100, 102, sd 1) and b once (60, sd 1).
+    # c and d are each free, but their sum is a - b: the loss (c + d) / a = 1 - b / a is known.
+    sheet = Flowsheet("three-way")
+    sheet.add(
+        Feed("a", {"NiSO4(aq)": "1 mol/s", "H2O(l)": "50 mol/s"}),
+        Splitter("split", fractions={"b": 0.6, "c": 0.3, "d": 0.1}),
+        Product("b"),
+        Product("c", kind="waste"),
+        Product("d", kind="waste"),
+    )
+    sheet.connect("a", "split")
+    for outlet in "bcd":
+        sheet.connect(f"split.{outlet}", outlet)
+    structure = solve(sheet, "1 kg", product="NiSO4(aq)")
+    found = reconcile(structure, [Measurement("a", "Ni", 100.0, 1.0), Measurement("a", "Ni", 102.0, 1.0),
+                                  Measurement("split.b", "Ni", 60.0, 1.0)])  # fmt: skip
+    assert "split.c->c.in Ni" in found.unobservable
+    assert math.isnan(found.flows.loc["split.c->c.in", "Ni [kg/s]"])
+    account = found.accountability().loc["Ni"]
+    assert account["in [kg/s]"] == pytest.approx(101.0, rel=1e-12)  # the two readings' mean
+    assert account["other out [kg/s]"] == pytest.approx(41.0, rel=1e-12)
+    assert account["loss [-]"] == pytest.approx(41 / 101, rel=1e-12)
