@@ -12,6 +12,7 @@ Layers, each importing only the ones above it (``tests/test_layers.py`` enforces
     geography    ports, sea distances, inland legs and transit times between sites
     chemistry    elements, Formula, Reaction (exact stoichiometry)
     prices       prices of materials, energy, freight and disposal, in one currency and year
+    upstream     cradle-to-gate factors of what routes buy, by material and region
     thermo       heat-capacity models, Species, heats of reaction
     components   a flowsheet's ordered species: element matrix, molar masses
     layout       a layered left-to-right layout of a graph: layers, rows, recycles, crossings

@@ -19,6 +19,7 @@ from flowsheet.operations import Feed, Operation, Product, TransportLeg
 from flowsheet.operations.base import ALL_INLETS
 from flowsheet.prices import PriceBook
 from flowsheet.thermo import SpeciesData, package_data
+from flowsheet.upstream import UpstreamBook
 
 
 @dataclass(frozen=True)
@@ -79,6 +80,8 @@ class Flowsheet:
         self.regions = dict(regions or {})
         self.species_data = species_data or package_data()
         self.prices = prices
+        self.upstream: UpstreamBook | None = None
+        """Cradle-to-gate factors of what it buys; None for the package's (``data/upstream/``), read when first needed."""
         self.specific_energy: float | None = None
         """Energy the product stores per mass, [J/kg], for figures per kWh; None if not known."""
         self.specifications: tuple[Limit, ...] = ()

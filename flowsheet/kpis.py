@@ -10,7 +10,7 @@ solver evaluates them (:mod:`flowsheet.solve.figures`) for every sample at once.
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 
@@ -120,6 +120,45 @@ class CostLine:
 
 
 @dataclass(frozen=True)
+class UpstreamLine:
+    """One purchased material per sample: how much was bought, its cradle-to-gate factor and their CO2e.
+
+    Attributes
+    ----------
+    item : str
+        The material by formula (``Ni``, ``LiOH·H2O``).
+    region : str
+        Where it was bought (the region of its feed's site).
+    feed : str
+        The feed that brings it.
+    amount : numpy.ndarray
+        Per basis, [kg], (N,).
+    factor : numpy.ndarray
+        [kg CO2e per kg], (N,): the data's (:mod:`flowsheet.upstream`) or a sampled one.
+    boundary : str
+        What the factor covers; ``cut-off`` for a recycled feed, which enters free of burden.
+    source : str
+        The factor's citation and row, or the route's entry.
+    estimate : bool
+        True if the factor is an estimate.
+    """
+
+    item: str
+    region: str
+    feed: str
+    amount: np.ndarray
+    factor: np.ndarray
+    boundary: str
+    source: str
+    estimate: bool
+
+    @property
+    def co2e(self) -> np.ndarray:
+        """[kg CO2e] per basis, (N,)."""
+        return self.amount * self.factor
+
+
+@dataclass(frozen=True)
 class Parts:
     """What KPIs are computed from, per sample: flow sums, unit energies and transport legs.
 
@@ -141,6 +180,8 @@ class Parts:
         The longest time from a feed to the product, (N,), [s].
     inventory : numpy.ndarray
         Mass in transit times transit time, summed over legs, (N,), [kg*s].
+    upstream : list of UpstreamLine
+        Every purchased material with its cradle-to-gate factor.
     """
 
     sums: dict[str, np.ndarray]
@@ -150,6 +191,7 @@ class Parts:
     costs: list[CostLine]
     lead_time: np.ndarray
     inventory: np.ndarray
+    upstream: list[UpstreamLine] = field(default_factory=list)
 
     def total(self, values: list[np.ndarray]) -> np.ndarray:
         """Sum of per-sample arrays, zero for none, (N,)."""
@@ -259,8 +301,14 @@ KPIS: tuple[Kpi, ...] = (
         compute=lambda parts, _: parts.total([leg.co2e for leg in parts.legs])),
     Kpi("co2e_process", "co2e", "CO2 released by the chemistry (Li2CO3, burnt reagents) into products of kind "
         "'emission'", streams=("emission",), weight="co2"),
-    Kpi("co2e", "co2e", "co2e_energy + co2e_transport + co2e_process; upstream (mining, refining of inputs) not "
-        "included", compute=lambda _, k: k["co2e_energy"] + k["co2e_transport"] + k["co2e_process"]),
+    Kpi("co2e", "co2e", "gate to gate: co2e_energy + co2e_transport + co2e_process; the making of what is bought "
+        "is in co2e_upstream", compute=lambda _, k: k["co2e_energy"] + k["co2e_transport"] + k["co2e_process"]),
+    Kpi("co2e_upstream", "co2e", "cradle to gate of what is bought: each feed's species times its factor "
+        "(data/upstream/materials.csv, for the region of the feed's site, else the world; a route's upstream: on top); "
+        "a recycled feed enters free of burden (cut-off); inputs without a factor are listed in the results",
+        compute=lambda parts, _: parts.total([line.co2e for line in parts.upstream])),
+    Kpi("co2e_cradle_to_gate", "co2e", "cradle to gate: co2e + co2e_upstream, from the mines and wells to the plant's "
+        "gate", compute=lambda _, k: k["co2e"] + k["co2e_upstream"]),
     Kpi("impurity_S", "purity", "sulfur in products of kind 'product' outside the product species itself (Na2SO4, "
         "NiSO4 ... carried from the washed cake), per mass of those products",
         compute=lambda parts, _: _share(parts, "product", "S")),

@@ -21,7 +21,7 @@ from flowsheet.chemistry import Formula
 from flowsheet.components import Components
 from flowsheet.graph import Stream
 from flowsheet.html import paragraph, table
-from flowsheet.kpis import BY_NAME, KPIS, CostLine, Leg, Limit, UnitEnergy, display_unit, waste_class
+from flowsheet.kpis import BY_NAME, KPIS, CostLine, Leg, Limit, UnitEnergy, UpstreamLine, display_unit, waste_class
 from flowsheet.units import Quantity, co2e_unit, parse_unit, split_co2e
 
 if TYPE_CHECKING:  # pandas is imported when a table is asked for, to keep the command line quick
@@ -161,6 +161,10 @@ class Results:
         price and source, (N,) each.
     unpriced : tuple of str
         What the route buys, uses or disposes of that has no price: left out of the costs.
+    upstream_lines : tuple of UpstreamLine
+        Per material bought (feed, species): amount, cradle-to-gate factor, boundary and source, (N,) each.
+    without_factor : tuple of str
+        What the route buys that has no cradle-to-gate factor: left out of ``co2e_upstream``.
     specific_energy : float, optional
         Energy the product stores, [J/kg] (the route's specific capacity times voltage), for
         :meth:`per_kwh`; None if the route does not give it.
@@ -199,6 +203,8 @@ class Results:
     parameters: dict[str, np.ndarray]
     cost_lines: tuple[CostLine, ...] = ()
     unpriced: tuple[str, ...] = ()
+    upstream_lines: tuple[UpstreamLine, ...] = ()
+    without_factor: tuple[str, ...] = ()
     specific_energy: float | None = None
     specifications: tuple[Limit, ...] = ()
     species_layers: tuple[str, ...] = ("package",)
@@ -420,6 +426,34 @@ class Results:
         per = "/h" if self.is_rate else ""
         columns = ["item", "category", "region", "amount", "unit", "price [USD/unit]", f"cost [USD{per}]"]
         return pd.DataFrame(self.cost_rows(sample), columns=[*columns, "source", "estimate"]).set_index("item")
+
+    def upstream_rows(self, sample: int = 0) -> list[tuple]:
+        """:meth:`upstream` as plain rows, largest burden first (what reports read without pandas).
+
+        Each row: item, feed, region, amount [kg], factor [kg CO2e/kg], CO2e [kg] (per hour at a rate
+        basis), boundary, source, estimate.
+        """
+        sample = self._sample(sample)
+        per_hour = 3600.0 if self.is_rate else 1.0
+        rows = [
+            (line.item, line.feed, line.region, float(line.amount[sample]) * per_hour, float(line.factor[sample]),
+             float(line.co2e[sample]) * per_hour, line.boundary, line.source, line.estimate)
+            for line in self.upstream_lines
+            if line.amount[sample]
+        ]  # fmt: skip
+        return sorted(rows, key=lambda row: -row[5])
+
+    def upstream(self, sample: int = 0) -> pd.DataFrame:
+        """Per material bought: its feed, region, amount, cradle-to-gate factor and CO2e, boundary and source.
+
+        The rows add up to the ``co2e_upstream`` KPI; :attr:`without_factor` lists what is left out.
+        """
+        import pandas as pd
+
+        per = "/h" if self.is_rate else ""
+        columns = ["item", "feed", "region", f"amount [kg{per}]", "factor [kg CO2e/kg]", f"co2e [kg CO2e{per}]"]
+        rows = self.upstream_rows(sample)
+        return pd.DataFrame(rows, columns=[*columns, "boundary", "source", "estimate"]).set_index("item")
 
     def energy(self, sample: int = 0) -> pd.DataFrame:
         """Per unit: duty, the unit's own losses (a kiln's), utility, carrier, energy bought and CO2e; heat removed is not bought.

@@ -17,6 +17,7 @@ LAYERS = [
     "geography",
     "chemistry",
     "prices",
+    "upstream",
     "thermo",
     "components",
     "layout",

@@ -58,11 +58,12 @@ def test_the_readme_json_contract_names_every_key_run_writes(capsys):
     by_name = [summary["kpis"], summary["units"], summary["yields"], summary["closure"]["elements"], summary["legs"]]
     written = {*summary, *_keys(summary["basis"]), *summary["closure"], *_keys(summary["species"])}
     written |= _keys(summary["costs"]) | set(summary["per_kwh"]) | _keys(summary["per_kwh"]["specific_energy"])
+    written |= _keys(summary["upstream"])
     written |= _keys(summary["specifications"])
     by_name.append(summary["per_kwh"]["kpis"])
     written |= {key for mapping in by_name for item in mapping.values() for key in _keys(item)}
     block = README.split("`--format json` is a stable contract", 1)[1].split("```", 2)[1]
-    documented = set(re.findall(r'"([a-z_]+)":', block))
+    documented = set(re.findall(r'"([a-z_][a-z0-9_]*)":', block))
     assert written - documented == set(), "keys run writes that the README's contract leaves out"
     assert documented - written == set(), "keys the README's contract names that run does not write"
 

@@ -29,6 +29,7 @@ SCENARIOS = [
 # and the prices of what is bought there
 MOVES = {"freight", "energy_transport", "energy_total", "co2e_energy", "co2e_transport", "co2e", "lead_time"}
 MOVES |= {"inventory_in_transit", "cost_reagents", "cost_utilities", "cost_freight", "cost_metals", "cost"}
+MOVES |= {"co2e_upstream", "co2e_cradle_to_gate"}  # an input bought in another region was made there
 
 
 def test_a_lane_to_anywhere_is_the_origins_export_average():

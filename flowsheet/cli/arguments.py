@@ -12,13 +12,14 @@ TIME_LIMIT = 120.0
 
 
 def data_argument(parser: argparse.ArgumentParser) -> None:
-    """Add ``--data DIR`` (repeatable): folders of species data on top of the package's."""
+    """Add ``--data DIR`` (repeatable): folders of species data or upstream factors on top of the package's."""
     parser.add_argument(
         "--data",
         action="append",
         default=[],
         metavar="DIR",
-        help="a folder of species data (data/thermo's tables) on top of the package's; repeat for more",
+        help="a folder of species data (data/thermo's tables) or cradle-to-gate factors (upstream/materials.csv) on "
+        "top of the package's; repeat for more",
     )
 
 

@@ -13,6 +13,10 @@ Each route becomes::
      "costs": {"lines": [{"item": str, "category": str, "region": str, "amount": {...},
                           "price": {...}, "cost": {...}, "source": str, "estimate": bool}],
                "unpriced": [str]},
+     "upstream": {"lines": [{"item": str, "feed": str, "region": str, "amount": {...},
+                             "factor": {...}, "co2e": {...}, "boundary": str, "source": str,
+                             "estimate": bool}],
+                  "without_factor": [str]},
      "per_kwh": {"specific_energy": {...}, "kpis": {name: {"value": float, "unit": str}}}  # {} if not given
      "specifications": [{"kpi": str, "max": {...}, "value": {...}, "exceeded": bool, "source": str}],
      "species": {"layers": [str], "overridden": [str], "overrides": [str], "estimated": [str]}}
@@ -93,6 +97,7 @@ def summarize(results: Results, route: str, file: str, product: str) -> dict:
         "units": per_unit,
         "legs": _legs(results),
         "costs": _costs(results),
+        "upstream": _upstream(results),
         "per_kwh": _per_kwh(results),
         "specifications": _specifications(results),
         "species": {
@@ -150,6 +155,26 @@ def _costs(results: Results) -> dict:
         for item, category, region, amount, unit, price, cost, source, estimate in results.cost_rows()
     ]
     return {"lines": lines, "unpriced": list(results.unpriced)}
+
+
+def _upstream(results: Results) -> dict:
+    """Each material bought in the first sample with its cradle-to-gate factor and CO2e, and what has no factor."""
+    per = " / hour" if results.is_rate else ""
+    lines = [
+        {
+            "item": item,
+            "feed": feed,
+            "region": region,
+            "amount": {"value": amount, "unit": "kilogram" + per},
+            "factor": {"value": factor, "unit": "kilogram CO2e / kilogram"},
+            "co2e": {"value": co2e, "unit": "kilogram CO2e" + per},
+            "boundary": boundary,
+            "source": source,
+            "estimate": bool(estimate),
+        }
+        for item, feed, region, amount, factor, co2e, boundary, source, estimate in results.upstream_rows()
+    ]
+    return {"lines": lines, "without_factor": list(results.without_factor)}
 
 
 def compare(summaries: list[dict], baseline: int = 0) -> list[dict]:

@@ -125,7 +125,7 @@ def _species_notes(summary: dict, fmt: str) -> str:
     return "\n\n".join(blocks)
 
 
-PER_KWH_SHOWN = ("water_fresh", "sodium_sulfate", "waste_total", "energy_total", "co2e", "cost")
+PER_KWH_SHOWN = ("water_fresh", "sodium_sulfate", "waste_total", "energy_total", "co2e", "co2e_cradle_to_gate", "cost")
 """The figures per kWh a run's notes show (JSON gives them all)."""
 
 
@@ -148,6 +148,7 @@ def _route_notes(summary: dict, fmt: str) -> str:
         text = f"per kWh the product stores ({stored:.3g} kWh/kg): " + ", ".join(shown)
         blocks.append(f"- {text}" if fmt == "markdown" else textwrap.fill(text, width, subsequent_indent="  "))
     unpriced = summary.get("costs", {}).get("unpriced", [])
+    unfactored = summary.get("upstream", {}).get("without_factor", [])
     exceeded = [
         f"{item['kpi']} {_number(item['value']['value'])} {_short(item['value']['unit'])} > "
         f"{_number(item['max']['value'])} {_short(item['max']['unit'])} ({item['source'].split(':')[0]})"
@@ -155,7 +156,8 @@ def _route_notes(summary: dict, fmt: str) -> str:
         if item["exceeded"]
     ]
     listings = (("over the route's specifications", exceeded), ("transport legs", legs),
-                ("no price, left out of the costs", unpriced))  # fmt: skip
+                ("no price, left out of the costs", unpriced),
+                ("no cradle-to-gate factor, left out of co2e_upstream", unfactored))  # fmt: skip
     for heading, listed in listings:
         if listed:
             lines = (

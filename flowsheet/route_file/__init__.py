@@ -47,6 +47,8 @@ from flowsheet.route_file.text import Origins, dotted, read_yaml
 from flowsheet.thermo import default_data
 from flowsheet.uncertainty import Distribution
 from flowsheet.units import parse_basis
+from flowsheet.upstream import TABLE as UPSTREAM_TABLE
+from flowsheet.upstream import UpstreamBook, package_upstream, read_upstream
 
 __all__ = [
     "FeedSpec",
@@ -112,7 +114,7 @@ def _locate(origins: Origins, path: tuple, fallback: str) -> tuple[str, int]:
     return found
 
 
-_ENTRIES = {("sites",), ("prices",), ("feeds",), ("products",), ("units",)}
+_ENTRIES = {("sites",), ("prices",), ("upstream",), ("feeds",), ("products",), ("units",)}
 """Sections of named entries: a variant's ``set:`` within an entry may cause a problem of its other fields."""
 
 
@@ -142,9 +144,10 @@ def load_route(
     check : bool
         Check the flowsheet (ports, doses, species) as well as the file.
     data_folders : sequence of str or Path, optional
-        Folders of species data (the package's ``data/thermo`` layout), each on top of the
-        package's tables and of the folders in ``FLOWSHEET_DATA``; the route's own ``species:``
-        go on top of all.
+        Folders of species data (the package's ``data/thermo`` layout) or of cradle-to-gate
+        factors (``upstream/materials.csv``, citing their own ``sources.toml``), or both, each on
+        top of the package's tables (species also on top of the folders in ``FLOWSHEET_DATA``);
+        the route's own ``species:`` and ``upstream:`` go on top of all.
 
     Raises
     ------
@@ -176,6 +179,8 @@ def load_route(
     uncertain: dict[str, Distribution] = {}
     layers = default_data()
     for folder in data_folders:
+        if _factors_only(folder):
+            continue  # a folder of upstream factors alone: read by _upstream_of
         try:
             layers = layers.with_folder(folder)
         except InputFileError as err:  # every problem of the folder's tables, at its file and line, with its hint
@@ -186,7 +191,7 @@ def load_route(
             raise RouteFileError(shown, listed) from err
         except FlowsheetError as err:
             raise RouteFileError.one(shown, 0, "", f"species data {folder}: {message_and_hint(err)[0]}") from err
-    sheet = build_flowsheet(spec, report, uncertain, layers, shown)
+    sheet = build_flowsheet(spec, report, uncertain, layers, shown, _upstream_of(data_folders, shown))
     if not issues and check:
         for problem in sheet.derived("problems", sheet.problems):  # kept: the solve checks the same
             message = f"{problem.port}: {problem.message}" if problem.port else problem.message
@@ -196,6 +201,28 @@ def load_route(
     if issues:
         raise _error(shown, issues)
     return Route(shown, spec, sheet, origins, uncertain)
+
+
+def _factors_only(folder: str | Path) -> bool:
+    """Whether a data folder holds upstream factors and no species tables."""
+    path = Path(folder)
+    species = ("formation_enthalpy.csv", "thermo/formation_enthalpy.csv")
+    return (path / UPSTREAM_TABLE).is_file() and not any((path / table).exists() for table in species)
+
+
+def _upstream_of(folders: Sequence[str | Path], shown: str) -> UpstreamBook | None:
+    """The package's upstream factors with each data folder's ``upstream/materials.csv`` on top; None if none has one."""
+    book = None
+    for folder in folders:
+        path = Path(folder)
+        if (path / UPSTREAM_TABLE).is_file():
+            try:
+                book = (book or package_upstream()).with_book(read_upstream(path.resolve()))
+            except InputFileError as err:
+                listed = [(0, "", f"upstream data {folder}: {type(err)(err.path, [(*issue[:3], '')])}", issue[3])
+                          for issue in err.issues]  # fmt: skip
+                raise RouteFileError(shown, listed) from err
+    return book
 
 
 MAX_QUOTED = 80

@@ -21,13 +21,14 @@ from flowsheet.operations import Feed, Operation, Product, TransportLeg
 from flowsheet.operations.base import SI
 from flowsheet.prices import package_prices
 from flowsheet.route_file.legs import with_passage
-from flowsheet.route_file.market import route_prices, specific_energy, specifications
+from flowsheet.route_file.market import route_prices, route_upstream, specific_energy, specifications
 from flowsheet.route_file.schema import RouteSpec, unit_types
 from flowsheet.thermo import ConstantHeatCapacity, Species, SpeciesData, package_data
 from flowsheet.thermo.plausibility import check_formation_enthalpy, check_heat_capacity, check_range, settle
 from flowsheet.thermo.species import MAX_NAME
 from flowsheet.uncertainty import Distribution, is_uncertain, read_distribution
 from flowsheet.units import magnitude
+from flowsheet.upstream import UpstreamBook, package_upstream
 
 
 def build_flowsheet(
@@ -36,6 +37,7 @@ def build_flowsheet(
     uncertain: dict[str, Distribution] | None = None,
     data: SpeciesData | None = None,
     where: str = "route",
+    upstream: UpstreamBook | None = None,
 ) -> Flowsheet:
     """Build the flowsheet a validated spec describes; every problem goes to ``report(path, problem, hint)``.
 
@@ -49,6 +51,8 @@ def build_flowsheet(
     prices = route_prices(spec, report, where, {} if uncertain is None else uncertain)
     book = package_prices().with_prices(prices) if prices else None
     sheet = Flowsheet(spec.name, regions=regions, species_data=data.layered(where, own) if own else data, prices=book)
+    factors = route_upstream(spec, report, where, {} if uncertain is None else uncertain)
+    sheet.upstream = (upstream or package_upstream()).with_factors(factors) if factors or upstream else None
     sheet.specific_energy = specific_energy(spec, report)
     sheet.specifications = specifications(spec, report)
     types = unit_types()

@@ -137,7 +137,7 @@ def load_document(path: Path, chain: tuple[Path, ...] = ()) -> tuple[dict, Origi
                 continue
             if not isinstance(merged.get(key, expected()), expected):
                 continue  # the parent's own value is wrong: reported at its line when the route is checked
-        if key in ("sites", "prices", "feeds", "products", "units"):
+        if key in ("sites", "prices", "upstream", "feeds", "products", "units"):
             target = merged.setdefault(key, {})
             for name, entry in value.items():
                 target[name] = entry
@@ -163,6 +163,7 @@ def load_document(path: Path, chain: tuple[Path, ...] = ()) -> tuple[dict, Origi
 _ADDED: dict[str, tuple[type[dict] | type[list], str, str]] = {
     "sites": (dict, "a mapping of sites by name", "sites: {mine: {region: CL}}"),
     "prices": (dict, "a mapping of prices by key", "prices: {Ni: {price: 18000 USD/t, source: lme}}"),
+    "upstream": (dict, "a mapping of factors by material", "upstream: {Ni: {co2e: 8 kg CO2e/kg, source: epd}}"),
     "feeds": (dict, "a mapping of feeds by name", "feeds: {soda: {flows: {Na2CO3: 1 mol}, dosed: true}}"),
     "products": (dict, "a mapping of products by name", "products: {slag: {kind: waste}}"),
     "units": (dict, "a mapping of units by name", "units: {mill: {type: mixer}}"),

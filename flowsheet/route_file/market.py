@@ -10,7 +10,8 @@ from flowsheet.kpis import KPIS, Limit
 from flowsheet.prices import Price, package_prices, storage_kind, storage_unit
 from flowsheet.route_file.schema import RouteSpec
 from flowsheet.uncertainty import Distribution, read_distribution
-from flowsheet.units import magnitude
+from flowsheet.units import magnitude, split_co2e
+from flowsheet.upstream import Factor
 
 
 def route_prices(spec: RouteSpec, report: Any, where: str, uncertain: dict[str, Distribution]) -> dict[str, Price]:
@@ -42,24 +43,81 @@ def route_prices(spec: RouteSpec, report: Any, where: str, uncertain: dict[str, 
             report((*path, "category"), f"{what} needs its category", "metals, lithium or reagents")
             continue
         unit = "USD/kg" if whole_feed else storage_unit(key)
-        dotted = ".".join(path)
-        try:
-            if isinstance(entry.price, dict):
-                distribution = read_distribution(entry.price, unit, dotted)
-                uncertain[dotted] = distribution
-                value = distribution.nominal
-            else:
-                value = magnitude(entry.price, unit, field=dotted)  # a number or a text
-        except UnitError as err:
-            hint = err.hint or "prices are in USD of 2023, e.g. '18000 USD/t', '0.08 USD/kWh', '0.02 USD/(t*km)'"
-            report((*path, "price"), f"expects {err.expected}, got {err.got!r}: {err.problem}", hint)
-            continue
-        if not value >= 0:
-            report((*path, "price"), f"must not be negative, got {value:g} {unit}")
+        hint = "prices are in USD of 2023, e.g. '18000 USD/t', '0.08 USD/kWh', '0.02 USD/(t*km)'"
+        value = _amount(entry.price, unit, (*path, "price"), uncertain, report, hint)
+        if value is None:
             continue
         cited = f"{entry.source} ({where}: prices.{key})"
         found[key] = Price(key, "*", value, category or kind, cited, entry.estimate)
     return found
+
+
+def route_upstream(spec: RouteSpec, report: Any, where: str, uncertain: dict[str, Distribution]) -> dict[str, Factor]:
+    """The cradle-to-gate factors a route's ``upstream:`` section sets, each with a source of the route, [kg CO2e/kg].
+
+    An uncertain factor is recorded in `uncertain` as ``upstream.<key>`` and its nominal value used.
+    """
+    keys = {source.key for source in spec.sources}
+    found = {}
+    for key, entry in spec.upstream.items():
+        path = ("upstream", key)
+        if entry.source not in keys:
+            report((*path, "source"), f"{entry.source!r} is not a key of the route's sources", "add it to sources:")
+            continue
+        try:
+            Formula(key)
+        except FlowsheetError:
+            report(path, f"{key!r} is not a formula", "name the material bought, e.g. Ni, LiOH·H2O, NaOH")
+            continue
+        hint = "in kg CO2e per kg of the material, e.g. '8.5 kg CO2e/kg'"
+        value = _amount(_plain(entry.co2e), "", (*path, "co2e"), uncertain, report, hint, "kg CO2e/kg")
+        if value is None:
+            continue
+        cited = next(source.cite for source in spec.sources if source.key == entry.source)
+        source = f"{entry.source} ({where}: upstream.{key})" + (f": {cited}" if cited else "")
+        found[key] = Factor(key, "*", value, boundary=entry.boundary, source=source, estimate=entry.estimate)
+    return found
+
+
+def _amount(
+    given: Any,
+    unit: str,
+    path: tuple[str, ...],
+    uncertain: dict[str, Distribution],
+    report: Any,
+    hint: str,
+    shown: str = "",
+) -> float | None:
+    """A value >= 0 in `unit`, or the nominal of its distribution (recorded in `uncertain` under the entry's path).
+
+    None, with the problem reported at ``path`` (the entry's, then its field), if it cannot be read or is negative.
+    """
+    dotted = ".".join(path[:-1])
+    try:
+        if isinstance(given, dict):
+            distribution = read_distribution(given, unit, dotted)
+            uncertain[dotted] = distribution
+            value = distribution.nominal
+        else:
+            value = magnitude(given, unit, field=dotted)  # a number or a text
+    except UnitError as err:
+        report(path, f"expects {err.expected}, got {err.got!r}: {err.problem}", err.hint or hint)
+        return None
+    if not value >= 0:
+        report(path, f"must not be negative, got {value:g} {shown or unit}")
+        return None
+    return value
+
+
+def _plain(value: Any) -> Any:
+    """`value` with ``CO2e`` taken out of its texts (``'8 kg CO2e/kg'`` -> ``'8 kg/kg'``), in a distribution too."""
+    if isinstance(value, str):
+        return split_co2e(value)[0]
+    if isinstance(value, dict):
+        return {key: _plain(item) for key, item in value.items()}
+    if isinstance(value, list):
+        return [_plain(item) for item in value]
+    return value
 
 
 def specific_energy(spec: RouteSpec, report: Any) -> float | None:

@@ -118,6 +118,20 @@ class PriceSpec(_Strict):
     note: str = ""
 
 
+class UpstreamSpec(_Strict):
+    """A route's own cradle-to-gate factor of a material it buys, for every region; it needs a source of the route.
+
+    Its key (the entry's name) is the material's formula (``Ni``, ``LiOH·H2O``); ``co2e`` is in kg
+    CO2e per kg of it (``'8.5 kg CO2e/kg'``, or a distribution of such values).
+    """
+
+    co2e: StrictStr | StrictInt | StrictFloat | dict[str, Any]
+    source: StrictStr
+    boundary: str = "cradle-to-gate"
+    estimate: StrictBool = False
+    note: str = ""
+
+
 class CapacitySpec(_Strict):
     """What the product stores: its specific capacity and average voltage, for figures per kWh; with a source."""
 
@@ -147,6 +161,7 @@ class RouteSpec(_Strict):
     sites: dict[str, Site] = {}
     species: list[SpeciesSpec] = []
     prices: dict[str, PriceSpec] = {}
+    upstream: dict[str, UpstreamSpec] = {}
     capacity: CapacitySpec | None = None
     specifications: dict[str, LimitSpec] = {}
     feeds: dict[str, FeedSpec]
@@ -484,6 +499,7 @@ def _model_at(path: tuple) -> type[BaseModel] | None:
         ("products",): ProductSpec,
         ("sites",): Site,
         ("prices",): PriceSpec,
+        ("upstream",): UpstreamSpec,
         ("capacity",): CapacitySpec,
         ("sources",): Source,
         ("species",): SpeciesSpec,

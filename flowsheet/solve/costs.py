@@ -88,7 +88,7 @@ class Pricing:
             self.priced[name] = price
 
         for op in sheet.operations:
-            region = _region(plan, op)
+            region = site_region(plan, op)
             if isinstance(op, Feed):
                 streams = list(sheet.outlets(op.name).values())
                 whole = book.own.get(op.name)
@@ -150,7 +150,7 @@ class Pricing:
         return lines
 
 
-def _region(plan: Plan, op: Operation) -> str:
+def site_region(plan: Plan, op: Operation) -> str:
     """Where a feed is bought or a product disposed of: its site's region, else that of the unit it feeds or leaves."""
     sheet = plan.sheet
     if op.site:

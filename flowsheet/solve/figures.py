@@ -22,6 +22,7 @@ from flowsheet.kpis import FEEDS, IMPURITIES, KPIS, WASTE_CLASSES, Leg, Parts, U
 from flowsheet.operations import Calciner, Feed, Operation, Product, Scrap, TransportLeg
 from flowsheet.solve.costs import Pricing
 from flowsheet.solve.plan import Plan
+from flowsheet.solve.upstream import Upstream
 
 SODIUM_SULFATE = ("Na2SO4", "Na2SO4·10H2O")
 """Forms counted as sodium sulfate, as anhydrous Na2SO4."""
@@ -85,6 +86,8 @@ class KpiCalculator:
                 columns[f"{kind}:{unit}"] = plan.weights(list(sheet.outlets(unit).values()), per_species[kind])
         self.pricing = Pricing(plan, self.units)
         columns.update(self.pricing.columns)
+        self.upstream = Upstream(plan)
+        columns.update(self.upstream.columns)
         self.order, self.before = _forward(plan)
         self.ends = [op.name for op in sheet.operations if isinstance(op, Product) and op.kind == "product"]
         self.product_columns: dict[str, tuple[list[str], np.ndarray]] = {}
@@ -104,10 +107,12 @@ class KpiCalculator:
         operations: dict[str, Operation],
         product: str,
         prices: dict[str, np.ndarray] | None = None,
+        factors: dict[str, np.ndarray] | None = None,
     ) -> Parts:
-        """Flow sums, unit energies, legs, costs and lead time of flat flows (N, L) per basis and duties (N,) per unit.
+        """Flow sums, unit energies, legs, costs, upstream burdens and lead time of flat flows (N, L) and duties (N,).
 
-        `prices` are sampled prices by key, USD per SI unit, (N,) each, in place of the book's.
+        `prices` are sampled prices by key, USD per SI unit, (N,) each, in place of the book's;
+        `factors` sampled cradle-to-gate factors by key, [kg CO2e per kg], (N,) each, in place of the data's.
         """
         summed = flows @ self.matrix
         sums = {name: summed[:, k] for k, name in enumerate(self.names)}
@@ -147,7 +152,8 @@ class KpiCalculator:
                 )
         costs = self.pricing.lines(sums, units, legs, prices or {})
         product_mass = self.product_mass(flows, product)
-        return Parts(sums, product_mass, units, legs, costs, self._lead_time(operations, zero), inventory)
+        upstream = self.upstream.lines(sums, factors or {})
+        return Parts(sums, product_mass, units, legs, costs, self._lead_time(operations, zero), inventory, upstream)
 
     def _lead_time(self, operations: dict[str, Operation], zero: np.ndarray) -> np.ndarray:
         """The longest time from a feed to a product of kind 'product', per sample, [s]."""

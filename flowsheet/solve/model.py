@@ -7,7 +7,8 @@ numbers, and converts them once to the SI unit each is held in. A plain number f
 parameter is refused with the unit it expects: the solver never guesses a unit.
 
 Paths are those of route files: ``units.<unit>.<parameter>`` (a mapping entry as
-``units.liquor_split.fractions.bleed``) and ``prices.<key>`` (``prices.Ni``, ``prices.electricity``).
+``units.liquor_split.fractions.bleed``), ``prices.<key>`` (``prices.Ni``, ``prices.electricity``) and
+``upstream.<key>`` (``upstream.Ni``, kg CO2e per kg).
 """
 
 from __future__ import annotations
@@ -26,9 +27,9 @@ from flowsheet.operations import Feed
 from flowsheet.prices import storage_unit
 from flowsheet.results import Results
 from flowsheet.solve.engine import Plans
-from flowsheet.units import check_dimensionality, example_unit, magnitude, ureg
+from flowsheet.units import check_dimensionality, example_unit, magnitude, split_co2e, ureg
 
-UNITS, PRICES = "units.", "prices."
+UNITS, PRICES, UPSTREAM = "units.", "prices.", "upstream."
 
 
 @dataclass(frozen=True)
@@ -166,16 +167,18 @@ def compile(target: Any, vary: Sequence[str] | None = None) -> Model:  # noqa: A
 
 
 def _is_path(path: str) -> bool:
-    return path.startswith((UNITS, PRICES))
+    return path.startswith((UNITS, PRICES, UPSTREAM))
 
 
 def _solver_path(path: str) -> str:
-    """``units.filter.wash_ratio`` -> ``filter.wash_ratio``; ``prices.Ni`` stays."""
+    """``units.filter.wash_ratio`` -> ``filter.wash_ratio``; ``prices.Ni`` and ``upstream.Ni`` stay."""
     return path.removeprefix(UNITS) if path.startswith(UNITS) else path
 
 
 def parameter_unit(sheet: Flowsheet, path: str) -> str:
     """The SI unit the parameter at route-file `path` is held in (``""`` dimensionless); an error if it names none."""
+    if path.startswith(UPSTREAM) and path != UPSTREAM:
+        return ""  # kg CO2e per kg of the material
     if path.startswith(PRICES) and path != PRICES:
         key = path.removeprefix(PRICES)
         feeds = {op.name for op in sheet.operations if isinstance(op, Feed)}
@@ -184,7 +187,7 @@ def parameter_unit(sheet: Flowsheet, path: str) -> str:
     if not path.startswith(UNITS) or unit not in sheet.graph or not key:
         unit = path.partition(".")[0]
         hint = f"write units.{path}" if unit in sheet.graph and not path.startswith(UNITS) else ""
-        expected = "units.<unit>.<parameter> or prices.<key>"
+        expected = "units.<unit>.<parameter>, prices.<key> or upstream.<key>"
         raise UnitError(path, expected, path, "names no parameter of the flowsheet", hint)
     field, _, entry = key.partition(".")
     fields = {item.name: item for item in dataclasses.fields(sheet.operation(unit))}
@@ -202,7 +205,8 @@ def _to_si(path: str, value: Any, unit: str) -> np.ndarray:
         quantity = value if value._REGISTRY is ureg else ureg.Quantity(value.magnitude, str(value.units))
         array = np.atleast_1d(np.asarray(quantity.to(unit).magnitude if unit else quantity.m_as(""), dtype=float))
     elif isinstance(value, str):
-        array = np.array([magnitude(value, unit, field=path)])
+        text = split_co2e(value)[0] if path.startswith(UPSTREAM) else value  # '8 kg CO2e/kg' is 8 kg/kg
+        array = np.array([magnitude(text, unit, field=path)])
     elif (
         isinstance(value, Sequence)
         and not isinstance(value, str)

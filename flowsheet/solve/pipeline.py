@@ -68,11 +68,11 @@ def run(
     """
     components = sheet.check()
     amount, target, _ = parse_basis(basis)
-    prices, by_path = _prices(sheet, samples)
+    prices, factors, by_path = _sampled(sheet, samples)
     values = _by_unit(sheet, by_path)
     if ranges is None:  # a study's chunks were checked together (check_samples)
         _check_ends(sheet, values)
-    count = max((len(v) for v in prices.values()), default=1)
+    count = max((len(v) for v in [*prices.values(), *factors.values()]), default=1)
     by_unit: dict[str, dict[str, tuple[float, float]]] = {}
     for path, ends in (ranges or {}).items():
         unit, _, key = path.partition(".")
@@ -105,7 +105,7 @@ def run(
     energy = energy_of(plan)
     found = energy.temperatures(solution.flows, solution.operations)
     duties = {unit: value * scale for unit, value in energy.duties(solution.flows, found).items()}
-    parts = calculator.parts(flows, duties, solution.operations, label, prices)
+    parts = calculator.parts(flows, duties, solution.operations, label, prices, factors)
     kpis = calculator.compute(parts)
     if not (np.isfinite(flows).all() and all(np.isfinite(duty).all() for duty in duties.values())):
         scaled = np.hstack([flows, *(duty[:, None] for duty in duties.values())])
@@ -141,6 +141,8 @@ def run(
         specifications=sheet.specifications,
         cost_lines=tuple(parts.costs),
         unpriced=tuple(calculator.pricing.unpriced),
+        upstream_lines=tuple(parts.upstream),
+        without_factor=tuple(calculator.upstream.missing),
         parameters={path: np.asarray(v, dtype=float).reshape(-1) for path, v in describe.items()},
         species_layers=sheet.species_data.layers,
         overridden=sheet.species_data.overridden,
@@ -164,25 +166,34 @@ def _structure(plan: Plan) -> Structure:
 
 PRICES = "prices."
 """Sampled prices are named ``prices.<key>`` (``prices.Ni``, ``prices.electricity``), in USD per SI unit."""
+UPSTREAM = "upstream."
+"""Sampled cradle-to-gate factors are named ``upstream.<key>`` (``upstream.Ni``), in kg CO2e per kg."""
 
 
-def _prices(sheet: Flowsheet, samples: Mapping[str, np.ndarray]) -> tuple[dict[str, np.ndarray], dict[str, np.ndarray]]:
-    """Sampled prices by key, and the unit parameters left, checking the prices are finite and not negative."""
-    if PRICES.rstrip(".") in sheet.graph:  # a unit named "prices" keeps its parameters
-        return {}, dict(samples)
-    prices, others = {}, {}
+def _sampled(
+    sheet: Flowsheet, samples: Mapping[str, np.ndarray]
+) -> tuple[dict[str, np.ndarray], dict[str, np.ndarray], dict[str, np.ndarray]]:
+    """Sampled prices and upstream factors by key, and the unit parameters left; each finite and not negative.
+
+    A unit named ``prices`` or ``upstream`` keeps its parameters under that name.
+    """
+    found: dict[str, dict[str, np.ndarray]] = {PRICES: {}, UPSTREAM: {}}
+    others = {}
     for path, value in samples.items():
-        if not path.startswith(PRICES):
+        prefix = next((p for p in found if path.startswith(p) and p.rstrip(".") not in sheet.graph), None)
+        if prefix is None:
             others[path] = value
             continue
         array = np.asarray(value, dtype=float).reshape(-1)
         if not len(array) or not np.isfinite(array).all() or (array < 0).any():
-            raise UnitError(path, "one finite price >= 0 per sample", repr(value), "is not")
-        prices[path.removeprefix(PRICES)] = array
-    counts = {len(v) for v in [*prices.values(), *(np.atleast_1d(v) for v in others.values())]}
-    if len(counts) > 1:
-        raise UnitError("samples", "one value per sample for every parameter", str(sorted(counts)), "lengths differ")
-    return prices, others
+            what = "price" if prefix == PRICES else "factor"
+            raise UnitError(path, f"one finite {what} >= 0 per sample", repr(value), "is not")
+        found[prefix][path.removeprefix(prefix)] = array
+    arrays = [*found[PRICES].values(), *found[UPSTREAM].values(), *(np.atleast_1d(v) for v in others.values())]
+    if len({len(v) for v in arrays}) > 1:
+        counts = sorted({len(v) for v in arrays})
+        raise UnitError("samples", "one value per sample for every parameter", str(counts), "lengths differ")
+    return found[PRICES], found[UPSTREAM], others
 
 
 def _by_unit(sheet: Flowsheet, samples: Mapping[str, np.ndarray]) -> dict[str, dict[str, np.ndarray]]:
@@ -209,7 +220,7 @@ def check_samples(sheet: Flowsheet, samples: Mapping[str, np.ndarray]) -> None:
     `samples` by solver path (``"filter.wash_ratio"``), in SI. A study checks all its samples once so
     that its chunks, solved with their ``ranges``, are not checked again.
     """
-    _check_ends(sheet, _by_unit(sheet, _prices(sheet, samples)[1]))
+    _check_ends(sheet, _by_unit(sheet, _sampled(sheet, samples)[2]))
 
 
 def _check_ends(sheet: Flowsheet, grouped: Mapping[str, Mapping[str, np.ndarray]]) -> None:
