@@ -49,7 +49,10 @@ FEEDS = "feeds"
 
 @dataclass(frozen=True)
 class UnitEnergy:
-    """Energy of one unit per sample: duty [J], its own losses [J], energy bought [J] and its CO2e [kg]."""
+    """Energy of one unit per sample: duty [J], its own losses [J], energy bought [J] and its CO2e [kg].
+
+    ``region`` is where the unit stands: the grid its electricity is bought from.
+    """
 
     unit: str
     utility: str
@@ -58,6 +61,7 @@ class UnitEnergy:
     losses: np.ndarray
     purchased: np.ndarray
     co2e: np.ndarray
+    region: str = "world"
 
 
 @dataclass(frozen=True)

@@ -101,6 +101,9 @@ def test_a_feed_without_a_factor_is_listed_and_left_out():
     results = solve(sheet, "1 kg", product="Na2SO4")
     assert results.without_factor == ("Na2SO4 (feed salt, CN)",)
     assert results.kpis["co2e_upstream"][0] == 0
+    (line,) = results.upstream_lines  # still in the inventory, with what it is
+    assert line.amount[0] == pytest.approx(1.0, rel=1e-12)
+    assert line.boundary.startswith("no factor found")
 
 
 def _variant(tmp_path, upstream: str) -> Path:

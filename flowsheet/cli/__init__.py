@@ -165,6 +165,15 @@ def _parser() -> argparse.ArgumentParser:
     data_argument(reconcile_cmd)
     reconcile_cmd.set_defaults(run=_command("routes", "reconcile"))
 
+    export_cmd = commands.add_parser(
+        "export", help="a route's inventory per kg of product for LCA tools: CSV, Brightway or openLCA"
+    )
+    export_cmd.add_argument("route", metavar="ROUTE", help="a route file")
+    export_cmd.add_argument("--to", choices=("csv", "brightway", "openlca"), required=True, help="the format")
+    export_cmd.add_argument("--output", metavar="DIR", required=True, help="the folder to write the files into")
+    data_argument(export_cmd)
+    export_cmd.set_defaults(run=_command("routes", "export"))
+
     study_cmd = commands.add_parser("study", help="routes x scenarios x samples, on this machine or a Dask cluster")
     study_cmd.add_argument("study", metavar="STUDY", help="a study file (YAML: routes, grid, samples, seed)")
     study_cmd.add_argument("--output", required=True, help="the Parquet table to write, e.g. results.parquet")

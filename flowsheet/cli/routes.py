@@ -115,7 +115,11 @@ def _folder(arguments: argparse.Namespace) -> OutputFolder | None:
     if not arguments.output:
         return None
     named = [*expand(getattr(arguments, "routes", ())), *([arguments.route] if hasattr(arguments, "route") else [])]
-    data = [file for folder in map(Path, arguments.data) for file in (*folder.glob("*"), *folder.glob("thermo/*"))]
+    data = [
+        file
+        for folder in map(Path, arguments.data)
+        for file in (*folder.glob("*"), *folder.glob("thermo/*"), *folder.glob("upstream/*"))
+    ]
     return OutputFolder(arguments.output, arguments.command_line, inputs=[*named, *data])
 
 
@@ -577,6 +581,38 @@ def yields(arguments: argparse.Namespace) -> int:
     print(f"{route.name}: share of each element that reaches the product; per step, the share a unit sends on")
     print("overall  " + "  ".join(f"{e} {overall.get(e, float('nan')):.2%}" for e in steps.columns))
     print(steps.map(lambda v: "" if v != v else f"{max(v, 0.0):.2%}").to_string())
+    return 0
+
+
+def export(arguments: argparse.Namespace) -> int:
+    """``flowsheet export``: the route's foreground inventory per kg of product, as CSV, for Brightway or for openLCA."""
+    from flowsheet.report.inventory import brightway_files, check_total, inventory, openlca_zip, to_csv
+
+    folder = _folder(arguments)
+    assert folder is not None  # --output is required
+    route = load_route(arguments.route, data_folders=arguments.data)
+    results = solve_loaded(route)
+    exchanges = inventory(results)
+    stem = folder.stem(route.name)
+    if arguments.to == "csv":
+        files: dict[str, str | bytes] = {f"{stem}-inventory.csv": to_csv(exchanges).removesuffix("\n")}
+    elif arguments.to == "brightway":
+        parts = brightway_files(results, exchanges)
+        files = {f"{stem}-brightway-{name}": text.removesuffix("\n") for name, text in parts.items()}
+    else:
+        files = {f"{stem}-openlca.zip": openlca_zip(results, exchanges)}
+    for name, content in files.items():
+        folder.write(name, content)
+    folder.close()
+    total = sum(e.total for e in exchanges)
+    print(f"{route.name}: {len(exchanges)} exchanges per kg of {results.product}, written to")
+    print(f"  {arguments.output}:")
+    for name in files:
+        print(f"  {name}")
+    difference = check_total(results, exchanges)
+    print(f"their CO2e adds up to {total:.4g} kg CO2e/kg, co2e_cradle_to_gate to {difference:.1e} relative")
+    if arguments.to == "brightway":
+        print("import with bw2io: CSVImporter for each database, CSVLCIAImporter for the method (README)")
     return 0
 
 

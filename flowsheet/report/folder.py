@@ -63,11 +63,11 @@ class OutputFolder:
         self._stems[name] = safe
         return safe
 
-    def write(self, filename: str, text: str | Iterable[str]) -> Path:
+    def write(self, filename: str, text: str | Iterable[str] | bytes) -> Path:
         """Write one file whole or not at all: a temporary file beside it, then a rename.
 
         `text` is the file's text without its final newline, or that text in pieces, encoded and
-        written one at a time so that a large file is never whole in memory.
+        written one at a time so that a large file is never whole in memory; or bytes, written as they are.
         """
         if filename in self.written or filename == MANIFEST:
             raise FlowsheetError(f"--output {self.path}: {filename} would be written twice in one run")
@@ -75,6 +75,10 @@ class OutputFolder:
         digest = hashlib.sha256()
 
         def encoded() -> Iterator[bytes]:
+            if isinstance(text, bytes):
+                digest.update(text)
+                yield text
+                return
             for piece in [text] if isinstance(text, str) else text:
                 data = piece.encode("utf-8")
                 digest.update(data)

@@ -123,13 +123,13 @@ class KpiCalculator:
             operation, duty = operations[unit], duties[unit]
             losses = np.zeros_like(duty) + operation.heat_losses(sums[f"solids:{unit}"], sums[f"liquid:{unit}"])
             purchased, co2e, carrier = np.zeros_like(duty), np.zeros_like(duty), ""
+            region = self.plan.sheet.regions.get(operation.site, "world")
             if operation.utility:
                 supply = utility(operation.utility)
                 purchased = supply.purchased(duty + losses)
                 carrier = supply.carrier
-                region = self.plan.sheet.regions.get(operation.site, "world")
                 co2e = purchased * emission_factor(carrier, region)
-            units.append(UnitEnergy(unit, operation.utility, carrier, duty, losses, purchased, co2e))
+            units.append(UnitEnergy(unit, operation.utility, carrier, duty, losses, purchased, co2e, region))
         legs = []
         zero = np.zeros(flows.shape[0])
         inventory = zero

@@ -20,6 +20,7 @@ from flowsheet.solve.plan import Plan
 from flowsheet.upstream import Factor, package_upstream
 
 CUT_OFF = "cut-off (recycled content enters free of its first life's burden)"
+NO_FACTOR = "no factor found: left out of co2e_upstream"
 CUT_OFF_SOURCE = (
     "cut-off rule: G. Wernet et al., The ecoinvent database version 3 (part I): overview and methodology, "
     "Int. J. Life Cycle Assess. 21 (2016) 1218-1230, the cut-off system model"
@@ -39,7 +40,7 @@ class Upstream:
     columns : dict of str to numpy.ndarray
         Mass columns of the flat layout by name (``up:`` + feed, key and region).
     missing : list of str
-        What is bought without a factor, in words: left out of ``co2e_upstream``.
+        What is bought without a factor, in words: its line has a factor of 0, so it is left out of ``co2e_upstream``.
     """
 
     def __init__(self, plan: Plan) -> None:
@@ -59,9 +60,9 @@ class Upstream:
                 key = material_key(components.labels[j])
                 factor = Factor(key, region, 0.0, boundary=CUT_OFF, source=CUT_OFF_SOURCE) if op.recycled else None
                 factor = factor or book.find(key, region)
-                if factor is None:
+                if factor is None:  # kept at 0 so that the inventory still shows what was bought
                     self.missing.append(f"{key} (feed {op.name}, {region})")
-                    continue
+                    factor = Factor(key, region, 0.0, boundary=NO_FACTOR, source="none found")
                 name = f"up:{op.name}:{key}@{region}"
                 self.columns[name] = plan.weights(streams, masses * components.unit_vector(components.labels[j]))
                 self.found[name] = (key, region, op.name, factor)
@@ -69,12 +70,12 @@ class Upstream:
     def lines(self, sums: dict[str, np.ndarray], sampled: dict[str, np.ndarray]) -> list[UpstreamLine]:
         """Every material bought with its factor; `sampled` factors by key, [kg CO2e per kg], (N,), in place of the data's.
 
-        A sampled factor does not apply to a recycled feed, which stays free of burden.
+        A sampled factor does not apply to a recycled feed, which stays free of burden, nor to an input without one.
         """
         found = []
         for name, (key, region, feed, factor) in self.found.items():
             amount = sums[name]
-            chosen = sampled.get(key) if factor.boundary != CUT_OFF else None
+            chosen = sampled.get(key) if factor.boundary not in (CUT_OFF, NO_FACTOR) else None
             value = np.broadcast_to(chosen if chosen is not None else factor.co2e, amount.shape)
             found.append(
                 UpstreamLine(key, region, feed, amount, value, factor.boundary, factor.source, factor.estimate)
