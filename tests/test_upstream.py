@@ -151,3 +151,13 @@ def test_a_data_folder_brings_its_own_factors(tmp_path):
     base = _solved().kpis["co2e_upstream"][0]
     own = _solved(data_folders=[folder]).kpis["co2e_upstream"][0]
     assert own == pytest.approx(base - 0.8 * w["Ni"] / product * (54.0 - 7.5), rel=1e-9)
+
+
+def test_a_sweep_over_a_factor_names_it_as_the_driver_of_the_upstream_co2e(tmp_path, capsys):
+    from flowsheet.cli import main
+
+    path = _variant(tmp_path, "{co2e: {value: 30 kg CO2e/kg, range: [13 kg CO2e/kg, 54 kg CO2e/kg]}, source: epd}")
+    assert main(["sweep", str(path), "--samples", "200"]) == 0
+    out = capsys.readouterr().out
+    (line,) = [row for row in out.splitlines() if row.startswith("co2e_upstream") and "upstream.Ni" in row]
+    assert "upstream.Ni +1.00" in line  # the only factor drawn: the rank correlation is 1
