@@ -77,6 +77,7 @@ def test_the_notebooks_are_there():
         "07_sites.ipynb",
         "08_global_sensitivity.ipynb",
         "09_costs.ipynb",
+        "10_cradle_to_gate.ipynb",
     ]
 
 
