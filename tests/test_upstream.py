@@ -161,3 +161,18 @@ def test_a_sweep_over_a_factor_names_it_as_the_driver_of_the_upstream_co2e(tmp_p
     out = capsys.readouterr().out
     (line,) = [row for row in out.splitlines() if row.startswith("co2e_upstream") and "upstream.Ni" in row]
     assert "upstream.Ni +1.00" in line  # the only factor drawn: the rank correlation is 1
+
+
+def test_a_feed_that_names_its_origin_takes_that_regions_factor(tmp_path):
+    # The M2CAM route's Li2CO3 is bought at the Chinese plant: the CN row, spodumene, 24.1. Named as made
+    # in Chile (brine, 3.62), per kg of product it saves 0.515 mol Li2CO3 x M(Li2CO3) / M(product) x (24.1 - 3.62).
+    w = atomic_weights()
+    product = w["Li"] + 0.8 * w["Ni"] + 0.1 * w["Mn"] + 0.1 * w["Co"] + 2 * w["O"]
+    lithium = 0.515 * (2 * w["Li"] + w["C"] + 3 * w["O"]) / product
+    path = tmp_path / "chile.yaml"
+    path.write_text(f"extends: {M2CAM}\nname: chile\nset:\n  feeds.lithium.origin: CL\n", encoding="utf-8")
+    base, chile = _solved().kpis["co2e_upstream"][0], _solved(path).kpis["co2e_upstream"][0]
+    assert base - chile == pytest.approx(lithium * (24.1 - 3.62), rel=1e-9)
+    path.write_text(f"extends: {M2CAM}\nname: chile\nset:\n  feeds.lithium.origin: CHL\n", encoding="utf-8")
+    with pytest.raises(RouteFileError, match=r"feeds.lithium.origin: unknown region 'CHL'"):
+        flowsheet.load_route(path)

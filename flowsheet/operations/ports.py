@@ -38,6 +38,9 @@ class Feed(Operation):
     certified : bool
         True for material with a chain-of-custody certificate (e.g. responsibly mined cobalt):
         the certified share of each element in the products follows by mass balance (ISO 22095).
+    origin : str
+        The region where what it brings was made (``CL`` for lithium from Chilean brine), for its
+        cradle-to-gate factor; default ``""``: the region of the feed's site.
     temperature : str or Quantity
         Feed temperature, default 25 °C.
     """
@@ -48,6 +51,7 @@ class Feed(Operation):
     dosed: bool = False
     recycled: bool = False
     certified: bool = False
+    origin: str = ""
     temperature: float = parameter("K", "25 degC", "feed temperature", above=0)
     sets_temperature: ClassVar[bool] = True
 
@@ -68,7 +72,9 @@ class Feed(Operation):
         unit = "mol" if self.dosed else "mol/s"
         flows = {label: f"{float(value)!r} {unit}" for label, value in self.flows.items()}
         extras = "".join(
-            f", {k}={getattr(self, k)!r}" for k in ("recycled", "certified", "site", "utility") if getattr(self, k)
+            f", {k}={getattr(self, k)!r}"
+            for k in ("recycled", "certified", "origin", "site", "utility")
+            if getattr(self, k)
         )
         return (
             f"Feed({self.name!r}, flows={flows!r}, dosed={self.dosed!r}, "

@@ -65,6 +65,7 @@ def build_flowsheet(
             "certified": feed.certified,
             "temperature": feed.temperature,
             "site": feed.site,
+            "origin": feed.origin,
         }
         built += _make(Feed, name, parameters, ("feeds", name), report)
     for name, product in spec.products.items():

@@ -72,6 +72,8 @@ class FeedSpec(_Strict):
     certified: StrictBool = False
     temperature: StrictStr | StrictInt | StrictFloat = "25 degC"
     site: str = ""
+    origin: str = ""
+    """The region where it was made, for its cradle-to-gate factor; default: its site's region."""
     note: str = ""
 
 
@@ -342,6 +344,11 @@ def validate(data: dict, report: Any) -> RouteSpec | None:
             refused.add(name)
             _report_parameters(name, kind, types[kind], parameters, err, report)
     known = regions()
+    for name, feed in spec.feeds.items():
+        if feed.origin and feed.origin not in known:
+            hint = _near_key(feed.origin, list(known), "known regions")
+            report(("feeds", name, "origin"), f"unknown region {shown(feed.origin)}", hint)
+            ok = False
     for name, site in spec.sites.items():
         if site.region not in known:
             report(

@@ -1,8 +1,8 @@
 """The cradle-to-gate burden of what a route buys: each feed's species at its factor (:mod:`flowsheet.upstream`).
 
 :class:`Upstream` is built once per plan. Per feed and species it makes a mass column for the KPI
-matrix and finds the factor of the region the feed comes from (its site's region, as prices take
-it; else the world's). A feed marked ``recycled`` enters free of burden: recycled content carries
+matrix and finds the factor of the region the feed comes from (its ``origin``, else its site's
+region, as prices take it; else the world's). A feed marked ``recycled`` enters free of burden: recycled content carries
 none of its first life's mining and refining (the cut-off rule of ecoinvent's cut-off system model,
 Wernet et al., Int. J. Life Cycle Assess. 21 (2016) 1218). What has no factor is listed, and left
 out of ``co2e_upstream``.
@@ -54,7 +54,7 @@ class Upstream:
         for op in sheet.operations:
             if not isinstance(op, Feed):
                 continue
-            region = site_region(plan, op)
+            region = op.origin or site_region(plan, op)
             streams = list(sheet.outlets(op.name).values())
             for j in sorted({int(j) for s in streams for j in plan.species[s.name]}):
                 key = material_key(components.labels[j])
