@@ -499,7 +499,8 @@ def reconcile(
         np.clip(((linear @ spread[0]) ** 2).sum(axis=1) - ((linear @ spread[1]) ** 2).sum(axis=1), 0.0, None)
     )
     testable = np.isfinite(z_all) & kept
-    observable = np.abs(basis @ structure.free).max(axis=1, initial=0.0) < 1e-9
+    free = basis @ structure.free  # the directions of the flows the kept data leave free
+    observable = np.abs(free).max(axis=1, initial=0.0) < 1e-9
     values = np.where(observable, estimate, np.nan)
     rounding = 1e-12 * max(float(np.abs(y).max()), float(np.nanmax(np.abs(values), initial=0.0)))
     notes = []
@@ -531,7 +532,6 @@ def reconcile(
         for unit in dict.fromkeys(s.target for s in results.edges)
         if unit not in results.products
     }
-    free = basis @ structure.free  # the directions of the flows the kept data leave free
     found = _Estimate(tuple(variables), estimate, spread, _ends(results), steps, water_shares(), free)
     streams = [s.name for s in results.edges] + list(dict.fromkeys(s for s, _ in variables if s.endswith(f" {STOCK}")))
     columns = found.elements + ([WATER] if any(e == WATER for _, e in variables) else [])

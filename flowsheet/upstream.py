@@ -19,7 +19,7 @@ from functools import cache
 from pathlib import Path
 
 from flowsheet.datafiles import Row, read_table
-from flowsheet.errors import FlowsheetError
+from flowsheet.errors import FlowsheetError, UnitError
 from flowsheet.prices import material_key
 from flowsheet.units import magnitude, split_co2e
 
@@ -98,7 +98,10 @@ def _read_row(row: Row, cited: Mapping[str, Mapping[str, str]]) -> Factor:
     except FlowsheetError as err:
         raise row.error("species", f"{row['species']!r} is not a formula: {err}") from None
     unit, _ = split_co2e(row["unit"])
-    co2e = magnitude(f"{row['co2e']} {unit}", "", field=f"{where} co2e")
+    try:
+        co2e = magnitude(f"{row['co2e']} {unit}", "", field=f"{where} co2e")
+    except UnitError as err:
+        raise row.error("co2e", f"{row['co2e']} {row['unit']} is not kg CO2e per kg: {err.problem}") from None
     if not co2e >= 0:
         raise row.error("co2e", f"{row['co2e']} is negative: a burden is >= 0 (credits are not netted here)")
     energy = row.number("energy_MJ_per_kg") * 1e6 if row.values.get("energy_MJ_per_kg") else None

@@ -152,3 +152,15 @@ def test_the_command_writes_each_format_and_never_over_its_input(tmp_path, capsy
         assert max(len(line) for line in out.splitlines() if str(tmp_path) not in line) <= 100
     assert main(["export", route, "--to", "csv", "--output", route]) == 1  # the route itself: never written over
     assert "is a file, not a folder" in capsys.readouterr().err
+
+
+def test_the_openlca_export_without_olca_schema_says_what_to_install(monkeypatch):
+    import sys
+
+    from flowsheet.errors import FlowsheetError
+    from flowsheet.report.inventory import openlca_zip
+
+    results = _solved("lfp_sulfate")
+    monkeypatch.setitem(sys.modules, "olca_schema", None)  # as if not installed: importing it raises ImportError
+    with pytest.raises(FlowsheetError, match=r"pip install 'cathode-flowsheet\[lca\]'"):
+        openlca_zip(results, inventory(results))

@@ -176,3 +176,18 @@ def test_a_feed_that_names_its_origin_takes_that_regions_factor(tmp_path):
     path.write_text(f"extends: {M2CAM}\nname: chile\nset:\n  feeds.lithium.origin: CHL\n", encoding="utf-8")
     with pytest.raises(RouteFileError, match=r"feeds.lithium.origin: unknown region 'CHL'"):
         flowsheet.load_route(path)
+
+
+def test_a_factor_in_the_wrong_unit_is_refused_at_its_line(tmp_path):
+    header = ",".join([*REQUIRED, "locator", "estimate", "note"])
+    (tmp_path / "upstream").mkdir()
+    (tmp_path / TABLE).write_text(
+        f"{header}\nNi,world,13,kg,2024,cradle-to-gate,mass,ciaaw2021,,no,\n", encoding="utf-8"
+    )
+    with pytest.raises(DataFileError) as caught:
+        read_upstream(tmp_path)
+    assert [(line, column) for line, column, *_ in caught.value.issues] == [(2, "co2e")]
+    assert "13 kg is not kg CO2e per kg" in str(caught.value)
+    for given, problem in (("20 kg", "upstream.Ni.co2e: expects"), ("-3 kg CO2e/kg", "must not be negative")):
+        with pytest.raises(RouteFileError, match=problem):
+            flowsheet.load_route(_variant(tmp_path, f"{{co2e: {given}, source: epd}}"))

@@ -30,7 +30,6 @@ import numpy as np
 from flowsheet.errors import FlowsheetError
 from flowsheet.factors import modes
 from flowsheet.results import Results
-from flowsheet.solve.upstream import CUT_OFF
 
 RECYCLED = "recycled"
 """The kind of a material from a recycled feed: it enters free of burden (the cut-off rule)."""
@@ -104,7 +103,7 @@ def inventory(results: Results, sample: int = 0) -> list[Exchange]:
     bought: dict[tuple[str, str, str], Exchange] = {}
     for line in results.upstream_lines:  # one row per material and region, whichever feeds bring it
         amount = float(line.amount[sample]) * per_kg
-        kind = RECYCLED if line.boundary == CUT_OFF else "material"
+        kind = RECYCLED if results.feeds[line.feed] else "material"  # a recycled feed: free of burden
         if amount:
             same = bought.get((kind, line.item, line.region))
             amount += same.amount if same else 0.0

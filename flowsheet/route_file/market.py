@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from typing import Any
 
 from flowsheet.chemistry import Formula
@@ -19,13 +20,8 @@ def route_prices(spec: RouteSpec, report: Any, where: str, uncertain: dict[str, 
 
     An uncertain price is recorded in `uncertain` as ``prices.<key>`` and its nominal value used.
     """
-    keys = {source.key for source in spec.sources}
     found = {}
-    for key, entry in spec.prices.items():
-        path = ("prices", key)
-        if entry.source not in keys:
-            report((*path, "source"), f"{entry.source!r} is not a key of the route's sources", "add it to sources:")
-            continue
+    for key, entry, path in _sourced(spec, "prices", report):
         whole_feed = key in spec.feeds
         kind = "material" if whole_feed else storage_kind(key)
         if kind == "material" and not whole_feed:
@@ -57,13 +53,8 @@ def route_upstream(spec: RouteSpec, report: Any, where: str, uncertain: dict[str
 
     An uncertain factor is recorded in `uncertain` as ``upstream.<key>`` and its nominal value used.
     """
-    keys = {source.key for source in spec.sources}
     found = {}
-    for key, entry in spec.upstream.items():
-        path = ("upstream", key)
-        if entry.source not in keys:
-            report((*path, "source"), f"{entry.source!r} is not a key of the route's sources", "add it to sources:")
-            continue
+    for key, entry, path in _sourced(spec, "upstream", report):
         try:
             Formula(key)
         except FlowsheetError:
@@ -147,15 +138,10 @@ def specific_energy(spec: RouteSpec, report: Any) -> float | None:
 def specifications(spec: RouteSpec, report: Any) -> tuple[Limit, ...]:
     """The route's limits on its purity KPIs, each as a mass fraction [kg/kg]; bad entries go to `report`."""
     found = []
-    keys = {source.key for source in spec.sources}
     purities = [kpi.name for kpi in KPIS if kpi.kind == "purity"]
-    for name, entry in spec.specifications.items():
+    for name, entry, _ in _sourced(spec, "specifications", report):
         if name not in purities:
             report(("specifications", name), "is not a purity KPI", f"one of {', '.join(purities)}")
-            continue
-        if entry.source not in keys:
-            report(("specifications", name, "source"), f"{entry.source!r} is not a key of the route's sources",
-                   "add it to sources:")  # fmt: skip
             continue
         try:
             limit = magnitude(entry.max, "", field="max")
@@ -169,6 +155,20 @@ def specifications(spec: RouteSpec, report: Any) -> tuple[Limit, ...]:
         cited = next(source.cite for source in spec.sources if source.key == entry.source)
         found.append(Limit(name, limit, f"{entry.source}: {cited}" if cited else entry.source))
     return tuple(found)
+
+
+def _sourced(spec: RouteSpec, section: str, report: Any) -> Iterator[tuple[str, Any, tuple[str, str]]]:
+    """Each entry of a section of the route, with its key and path, whose source the route cites.
+
+    An entry whose ``source`` is not a key of the route's sources is reported there and left out.
+    """
+    keys = {source.key for source in spec.sources}
+    for key, entry in getattr(spec, section).items():
+        path = (section, key)
+        if entry.source not in keys:
+            report((*path, "source"), f"{entry.source!r} is not a key of the route's sources", "add it to sources:")
+            continue
+        yield key, entry, path
 
 
 def _package_category(key: str) -> str:

@@ -48,8 +48,8 @@ class Upstream:
         book = sheet.upstream or package_upstream()
         self.columns: dict[str, np.ndarray] = {}
         self.missing: list[str] = []
-        self.found: dict[str, tuple[str, str, str, Factor]] = {}
-        """Per column: its key, region, feed and factor."""
+        self.found: dict[str, tuple[str, str, str, Factor, bool]] = {}
+        """Per column: its key, region, feed, factor, and whether a sampled factor replaces it."""
         masses = components.molar_masses
         for op in sheet.operations:
             if not isinstance(op, Feed):
@@ -60,12 +60,13 @@ class Upstream:
                 key = material_key(components.labels[j])
                 factor = Factor(key, region, 0.0, boundary=CUT_OFF, source=CUT_OFF_SOURCE) if op.recycled else None
                 factor = factor or book.find(key, region)
+                sampled = factor is not None and not op.recycled
                 if factor is None:  # kept at 0 so that the inventory still shows what was bought
                     self.missing.append(f"{key} (feed {op.name}, {region})")
                     factor = Factor(key, region, 0.0, boundary=NO_FACTOR, source="none found")
                 name = f"up:{op.name}:{key}@{region}"
                 self.columns[name] = plan.weights(streams, masses * components.unit_vector(components.labels[j]))
-                self.found[name] = (key, region, op.name, factor)
+                self.found[name] = (key, region, op.name, factor, sampled)
 
     def lines(self, sums: dict[str, np.ndarray], sampled: dict[str, np.ndarray]) -> list[UpstreamLine]:
         """Every material bought with its factor; `sampled` factors by key, [kg CO2e per kg], (N,), in place of the data's.
@@ -73,9 +74,9 @@ class Upstream:
         A sampled factor does not apply to a recycled feed, which stays free of burden, nor to an input without one.
         """
         found = []
-        for name, (key, region, feed, factor) in self.found.items():
+        for name, (key, region, feed, factor, takes) in self.found.items():
             amount = sums[name]
-            chosen = sampled.get(key) if factor.boundary not in (CUT_OFF, NO_FACTOR) else None
+            chosen = sampled.get(key) if takes else None
             value = np.broadcast_to(chosen if chosen is not None else factor.co2e, amount.shape)
             found.append(
                 UpstreamLine(key, region, feed, amount, value, factor.boundary, factor.source, factor.estimate)
